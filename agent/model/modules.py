@@ -1,0 +1,30 @@
+"""Which YANG modules the agent implements, and with which features.
+
+This table is the single place that decides what a controller sees in the YANG library. Standard IETF
+modules come from the installed ``pyang`` package's module directory; project modules live in ``yang/``.
+Anything a module defines that the agent does not do is removed in ``bng-deviations`` rather than by
+leaving features on that the agent would silently ignore.
+"""
+
+from __future__ import annotations
+
+# module name -> features enabled. Only modules listed here are *implemented*; their imports are
+# loaded as import-only by libyang.
+STANDARD_MODULES: dict[str, list[str]] = {
+    "ietf-yang-library": [],
+    "ietf-datastores": [],
+    "ietf-origin": [],
+    "ietf-netconf-with-defaults": [],
+    "ietf-netconf": ["writable-running", "candidate", "confirmed-commit", "rollback-on-error",
+                     "validate", "startup", "url", "xpath"],
+    "ietf-netconf-nmda": ["origin", "with-defaults"],
+    "ietf-netconf-monitoring": [],
+    "ietf-netconf-notifications": [],
+    "ietf-netconf-acm": [],
+    "ietf-interfaces": [],
+    "iana-if-type": [],
+    "ietf-ip": [],
+}
+
+# Project modules (file names in yang/ without revision); loaded in this order after the standard ones.
+PROJECT_MODULES: list[str] = []
