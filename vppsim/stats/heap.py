@@ -1,0 +1,118 @@
+"""A small allocator over the stats segment's memory: bump pointer plus a coalescing free list.
+
+VPP gives the stats segment its own ``clib_mem`` heap (``src/vlib/stats/init.c``) and every vector in it
+is allocated and re-allocated there; readers only ever see offsets inside the segment. The emulator needs
+the same property -- a vector that grows moves to a new block inside the memfd and the old block is
+reused later -- without a C allocator, so this keeps the bookkeeping in Python dictionaries (never in the
+shared memory, which readers must be able to parse on their own) and hands out 64-byte-aligned blocks.
+
+Freed blocks merge with free neighbours, and a free block that touches the bump pointer gives its space
+back to it, so a vector that doubles repeatedly does not leave a trail of unusable holes.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+from vppsim.stats.errors import StatsSegmentFullError
+
+GRANULE = 64
+
+
+def _round_up(n: int, to: int) -> int:
+    return (n + to - 1) // to * to
+
+
+class SegmentHeap:
+    """Blocks of ``[start, end)`` inside one shared buffer; offsets are relative to the buffer start."""
+
+    def __init__(self, buf: memoryview, start: int, end: int) -> None:
+        self._buf = buf
+        self._start = _round_up(start, GRANULE)
+        self._end = end - end % GRANULE
+        self._bump = self._start
+        # Everything at or beyond the high-water mark has never been handed out, so it is still zero
+        # (a new memfd reads as zeros); blocks below it may hold old data and are cleared on reuse.
+        self._high_water = self._start
+        self._allocated: dict[int, int] = {}
+        self._free_by_start: dict[int, int] = {}
+        self._free_by_end: dict[int, int] = {}
+        self._free_sizes: list[tuple[int, int]] = []  # sorted (size, start) for best fit
+
+    @property
+    def capacity(self) -> int:
+        return self._end - self._start
+
+    @property
+    def used_bytes(self) -> int:
+        return sum(self._allocated.values())
+
+    @property
+    def free_bytes(self) -> int:
+        return self.capacity - self.used_bytes
+
+    @property
+    def high_water(self) -> int:
+        """Bytes of the heap ever touched: what a reader's mapping actually has to page in."""
+        return self._high_water - self._start
+
+    def size_of(self, start: int) -> int:
+        return self._allocated[start]
+
+    def alloc(self, nbytes: int) -> int:
+        """A zero-filled block of at least ``nbytes``, aligned to 64 bytes; returns its offset."""
+        size = _round_up(max(nbytes, 1), GRANULE)
+        start = self._take_free(size)
+        if start is None:
+            if self._bump + size > self._end:
+                raise StatsSegmentFullError(
+                    f"stats segment heap exhausted: need {size} bytes, "
+                    f"{self._end - self._bump} left at the top and {self.free_bytes} free in total; "
+                    "start the emulator with a larger stats segment"
+                )
+            start = self._bump
+            self._bump += size
+        self._allocated[start] = size
+        if start < self._high_water:
+            dirty_end = min(start + size, self._high_water)
+            self._buf[start:dirty_end] = bytes(dirty_end - start)
+        self._high_water = max(self._high_water, start + size)
+        return start
+
+    def free(self, start: int) -> None:
+        size = self._allocated.pop(start)
+        end = start + size
+        # Merge with the free block just before and just after.
+        before = self._free_by_end.get(start)
+        if before is not None:
+            start = before
+            self._remove_free(before)
+        after_size = self._free_by_start.get(end)
+        if after_size is not None:
+            self._remove_free(end)
+            end += after_size
+        if end == self._bump:
+            self._bump = start
+            return
+        self._add_free(start, end - start)
+
+    def _take_free(self, size: int) -> int | None:
+        i = bisect.bisect_left(self._free_sizes, (size, -1))
+        if i == len(self._free_sizes):
+            return None
+        block_size, start = self._free_sizes[i]
+        self._remove_free(start)
+        if block_size > size:
+            self._add_free(start + size, block_size - size)
+        return start
+
+    def _add_free(self, start: int, size: int) -> None:
+        self._free_by_start[start] = size
+        self._free_by_end[start + size] = start
+        bisect.insort(self._free_sizes, (size, start))
+
+    def _remove_free(self, start: int) -> None:
+        size = self._free_by_start.pop(start)
+        del self._free_by_end[start + size]
+        i = bisect.bisect_left(self._free_sizes, (size, start))
+        del self._free_sizes[i]

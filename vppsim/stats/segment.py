@@ -1,0 +1,600 @@
+"""The writer side of VPP's statistics segment: a memfd laid out exactly as VPP 26.06 lays it out.
+
+Readers (``vpp_papi.vpp_stats.VPPStats``, VPP's C ``stat_client``, the agent's telemetry poller) map the
+memfd read-only and walk it on their own, so everything they need lives in the shared memory: the shared
+header, the directory vector of ``vlib_stats_entry_t`` and the vectors the entries point to. What the
+writer needs only for itself (free lists, name->index maps, cached views) stays in Python objects.
+
+Consistency follows VPP's optimistic protocol (``vlib_stats_segment_lock`` / ``_unlock`` in
+``src/vlib/stats/stats.c``): the writer sets ``in_progress``, changes memory, increments ``epoch`` and
+clears ``in_progress``; a reader records the epoch, waits for ``in_progress == 0``, copies, and retries if
+either changed. VPP takes that lock only for structural changes (a vector that grows, a name, a symlink);
+the emulator also takes it around counter updates, so a reader never sees an interface's packets moved
+without its bytes. Scalars (heartbeat, gauges) are single aligned 8-byte stores and are written in place
+without the lock, as VPP's collector does.
+
+Counters are two-dimensional, ``[thread][sw_if_index]``, like ``vlib_simple_counter_main_t`` and
+``vlib_combined_counter_main_t``: row 0 is the main thread and rows 1..N the workers. Traffic for an
+interface is counted on the worker that would poll its receive queue (round-robin over the workers, as
+VPP's default queue placement does) or on the main thread when there are no workers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import mmap
+import os
+import struct
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from vppsim.stats.errors import StatsSegmentError
+from vppsim.stats.heap import SegmentHeap
+from vppsim.stats.layout import (
+    CACHE_LINE,
+    COMBINED_INTERFACE_COUNTERS,
+    DIR_ENTRY,
+    DIR_ENTRY_SIZE,
+    DIR_ENTRY_VALUE_OFF,
+    FIXED_SCALARS,
+    HDR_DIRECTORY_OFF,
+    HDR_EPOCH_OFF,
+    HDR_IN_PROGRESS_OFF,
+    MAX_NAME_SZ,
+    MEM_COUNTERS,
+    PAGE_SIZE,
+    SEGMENT_BASE,
+    SEGMENT_VERSION,
+    SHARED_HEADER,
+    SIMPLE_INTERFACE_COUNTERS,
+    STATS_HEAP_NAME,
+    STRING_VECTOR_USER_HEADER,
+    DirType,
+    symlink_component,
+)
+from vppsim.stats.server import StatsSocketServer
+from vppsim.stats.vectors import SegmentVector, new_vector, regrow, write_header
+
+_U64 = struct.Struct("<Q")
+_U32 = struct.Struct("<I")
+_MASK64 = (1 << 64) - 1
+
+#: A bulk traffic row: (sw_if_index, rx_packets, rx_bytes, tx_packets, tx_bytes).
+TrafficRow = tuple[int, int, int, int, int]
+
+
+@dataclass
+class _CounterVector:
+    """A ``[thread][index]`` counter: one pointer vector (a row per thread) and one row vector per thread."""
+
+    entry: int
+    combined: bool
+    threads: SegmentVector
+    rows: list[SegmentVector]
+    views: list[memoryview] = field(default_factory=list)  # each row as u64s (2 per element if combined)
+
+    @property
+    def width(self) -> int:
+        return 2 if self.combined else 1
+
+
+def _encode_name(name: str) -> bytes:
+    raw = name.encode("ascii")
+    if len(raw) >= MAX_NAME_SZ:
+        raise StatsSegmentError(f"stats entry name longer than {MAX_NAME_SZ - 1} bytes: {name!r}")
+    return raw
+
+
+class StatsSegment:
+    """VPP's stats segment, written by the emulator and served over a stats socket.
+
+    ``size_bytes`` is the memfd size (VPP's ``statseg { size ... }``; VPP defaults to 32 MiB). The memfd
+    is sparse, so only pages actually written cost memory. Each interface costs about 200 bytes of
+    counters per thread plus, with ``interface_symlinks`` (VPP's behaviour), 17 directory entries of 144
+    bytes for ``/interfaces/<name>/<counter>``: 64 MiB holds roughly 20,000 interfaces with symlinks;
+    100,000 need about 512 MiB with symlinks or 64 MiB without.
+    """
+
+    def __init__(
+        self, size_bytes: int = 64 * 1024 * 1024, *, workers: int = 0, interface_symlinks: bool = True
+    ) -> None:
+        if size_bytes < 16 * PAGE_SIZE:
+            raise StatsSegmentError(f"stats segment of {size_bytes} bytes is too small")
+        if workers < 0:
+            raise StatsSegmentError("worker count cannot be negative")
+        self._size = size_bytes - size_bytes % PAGE_SIZE
+        self._fd = os.memfd_create("stat segment", os.MFD_CLOEXEC)
+        os.ftruncate(self._fd, self._size)
+        self._mm = mmap.mmap(self._fd, self._size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        self._buf = memoryview(self._mm)
+        self._heap = SegmentHeap(self._buf, PAGE_SIZE, self._size)
+        self._n_threads = 1 + workers
+        self._symlinks_enabled = interface_symlinks
+        self._lock_depth = 0
+        self._closed = False
+        self._servers: list[StatsSocketServer] = []
+
+        self._by_name: dict[str, int] = {}
+        self._first_free_entry: int | None = None
+        self._counters: dict[str, _CounterVector] = {}
+        self._if_names: dict[int, str] = {}
+        self._if_name_blocks: dict[int, SegmentVector] = {}
+        self._if_symlinks: dict[int, list[int]] = {}
+        self._packets_since_tick = [0] * self._n_threads
+        self._last_tick = time.monotonic()
+
+        SHARED_HEADER.pack_into(self._mm, 0, SEGMENT_VERSION, SEGMENT_BASE, 0, 0, 0)
+        self._dir = new_vector(self._heap, self._buf, DIR_ENTRY_SIZE, 0, 64, align=CACHE_LINE)
+        self._publish_directory()
+        self._bootstrap()
+
+    # ----------------------------------------------------------------------------------------------
+    # public API (the contract vppsim codes against)
+
+    @property
+    def fd(self) -> int:
+        """The memfd a stats socket hands to readers."""
+        return self._fd
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    @property
+    def n_threads(self) -> int:
+        return self._n_threads
+
+    @property
+    def epoch(self) -> int:
+        return int(_U64.unpack_from(self._mm, HDR_EPOCH_OFF)[0])
+
+    def interface_names(self) -> dict[int, str]:
+        """The names currently published in ``/if/names``, by sw_if_index."""
+        return dict(self._if_names)
+
+    def add_interface(self, sw_if_index: int, name: str) -> None:
+        """Publish an interface: its ``/if/names`` slot, zeroed counters, and its symlinks.
+
+        Mirrors ``statseg_sw_interface_add_del`` (``src/vnet/interface_stats.c``) plus the counter
+        validation and zeroing ``vnet_create_sw_interface`` does, so a reused sw_if_index starts at 0.
+        """
+        self.add_interfaces([(sw_if_index, name)])
+
+    def add_interfaces(self, interfaces: Sequence[tuple[int, str]]) -> None:
+        """Publish many interfaces under one lock (one epoch change), e.g. at start-up or in a bench."""
+        self._check_open()
+        if not interfaces:
+            return
+        for sw_if_index, name in interfaces:
+            if sw_if_index < 0 or sw_if_index >= 0xFFFF_FFFF:
+                raise StatsSegmentError(f"invalid sw_if_index {sw_if_index}")
+            if sw_if_index in self._if_names:
+                raise StatsSegmentError(f"sw_if_index {sw_if_index} already has a name in /if/names")
+            _encode_name(name)
+        top = max(i for i, _ in interfaces)
+        with self._locked():
+            for cv in self._interface_counters():
+                self._validate(cv, top)
+            self._ensure_names_length(self._names_vec, top + 1)
+            for sw_if_index, name in interfaces:
+                self._zero_interface(sw_if_index)
+                self._set_name(sw_if_index, name)
+            if self._symlinks_enabled:
+                self._add_interface_symlinks(interfaces)
+
+    def remove_interface(self, sw_if_index: int) -> None:
+        """Withdraw an interface: VPP frees its name (the slot becomes a NULL pointer, which readers skip)
+        and removes its ``/interfaces/...`` symlinks; the counters stay until the index is reused."""
+        self._check_open()
+        if sw_if_index not in self._if_names:
+            raise StatsSegmentError(f"sw_if_index {sw_if_index} is not in /if/names")
+        with self._locked():
+            names = self._names_vec
+            self._write_u64(names.data + 8 * sw_if_index, 0)
+            self._heap.free(self._if_name_blocks.pop(sw_if_index).block)
+            del self._if_names[sw_if_index]
+            for entry in self._if_symlinks.pop(sw_if_index, []):
+                self._remove_entry(entry)
+
+    def add_traffic(
+        self,
+        sw_if_index: int,
+        rx_packets: int,
+        rx_bytes: int,
+        tx_packets: int,
+        tx_bytes: int,
+        *,
+        rx_unicast: bool = True,
+        drops: int = 0,
+        rx_errors: int = 0,
+        tx_errors: int = 0,
+    ) -> None:
+        """Count traffic on one interface, as its rx/tx nodes would: ``/if/rx`` and ``/if/tx`` plus the
+        unicast (or multicast) split, and drops and errors when given. One epoch change."""
+        self._check_open()
+        self._check_interface(sw_if_index)
+        row = self._thread_of(sw_if_index)
+        rx_split = "/if/rx-unicast" if rx_unicast else "/if/rx-multicast"
+        with self._locked():
+            self._bump_combined("/if/rx", row, sw_if_index, rx_packets, rx_bytes)
+            self._bump_combined(rx_split, row, sw_if_index, rx_packets, rx_bytes)
+            self._bump_combined("/if/tx", row, sw_if_index, tx_packets, tx_bytes)
+            self._bump_combined("/if/tx-unicast", row, sw_if_index, tx_packets, tx_bytes)
+            if drops:
+                self._bump_simple("/if/drops", row, sw_if_index, drops)
+            if rx_errors:
+                self._bump_simple("/if/rx-error", row, sw_if_index, rx_errors)
+            if tx_errors:
+                self._bump_simple("/if/tx-error", row, sw_if_index, tx_errors)
+        self._packets_since_tick[row] += rx_packets + tx_packets
+
+    def add_traffic_bulk(self, rows: Iterable[TrafficRow]) -> int:
+        """Count unicast traffic on many interfaces under one lock; returns how many rows were applied.
+
+        Each row is ``(sw_if_index, rx_packets, rx_bytes, tx_packets, tx_bytes)``. Rows naming an
+        interface that is not published are rejected before anything is written.
+        """
+        self._check_open()
+        batch = list(rows)
+        for row in batch:
+            self._check_interface(row[0])
+        rx = self._counters["/if/rx"].views
+        rxu = self._counters["/if/rx-unicast"].views
+        tx = self._counters["/if/tx"].views
+        txu = self._counters["/if/tx-unicast"].views
+        packets = self._packets_since_tick
+        workers = self._n_threads - 1
+        with self._locked():
+            for sw_if_index, rxp, rxb, txp, txb in batch:
+                t = 1 + sw_if_index % workers if workers else 0
+                i = 2 * sw_if_index
+                for view, p, b in (
+                    (rx[t], rxp, rxb),
+                    (rxu[t], rxp, rxb),
+                    (tx[t], txp, txb),
+                    (txu[t], txp, txb),
+                ):
+                    view[i] = (view[i] + p) & _MASK64
+                    view[i + 1] = (view[i + 1] + b) & _MASK64
+                packets[t] += rxp + txp
+        return len(batch)
+
+    def set_counter(self, name: str, sw_if_index: int, value: int | tuple[int, int]) -> None:
+        """Set one interface's counter (``/if/drops`` = int, ``/if/rx`` = (packets, bytes)); the value is
+        put on the interface's thread and the other threads' cells are cleared, so the sum is ``value``."""
+        self._check_open()
+        cv = self._counters.get(name)
+        if cv is None:
+            raise StatsSegmentError(f"no counter vector named {name!r}", path=name)
+        if sw_if_index < 0 or sw_if_index >= cv.rows[0].length:
+            raise StatsSegmentError(f"{name} has no index {sw_if_index}", path=name)
+        if cv.combined:
+            if not isinstance(value, tuple):
+                raise StatsSegmentError(f"{name} is a combined counter: give (packets, bytes)", path=name)
+            cells: tuple[int, ...] = value
+        else:
+            if isinstance(value, tuple):
+                raise StatsSegmentError(f"{name} is a simple counter: give one integer", path=name)
+            cells = (value,)
+        if any(c < 0 or c > _MASK64 for c in cells):
+            raise StatsSegmentError(f"{name} value out of u64 range: {value!r}", path=name)
+        home = self._thread_of(sw_if_index) if name.startswith("/if/") else 0
+        with self._locked():
+            for t, view in enumerate(cv.views):
+                for k, cell in enumerate(cells):
+                    view[cv.width * sw_if_index + k] = cell if t == home else 0
+
+    def clear_interface_counters(self) -> None:
+        """``clear interfaces``: zero every ``/if/`` counter and stamp ``/sys/last_stats_clear``."""
+        self._check_open()
+        with self._locked():
+            for cv in self._interface_counters():
+                for row in cv.rows:
+                    self._buf[row.data : row.end] = bytes(row.end - row.data)
+        self._set_scalar("/sys/last_stats_clear", int(time.time()))
+
+    def tick(self) -> None:
+        """What VPP's ``statseg-collector-process`` does every update interval (``collector.c``):
+        run the collectors (vector rate, loops, heap usage) and bump ``/sys/heartbeat``."""
+        self._check_open()
+        now = time.monotonic()
+        elapsed = max(now - self._last_tick, 1e-3)
+        self._last_tick = now
+        rates = []
+        for t in range(self._n_threads):
+            pps = self._packets_since_tick[t] / elapsed
+            self._packets_since_tick[t] = 0
+            # The emulator has no graph to measure; it derives a vector rate that rises with load and
+            # stays in VPP's range (a frame holds at most 256 buffers).
+            rates.append(min(256, int(pps / 10_000)))
+        loops = [max(1, 10_000_000 // (1 + r)) for r in rates]
+        self._set_row("/sys/vector_rate_per_worker", rates)
+        self._set_row("/sys/loops_per_worker", loops)
+        # init.c: the system average excludes the main thread when there are workers.
+        n = self._n_threads
+        self._set_scalar("/sys/vector_rate", sum(rates) // (n - 1 if n > 1 else 1))
+        usage = [
+            self._heap.capacity,
+            self._heap.used_bytes,
+            self._heap.free_bytes,
+            0,
+            self._heap.high_water,
+            0,
+            0,
+        ]
+        self._set_row(f"/mem/{STATS_HEAP_NAME}", usage)
+        self._set_scalar("/sys/heartbeat", self._scalar("/sys/heartbeat") + 1)
+
+    async def serve(self, socket_path: str) -> StatsSocketServer:
+        """Listen on ``socket_path`` (SOCK_SEQPACKET, as VPP's ``stats_segment_socket_init``) and hand
+        each connecting reader the memfd with SCM_RIGHTS, then close the connection."""
+        self._check_open()
+        server = await StatsSocketServer.start(socket_path, self._fd)
+        self._servers.append(server)
+        return server
+
+    def close(self) -> None:
+        """Stop serving and unmap; readers that already mapped the memfd keep their (now frozen) view."""
+        if self._closed:
+            return
+        self._closed = True
+        for server in self._servers:
+            server.close()
+        self._servers.clear()
+        for cv in self._counters.values():
+            for view in cv.views:
+                view.release()
+            cv.views.clear()
+        self._buf.release()
+        self._mm.close()
+        os.close(self._fd)
+
+    # ----------------------------------------------------------------------------------------------
+    # the lock (stats.c: vlib_stats_segment_lock / vlib_stats_segment_unlock)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        if self._lock_depth == 0:
+            self._write_u64(HDR_IN_PROGRESS_OFF, 1)
+        self._lock_depth += 1
+        try:
+            yield
+        finally:
+            self._lock_depth -= 1
+            if self._lock_depth == 0:
+                self._write_u64(HDR_EPOCH_OFF, self.epoch + 1)
+                self._write_u64(HDR_IN_PROGRESS_OFF, 0)
+
+    # ----------------------------------------------------------------------------------------------
+    # directory
+
+    def _publish_directory(self) -> None:
+        self._write_u64(HDR_DIRECTORY_OFF, SEGMENT_BASE + self._dir.data)
+
+    def _entry_offset(self, index: int) -> int:
+        return self._dir.data + index * DIR_ENTRY_SIZE
+
+    def _add_entries(self, entries: Sequence[tuple[DirType, str, int]]) -> list[int]:
+        """Create directory entries, reusing freed slots first (``vlib_stats_create_counter``)."""
+        indices: list[int] = []
+        appended: list[tuple[DirType, bytes, int]] = []
+        for kind, name, value in entries:
+            if name in self._by_name:
+                raise StatsSegmentError(f"stats entry {name!r} already exists", path=name)
+            raw = _encode_name(name)
+            if self._first_free_entry is not None:
+                index = self._first_free_entry
+                off = self._entry_offset(index)
+                nxt = _U64.unpack_from(self._mm, off + DIR_ENTRY_VALUE_OFF)[0]
+                self._first_free_entry = None if nxt == 0xFFFF_FFFF else int(nxt)
+                DIR_ENTRY.pack_into(self._mm, off, kind, value, raw)
+            else:
+                index = self._dir.length + len(appended)
+                appended.append((kind, raw, value))
+            self._by_name[name] = index
+            indices.append(index)
+        if appended:
+            self._append_entries(appended)
+        return indices
+
+    def _append_entries(self, appended: list[tuple[DirType, bytes, int]]) -> None:
+        first = self._dir.length
+        new_length = first + len(appended)
+        if new_length > self._dir.capacity:
+            old = self._dir
+            self._dir = regrow(self._heap, self._buf, old, new_length)
+            self._dir.length = first
+            self._publish_directory()
+            self._heap.free(old.block)
+        packed = bytearray(DIR_ENTRY_SIZE * len(appended))
+        for k, (kind, raw, value) in enumerate(appended):
+            DIR_ENTRY.pack_into(packed, k * DIR_ENTRY_SIZE, kind, value, raw)
+        start = self._entry_offset(first)
+        self._buf[start : start + len(packed)] = packed
+        self._dir.length = new_length
+        write_header(self._buf, self._dir)
+
+    def _remove_entry(self, index: int) -> None:
+        """``vlib_stats_remove_entry``: the slot becomes EMPTY and joins the free chain via its value."""
+        off = self._entry_offset(index)
+        name = DIR_ENTRY.unpack_from(self._mm, off)[2].split(b"\0", 1)[0].decode("ascii")
+        self._by_name.pop(name, None)
+        nxt = 0xFFFF_FFFF if self._first_free_entry is None else self._first_free_entry
+        DIR_ENTRY.pack_into(self._mm, off, DirType.EMPTY, nxt, b"")
+        self._first_free_entry = index
+
+    def _scalar(self, name: str) -> int:
+        return int(
+            _U64.unpack_from(self._mm, self._entry_offset(self._by_name[name]) + DIR_ENTRY_VALUE_OFF)[0]
+        )
+
+    def _set_scalar(self, name: str, value: int) -> None:
+        self._write_u64(self._entry_offset(self._by_name[name]) + DIR_ENTRY_VALUE_OFF, value & _MASK64)
+
+    # ----------------------------------------------------------------------------------------------
+    # counter vectors
+
+    def _bootstrap(self) -> None:
+        """The entries VPP creates before any interface exists (``init.c``, ``provider_mem.c``,
+        ``threads.c``), then the ``/if/`` counter vectors ``vnet_interface_init`` registers."""
+        with self._locked():
+            self._add_entries([(DirType.SCALAR_INDEX, name, 0) for name in FIXED_SCALARS])
+            boot = int(time.time())
+            self._set_scalar("/sys/boottime", boot)
+            self._set_scalar("/sys/last_stats_clear", boot)
+            mem = f"/mem/{STATS_HEAP_NAME}"
+            self._new_counter(mem, combined=False, rows=1, length=len(MEM_COUNTERS))
+            mem_entry = self._by_name[mem]
+            self._add_entries(
+                [
+                    (DirType.SYMLINK, f"{mem}/{leaf}", mem_entry | (MEM_COUNTERS.index(leaf) << 32))
+                    for leaf in ("total", "used", "free")
+                ]
+            )
+            self._add_entries([(DirType.GAUGE, "/sys/vector_rate", 0)])
+            self._new_counter(
+                "/sys/vector_rate_per_worker", combined=False, rows=1, length=self._n_threads + 1
+            )
+            self._new_counter("/sys/loops_per_worker", combined=False, rows=1, length=self._n_threads + 1)
+            self._add_entries([(DirType.GAUGE, "/sys/num_worker_threads", self._n_threads - 1)])
+            for leaf in SIMPLE_INTERFACE_COUNTERS:
+                self._new_counter(f"/if/{leaf}", combined=False, rows=self._n_threads, length=0)
+            for leaf in COMBINED_INTERFACE_COUNTERS:
+                self._new_counter(f"/if/{leaf}", combined=True, rows=self._n_threads, length=0)
+            names = new_vector(
+                self._heap, self._buf, 8, 0, 64, user_header=STRING_VECTOR_USER_HEADER, align=8
+            )
+            (index,) = self._add_entries([(DirType.NAME_VECTOR, "/if/names", SEGMENT_BASE + names.data)])
+            # vlib_stats_header_t.entry_index, in the user header in front of the vector.
+            _U32.pack_into(self._mm, names.data - names.header_bytes, index)
+            self._names_vec = names
+
+    def _new_counter(self, name: str, *, combined: bool, rows: int, length: int) -> _CounterVector:
+        threads = new_vector(self._heap, self._buf, 8, rows, rows, align=CACHE_LINE)
+        elt = 16 if combined else 8
+        row_vecs = [
+            new_vector(self._heap, self._buf, elt, length, length, align=CACHE_LINE) for _ in range(rows)
+        ]
+        for t, row in enumerate(row_vecs):
+            self._write_u64(threads.data + 8 * t, SEGMENT_BASE + row.data)
+        (entry,) = self._add_entries(
+            [
+                (
+                    DirType.COUNTER_VECTOR_COMBINED if combined else DirType.COUNTER_VECTOR_SIMPLE,
+                    name,
+                    SEGMENT_BASE + threads.data,
+                )
+            ]
+        )
+        cv = _CounterVector(entry, combined, threads, row_vecs)
+        cv.views = [self._row_view(cv, row) for row in row_vecs]
+        self._counters[name] = cv
+        return cv
+
+    def _row_view(self, cv: _CounterVector, row: SegmentVector) -> memoryview:
+        return self._buf[row.data : row.data + row.capacity * row.elt_size].cast("Q")
+
+    def _interface_counters(self) -> list[_CounterVector]:
+        return [cv for name, cv in self._counters.items() if name.startswith("/if/")]
+
+    def _validate(self, cv: _CounterVector, index: int) -> None:
+        """``vlib_stats_validate``: every thread's row gets at least ``index + 1`` elements; a row that
+        is full moves to a bigger block and its new address is published in the thread vector."""
+        for t, row in enumerate(cv.rows):
+            if index < row.length:
+                continue
+            if index < row.capacity:
+                row.length = index + 1
+                write_header(self._buf, row)
+                continue
+            moved = regrow(self._heap, self._buf, row, index + 1)
+            cv.views[t].release()
+            cv.rows[t] = moved
+            cv.views[t] = self._row_view(cv, moved)
+            self._write_u64(cv.threads.data + 8 * t, SEGMENT_BASE + moved.data)
+            self._heap.free(row.block)
+
+    def _zero_interface(self, sw_if_index: int) -> None:
+        for cv in self._interface_counters():
+            w = cv.width
+            for view in cv.views:
+                view[w * sw_if_index : w * sw_if_index + w] = memoryview(bytes(8 * w)).cast("Q")
+
+    def _bump_combined(self, name: str, row: int, index: int, packets: int, nbytes: int) -> None:
+        view = self._counters[name].views[row]
+        view[2 * index] = (view[2 * index] + packets) & _MASK64
+        view[2 * index + 1] = (view[2 * index + 1] + nbytes) & _MASK64
+
+    def _bump_simple(self, name: str, row: int, index: int, amount: int) -> None:
+        view = self._counters[name].views[row]
+        view[index] = (view[index] + amount) & _MASK64
+
+    def _set_row(self, name: str, values: Sequence[int]) -> None:
+        """Write row 0 of a one-row gauge vector in place (collector functions do not lock)."""
+        view = self._counters[name].views[0]
+        for i, v in enumerate(values):
+            view[i] = v & _MASK64
+
+    def _thread_of(self, sw_if_index: int) -> int:
+        workers = self._n_threads - 1
+        return 1 + sw_if_index % workers if workers else 0
+
+    # ----------------------------------------------------------------------------------------------
+    # /if/names and /interfaces/ symlinks
+
+    def _ensure_names_length(self, names: SegmentVector, length: int) -> None:
+        if length <= names.length:
+            return
+        if length <= names.capacity:
+            names.length = length
+            write_header(self._buf, names)
+            return
+        moved = regrow(self._heap, self._buf, names, length, user_header=STRING_VECTOR_USER_HEADER)
+        entry = self._by_name["/if/names"]
+        self._write_u64(self._entry_offset(entry) + DIR_ENTRY_VALUE_OFF, SEGMENT_BASE + moved.data)
+        self._heap.free(names.block)
+        self._names_vec = moved
+
+    def _set_name(self, sw_if_index: int, name: str) -> None:
+        raw = name.encode("ascii") + b"\0"
+        string = new_vector(self._heap, self._buf, 1, len(raw), len(raw))
+        self._buf[string.data : string.data + len(raw)] = raw
+        self._write_u64(self._names_vec.data + 8 * sw_if_index, SEGMENT_BASE + string.data)
+        self._if_names[sw_if_index] = name
+        self._if_name_blocks[sw_if_index] = string
+
+    def _add_interface_symlinks(self, interfaces: Sequence[tuple[int, str]]) -> None:
+        """``/interfaces/<name with / as _>/<counter>`` -> (counter entry, sw_if_index), for every simple
+        then combined counter, as ``statseg_sw_interface_add_del`` creates them."""
+        leaves = [(leaf, self._counters[f"/if/{leaf}"].entry) for leaf in SIMPLE_INTERFACE_COUNTERS]
+        leaves += [(leaf, self._counters[f"/if/{leaf}"].entry) for leaf in COMBINED_INTERFACE_COUNTERS]
+        wanted: list[tuple[DirType, str, int]] = []
+        owners: list[int] = []
+        seen: set[str] = set()
+        for sw_if_index, name in interfaces:
+            prefix = f"/interfaces/{symlink_component(name)}/"
+            for leaf, entry in leaves:
+                # vlib_stats_set_entry_name keeps 127 bytes; a clash keeps the first link, as VPP's does.
+                path = (prefix + leaf)[: MAX_NAME_SZ - 1]
+                if path in self._by_name or path in seen:
+                    continue
+                seen.add(path)
+                wanted.append((DirType.SYMLINK, path, entry | (sw_if_index << 32)))
+                owners.append(sw_if_index)
+        for sw_if_index, index in zip(owners, self._add_entries(wanted), strict=True):
+            self._if_symlinks.setdefault(sw_if_index, []).append(index)
+
+    # ----------------------------------------------------------------------------------------------
+    # helpers
+
+    def _write_u64(self, offset: int, value: int) -> None:
+        _U64.pack_into(self._mm, offset, value)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StatsSegmentError("stats segment is closed")
+
+    def _check_interface(self, sw_if_index: int) -> None:
+        if sw_if_index not in self._if_names:
+            raise StatsSegmentError(f"sw_if_index {sw_if_index} is not a published interface")
