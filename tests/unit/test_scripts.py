@@ -1,0 +1,418 @@
+"""The operator scripts in scripts/, run for real.
+
+bind-nic.sh takes a NIC away from the kernel, so what matters is what it refuses: the tests build the
+dangerous situations (an address, an up link, the default route) on veth pairs inside a network namespace
+made for each test and run the script there with `ip netns exec`. The binding itself is exercised against
+a fake sysfs tree (BIND_NIC_SYSFS) whose network device is a real, idle veth in the namespace, so the
+safety checks still run against the kernel. hugepages.sh is run as a dry run against the real sysfs and
+for real against a fake one (HUGEPAGES_ROOT).
+
+These tests need root (network namespaces, setpriv); CI runs as root.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BIND_NIC = REPO / "scripts" / "bind-nic.sh"
+HUGEPAGES = REPO / "scripts" / "hugepages.sh"
+TIMEOUT = 30
+PCI = "0000:00:08.0"
+REFUSED = 2
+
+
+def run(cmd: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, env=full_env, check=False)
+
+
+def sh(*args: str) -> None:
+    """Run a set-up command; a failure here is a broken test environment, so say which command failed."""
+    done = run(list(args))
+    assert done.returncode == 0, f"{' '.join(args)} failed: {done.stderr}"
+
+
+@dataclass
+class Netns:
+    name: str
+
+    def ip(self, *args: str) -> None:
+        sh("ip", "-n", self.name, *args)
+
+    def veth(self, a: str, b: str) -> None:
+        self.ip("link", "add", a, "type", "veth", "peer", "name", b)
+
+    def bind_nic(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return run(["ip", "netns", "exec", self.name, "bash", str(BIND_NIC), *args], env)
+
+
+@pytest.fixture
+def netns() -> Iterator[Netns]:
+    if os.geteuid() != 0:
+        pytest.fail("tests/unit/test_scripts.py needs root (network namespaces); CI runs as root")
+    name = f"bngt-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    sh("ip", "netns", "add", name)
+    try:
+        yield Netns(name)
+    finally:
+        run(["ip", "netns", "delete", name])
+
+
+@pytest.fixture
+def state_file(tmp_path: Path) -> Path:
+    return tmp_path / "state" / "nic-drivers.state"
+
+
+# --- bind-nic.sh: refusals on real interfaces ------------------------------------------------------------
+
+
+def test_refuses_interface_with_an_address(netns: Netns, state_file: Path) -> None:
+    netns.veth("acc0", "acc0p")
+    netns.ip("addr", "add", "192.0.2.1/24", "dev", "acc0")
+
+    done = netns.bind_nic("acc0", "--apply", "--state-file", str(state_file))
+
+    assert done.returncode == REFUSED
+    assert "refusing acc0: has IP address(es) configured: 192.0.2.1/24" in done.stderr
+    assert "link is up" not in done.stderr
+    assert not state_file.exists()
+
+
+def test_refuses_interface_whose_link_is_up(netns: Netns, state_file: Path) -> None:
+    netns.veth("acc1", "acc1p")
+    netns.ip("link", "set", "acc1", "up")
+
+    done = netns.bind_nic("acc1", "--state-file", str(state_file))
+
+    assert done.returncode == REFUSED
+    assert "refusing acc1: link is up" in done.stderr
+    assert "has IP address" not in done.stderr, "an IPv6 link-local address is not configuration"
+
+
+def test_refuses_interface_carrying_the_default_route(netns: Netns, state_file: Path) -> None:
+    netns.veth("up0", "up0p")
+    netns.ip("addr", "add", "198.51.100.2/30", "dev", "up0")
+    netns.ip("link", "set", "up0", "up")
+    netns.ip("link", "set", "up0p", "up")
+    netns.ip("route", "add", "default", "via", "198.51.100.1", "dev", "up0")
+
+    done = netns.bind_nic("up0", "--state-file", str(state_file))
+
+    assert done.returncode == REFUSED
+    assert "refusing up0: carries the default route: default via 198.51.100.1 dev up0" in done.stderr
+    assert "Take the interface out of service first" in done.stderr
+
+
+def test_refuses_a_non_pci_interface_even_when_forced(netns: Netns, state_file: Path) -> None:
+    netns.veth("virt0", "virt0p")
+    netns.ip("addr", "add", "192.0.2.9/24", "dev", "virt0")
+
+    idle = netns.bind_nic("virt0p", "--state-file", str(state_file))
+    forced = netns.bind_nic("virt0", "--force", "--apply", "--state-file", str(state_file))
+
+    assert idle.returncode == REFUSED
+    assert "refusing virt0p: not a PCI device" in idle.stderr
+    assert forced.returncode == REFUSED
+    assert "virt0 has IP address(es) configured: 192.0.2.9/24 (continuing: --force)" in forced.stderr
+    assert "refusing virt0: not a PCI device" in forced.stderr
+
+
+def test_checks_every_device_before_touching_any(netns: Netns, tmp_path: Path, state_file: Path) -> None:
+    netns.veth("idle0", "busy0")
+    netns.ip("addr", "add", "192.0.2.5/24", "dev", "busy0")
+    sysfs = fake_sysfs(tmp_path / "sys", netdev="idle0")
+
+    done = netns.bind_nic(
+        PCI, "busy0", "--apply", "--state-file", str(state_file), env={"BIND_NIC_SYSFS": sysfs.root}
+    )
+
+    assert done.returncode == REFUSED
+    assert "refusing busy0: has IP address(es)" in done.stderr
+    assert sysfs.override.read_text() == "(null)\n"
+    assert sysfs.unbind.read_text() == ""
+    assert not state_file.exists()
+
+
+def test_unknown_interface_and_pci_address_are_clear_errors(netns: Netns, state_file: Path) -> None:
+    missing_if = netns.bind_nic("nosuch0", "--state-file", str(state_file))
+    missing_pci = netns.bind_nic("ff:1f.7", "--state-file", str(state_file))
+
+    assert missing_if.returncode == 1
+    assert "nosuch0: no such network interface" in missing_if.stderr
+    assert missing_pci.returncode == 1
+    assert "no PCI device 0000:ff:1f.7" in missing_pci.stderr
+
+
+# --- bind-nic.sh: binding against a fake PCI device whose netdev is a real idle veth ----------------------
+
+
+@dataclass
+class FakeSysfs:
+    root: str
+    device: Path
+    override: Path
+    unbind: Path
+    probe: Path
+    orig_bind: Path
+    vfio_unbind: Path
+
+
+def fake_sysfs(root: Path, *, netdev: str | None, driver: str = "e1000e") -> FakeSysfs:
+    """A sysfs subset shaped like the kernel's: a PCI function bound to `driver`, with one netdev."""
+    pci = root / "bus" / "pci"
+    dev = pci / "devices" / PCI
+    (dev / "net").mkdir(parents=True)
+    for name in ("e1000e", "vfio-pci"):
+        (pci / "drivers" / name).mkdir(parents=True)
+        (pci / "drivers" / name / "bind").write_text("")
+        (pci / "drivers" / name / "unbind").write_text("")
+    (pci / "drivers_probe").write_text("")
+    (dev / "subsystem").symlink_to(pci)
+    (dev / "driver").symlink_to(pci / "drivers" / driver)
+    (dev / "driver_override").write_text("(null)\n")
+    (root / "kernel" / "iommu_groups" / "7").mkdir(parents=True)
+    if netdev is not None:
+        (dev / "net" / netdev).mkdir()
+        (root / "class" / "net" / netdev).mkdir(parents=True)
+        (root / "class" / "net" / netdev / "device").symlink_to(dev)
+    return FakeSysfs(
+        root=str(root),
+        device=dev,
+        override=dev / "driver_override",
+        unbind=pci / "drivers" / driver / "unbind",
+        probe=pci / "drivers_probe",
+        orig_bind=pci / "drivers" / "e1000e" / "bind",
+        vfio_unbind=pci / "drivers" / "vfio-pci" / "unbind",
+    )
+
+
+def test_binding_is_a_dry_run_by_default(netns: Netns, tmp_path: Path, state_file: Path) -> None:
+    netns.veth("port0", "port0p")
+    sysfs = fake_sysfs(tmp_path / "sys", netdev="port0")
+
+    by_name = netns.bind_nic("port0", "--state-file", str(state_file), env={"BIND_NIC_SYSFS": sysfs.root})
+    by_pci = netns.bind_nic("00:08.0", "--state-file", str(state_file), env={"BIND_NIC_SYSFS": sysfs.root})
+
+    for done in (by_name, by_pci):
+        assert done.returncode == 0, done.stderr
+        assert "dry run: nothing will be changed" in done.stdout
+        assert f"{PCI} (port0): e1000e -> vfio-pci" in done.stdout
+        assert f"would write 'vfio-pci' to {sysfs.override}" in done.stdout
+        assert f"would write '{PCI}' to {sysfs.device}/driver/unbind" in done.stdout
+        assert f"would write '{PCI}' to {sysfs.probe}" in done.stdout
+    assert sysfs.override.read_text() == "(null)\n"
+    assert sysfs.unbind.read_text() == ""
+    assert sysfs.probe.read_text() == ""
+    assert not state_file.exists()
+
+
+def test_refuses_pci_address_whose_interface_is_in_use(
+    netns: Netns, tmp_path: Path, state_file: Path
+) -> None:
+    netns.veth("port1", "port1p")
+    netns.ip("link", "set", "port1", "up")
+    sysfs = fake_sysfs(tmp_path / "sys", netdev="port1")
+
+    done = netns.bind_nic(PCI, "--apply", "--state-file", str(state_file), env={"BIND_NIC_SYSFS": sysfs.root})
+
+    assert done.returncode == REFUSED
+    assert "refusing port1: link is up" in done.stderr
+    assert sysfs.override.read_text() == "(null)\n"
+
+
+def test_apply_writes_sysfs_and_reports_when_the_kernel_did_not_rebind(
+    netns: Netns, tmp_path: Path, state_file: Path
+) -> None:
+    netns.veth("port2", "port2p")
+    sysfs = fake_sysfs(tmp_path / "sys", netdev="port2")
+
+    done = netns.bind_nic(
+        "port2", "--apply", "--state-file", str(state_file), env={"BIND_NIC_SYSFS": sysfs.root}
+    )
+
+    # The fake tree has no kernel behind it, so the device stays on e1000e: the script must notice.
+    assert done.returncode == 3
+    assert f"{PCI} is bound to 'e1000e', not vfio-pci, after the bind" in done.stderr
+    assert sysfs.unbind.read_text() == f"{PCI}\n"
+    assert sysfs.probe.read_text() == f"{PCI}\n"
+    assert sysfs.override.read_text() == "\n", "a failed bind must not leave driver_override behind"
+    assert state_file.read_text() == f"{PCI} e1000e port2\n"
+
+
+def test_already_bound_device_is_left_alone(netns: Netns, tmp_path: Path, state_file: Path) -> None:
+    sysfs = fake_sysfs(tmp_path / "sys", netdev=None, driver="vfio-pci")
+
+    done = netns.bind_nic(PCI, "--apply", "--state-file", str(state_file), env={"BIND_NIC_SYSFS": sysfs.root})
+
+    assert done.returncode == 0, done.stderr
+    assert f"{PCI} is already bound to vfio-pci; nothing to do" in done.stdout
+    assert sysfs.override.read_text() == "(null)\n"
+
+
+def test_unbind_restores_the_recorded_driver(netns: Netns, tmp_path: Path, state_file: Path) -> None:
+    sysfs = fake_sysfs(tmp_path / "sys", netdev=None, driver="vfio-pci")
+    state_file.parent.mkdir(parents=True)
+    state_file.write_text(f"{PCI} e1000e port3\n")
+
+    done = netns.bind_nic(
+        "--unbind", "port3", "--state-file", str(state_file), env={"BIND_NIC_SYSFS": sysfs.root}
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert f"{PCI}: vfio-pci -> e1000e" in done.stdout
+    assert f"would write '' to {sysfs.override}" in done.stdout
+    assert f"would write '{PCI}' to {sysfs.device}/driver/unbind" in done.stdout
+    assert f"would write '{PCI}' to {sysfs.orig_bind}" in done.stdout
+    assert sysfs.vfio_unbind.read_text() == ""
+    assert state_file.read_text() == f"{PCI} e1000e port3\n"
+
+
+def test_unbind_without_a_record_asks_for_the_driver(netns: Netns, tmp_path: Path, state_file: Path) -> None:
+    sysfs = fake_sysfs(tmp_path / "sys", netdev=None, driver="vfio-pci")
+
+    done = netns.bind_nic(
+        "--unbind", PCI, "--state-file", str(state_file), env={"BIND_NIC_SYSFS": sysfs.root}
+    )
+    told = netns.bind_nic(
+        "--unbind", PCI, "--to", "e1000e", "--state-file", str(state_file), env={"BIND_NIC_SYSFS": sysfs.root}
+    )
+
+    assert done.returncode == 1
+    assert "no record of its original driver" in done.stderr
+    assert "--to DRIVER" in done.stderr
+    assert told.returncode == 0, told.stderr
+    assert f"would write '{PCI}' to {sysfs.orig_bind}" in told.stdout
+
+
+def test_apply_needs_root(tmp_path: Path) -> None:
+    done = run(
+        [
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "bash",
+            str(BIND_NIC),
+            "--apply",
+            "eth0",
+        ]
+    )
+
+    assert done.returncode == 1
+    assert "--apply changes driver bindings and needs root" in done.stderr
+
+
+# --- hugepages.sh ----------------------------------------------------------------------------------------
+
+
+def node_hugepages(root: str, node: int, size: str) -> Path:
+    return Path(f"{root}/sys/devices/system/node/node{node}/hugepages/hugepages-{size}/nr_hugepages")
+
+
+def test_hugepages_dry_run_prints_the_sysfs_writes_and_changes_nothing() -> None:
+    online = Path("/sys/devices/system/node/node0/hugepages")
+    if not online.is_dir():
+        pytest.fail("this kernel exposes no per-node hugepages in sysfs; hugepages.sh cannot work here")
+    files = {size: node_hugepages("", 0, size) for size in ("2048kB", "1048576kB")}
+    before = {size: int(path.read_text()) for size, path in files.items()}
+    want_2m, want_1g = before["2048kB"] + 7, before["1048576kB"] + 1
+
+    done = run(
+        ["bash", str(HUGEPAGES), "--dry-run", "--nodes", "0", "--2m", str(want_2m), "--1g", str(want_1g)]
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "dry run: nothing will be changed" in done.stdout
+    assert f"would write {want_2m} to {files['2048kB']} (currently {before['2048kB']})" in done.stdout
+    assert f"would write {want_1g} to {files['1048576kB']} (currently {before['1048576kB']})" in done.stdout
+    assert {size: int(path.read_text()) for size, path in files.items()} == before
+
+
+def fake_hugepage_root(root: Path, nodes: int) -> str:
+    for n in range(nodes):
+        for size in ("2048kB", "1048576kB"):
+            path = node_hugepages(str(root), n, size)
+            path.parent.mkdir(parents=True)
+            path.write_text("0\n")
+    (root / "sys/devices/system/node/online").write_text(f"0-{nodes - 1}\n" if nodes > 1 else "0\n")
+    (root / "proc/sys/vm").mkdir(parents=True)
+    (root / "proc/sys/vm/max_map_count").write_text("100\n")
+    (root / "proc/mounts").write_text("")
+    return str(root)
+
+
+def test_hugepages_reserves_per_node_and_is_idempotent(tmp_path: Path) -> None:
+    root = fake_hugepage_root(tmp_path, nodes=2)
+    env = {"HUGEPAGES_ROOT": root, "HUGEPAGES_2M": "512", "HUGEPAGES_1G": "2"}
+
+    first = run(["bash", str(HUGEPAGES), "--no-mount"], env)
+    second = run(["bash", str(HUGEPAGES), "--no-mount"], env)
+
+    assert first.returncode == 0, first.stderr
+    for n in (0, 1):
+        assert node_hugepages(root, n, "2048kB").read_text() == "512\n"
+        assert node_hugepages(root, n, "1048576kB").read_text() == "2\n"
+        assert f"writing 512 to {node_hugepages(root, n, '2048kB')} (was 0)" in first.stdout
+    assert (tmp_path / "proc/sys/vm/max_map_count").read_text() == str(2 * (512 + 2) * 2) + "\n"
+    assert second.returncode == 0, second.stderr
+    assert "writing" not in second.stdout
+    assert f"{node_hugepages(root, 1, '1048576kB')} is already 2" in second.stdout
+
+
+def test_hugepages_only_touches_the_nodes_asked_for(tmp_path: Path) -> None:
+    root = fake_hugepage_root(tmp_path, nodes=2)
+
+    done = run(
+        ["bash", str(HUGEPAGES), "--no-mount", "--nodes", "1", "--2m", "64", "--1g", "0"],
+        {"HUGEPAGES_ROOT": root},
+    )
+    bad = run(["bash", str(HUGEPAGES), "--no-mount", "--nodes", "3"], {"HUGEPAGES_ROOT": root})
+
+    assert done.returncode == 0, done.stderr
+    assert node_hugepages(root, 1, "2048kB").read_text() == "64\n"
+    assert node_hugepages(root, 0, "2048kB").read_text() == "0\n"
+    assert bad.returncode == 1
+    assert "NUMA node 3 does not exist" in bad.stderr
+
+
+def test_hugepages_dry_run_names_the_mounts_it_would_make(tmp_path: Path) -> None:
+    root = fake_hugepage_root(tmp_path, nodes=1)
+    mnt = tmp_path / "hp1g"
+
+    done = run(["bash", str(HUGEPAGES), "--dry-run", "--mount-1g", str(mnt)], {"HUGEPAGES_ROOT": root})
+
+    assert done.returncode == 0, done.stderr
+    assert f"mount -t hugetlbfs -o pagesize=1G nodev {mnt}" in done.stdout
+    assert not mnt.exists()
+
+
+def test_hugepages_rejects_bad_counts_and_needs_root_to_act(tmp_path: Path) -> None:
+    bad = run(["bash", str(HUGEPAGES), "--dry-run", "--2m", "lots"])
+    unprivileged = run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "bash", str(HUGEPAGES)]
+    )
+
+    assert bad.returncode == 1
+    assert "2M page count must be a non-negative integer, got 'lots'" in bad.stderr
+    assert unprivileged.returncode == 1
+    assert "needs root" in unprivileged.stderr
+    assert "--dry-run" in unprivileged.stderr
+
+
+def test_scripts_pass_shellcheck() -> None:
+    shellcheck = shutil.which("shellcheck")
+    assert shellcheck, "shellcheck is missing: apt-get install shellcheck (make sysdeps does it as root)"
+
+    done = run([shellcheck, str(BIND_NIC), str(HUGEPAGES)])
+
+    assert done.returncode == 0, done.stdout
