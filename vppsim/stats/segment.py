@@ -173,12 +173,16 @@ class StatsSegment:
                 raise StatsSegmentError(f"sw_if_index {sw_if_index} already has a name in /if/names")
             _encode_name(name)
         top = max(i for i, _ in interfaces)
+        # Cells past a row's old length have never been written (blocks come zeroed), so only reused
+        # indices need clearing.
+        reused_below = self._counters["/if/rx"].rows[0].length
         with self._locked():
             for cv in self._interface_counters():
                 self._validate(cv, top)
             self._ensure_names_length(self._names_vec, top + 1)
             for sw_if_index, name in interfaces:
-                self._zero_interface(sw_if_index)
+                if sw_if_index < reused_below:
+                    self._zero_interface(sw_if_index)
                 self._set_name(sw_if_index, name)
             if self._symlinks_enabled:
                 self._add_interface_symlinks(interfaces)
@@ -517,9 +521,11 @@ class StatsSegment:
 
     def _zero_interface(self, sw_if_index: int) -> None:
         for cv in self._interface_counters():
-            w = cv.width
+            i = cv.width * sw_if_index
             for view in cv.views:
-                view[w * sw_if_index : w * sw_if_index + w] = memoryview(bytes(8 * w)).cast("Q")
+                view[i] = 0
+                if cv.combined:
+                    view[i + 1] = 0
 
     def _bump_combined(self, name: str, row: int, index: int, packets: int, nbytes: int) -> None:
         view = self._counters[name].views[row]
