@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 # Debian packages the agent and its tests use (see docs/operations.md for why each is needed).
 DEB_PKGS := libyang2-dev libyang-tools gcc shellcheck prometheus tshark \
-            freeradius freeradius-utils iproute2 procps
+            freeradius freeradius-utils iproute2 procps systemd
 DATA_DIR ?= var/run-data
 
 .PHONY: all run test sysdeps venv lint typecheck yang-check shellcheck pytest bindings bench clean
