@@ -1,0 +1,1 @@
+"""Datastore layer: NMDA datastores as libyang trees, edits, reads, diff, validation, locks."""

@@ -1,0 +1,83 @@
+"""libyang C functions the Python binding's cffi module does not declare, bound through cffi's ABI mode.
+
+The binding (libyang 2.7.1) compiles only the functions it uses itself; the datastore also needs to
+insert top-level siblings, unlink subtrees for undo, change a term value in place and compare nodes.
+These are declared here against the same shared library (``libyang.so.2``) with ``void *`` node
+pointers; :func:`p` converts a pointer from the binding's ``ffi`` into this one and :func:`back` the
+other way, so both sets of functions operate on the very same C structures.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cffi
+from _libyang import ffi as bffi
+
+_ffi = cffi.FFI()
+_ffi.cdef(
+    """
+    int lyd_insert_sibling(void *sibling, void *node, void **first);
+    int lyd_insert_after(void *sibling, void *node);
+    int lyd_insert_before(void *sibling, void *node);
+    void lyd_unlink_tree(void *node);
+    int lyd_change_term(void *term, const char *val_str);
+    int lyd_find_sibling_first(const void *siblings, const void *target, void **match);
+    int lyd_new_implicit_tree(void *tree, uint32_t implicit_options, void **diff);
+    int lyd_compare_single(const void *node1, const void *node2, uint32_t options);
+    """
+)
+_lib: Any = _ffi.dlopen("libyang.so.2")
+
+NULL = bffi.NULL
+
+
+def p(node: Any) -> Any:
+    """A binding ``struct lyd_node *`` as this module's ``void *``."""
+    return _ffi.cast("void *", int(bffi.cast("uintptr_t", node)))
+
+
+def back(ptr: Any) -> Any:
+    """This module's ``void *`` as the binding's ``struct lyd_node *``."""
+    return bffi.cast("struct lyd_node *", int(_ffi.cast("uintptr_t", ptr)))
+
+
+def insert_sibling(first: Any, node: Any) -> Any:
+    """Insert ``node`` among the top-level siblings from ``first`` (may be NULL); return the new first."""
+    out = _ffi.new("void **")
+    ret = _lib.lyd_insert_sibling(p(first) if first != NULL else _ffi.NULL, p(node), out)
+    if ret != 0:
+        raise RuntimeError(f"lyd_insert_sibling failed ({ret})")
+    return back(out[0])
+
+
+def insert_after(sibling: Any, node: Any) -> int:
+    return int(_lib.lyd_insert_after(p(sibling), p(node)))
+
+
+def insert_before(sibling: Any, node: Any) -> int:
+    return int(_lib.lyd_insert_before(p(sibling), p(node)))
+
+
+def unlink_tree(node: Any) -> None:
+    _lib.lyd_unlink_tree(p(node))
+
+
+def change_term(node: Any, value: str) -> int:
+    """0 = changed, 0x80 (LY_EEXIST) = same value, 0x88 (LY_ENOT) = default flag cleared only, else error."""
+    return int(_lib.lyd_change_term(p(node), value.encode()))
+
+
+def find_sibling_first(siblings: Any, target: Any) -> Any:
+    """The instance among ``siblings`` matching ``target`` (same schema node and keys / value), or NULL."""
+    if siblings == NULL:
+        return NULL
+    out = _ffi.new("void **")
+    ret = _lib.lyd_find_sibling_first(p(siblings), p(target), out)
+    if ret != 0:
+        return NULL
+    return back(out[0])
+
+
+def new_implicit_tree(node: Any, options: int) -> int:
+    return int(_lib.lyd_new_implicit_tree(p(node), options, _ffi.NULL))

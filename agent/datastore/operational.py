@@ -1,0 +1,108 @@
+"""The operational datastore's plug-in point (NMDA, RFC 8342 section 5.3).
+
+Operational state is not stored here: later layers (telemetry, subscriber manager) register a provider
+per subtree, and a read of ``operational`` merges intended configuration with what the providers whose
+subtree the read asks for return at that moment. Providers are plain callables so that they stay
+decoupled from the datastore: each returns a fresh libyang tree (which the datastore then owns and
+frees), a JSON-IETF text, or a JSON-IETF object.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import libyang
+from _libyang import ffi, lib
+
+from agent.datastore.tree import DataTree
+
+ProviderResult = libyang.DNode | DataTree | str | dict[str, Any] | None
+Provider = Callable[[], ProviderResult]
+
+
+@dataclass(frozen=True)
+class Registration:
+    id: int
+    path_prefix: str
+    provider: Provider
+
+
+class OperationalRegistry:
+    """Providers of operational data keyed by the data path prefix they cover."""
+
+    def __init__(self, ctx: libyang.Context) -> None:
+        self._ctx = ctx
+        self._ids = itertools.count(1)
+        self._regs: dict[int, Registration] = {}
+
+    def register(self, path_prefix: str, provider: Provider) -> int:
+        """Add a provider for the subtree at ``path_prefix`` (e.g. ``/ietf-interfaces:interfaces``).
+
+        Returns a handle for :meth:`unregister`.
+        """
+        reg = Registration(next(self._ids), path_prefix.rstrip("/") or "/", provider)
+        self._regs[reg.id] = reg
+        return reg.id
+
+    def unregister(self, handle: int) -> None:
+        self._regs.pop(handle, None)
+
+    def providers_for(self, paths: list[str] | None) -> list[Registration]:
+        """Providers whose subtree overlaps any of ``paths`` (all of them when ``paths`` is None)."""
+        if paths is None:
+            return list(self._regs.values())
+        out = []
+        for reg in self._regs.values():
+            if any(_overlaps(reg.path_prefix, p) for p in paths):
+                out.append(reg)
+        return out
+
+    def merge_into(self, tree: DataTree, paths: list[str] | None) -> None:
+        """Merge the data of the relevant providers into ``tree`` (a private copy the caller owns)."""
+        for reg in self.providers_for(paths):
+            data = reg.provider()
+            src = self._as_tree(data)
+            if src is None or src.empty:
+                continue
+            box = ffi.new("struct lyd_node **", tree.root)
+            ret = lib.lyd_merge_siblings(box, src.root, lib.LYD_MERGE_DESTRUCT)
+            if ret == lib.LY_SUCCESS:
+                src.release()
+            tree.root = box[0]
+            lib.ly_err_clean(self._ctx.cdata, ffi.NULL)
+
+    def _as_tree(self, data: ProviderResult) -> DataTree | None:
+        if data is None:
+            return None
+        if isinstance(data, DataTree):
+            return data
+        if isinstance(data, libyang.DNode):
+            return DataTree.adopt(self._ctx, data)
+        text = data if isinstance(data, str) else json.dumps(data)
+        out = ffi.new("struct lyd_node **")
+        opts = lib.LYD_PARSE_ONLY | lib.LYD_PARSE_STRICT
+        if (
+            lib.lyd_parse_data_mem(self._ctx.cdata, text.encode(), lib.LYD_JSON, opts, 0, out)
+            != lib.LY_SUCCESS
+        ):
+            lib.ly_err_clean(self._ctx.cdata, ffi.NULL)
+            return None
+        return DataTree(self._ctx, out[0])
+
+
+def _first_segment(path: str) -> str:
+    seg = path.lstrip("/").split("/", 1)[0]
+    return seg.split("[", 1)[0]
+
+
+def _overlaps(prefix: str, path: str) -> bool:
+    if prefix == "/" or path in ("", "/"):
+        return True
+    a, b = _first_segment(prefix), _first_segment(path)
+    if ":" not in b or ":" not in a:
+        return a.split(":")[-1] == b.split(":")[-1]
+    return a == b
