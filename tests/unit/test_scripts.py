@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -294,19 +295,23 @@ def test_unbind_without_a_record_asks_for_the_driver(netns: Netns, tmp_path: Pat
     assert f"would write '{PCI}' to {sysfs.orig_bind}" in told.stdout
 
 
-def test_apply_needs_root(tmp_path: Path) -> None:
-    done = run(
-        [
-            "setpriv",
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            "bash",
-            str(BIND_NIC),
-            "--apply",
-            "eth0",
-        ]
-    )
+def as_nobody(script: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run a script as user nobody. The checkout may sit in a directory nobody cannot read (/root), so
+    the script runs from a world-readable copy, from /."""
+    workdir = Path(tempfile.mkdtemp(prefix="bng-scripts-", dir="/tmp"))
+    try:
+        workdir.chmod(0o755)
+        copy = workdir / script.name
+        shutil.copy(script, copy)
+        copy.chmod(0o755)
+        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "bash", str(copy), *args]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, cwd="/", check=False)
+    finally:
+        shutil.rmtree(workdir)
+
+
+def test_apply_needs_root() -> None:
+    done = as_nobody(BIND_NIC, "--apply", "eth0")
 
     assert done.returncode == 1
     assert "--apply changes driver bindings and needs root" in done.stderr
@@ -396,11 +401,9 @@ def test_hugepages_dry_run_names_the_mounts_it_would_make(tmp_path: Path) -> Non
     assert not mnt.exists()
 
 
-def test_hugepages_rejects_bad_counts_and_needs_root_to_act(tmp_path: Path) -> None:
+def test_hugepages_rejects_bad_counts_and_needs_root_to_act() -> None:
     bad = run(["bash", str(HUGEPAGES), "--dry-run", "--2m", "lots"])
-    unprivileged = run(
-        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "bash", str(HUGEPAGES)]
-    )
+    unprivileged = as_nobody(HUGEPAGES)
 
     assert bad.returncode == 1
     assert "2M page count must be a non-negative integer, got 'lots'" in bad.stderr
