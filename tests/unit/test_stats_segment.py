@@ -309,3 +309,28 @@ async def test_stale_socket_replaced_and_close_unlinks(tmp_path: Path) -> None:
     assert not path.exists()
     await server.wait_closed()
     assert not server.is_serving()
+
+
+async def test_in_place_counters_leave_the_epoch_alone(tmp_path: Path) -> None:
+    """VPP's own behaviour: counters move without an epoch change, so readers keep their directory."""
+    seg = StatsSegment(4 << 20, counters_under_lock=False)
+    path = str(tmp_path / "stats.sock")
+    await seg.serve(path)
+    try:
+        seg.add_interfaces([(0, "local0"), (1, "loop0")])
+        r = VPPStats(path)
+        await in_thread(r.connect)
+        try:
+            epoch = r.epoch
+            seg.add_traffic(1, 3, 300, 2, 200)
+            seg.add_traffic_bulk([(1, 1, 100, 0, 0)])
+            seg.set_counter("/if/drops", 1, 4)
+            assert r.epoch == epoch
+            assert (await in_thread(lambda: r["/if/rx"]))[:, 1].sum_octets() == 400
+            assert (await in_thread(lambda: r["/interfaces/loop0/drops"])).sum() == 4
+            seg.add_interface(2, "loop1")  # structural change: the epoch moves
+            assert r.epoch > epoch
+        finally:
+            r.disconnect()
+    finally:
+        seg.close()
