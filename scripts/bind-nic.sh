@@ -18,7 +18,8 @@ set -euo pipefail
 
 readonly PROG=${0##*/}
 SYSFS=${BIND_NIC_SYSFS:-/sys}
-STATE_FILE=${BIND_NIC_STATE_FILE:-/var/lib/bng-agent/nic-drivers.state}
+# Root's own directory, not the agent's data dir: the agent must not be able to choose what root binds.
+STATE_FILE=${BIND_NIC_STATE_FILE:-/var/lib/bng-nic/drivers.state}
 TARGET_DRIVER=vfio-pci
 APPLY=0
 FORCE=0
@@ -258,6 +259,8 @@ unbind_one() {
 	if [[ -z $orig || $orig == none ]]; then
 		die 1 "$pci: no record of its original driver in $STATE_FILE; pass --to DRIVER (e.g. --to ixgbe)"
 	fi
+	# The name becomes a sysfs path and a modprobe argument: accept only what a driver name can be.
+	[[ $orig =~ ^[A-Za-z0-9_-]{1,64}$ ]] || die 1 "$pci: '$orig' is not a valid driver name"
 	drv=$(current_driver "$pci")
 	if [[ $drv == "$orig" ]]; then
 		say "$pci is already bound to $orig; nothing to do"

@@ -295,6 +295,22 @@ def test_unbind_without_a_record_asks_for_the_driver(netns: Netns, tmp_path: Pat
     assert f"would write '{PCI}' to {sysfs.orig_bind}" in told.stdout
 
 
+def test_unbind_rejects_a_driver_name_that_is_not_a_name(
+    netns: Netns, tmp_path: Path, state_file: Path
+) -> None:
+    sysfs = fake_sysfs(tmp_path / "sys", netdev=None, driver="vfio-pci")
+    state_file.parent.mkdir(parents=True)
+    state_file.write_text(f"{PCI} ../../../kernel/evil port3\n")
+
+    done = netns.bind_nic(
+        "--unbind", PCI, "--state-file", str(state_file), env={"BIND_NIC_SYSFS": sysfs.root}
+    )
+
+    assert done.returncode == 1
+    assert "'../../../kernel/evil' is not a valid driver name" in done.stderr
+    assert "would write" not in done.stdout
+
+
 def as_nobody(script: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run a script as user nobody. The checkout may sit in a directory nobody cannot read (/root), so
     the script runs from a world-readable copy, from /."""
