@@ -432,7 +432,7 @@ def test_scripts_pass_shellcheck() -> None:
     shellcheck = shutil.which("shellcheck")
     assert shellcheck, "shellcheck is missing: apt-get install shellcheck (make sysdeps does it as root)"
 
-    done = run([shellcheck, str(BIND_NIC), str(HUGEPAGES)])
+    done = run([shellcheck, *(str(p) for p in sorted((REPO / "scripts").glob("*.sh")))])
 
     assert done.returncode == 0, done.stdout
 
@@ -573,3 +573,76 @@ def test_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
     ours = [line for line in done.stderr.splitlines() if str(tmp_path) in line]
     assert done.returncode == 0, done.stderr
     assert ours == [], "\n".join(ours)
+
+
+# --- preflight.sh: the machine against startup.conf ------------------------------------------------------
+
+PREFLIGHT = REPO / "scripts" / "preflight.sh"
+SHIPPED_DEVS = ("0000:3b:00.0", "0000:3b:00.1", "0000:5e:00.0", "0000:5e:00.1")
+
+
+def fake_machine(
+    root: Path, *, free_1g: int = 4, free_2m: int = 1024, nic_node: int = 0, nic_driver: str = "vfio-pci"
+) -> str:
+    """Two NUMA nodes (CPUs 0-5 on node 0, 6-7 on node 1), workers isolated, the shipped NICs present."""
+    cpu = root / "devices/system/cpu"
+    for n in range(8):
+        (cpu / f"cpu{n}").mkdir(parents=True)
+        (cpu / f"cpu{n}" / f"node{0 if n < 6 else 1}").mkdir()
+    (cpu / "online").write_text("0-7\n")
+    (cpu / "isolated").write_text("2-5\n")
+    for node, (g1, m2) in enumerate([(free_1g, free_2m), (0, 0)]):
+        for size, free in (("1048576kB", g1), ("2048kB", m2)):
+            d = root / f"devices/system/node/node{node}/hugepages/hugepages-{size}"
+            d.mkdir(parents=True)
+            (d / "free_hugepages").write_text(f"{free}\n")
+    (root / "kernel/iommu_groups/12").mkdir(parents=True)
+    drivers = root / "bus/pci/drivers"
+    for addr in SHIPPED_DEVS:
+        dev = root / "bus/pci/devices" / addr
+        dev.mkdir(parents=True)
+        (dev / "numa_node").write_text(f"{nic_node}\n")
+        (drivers / nic_driver).mkdir(parents=True, exist_ok=True)
+        (dev / "driver").symlink_to(drivers / nic_driver)
+    return str(root)
+
+
+def preflight(sysfs: str, conf: Path) -> subprocess.CompletedProcess[str]:
+    return run(["bash", str(PREFLIGHT), str(conf)], {"PREFLIGHT_SYSFS": sysfs})
+
+
+def test_preflight_passes_a_machine_that_fits_the_shipped_startup_conf(tmp_path: Path) -> None:
+    done = preflight(fake_machine(tmp_path / "sys"), STARTUP_CONF)
+
+    assert done.returncode == 0, done.stdout
+    assert "FAIL" not in done.stdout
+    assert "OK    cpu: workers 2-5 on NUMA node 0" in done.stdout
+    assert "OK    hugepages: 4 free 1G pages on node 0 for the 4G main heap" in done.stdout
+    for addr in SHIPPED_DEVS:
+        assert f"OK    dpdk: dev {addr} driver vfio-pci" in done.stdout
+
+
+def test_preflight_fails_workers_across_numa_nodes_and_short_hugepages(tmp_path: Path) -> None:
+    conf = tmp_path / "startup.conf"
+    conf.write_text(STARTUP_CONF.read_text().replace("corelist-workers 2-5", "corelist-workers 4-7"))
+
+    done = preflight(fake_machine(tmp_path / "sys", free_1g=2, free_2m=100), conf)
+
+    assert done.returncode == 2
+    assert "FAIL  cpu: workers 4-7 span NUMA nodes 0 1" in done.stdout
+    assert "WARN  cpu: worker CPU(s) 6 7 not isolated" in done.stdout
+    assert "FAIL  hugepages: main heap needs 4 free 1G pages on node 0, 2 free" in done.stdout
+    assert "FAIL  hugepages: 128000 buffers need ~157 free 2M pages on node 0, 100 free" in done.stdout
+
+
+def test_preflight_warns_about_far_or_kernel_owned_nics_and_missing_ones(tmp_path: Path) -> None:
+    conf = tmp_path / "startup.conf"
+    conf.write_text(STARTUP_CONF.read_text().replace("dev 0000:3b:00.1", "dev 0000:af:00.0"))
+
+    done = preflight(fake_machine(tmp_path / "sys", nic_node=1, nic_driver="ixgbe"), conf)
+
+    assert done.returncode == 2
+    assert "WARN  dpdk: dev 0000:3b:00.0 is on NUMA node 1 but the workers are on node 0" in done.stdout
+    assert "WARN  dpdk: dev 0000:3b:00.0 is on kernel driver ixgbe; run scripts/bind-nic.sh" in done.stdout
+    assert "FAIL  dpdk: dev 0000:af:00.0 does not exist on this machine" in done.stdout
+    assert "preflight.sh: 1 failed" in done.stdout
