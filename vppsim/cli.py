@@ -1,0 +1,139 @@
+"""``bng-vppsim``: run the emulator, or send it a control command.
+
+bng-vppsim --api-socket /run/vpp/api.sock --stats-socket /run/vpp/stats.sock [--ports N]
+           [--control-socket PATH] [--stats-size-mb 64] [--no-interface-symlinks]
+bng-vppsim ctl --control-socket PATH <command> [key=value ...]     e.g. link sw_if_index=1 up=false
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+from typing import Any
+
+TICK_SECONDS = 0.1
+STATS_TICK_SECONDS = 1.0
+
+
+def _run_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="bng-vppsim", description="VPP 26.06 emulator (binary API + stats segment)"
+    )
+    p.add_argument("--api-socket", required=True)
+    p.add_argument("--stats-socket", required=True)
+    p.add_argument("--control-socket")
+    p.add_argument("--ports", type=int, default=2, help="physical ports at start (default 2)")
+    p.add_argument("--stats-size-mb", type=int, default=64, help="stats segment size (VPP: statseg size)")
+    p.add_argument(
+        "--no-interface-symlinks",
+        action="store_true",
+        help="skip /interfaces/<name>/* entries (VPP creates them; they cost ~2.5 KB per interface)",
+    )
+    p.add_argument("--log-level", default="WARNING")
+    return p
+
+
+def _value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _ctl(argv: list[str]) -> int:
+    from vppsim.control import ControlError, send_command
+
+    p = argparse.ArgumentParser(prog="bng-vppsim ctl", description="send a command to a running vppsim")
+    p.add_argument("--control-socket", required=True)
+    p.add_argument("command")
+    p.add_argument("args", nargs="*", help="key=value (values parsed as JSON when they can be)")
+    ns = p.parse_args(argv)
+    kwargs: dict[str, Any] = {}
+    for a in ns.args:
+        key, sep, val = a.partition("=")
+        if not sep:
+            p.error(f"argument {a!r} is not key=value")
+        kwargs[key] = _value(val)
+    try:
+        reply = send_command(ns.control_socket, ns.command, **kwargs)
+    except (ControlError, OSError) as e:
+        print(json.dumps({"ok": False, "error": str(e)}))
+        return 1
+    print(json.dumps(reply))
+    return 0
+
+
+def _unlink(path: str | None) -> None:
+    if path:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+
+async def _serve(ns: argparse.Namespace) -> None:
+    from agent.vpp.api import api_json_files
+    from vppsim.codec import ApiDefinitions
+    from vppsim.control import ControlServer
+    from vppsim.emulator import Emulator
+    from vppsim.handlers import load_all
+    from vppsim.server import ApiServer
+    from vppsim.stats import StatsSegment
+
+    defs = ApiDefinitions(api_json_files())
+    stats = StatsSegment(ns.stats_size_mb * 1024 * 1024, interface_symlinks=not ns.no_interface_symlinks)
+    emu = Emulator(defs, stats, ports=ns.ports)
+    for path in (ns.api_socket, ns.stats_socket, ns.control_socket):
+        _unlink(path)
+    api = ApiServer(emu, load_all())
+    await api.start(ns.api_socket)
+    await stats.serve(ns.stats_socket)
+    control = ControlServer(emu)
+    if ns.control_socket:
+        await control.start(ns.control_socket)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    async def ticker() -> None:
+        since_stats = 0.0
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            rows = list(emu.traffic_rows(TICK_SECONDS))
+            if rows:
+                stats.add_traffic_bulk(rows)
+            since_stats += TICK_SECONDS
+            if since_stats >= STATS_TICK_SECONDS:
+                since_stats = 0.0
+                stats.tick()
+
+    tick_task = asyncio.create_task(ticker())
+    try:
+        await stop.wait()
+    finally:
+        tick_task.cancel()
+        await api.close()
+        await control.close()
+        stats.close()
+        for path in (ns.api_socket, ns.stats_socket, ns.control_socket):
+            _unlink(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "ctl":
+        return _ctl(args[1:])
+    ns = _run_parser().parse_args(args)
+    logging.basicConfig(level=ns.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    asyncio.run(_serve(ns))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

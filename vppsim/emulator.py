@@ -1,0 +1,396 @@
+"""The emulated VPP: interface, bond and FIB state plus the operations handlers and the control channel
+share (creating and deleting interfaces, addresses, table binding, link changes and their events).
+
+Every behaviour here mirrors a VPP code path named in the comments; handlers only validate and call in.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from vppsim import errno
+from vppsim.codec import ApiDefinitions, to_plain
+from vppsim.faults import FaultTable
+from vppsim.state.bonds import Bond, BondTable
+from vppsim.state.fib import (
+    PATH_TYPE_LOCAL,
+    PATH_TYPE_NORMAL,
+    PROTO_IP4,
+    PROTO_IP6,
+    Fib,
+    Route,
+    Source,
+    Table,
+)
+from vppsim.state.interfaces import IfKind, Interface, InterfaceTable, IpInterface
+
+if TYPE_CHECKING:
+    from vppsim.server import ApiSession
+    from vppsim.stats import StatsSegment
+
+log = logging.getLogger("vppsim")
+
+GIGABIT_KBPS = 1_000_000
+FIRST_PCI_SLOT = 8  # GigabitEthernet0/8/0 is the first NIC on a typical qemu/virtio PCI layout
+
+
+class Emulator:
+    """State of one emulated VPP process; a restart is a new Emulator."""
+
+    def __init__(self, defs: ApiDefinitions, stats: StatsSegment | None = None, ports: int = 2) -> None:
+        self.defs = defs
+        self.stats = stats
+        self.interfaces = InterfaceTable()
+        self.bonds = BondTable()
+        self.fib = Fib()
+        self.faults = FaultTable()
+        self.event_clients: dict[ApiSession, int] = {}
+        self.vlan_slots: dict[tuple[Any, ...], int] = {}
+        self.traffic: dict[int, tuple[float, float, float, float]] = {}
+        self.pending_events: list[tuple[ApiSession, bytes]] = []
+        self._loop_instances: set[int] = set()
+        self._route_stats: dict[tuple[bool, int, Any], int] = {}
+        self._mac_serial = 0
+        self._next_slot = FIRST_PCI_SLOT
+        # VPP always has local0 at index 0 (vnet/interface.c: vnet_interface_init creates it).
+        self.create_interface(IfKind.LOCAL, "local0", dev_type="local", link_mtu=0, mtu=[0, 0, 0, 0])
+        for _ in range(ports):
+            self.add_port()
+
+    # ------------------------------------------------------------------ interfaces
+
+    def next_mac(self) -> bytes:
+        self._mac_serial += 1
+        s = self._mac_serial
+        return bytes([0x02, 0xFE, (s >> 16) & 0xFF, (s >> 8) & 0xFF, s & 0xFF, 0x01])
+
+    def create_interface(self, kind: IfKind, name: str, **attrs: Any) -> Interface:
+        idx = self.interfaces.allocate_index()
+        intf = Interface(sw_if_index=idx, name=name, kind=kind, sup_sw_if_index=idx, **attrs)
+        if kind is IfKind.LOOPBACK:
+            self._loop_instances.add(intf.instance)
+        self.interfaces.add(intf)
+        self._stats_add(intf)
+        # interface_api.c link_state_process: creation is reported to registered clients (deleted=0).
+        self.notify(intf)
+        return intf
+
+    def create_sub(
+        self, hw: Interface, sub_id: int, flags: int, tags: int, outer: int, inner: int, key: tuple[Any, ...]
+    ) -> Interface:
+        """A sub-interface of ``hw`` named ``<parent>.<sub_id>`` (interface.c vnet_create_sub_interface)
+        inheriting the parent's MAC, speed, MTU and device type."""
+        idx = self.interfaces.allocate_index()
+        intf = Interface(
+            sw_if_index=idx,
+            name=f"{hw.name}.{sub_id}",
+            kind=IfKind.SUB,
+            sup_sw_if_index=hw.sw_if_index,
+            mac=hw.mac,
+            dev_type=hw.dev_type,
+            link_speed=hw.link_speed,
+            link_mtu=hw.link_mtu,
+            mtu=list(hw.mtu),
+            sub_id=sub_id,
+            sub_flags=flags,
+            number_of_tags=tags,
+            outer_vlan_id=outer,
+            inner_vlan_id=inner,
+        )
+        self.interfaces.add(intf)
+        self.vlan_slots[key] = idx
+        self._stats_add(intf)
+        self.notify(intf)
+        return intf
+
+    def free_loopback_instance(self) -> int:
+        i = 0
+        while i in self._loop_instances:
+            i += 1
+        return i
+
+    def delete_interface(self, intf: Interface) -> None:
+        """Delete an interface and what hangs off it: its sub-interfaces first (ethernet_delete_interface
+        deletes them with the hardware interface), its addresses and their routes, table locks,
+        unnumbered users, bond membership, stats entries; registered clients get deleted=1."""
+        if not intf.is_sub:
+            for child in self.interfaces.children(intf.sw_if_index):
+                self.delete_interface(child)
+        self.delete_all_addresses(intf)
+        for other in self.interfaces.all():
+            if other.unnumbered_via == intf.sw_if_index:
+                other.unnumbered_via = None
+        self._unlock_table(False, intf.table_v4)
+        self._unlock_table(True, intf.table_v6)
+        bond = self.bonds.detach(intf.sw_if_index)
+        if bond is not None:
+            self.refresh_bond_link(bond)
+        if intf.kind is IfKind.LOOPBACK:
+            self._loop_instances.discard(intf.instance)
+        for key, idx in list(self.vlan_slots.items()):
+            if idx == intf.sw_if_index:
+                del self.vlan_slots[key]
+        self.traffic.pop(intf.sw_if_index, None)
+        self.interfaces.remove(intf.sw_if_index)
+        if self.stats is not None:
+            try:
+                self.stats.remove_interface(intf.sw_if_index)
+            except Exception:  # the stats segment is best effort; API state is what matters here
+                log.exception("stats remove_interface failed for %s", intf.name)
+        self.notify(intf, deleted=True)
+
+    def _stats_add(self, intf: Interface) -> None:
+        if self.stats is None:
+            return
+        try:
+            self.stats.add_interface(intf.sw_if_index, intf.name)
+        except Exception:
+            log.exception("stats add_interface failed for %s", intf.name)
+
+    def add_port(self) -> Interface:
+        """Hot-plug a NIC: ``GigabitEthernet0/<slot>/0`` (PCI-derived name, slot in hex as in
+        ``format_vlib_pci_addr``), link up (cable in), admin down, 1 Gbit/s, MTU 9000."""
+        slot = self._next_slot
+        self._next_slot += 1
+        mac = bytes([0x52, 0x54, 0x00, 0x12, (slot >> 8) & 0xFF, slot & 0xFF])
+        return self.create_interface(
+            IfKind.ETHERNET,
+            f"GigabitEthernet0/{slot:x}/0",
+            mac=mac,
+            dev_type="dpdk",
+            link_speed=GIGABIT_KBPS,
+            hw_link_up=True,
+        )
+
+    def details(self, intf: Interface) -> dict[str, Any]:
+        """``sw_interface_details`` for one interface (interface_api.c send_sw_interface_details)."""
+        link_up = self.interfaces.link_up(intf)
+        return {
+            "sw_if_index": intf.sw_if_index,
+            "sup_sw_if_index": intf.sup_sw_if_index,
+            "l2_address": intf.mac,
+            "flags": self.interfaces.flags(intf),
+            "type": 1 if intf.is_sub else 0,
+            "link_duplex": 2 if (link_up and intf.kind in (IfKind.ETHERNET, IfKind.SUB)) else 0,
+            "link_speed": intf.link_speed if link_up else 0,
+            "link_mtu": intf.link_mtu,
+            "mtu": intf.mtu,
+            "sub_id": intf.sub_id,
+            "sub_number_of_tags": intf.number_of_tags,
+            "sub_outer_vlan_id": intf.outer_vlan_id,
+            "sub_inner_vlan_id": intf.inner_vlan_id,
+            "sub_if_flags": intf.sub_flags,
+            "interface_name": intf.name,
+            "interface_dev_type": intf.dev_type,
+            "tag": intf.tag,
+        }
+
+    # ------------------------------------------------------------------ admin / link state and events
+
+    def notify(self, intf: Interface, deleted: bool = False) -> None:
+        """Queue ``sw_interface_event`` for every registered client (interface_api.c
+        send_sw_interface_event); the server sends them after the reply being built."""
+        if not self.event_clients:
+            return
+        flags = 0 if deleted else self.interfaces.flags(intf)
+        for session, pid in self.event_clients.items():
+            frame = self.defs.encode(
+                "sw_interface_event",
+                {
+                    "client_index": session.client_index,
+                    "pid": pid,
+                    "sw_if_index": intf.sw_if_index,
+                    "flags": flags,
+                    "deleted": deleted,
+                },
+            )
+            self.pending_events.append((session, frame))
+
+    def set_admin(self, intf: Interface, up: bool) -> None:
+        if intf.admin_up == up:
+            return
+        intf.admin_up = up
+        if intf.kind is IfKind.LOOPBACK:
+            # ethernet/interface.c simulated_ethernet_admin_up_down: carrier follows admin state
+            intf.hw_link_up = up
+        elif intf.kind is IfKind.BOND:
+            self._bond_link(intf)
+        self.notify(intf)
+        owner = self.bonds.bond_of(intf.sw_if_index)
+        if owner is not None:
+            self.refresh_bond_link(owner)
+
+    def set_link(self, intf: Interface, up: bool) -> None:
+        """Carrier change on a NIC (the control channel's "link" command)."""
+        if intf.hw_link_up == up:
+            return
+        intf.hw_link_up = up
+        self.notify(intf)
+        owner = self.bonds.bond_of(intf.sw_if_index)
+        if owner is not None:
+            self.refresh_bond_link(owner)
+
+    def active_members(self, bond: Bond) -> list[int]:
+        out = []
+        for m in bond.members:
+            intf = self.interfaces.get(m.sw_if_index)
+            if intf is not None and intf.admin_up and intf.hw_link_up:
+                out.append(m.sw_if_index)
+        return out
+
+    def refresh_bond_link(self, bond: Bond) -> None:
+        intf = self.interfaces.get(bond.sw_if_index)
+        if intf is not None:
+            self._bond_link(intf)
+
+    def _bond_link(self, intf: Interface) -> None:
+        # bonding/device.c: the bond's carrier is up while it is admin up and has an active member.
+        bond = self.bonds.get(intf.sw_if_index)
+        up = bool(bond is not None and intf.admin_up and self.active_members(bond))
+        if up != intf.hw_link_up:
+            intf.hw_link_up = up
+            self.notify(intf)
+
+    # ------------------------------------------------------------------ addresses and tables
+
+    def _table_of(self, intf: Interface, is_ip6: bool) -> Table:
+        table = self.fib.get(is_ip6, intf.table_v6 if is_ip6 else intf.table_v4)
+        assert table is not None
+        return table
+
+    def add_address(self, intf: Interface, addr: IpInterface) -> int:
+        """ip4_add_del_interface_address_internal (ip4_forward.c; ip6_forward.c alike): an address that
+        overlaps one on any interface in the same table is ADDRESS_IN_USE, except another address of the
+        same prefix length on the same interface."""
+        is_ip6 = isinstance(addr, ipaddress.IPv6Interface)
+        table_id = intf.table_v6 if is_ip6 else intf.table_v4
+        for other in self.interfaces.all():
+            if (other.table_v6 if is_ip6 else other.table_v4) != table_id:
+                continue
+            for a in other.addresses:
+                if isinstance(a, ipaddress.IPv6Interface) != is_ip6:
+                    continue
+                if not (a.network.overlaps(addr.network)):
+                    continue
+                if other is intf and a.network.prefixlen == addr.network.prefixlen and a.ip != addr.ip:
+                    continue
+                return errno.ADDRESS_IN_USE
+        intf.addresses.append(addr)
+        table = self._table_of(intf, is_ip6)
+        proto = PROTO_IP6 if is_ip6 else PROTO_IP4
+        host = ipaddress.ip_network(f"{addr.ip}/{addr.max_prefixlen}")
+        if addr.network.prefixlen < addr.max_prefixlen:
+            attached = {
+                "sw_if_index": intf.sw_if_index,
+                "weight": 1,
+                "type": PATH_TYPE_NORMAL,
+                "proto": proto,
+            }
+            table.routes.setdefault(addr.network, Route(addr.network, Source.INTERFACE, [attached]))
+        local = {"sw_if_index": intf.sw_if_index, "weight": 1, "type": PATH_TYPE_LOCAL, "proto": proto}
+        table.routes[host] = Route(host, Source.INTERFACE, [local])
+        return errno.OK
+
+    def delete_address(self, intf: Interface, addr: IpInterface) -> int:
+        """Deleting an address the interface does not have: ADDRESS_NOT_FOUND_FOR_INTERFACE."""
+        for a in intf.addresses:
+            if a == addr:
+                self._remove_address(intf, a)
+                return errno.OK
+        return errno.ADDRESS_NOT_FOUND_FOR_INTERFACE
+
+    def delete_all_addresses(self, intf: Interface) -> None:
+        for a in list(intf.addresses):
+            self._remove_address(intf, a)
+
+    def _remove_address(self, intf: Interface, addr: IpInterface) -> None:
+        intf.addresses.remove(addr)
+        is_ip6 = isinstance(addr, ipaddress.IPv6Interface)
+        table = self._table_of(intf, is_ip6)
+        host = ipaddress.ip_network(f"{addr.ip}/{addr.max_prefixlen}")
+        for net in (host, addr.network):
+            r = table.routes.get(net)
+            if (
+                r is not None
+                and r.source is Source.INTERFACE
+                and r.paths[0]["sw_if_index"] == intf.sw_if_index
+            ):
+                still = any(a.network == net for a in intf.addresses)
+                if not still:
+                    del table.routes[net]
+
+    def bind_table(self, intf: Interface, is_ip6: bool, table_id: int) -> int:
+        """ip_table_bind: NO_SUCH_FIB for an unknown table; ADDRESS_FOUND_FOR_INTERFACE when the
+        interface has addresses of that family and the table would change."""
+        if self.fib.get(is_ip6, table_id) is None:
+            return errno.NO_SUCH_FIB
+        current = intf.table_v6 if is_ip6 else intf.table_v4
+        if current == table_id:
+            return errno.OK
+        if any(isinstance(a, ipaddress.IPv6Interface) == is_ip6 for a in intf.addresses):
+            return errno.ADDRESS_FOUND_FOR_INTERFACE
+        self._unlock_table(is_ip6, current)
+        new = self.fib.get(is_ip6, table_id)
+        assert new is not None
+        new.interface_locks += 1
+        if is_ip6:
+            intf.table_v6 = table_id
+        else:
+            intf.table_v4 = table_id
+        return errno.OK
+
+    def _unlock_table(self, is_ip6: bool, table_id: int) -> None:
+        table = self.fib.get(is_ip6, table_id)
+        if table is not None and table_id != 0:
+            table.interface_locks = max(0, table.interface_locks - 1)
+
+    def delete_table(self, is_ip6: bool, table_id: int) -> None:
+        """ip_table_delete: flush the API's routes and drop the API's lock; a table still bound to
+        interfaces lives on until they leave it."""
+        table = self.fib.get(is_ip6, table_id)
+        if table is None or table_id == 0:
+            return
+        for prefix in [p for p, r in table.routes.items() if r.source is Source.API]:
+            del table.routes[prefix]
+        if table.interface_locks == 0:
+            self.fib.delete(is_ip6, table_id)
+
+    def route_stats_index(self, table: Table, prefix: Any) -> int:
+        key = (table.is_ip6, table.table_id, prefix)
+        idx = self._route_stats.get(key)
+        if idx is None:
+            idx = self._route_stats[key] = len(self._route_stats)
+        return idx
+
+    @staticmethod
+    def plain(value: Any) -> Any:
+        return to_plain(value)
+
+    @staticmethod
+    def encodable_path(path: dict[str, Any]) -> dict[str, Any]:
+        """A stored path in a form vpp-papi can pack (unions with one member, 16 labels)."""
+        out = {k: v for k, v in path.items() if k != "label_stack"}
+        labels = list(path.get("label_stack") or [])[:16]
+        out["label_stack"] = labels + [{}] * (16 - len(labels))
+        nh = dict(out.get("nh") or {})
+        addr = nh.get("address")
+        if not addr:
+            nh.pop("address", None)
+        out["nh"] = nh
+        return out
+
+    # ------------------------------------------------------------------ traffic
+
+    def traffic_rows(self, seconds: float) -> Iterable[tuple[int, int, int, int, int]]:
+        for idx, (rx_pps, rx_bps, tx_pps, tx_bps) in self.traffic.items():
+            if idx in self.interfaces:
+                yield (
+                    idx,
+                    round(rx_pps * seconds),
+                    round(rx_bps * seconds),
+                    round(tx_pps * seconds),
+                    round(tx_bps * seconds),
+                )

@@ -1,0 +1,129 @@
+"""``bond.api`` messages (``src/vnet/bonding/bond_api.c`` and ``cli.c``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vppsim import errno
+from vppsim.handlers.registry import REGISTRY, Call, Reply
+from vppsim.state.bonds import VALID_LB, VALID_MODES, Bond, Member
+from vppsim.state.interfaces import IfKind
+
+ALL = 0xFFFFFFFF
+
+
+@REGISTRY.handler("bond_create2")
+def bond_create2(call: Call, msg: Any) -> Reply:
+    # cli.c bond_create_if: id ~0 takes the lowest free instance, a taken id is INSTANCE_IN_USE;
+    # the interface is "BondEthernet<id>", admin down, link down until a member is active.
+    emu = call.emu
+    mode, lb = int(msg.mode), int(msg.lb)
+    if mode not in VALID_MODES or lb not in VALID_LB:
+        return {"retval": errno.INVALID_ARGUMENT, "sw_if_index": ALL}
+    instance = int(msg.id)
+    if instance == ALL:
+        instance = emu.bonds.free_instance()
+    elif emu.bonds.instance_in_use(instance):
+        return {"retval": errno.INSTANCE_IN_USE, "sw_if_index": ALL}
+    mac = bytes(msg.mac_address.packed) if msg.use_custom_mac else emu.next_mac()
+    intf = emu.create_interface(
+        IfKind.BOND, f"BondEthernet{instance}", mac=mac, dev_type="bond", instance=instance
+    )
+    emu.bonds.add(Bond(intf.sw_if_index, instance, mode, lb, bool(msg.numa_only)))
+    return {"retval": errno.OK, "sw_if_index": intf.sw_if_index}
+
+
+@REGISTRY.handler("bond_delete")
+def bond_delete(call: Call, msg: Any) -> Reply:
+    # cli.c bond_delete_if: not a bond -> INVALID_SW_IF_INDEX; members are detached first.
+    emu = call.emu
+    bond = emu.bonds.get(msg.sw_if_index)
+    intf = emu.interfaces.get(msg.sw_if_index)
+    if bond is None or intf is None:
+        return {"retval": errno.INVALID_SW_IF_INDEX}
+    for m in list(bond.members):
+        emu.bonds.detach(m.sw_if_index)
+    emu.bonds.remove(bond.sw_if_index)
+    emu.delete_interface(intf)
+    return {"retval": errno.OK}
+
+
+@REGISTRY.handler("bond_add_member")
+def bond_add_member(call: Call, msg: Any) -> Reply:
+    # cli.c bond_add_member: the bond must exist (INVALID_INTERFACE), the member must be a physical
+    # interface (not a bond, not a sub-interface: INVALID_INTERFACE) and not already in a bond
+    # (VALUE_EXIST).
+    emu = call.emu
+    bond = emu.bonds.get(msg.bond_sw_if_index)
+    if bond is None:
+        return {"retval": errno.INVALID_INTERFACE}
+    member = emu.interfaces.get(msg.sw_if_index)
+    if member is None:
+        return {"retval": errno.INVALID_SW_IF_INDEX}
+    if member.kind is not IfKind.ETHERNET:
+        return {"retval": errno.INVALID_INTERFACE}
+    if emu.bonds.bond_of(member.sw_if_index) is not None:
+        return {"retval": errno.VALUE_EXIST}
+    emu.bonds.add_member(bond, Member(member.sw_if_index, bool(msg.is_passive), bool(msg.is_long_timeout)))
+    emu.refresh_bond_link(bond)
+    return {"retval": errno.OK}
+
+
+@REGISTRY.handler("bond_detach_member")
+def bond_detach_member(call: Call, msg: Any) -> Reply:
+    # cli.c bond_detach_member: an interface that is no member -> INVALID_INTERFACE.
+    emu = call.emu
+    if msg.sw_if_index not in emu.interfaces:
+        return {"retval": errno.INVALID_SW_IF_INDEX}
+    bond = emu.bonds.detach(msg.sw_if_index)
+    if bond is None:
+        return {"retval": errno.INVALID_INTERFACE}
+    emu.refresh_bond_link(bond)
+    return {"retval": errno.OK}
+
+
+@REGISTRY.handler("sw_bond_interface_dump")
+def sw_bond_interface_dump(call: Call, msg: Any) -> Reply:
+    emu = call.emu
+    out = []
+    for bond in emu.bonds.all():
+        if msg.sw_if_index not in (ALL, bond.sw_if_index):
+            continue
+        intf = emu.interfaces.get(bond.sw_if_index)
+        assert intf is not None
+        out.append(
+            {
+                "sw_if_index": bond.sw_if_index,
+                "id": bond.instance,
+                "mode": bond.mode,
+                "lb": bond.lb,
+                "numa_only": bond.numa_only,
+                "active_members": len(emu.active_members(bond)),
+                "members": len(bond.members),
+                "interface_name": intf.name,
+            }
+        )
+    return out
+
+
+@REGISTRY.handler("sw_member_interface_dump")
+def sw_member_interface_dump(call: Call, msg: Any) -> Reply:
+    emu = call.emu
+    bond = emu.bonds.get(msg.sw_if_index)
+    if bond is None:
+        return []
+    out = []
+    for m in bond.members:
+        intf = emu.interfaces.get(m.sw_if_index)
+        assert intf is not None
+        out.append(
+            {
+                "sw_if_index": m.sw_if_index,
+                "interface_name": intf.name,
+                "is_passive": m.is_passive,
+                "is_long_timeout": m.is_long_timeout,
+                "is_local_numa": False,
+                "weight": m.weight,
+            }
+        )
+    return out

@@ -1,0 +1,245 @@
+"""``interface.api`` messages with the semantics of ``src/vnet/interface_api.c`` and ``interface.c``."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from vppsim import errno
+from vppsim.handlers.registry import REGISTRY, Call, Reply
+from vppsim.state.interfaces import (
+    SUB_IF_DEFAULT,
+    SUB_IF_DOT1AD,
+    SUB_IF_EXACT_MATCH,
+    SUB_IF_NO_TAGS,
+    SUB_IF_ONE_TAG,
+    SUB_IF_TWO_TAGS,
+    IfKind,
+    Interface,
+)
+
+ALL = 0xFFFFFFFF
+
+
+def _rv(code: int, **fields: Any) -> dict[str, Any]:
+    return {"retval": code, **fields}
+
+
+@REGISTRY.handler("sw_interface_dump")
+def sw_interface_dump(call: Call, msg: Any) -> Reply:
+    # interface_api.c vl_api_sw_interface_dump_t_handler: a name filter is a substring match ("loop1"
+    # returns loop1 and loop10) and wins over sw_if_index; sw_if_index 0 or ~0 means all interfaces.
+    emu = call.emu
+    if not msg.name_filter_valid and msg.sw_if_index not in (0, ALL):
+        intf = emu.interfaces.get(msg.sw_if_index)
+        return [] if intf is None else [emu.details(intf)]
+    intfs = emu.interfaces.all()
+    if msg.name_filter_valid:
+        intfs = [i for i in intfs if msg.name_filter in i.name]
+    return [emu.details(i) for i in intfs]
+
+
+@REGISTRY.handler("want_interface_events")
+def want_interface_events(call: Call, msg: Any) -> Reply:
+    # interface_api.c / vlibapi registration: enable_disable 1 registers the client (pid kept for the
+    # events), 0 removes it; removing a registration that does not exist is not an error.
+    if msg.enable_disable:
+        call.emu.event_clients[call.session] = msg.pid
+    else:
+        call.emu.event_clients.pop(call.session, None)
+    return _rv(errno.OK)
+
+
+@REGISTRY.handler("sw_interface_set_flags")
+def sw_interface_set_flags(call: Call, msg: Any) -> Reply:
+    # interface_api.c: VALIDATE_SW_IF_INDEX, then only the admin bit is used; an event is sent when the
+    # state actually changes (vnet_sw_interface_set_flags returns early otherwise).
+    intf = call.emu.interfaces.get(msg.sw_if_index)
+    if intf is None:
+        return _rv(errno.INVALID_SW_IF_INDEX)
+    call.emu.set_admin(intf, bool(int(msg.flags) & 1))
+    return _rv(errno.OK)
+
+
+@REGISTRY.handler("sw_interface_set_mtu")
+def sw_interface_set_mtu(call: Call, msg: Any) -> Reply:
+    # interface_api.c: per-protocol MTUs (L3, IP4, IP6, MPLS); 0 leaves a protocol following L3.
+    intf = call.emu.interfaces.get(msg.sw_if_index)
+    if intf is None:
+        return _rv(errno.INVALID_SW_IF_INDEX)
+    intf.mtu = [int(m) for m in msg.mtu]
+    return _rv(errno.OK)
+
+
+@REGISTRY.handler("sw_interface_tag_add_del")
+def sw_interface_tag_add_del(call: Call, msg: Any) -> Reply:
+    # interface_api.c: an empty tag on add is VNET_API_ERROR_INVALID_VALUE; delete clears it.
+    intf = call.emu.interfaces.get(msg.sw_if_index)
+    if intf is None:
+        return _rv(errno.INVALID_SW_IF_INDEX)
+    if msg.is_add:
+        if not msg.tag:
+            return _rv(errno.INVALID_VALUE)
+        intf.tag = msg.tag
+    else:
+        intf.tag = ""
+    return _rv(errno.OK)
+
+
+@REGISTRY.handler("create_loopback")
+def create_loopback(call: Call, msg: Any) -> Reply:
+    # ethernet/interface.c vnet_create_loopback_interface: instance = lowest free, name "loop<N>",
+    # a zero MAC becomes de:ad:00:00:00:<instance>.
+    emu = call.emu
+    instance = emu.free_loopback_instance()
+    mac = bytes(msg.mac_address.packed) if hasattr(msg.mac_address, "packed") else bytes(msg.mac_address)
+    if mac == b"\x00" * 6:
+        mac = bytes([0xDE, 0xAD, 0, 0, 0, instance & 0xFF])
+    intf = emu.create_interface(
+        IfKind.LOOPBACK, f"loop{instance}", mac=mac, dev_type="Loopback", instance=instance
+    )
+    return _rv(errno.OK, sw_if_index=intf.sw_if_index)
+
+
+@REGISTRY.handler("delete_loopback")
+def delete_loopback(call: Call, msg: Any) -> Reply:
+    # ethernet/interface.c vnet_delete_loopback_interface: not a loopback -> INVALID_SW_IF_INDEX.
+    intf = call.emu.interfaces.get(msg.sw_if_index)
+    if intf is None or intf.kind is not IfKind.LOOPBACK:
+        return _rv(errno.INVALID_SW_IF_INDEX)
+    call.emu.delete_interface(intf)
+    return _rv(errno.OK)
+
+
+def _parent_hw(call: Call, sw_if_index: int) -> Interface | None:
+    intf = call.emu.interfaces.get(sw_if_index)
+    if intf is None:
+        return None
+    return call.emu.interfaces.get(intf.sup_sw_if_index) if intf.is_sub else intf
+
+
+def _vlan_key(parent: int, flags: int, outer: int, inner: int) -> tuple[Any, ...]:
+    """The ethernet sub-interface table slot (ethernet/interface.c ethernet_sw_interface_get_config):
+    exact-match and non-exact single-tag sub-interfaces share the same slot."""
+    if flags & SUB_IF_DEFAULT:
+        return (parent, "default")
+    if flags & SUB_IF_NO_TAGS:
+        return (parent, "untagged")
+    dot1ad = bool(flags & SUB_IF_DOT1AD)
+    if flags & SUB_IF_TWO_TAGS:
+        return (parent, dot1ad, 2, outer, inner)
+    return (parent, dot1ad, 1, outer)
+
+
+@REGISTRY.handler("create_vlan_subif")
+def create_vlan_subif(call: Call, msg: Any) -> Reply:
+    # interface_api.c vl_api_create_vlan_subif_t_handler
+    emu = call.emu
+    hw = _parent_hw(call, msg.sw_if_index)
+    if hw is None:
+        return _rv(errno.INVALID_SW_IF_INDEX, sw_if_index=ALL)
+    if emu.bonds.bond_of(hw.sw_if_index) is not None:
+        return _rv(errno.BOND_SLAVE_NOT_ALLOWED, sw_if_index=ALL)
+    vlan = int(msg.vlan_id)
+    if vlan == 0 or vlan > 4095:
+        return _rv(errno.INVALID_VLAN, sw_if_index=ALL)
+    if emu.interfaces.sub_exists(hw.sw_if_index, vlan):
+        return _rv(errno.VLAN_ALREADY_EXISTS, sw_if_index=ALL)
+    flags = SUB_IF_ONE_TAG | SUB_IF_EXACT_MATCH
+    key = _vlan_key(hw.sw_if_index, flags, vlan, 0)
+    if key in emu.vlan_slots:
+        # vnet_create_sw_interface fails ("vlan is already in use") -> INVALID_REGISTRATION
+        return _rv(errno.INVALID_REGISTRATION, sw_if_index=ALL)
+    intf = emu.create_sub(hw, vlan, flags, 1, vlan, 0, key)
+    return _rv(errno.OK, sw_if_index=intf.sw_if_index)
+
+
+@REGISTRY.handler("create_subif")
+def create_subif(call: Call, msg: Any) -> Reply:
+    # interface_api.c vl_api_create_subif_t_handler -> interface.c vnet_create_sub_interface
+    emu = call.emu
+    given = emu.interfaces.get(msg.sw_if_index)
+    hw = _parent_hw(call, msg.sw_if_index)
+    if given is None or hw is None:
+        return _rv(errno.INVALID_SW_IF_INDEX, sw_if_index=ALL)
+    if emu.bonds.bond_of(hw.sw_if_index) is not None:
+        return _rv(errno.BOND_SLAVE_NOT_ALLOWED, sw_if_index=ALL)
+    sub_id = int(msg.sub_id)
+    if emu.interfaces.sub_exists(hw.sw_if_index, sub_id):
+        return _rv(errno.SUBIF_ALREADY_EXISTS, sw_if_index=ALL)
+    flags = int(msg.sub_if_flags)
+    tags = 2 if flags & SUB_IF_TWO_TAGS else 1 if flags & SUB_IF_ONE_TAG else 0
+    outer, inner = int(msg.outer_vlan_id), int(msg.inner_vlan_id)
+    key = _vlan_key(hw.sw_if_index, flags, outer, inner)
+    if key in emu.vlan_slots:
+        # the ethernet slot is taken: vnet_create_sw_interface fails -> VNET_API_ERROR_UNSPECIFIED
+        return _rv(errno.UNSPECIFIED, sw_if_index=ALL)
+    intf = emu.create_sub(hw, sub_id, flags, tags, outer, inner, key)
+    return _rv(errno.OK, sw_if_index=intf.sw_if_index)
+
+
+@REGISTRY.handler("delete_subif")
+def delete_subif(call: Call, msg: Any) -> Reply:
+    # interface.c vnet_delete_sub_interface: only sub-interfaces (else INVALID_SUB_SW_IF_INDEX)
+    intf = call.emu.interfaces.get(msg.sw_if_index)
+    if intf is None:
+        return _rv(errno.INVALID_SW_IF_INDEX)
+    if not intf.is_sub:
+        return _rv(errno.INVALID_SUB_SW_IF_INDEX)
+    call.emu.delete_interface(intf)
+    return _rv(errno.OK)
+
+
+@REGISTRY.handler("sw_interface_add_del_address")
+def sw_interface_add_del_address(call: Call, msg: Any) -> Reply:
+    # interface_api.c -> ip4_add_del_interface_address / ip6_... (ip4_forward.c, ip6_forward.c)
+    emu = call.emu
+    intf = emu.interfaces.get(msg.sw_if_index)
+    if intf is None:
+        return _rv(errno.INVALID_SW_IF_INDEX)
+    if msg.del_all:
+        emu.delete_all_addresses(intf)
+        return _rv(errno.OK)
+    addr = msg.prefix
+    if not isinstance(addr, ipaddress.IPv4Interface | ipaddress.IPv6Interface):
+        return _rv(errno.INVALID_VALUE)
+    if msg.is_add:
+        return _rv(emu.add_address(intf, addr))
+    return _rv(emu.delete_address(intf, addr))
+
+
+@REGISTRY.handler("sw_interface_set_table")
+def sw_interface_set_table(call: Call, msg: Any) -> Reply:
+    # interface_api.c -> ip_table_bind (ip_api.c / ip_interface.c): the table must exist; a bound
+    # interface with addresses of that family cannot move to another table.
+    emu = call.emu
+    intf = emu.interfaces.get(msg.sw_if_index)
+    if intf is None:
+        return _rv(errno.INVALID_SW_IF_INDEX)
+    return _rv(emu.bind_table(intf, bool(msg.is_ipv6), int(msg.vrf_id)))
+
+
+@REGISTRY.handler("sw_interface_get_table")
+def sw_interface_get_table(call: Call, msg: Any) -> Reply:
+    intf = call.emu.interfaces.get(msg.sw_if_index)
+    if intf is None:
+        return _rv(errno.INVALID_SW_IF_INDEX, vrf_id=0)
+    return _rv(errno.OK, vrf_id=intf.table_v6 if msg.is_ipv6 else intf.table_v4)
+
+
+@REGISTRY.handler("sw_interface_set_unnumbered")
+def sw_interface_set_unnumbered(call: Call, msg: Any) -> Reply:
+    # interface_api.c: the field names are "backwards": unnumbered_sw_if_index borrows the address of
+    # sw_if_index. Invalid unnumbered_sw_if_index -> INVALID_SW_IF_INDEX; invalid sw_if_index (only
+    # checked on add) -> INVALID_SW_IF_INDEX_2.
+    emu = call.emu
+    target = emu.interfaces.get(msg.unnumbered_sw_if_index)
+    if target is None:
+        return _rv(errno.INVALID_SW_IF_INDEX)
+    if msg.is_add:
+        if msg.sw_if_index not in emu.interfaces:
+            return _rv(errno.INVALID_SW_IF_INDEX_2)
+        target.unnumbered_via = int(msg.sw_if_index)
+    else:
+        target.unnumbered_via = None
+    return _rv(errno.OK)

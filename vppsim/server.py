@@ -1,0 +1,170 @@
+"""VPP's API socket (``src/vlibmemory/socket_api.c``) for many clients at once.
+
+Each connection is an ``asyncio.Protocol``: every complete frame in a read is decoded, handled and
+answered in arrival order, and all replies (plus any interface events the calls caused) go out in one
+write per read, so a client with hundreds of requests in flight is served without a round trip each.
+A dump is answered with its ``*_details`` messages; the client's following ``control_ping`` (same
+context) marks the end, as with VPP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections import deque
+from typing import Any
+
+from vppsim.codec import FRAME_HEADER, MSG_ID_CONTEXT
+from vppsim.emulator import Emulator
+from vppsim.handlers import Call, Registry
+
+log = logging.getLogger("vppsim.api")
+
+_client_ids = itertools.count(1)
+
+
+class ApiSession(asyncio.Protocol):
+    """One API client connection."""
+
+    def __init__(self, emu: Emulator, registry: Registry) -> None:
+        self.emu = emu
+        self.registry = registry
+        self.client_index = next(_client_ids)
+        self.name = ""
+        self.close_after_reply = False
+        self.transport: asyncio.Transport | None = None
+        self._buf = bytearray()
+        self._queue: deque[bytes] = deque()
+        self._paused_until_delay = False
+        self._delayed_frame: bytes | None = None
+
+    # asyncio.Protocol -------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.emu.event_clients.pop(self, None)
+        self.transport = None
+
+    def data_received(self, data: bytes) -> None:
+        buf = self._buf
+        buf += data
+        hdr_size = FRAME_HEADER.size
+        pos = 0
+        n = len(buf)
+        while n - pos >= hdr_size:
+            _, length, _ = FRAME_HEADER.unpack_from(buf, pos)
+            end = pos + hdr_size + length
+            if end > n:
+                break
+            self._queue.append(bytes(buf[pos + hdr_size : end]))
+            pos = end
+        if pos:
+            del buf[:pos]
+        self._run()
+
+    # processing -------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        if self._paused_until_delay:
+            return
+        out: list[bytes] = []
+        while self._queue and not self._paused_until_delay:
+            body = self._queue.popleft()
+            self._handle(body, out)
+        self._flush(out)
+
+    def _flush(self, out: list[bytes]) -> None:
+        emu = self.emu
+        if emu.pending_events:
+            for session, frame in emu.pending_events:
+                if session is self:
+                    out.append(frame)
+                elif session.transport is not None:
+                    session.transport.write(frame)
+            emu.pending_events.clear()
+        if out and self.transport is not None:
+            self.transport.write(b"".join(out))
+        if self.close_after_reply and self.transport is not None:
+            self.transport.close()
+
+    def _handle(self, body: bytes, out: list[bytes], delayed: bool = False) -> None:
+        emu = self.emu
+        try:
+            name, msg = emu.defs.decode(body)
+        except Exception:
+            log.warning("undecodable message from client %s (%d bytes)", self.client_index, len(body))
+            return
+        fault = None if name in ("sockclnt_create", "control_ping") else emu.faults.take(name)
+        if fault is not None and fault.kind == "delay" and not delayed:
+            self._paused_until_delay = True
+            loop = asyncio.get_running_loop()
+            loop.call_later(fault.seconds, self._resume, body)
+            return
+        service = emu.defs.services.get(name)
+        handler = self.registry.handlers.get(name)
+        context = getattr(msg, "context", 0)
+        if fault is not None and fault.kind == "fail":
+            result: Any = [] if service and service.get("stream") else {"retval": fault.retval}
+        elif handler is None:
+            if service is None or service.get("reply") in (None, "null"):
+                return
+            result = [] if service.get("stream") else {"retval": -9}  # VNET_API_ERROR_UNIMPLEMENTED
+        else:
+            try:
+                result = handler(Call(emu, self), msg)
+            except Exception:
+                log.exception("handler for %s failed", name)
+                result = [] if service and service.get("stream") else {"retval": -1}
+        if result is None or service is None:
+            return
+        reply_name = service["reply"]
+        encode = emu.defs.encode
+        if isinstance(result, list):
+            for details in result:
+                details["context"] = context
+                out.append(encode(reply_name, details))
+        else:
+            result["context"] = context
+            out.append(encode(reply_name, result))
+
+    def _resume(self, body: bytes) -> None:
+        self._paused_until_delay = False
+        if self.transport is None:
+            return
+        out: list[bytes] = []
+        self._handle(body, out, delayed=True)
+        self._flush(out)
+        self._run()
+
+
+def flush_events(emu: Emulator) -> None:
+    """Send queued interface events caused outside an API call (control channel link changes)."""
+    for session, frame in emu.pending_events:
+        if session.transport is not None:
+            session.transport.write(frame)
+    emu.pending_events.clear()
+
+
+class ApiServer:
+    """The listening API socket."""
+
+    def __init__(self, emu: Emulator, registry: Registry) -> None:
+        self.emu = emu
+        self.registry = registry
+        self.server: asyncio.AbstractServer | None = None
+
+    async def start(self, path: str) -> None:
+        loop = asyncio.get_running_loop()
+        self.server = await loop.create_unix_server(lambda: ApiSession(self.emu, self.registry), path)
+
+    async def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+
+
+__all__ = ["MSG_ID_CONTEXT", "ApiServer", "ApiSession", "flush_events"]
