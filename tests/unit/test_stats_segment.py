@@ -334,3 +334,28 @@ async def test_in_place_counters_leave_the_epoch_alone(tmp_path: Path) -> None:
             r.disconnect()
     finally:
         seg.close()
+
+
+async def test_interface_churn_reuses_segment_memory(served: Served) -> None:
+    """Names and symlink slots of removed interfaces are reused: the heap usage VPP publishes under
+    /mem/stat segment does not creep up over add/remove cycles, and a small segment never fills."""
+    seg = served.seg
+    r = await served.reader()
+    try:
+        used: list[int] = []
+        slots: list[int] = []
+        for _cycle in range(6):
+            seg.add_interfaces([(i, f"GigabitEthernet0/8/0.{i}") for i in range(1, 301)])
+            seg.tick()
+            used.append((await served.read(r, "/mem/stat segment/used"))[0])
+            slots.append(len(r.directory_by_idx))
+            assert len(await in_thread(lambda: r.ls("^/interfaces/"))) == 300 * 17
+            for i in range(1, 301):
+                seg.remove_interface(i)
+        assert len(set(used[1:])) == 1, used
+        # freed directory slots were reused, not appended
+        assert len(set(slots)) == 1, slots
+        assert await served.read(r, "/if/names") == []
+        assert await in_thread(lambda: r.ls("^/interfaces/")) == []
+    finally:
+        r.disconnect()

@@ -2,7 +2,8 @@
 
 Public API (what the rest of vppsim calls)::
 
-    seg = StatsSegment(size_bytes=64 << 20, workers=0, interface_symlinks=True)
+    seg = StatsSegment(size_bytes=64 << 20, workers=0, interface_symlinks=True,
+                       counters_under_lock=True)
     seg.add_interface(sw_if_index, name)          # /if/names, zeroed /if/* counters, /interfaces/* links
     seg.add_interfaces([(sw_if_index, name), ...])
     seg.remove_interface(sw_if_index)

@@ -96,7 +96,15 @@ class StatsSegment:
     is sparse, so only pages actually written cost memory. Each interface costs about 200 bytes of
     counters per thread plus, with ``interface_symlinks`` (VPP's behaviour), 17 directory entries of 144
     bytes for ``/interfaces/<name>/<counter>``: 64 MiB holds roughly 20,000 interfaces with symlinks;
-    100,000 need about 512 MiB with symlinks or 64 MiB without.
+    100,000 need 768 MiB with symlinks or 64 MiB without.
+
+    ``counters_under_lock`` (default) makes every counter update an epoch change, so no reader can see a
+    half-applied update; readers then re-read the directory after each update, which is costly with
+    symlinks at scale. ``False`` writes counters in place as VPP does (epoch moves only on structural
+    changes) with each packets/bytes pair written in one 16-byte store. See docs/performance.md.
+
+    One writer: call every method from one thread (vppsim's event loop thread); readers are other
+    processes or threads using the memfd read-only.
     """
 
     def __init__(
