@@ -23,6 +23,8 @@ _ffi.cdef(
     void lyd_unlink_tree(void *node);
     int lyd_change_term(void *term, const char *val_str);
     int lyd_find_sibling_first(const void *siblings, const void *target, void **match);
+    int lyd_find_sibling_val(const void *first, const void *schema, const char *key_or_value, size_t val_len,
+                             void **match);
     int lyd_new_implicit_tree(void *tree, uint32_t implicit_options, void **diff);
     int lyd_compare_single(const void *node1, const void *node2, uint32_t options);
     """
@@ -81,3 +83,20 @@ def find_sibling_first(siblings: Any, target: Any) -> Any:
 
 def new_implicit_tree(node: Any, options: int) -> int:
     return int(_lib.lyd_new_implicit_tree(p(node), options, _ffi.NULL))
+
+
+def find_sibling_val(first: Any, schema: Any, key_or_value: str | None) -> Any:
+    """Instance of ``schema`` among siblings from ``first``: list keys as ``[k='v']...``, leaf-list value,
+    or None for containers and leaves. Returns NULL when absent."""
+    if first == NULL:
+        return NULL
+    out = _ffi.new("void **")
+    sch = _ffi.cast("void *", int(bffi.cast("uintptr_t", schema)))
+    if key_or_value is None:
+        ret = _lib.lyd_find_sibling_val(p(first), sch, _ffi.NULL, 0, out)
+    else:
+        raw = key_or_value.encode()
+        ret = _lib.lyd_find_sibling_val(p(first), sch, raw, len(raw), out)
+    if ret != 0:
+        return NULL
+    return back(out[0])

@@ -1,11 +1,20 @@
-"""Reads with filters (being written)."""
+"""Selecting what a read returns: XPath filters, RFC 6241 section 6 subtree filters, config vs state.
+
+The result is always a private copy (a :class:`DataTree` the caller owns), built by duplicating each
+selected node with its ancestors (list keys included) and merging the copies, so the committed tree a
+read started on is never touched. with-defaults (RFC 6243) is applied when the copy is printed.
+"""
 
 from __future__ import annotations
 
 import libyang
+from _libyang import ffi, lib
 from lxml import etree
 
-from agent.datastore.tree import DataTree
+from agent.datastore.tree import NULL, Cdata, DataTree, find_xpath, is_term, node_value
+from agent.errors import ValidationError
+
+NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
 
 
 def select(
@@ -16,10 +25,138 @@ def select(
     subtree: etree._Element | None,
     config_only: bool,
 ) -> DataTree:
+    """A copy of the part of ``source`` the filter selects (everything when there is no filter)."""
     if xpath is None and subtree is None:
-        return source.dup()
-    raise NotImplementedError
+        result = source.dup()
+    elif xpath is not None:
+        result = _copy_nodes(ctx, find_xpath(source.root, xpath))
+    else:
+        assert subtree is not None
+        felems = _filter_children(subtree)
+        selected: list[Cdata] = []
+        if felems:
+            got = _eval(felems, source.root, NULL)
+            selected = got or []
+        result = _copy_nodes(ctx, selected)
+    if config_only:
+        _strip_state(result)
+    return result
 
 
 def filter_roots(xpath: str | None, subtree: etree._Element | None) -> list[str] | None:
+    """Top-level paths a filter can select (None = anything), to call only the relevant providers."""
+    if xpath is not None:
+        return [xpath]
     return None
+
+
+# -------------------------------------------------------------------------------------------- copies
+
+
+def _copy_nodes(ctx: libyang.Context, nodes: list[Cdata]) -> DataTree:
+    result = DataTree(ctx)
+    box = ffi.new("struct lyd_node **", NULL)
+    flags = lib.LYD_DUP_RECURSIVE | lib.LYD_DUP_WITH_FLAGS | lib.LYD_DUP_WITH_PARENTS
+    for node in nodes:
+        out = ffi.new("struct lyd_node **")
+        if lib.lyd_dup_single(node, NULL, flags, out) != lib.LY_SUCCESS:
+            lib.ly_err_clean(ctx.cdata, NULL)
+            continue
+        top = out[0]
+        while top.parent != NULL:
+            top = ffi.cast("struct lyd_node *", top.parent)
+        if box[0] == NULL:
+            box[0] = top
+        elif lib.lyd_merge_siblings(box, top, lib.LYD_MERGE_DESTRUCT) != lib.LY_SUCCESS:
+            lib.lyd_free_all(top)
+            lib.ly_err_clean(ctx.cdata, NULL)
+    result.root = box[0]
+    return result
+
+
+def _strip_state(tree: DataTree) -> None:
+    doomed: list[Cdata] = []
+    stack = []
+    n = tree.root
+    while n != NULL:
+        stack.append(n)
+        n = n.next
+    while stack:
+        node = stack.pop()
+        if node.schema != NULL and node.schema.flags & lib.LYS_CONFIG_R:
+            doomed.append(node)
+            continue
+        if not is_term(node):
+            c = lib.lyd_child(node)
+            while c != NULL:
+                stack.append(c)
+                c = c.next
+    for node in doomed:
+        tree.free_node(node)
+
+
+# ---------------------------------------------------------------------------------- subtree filtering
+
+
+def _filter_children(subtree: etree._Element) -> list[etree._Element]:
+    q = etree.QName(subtree)
+    if q.localname == "filter" and q.namespace in (NC_NS, None):
+        return [c for c in subtree if isinstance(c.tag, str)]
+    return [subtree]
+
+
+def _matches(elem: etree._Element, node: Cdata) -> bool:
+    q = etree.QName(elem)
+    if q.localname != ffi.string(node.schema.name).decode():
+        return False
+    if q.namespace is None:
+        return True
+    return bool(q.namespace == ffi.string(node.schema.module.ns).decode())
+
+
+def _siblings(first: Cdata) -> list[Cdata]:
+    out = []
+    n = first
+    while n != NULL:
+        out.append(n)
+        n = n.next
+    return out
+
+
+def _eval(felems: list[etree._Element], data_first: Cdata, parent: Cdata) -> list[Cdata] | None:
+    """RFC 6241 6.2: the nodes (whole subtrees) selected by one filter sibling set, or None for no match."""
+    content, selection, containment = [], [], []
+    for f in felems:
+        has_children = any(isinstance(c.tag, str) for c in f)
+        text = (f.text or "").strip()
+        if has_children:
+            containment.append(f)
+        elif text:
+            content.append(f)
+        else:
+            selection.append(f)
+    data = _siblings(data_first)
+    picked: list[Cdata] = []
+    for f in content:
+        hits = [d for d in data if _matches(f, d) and is_term(d) and node_value(d) == (f.text or "").strip()]
+        if not hits:
+            return None
+        picked.extend(hits)
+    if not selection and not containment:
+        return [parent] if parent != NULL else picked
+    for f in selection:
+        picked.extend(d for d in data if _matches(f, d))
+    for f in containment:
+        for d in data:
+            if not _matches(f, d):
+                continue
+            if is_term(d):
+                raise ValidationError(
+                    "a leaf in a subtree filter cannot have child elements", tag="invalid-value"
+                )
+            sub = _eval([c for c in f if isinstance(c.tag, str)], lib.lyd_child(d), d)
+            if sub:
+                picked.extend(sub)
+    if not picked:
+        return None
+    return picked

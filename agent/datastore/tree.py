@@ -213,6 +213,9 @@ def node_json(node: Cdata) -> Any:
     Defaults that libyang added are included and tagged (``"@name": {"ietf-netconf-with-defaults:default":
     true}``) so that replaying the value elsewhere reproduces the same tree, default flags included.
     """
+    if is_term(node):
+        (leaf_val,) = json.loads(print_node(node, "json", with_defaults="report-all")).values()
+        return leaf_val
     obj = json.loads(print_node(node, "json", with_defaults="report-all-tagged"))
     (val,) = obj.values() if len(obj) == 1 else (obj,)
     if isinstance(val, list) and nodetype(node) == lib.LYS_LIST:
