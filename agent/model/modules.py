@@ -24,6 +24,9 @@ STANDARD_MODULES: dict[str, list[str]] = {
     "ietf-interfaces": [],
     "iana-if-type": [],
     "ietf-ip": [],
+    # Local users for NETCONF/SSH authentication (agent/netconf/auth.py verifies these hashes).
+    "ietf-system": ["authentication", "local-users"],
+    "iana-crypt-hash": ["crypt-hash-md5", "crypt-hash-sha-256", "crypt-hash-sha-512"],
 }
 
 # Project modules (file names in yang/ without revision); loaded in this order after the standard ones.
