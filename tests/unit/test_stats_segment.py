@@ -234,12 +234,28 @@ async def test_wrong_requests_raise_agent_errors(served: Served) -> None:
         r.disconnect()
 
 
-def test_segment_full_is_reported() -> None:
+async def test_segment_full_is_reported_and_segment_stays_readable(tmp_path: Path) -> None:
     seg = StatsSegment(1 << 20, interface_symlinks=True)
+    path = str(tmp_path / "stats.sock")
+    await seg.serve(path)
     try:
+        seg.add_interface(0, "local0")
         with pytest.raises(StatsSegmentFullError) as exc:
-            seg.add_interfaces([(i, f"GigabitEthernet0/8/0.{i}") for i in range(20_000)])
+            for start in range(1, 20_000, 500):
+                seg.add_interfaces([(i, f"GigabitEthernet0/8/0.{i}") for i in range(start, start + 500)])
         assert exc.value.tag == "resource-denied"
+        r = VPPStats(path)
+        await in_thread(r.connect)
+        try:
+            names = await in_thread(lambda: r["/if/names"])
+            assert names[0] == "local0" and len(names) > 1
+            assert all(n == f"GigabitEthernet0/8/0.{i}" for i, n in enumerate(names[1:], start=1))
+            links = await in_thread(lambda: r.ls("^/interfaces/"))
+            assert all(link.split("/")[2] in {n.replace("/", "_") for n in names} for link in links)
+            seg.add_traffic(0, 1, 60, 0, 0)
+            assert (await in_thread(lambda: r["/if/rx"]))[:, 0].sum_octets() == 60
+        finally:
+            r.disconnect()
     finally:
         seg.close()
 

@@ -134,6 +134,7 @@ class StatsSegment:
 
         self._by_name: dict[str, int] = {}
         self._first_free_entry: int | None = None
+        self._n_free_entries = 0
         self._counters: dict[str, _CounterVector] = {}
         self._if_names: dict[int, str] = {}
         self._if_name_blocks: dict[int, SegmentVector] = {}
@@ -401,18 +402,29 @@ class StatsSegment:
         return self._dir.data + index * DIR_ENTRY_SIZE
 
     def _add_entries(self, entries: Sequence[tuple[DirType, str, int]]) -> list[int]:
-        """Create directory entries, reusing freed slots first (``vlib_stats_create_counter``)."""
+        """Create directory entries, reusing freed slots first (``vlib_stats_create_counter``).
+
+        Everything that can fail (a bad name, a directory that cannot grow) is checked before the first
+        write, so a failure leaves the directory exactly as it was."""
+        encoded: list[tuple[DirType, str, bytes, int]] = []
+        fresh: set[str] = set()
+        for kind, name, value in entries:
+            if name in self._by_name or name in fresh:
+                raise StatsSegmentError(f"stats entry {name!r} already exists", path=name)
+            fresh.add(name)
+            encoded.append((kind, name, _encode_name(name), value))
+        n_append = max(0, len(encoded) - self._n_free_entries)
+        if n_append:
+            self._reserve_entries(self._dir.length + n_append)
         indices: list[int] = []
         appended: list[tuple[DirType, bytes, int]] = []
-        for kind, name, value in entries:
-            if name in self._by_name:
-                raise StatsSegmentError(f"stats entry {name!r} already exists", path=name)
-            raw = _encode_name(name)
+        for kind, name, raw, value in encoded:
             if self._first_free_entry is not None:
                 index = self._first_free_entry
                 off = self._entry_offset(index)
                 nxt = _U64.unpack_from(self._mm, off + DIR_ENTRY_VALUE_OFF)[0]
                 self._first_free_entry = None if nxt == 0xFFFF_FFFF else int(nxt)
+                self._n_free_entries -= 1
                 DIR_ENTRY.pack_into(self._mm, off, kind, value, raw)
             else:
                 index = self._dir.length + len(appended)
@@ -423,15 +435,22 @@ class StatsSegment:
             self._append_entries(appended)
         return indices
 
+    def _reserve_entries(self, length: int) -> None:
+        """Make room for ``length`` entries; a directory that moves is republished in the header."""
+        if length <= self._dir.capacity:
+            return
+        old = self._dir
+        moved = regrow(self._heap, self._buf, old, length)
+        moved.length = old.length
+        write_header(self._buf, moved)
+        self._dir = moved
+        self._publish_directory()
+        self._heap.free(old.block)
+
     def _append_entries(self, appended: list[tuple[DirType, bytes, int]]) -> None:
         first = self._dir.length
         new_length = first + len(appended)
-        if new_length > self._dir.capacity:
-            old = self._dir
-            self._dir = regrow(self._heap, self._buf, old, new_length)
-            self._dir.length = first
-            self._publish_directory()
-            self._heap.free(old.block)
+        self._reserve_entries(new_length)
         packed = bytearray(DIR_ENTRY_SIZE * len(appended))
         for k, (kind, raw, value) in enumerate(appended):
             DIR_ENTRY.pack_into(packed, k * DIR_ENTRY_SIZE, kind, value, raw)
@@ -448,6 +467,7 @@ class StatsSegment:
         nxt = 0xFFFF_FFFF if self._first_free_entry is None else self._first_free_entry
         DIR_ENTRY.pack_into(self._mm, off, DirType.EMPTY, nxt, b"")
         self._first_free_entry = index
+        self._n_free_entries += 1
 
     def _scalar(self, name: str) -> int:
         return int(
