@@ -276,6 +276,8 @@ def _json_payload(raw: bytes) -> str:
 
 
 def _libyang_parse(ctx: libyang.Context, text: str, ly_fmt: int) -> libyang.DNode | None:
+    """Strict parse, then full validation as a separate step so a failed validation still has the
+    tree at hand to turn schema locations (e.g. a missing mandatory leaf) into instance paths."""
     # Ask libyang to record the data path of each error (the Python binding turns this off).
     lib.ly_set_log_clb(ffi.NULL, True)
     lib.ly_err_clean(ctx.cdata, ffi.NULL)
@@ -290,21 +292,52 @@ def _libyang_parse(ctx: libyang.Context, text: str, ly_fmt: int) -> libyang.DNod
             ffi.NULL,
             inp[0],
             ly_fmt,
-            lib.LYD_PARSE_STRICT | lib.LYD_PARSE_NO_STATE,
-            lib.LYD_VALIDATE_NO_STATE,
+            lib.LYD_PARSE_STRICT | lib.LYD_PARSE_NO_STATE | lib.LYD_PARSE_ONLY,
+            0,
             tree,
         )
     finally:
         lib.ly_in_free(inp[0], 0)
+    if ret == lib.LY_SUCCESS:
+        ret = lib.lyd_validate_all(tree, ctx.cdata, lib.LYD_VALIDATE_NO_STATE, ffi.NULL)
     if ret != lib.LY_SUCCESS:
         problems = _collect_errors(ctx)
         if tree[0] != ffi.NULL:
+            problems = [_instance_problem(ctx, tree[0], p) for p in problems]
             lib.lyd_free_all(tree[0])
         raise ConfigInvalid(problems or [Problem("invalid data (libyang gave no reason)")])
     lib.ly_err_clean(ctx.cdata, ffi.NULL)
     if tree[0] == ffi.NULL:
         return None
     return libyang.DNode.new(ctx, tree[0])
+
+
+_MANDATORY = re.compile(r'Mandatory node "(?P<name>[^"]+)" instance does not exist')
+
+
+def _instance_problem(ctx: libyang.Context, tree: object, problem: Problem) -> Problem:
+    """Replace the schema path of a missing-mandatory error with the path of the instance lacking it."""
+    m = _MANDATORY.search(problem.message)
+    if not m or not problem.path or "[" in problem.path:
+        return problem
+    parent, _, child = problem.path.rpartition("/")
+    if not parent:
+        return problem
+    found = ffi.new("struct ly_set **")
+    if lib.lyd_find_xpath(tree, f"{parent}[not({child})]".encode(), found) != lib.LY_SUCCESS:
+        lib.ly_err_clean(ctx.cdata, ffi.NULL)
+        return problem
+    try:
+        if found[0].count == 0:
+            return problem
+        raw = lib.lyd_path(found[0].dnodes[0], lib.LYD_PATH_STD, ffi.NULL, 0)
+        try:
+            where = ffi.string(raw).decode()
+        finally:
+            lib.free(raw)
+    finally:
+        lib.ly_set_free(found[0], ffi.NULL)
+    return Problem(problem.message, path=f"{where}/{child}", line=problem.line, tag=problem.tag)
 
 
 # libyang validation error codes (LY_VECODE) -> NETCONF error-tag.

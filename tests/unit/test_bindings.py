@@ -1,0 +1,103 @@
+"""The committed bindings are fresh, and what an orchestrator builds with them the agent accepts."""
+
+from __future__ import annotations
+
+import filecmp
+import json
+from pathlib import Path
+
+import pytest
+from pyangbind.lib import pybindJSON
+
+from agent.model.bindgen import REPO_ROOT, generate
+from agent.model.context import load_model_set
+from agent.model.validate import check_config, parse_config
+
+BINDINGS = REPO_ROOT / "bindings"
+
+
+def _files(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+
+
+def test_committed_bindings_match_a_fresh_generation(tmp_path: Path) -> None:
+    generate(tmp_path)
+    fresh, committed = _files(tmp_path), _files(BINDINGS)
+    assert fresh == committed, "bindings/ out of date: run `make bindings` and commit the result"
+    stale = [
+        name for name in sorted(fresh) if not filecmp.cmp(tmp_path / name, BINDINGS / name, shallow=False)
+    ]
+    assert not stale, f"bindings/ out of date ({', '.join(stale)}): run `make bindings` and commit the result"
+
+
+def test_generation_is_deterministic(tmp_path: Path) -> None:
+    first = generate(tmp_path / "a")
+    generate(tmp_path / "b")
+    for path in first:
+        rel = path.relative_to(tmp_path / "a")
+        assert (tmp_path / "b" / rel).read_bytes() == path.read_bytes(), rel
+        text = path.read_text()
+        assert str(REPO_ROOT) not in text and str(tmp_path) not in text
+
+
+def test_bindings_cover_ietf_interfaces_and_every_project_module() -> None:
+    from agent.model.modules import PROJECT_MODULES
+
+    header = (BINDINGS / "bng_yang.py").read_text().split("\n", 4)[:4]
+    modules_line = next(line for line in header if line.startswith("# Modules:"))
+    for name in ["ietf-interfaces", "ietf-ip", *PROJECT_MODULES]:
+        if name.endswith("deviations"):
+            continue
+        assert f" {name}@" in modules_line, name
+
+
+def test_config_built_with_bindings_validates_in_the_agent() -> None:
+    from bindings import bng_yang
+
+    root = bng_yang.ietf_interfaces()
+    for vlan in (100, 200):
+        entry = root.interfaces.interface.add(f"GigabitEthernet0/8/0.{vlan}")
+        entry.type = "iana-if-type:l2vlan"
+        entry.description = f"subscriber VLAN {vlan}"
+        entry.ipv4.mtu = 1500
+        address = entry.ipv4.address.add(f"10.{vlan // 100}.0.1")
+        address.prefix_length = 24
+        v6 = entry.ipv6.address.add(f"2001:db8:{vlan}::1")
+        v6.prefix_length = 64
+    text = pybindJSON.dumps(root, mode="ietf")
+    assert check_config(text, "json") == []
+    tree = parse_config(text, "json", load_model_set().ctx)
+    assert tree is not None
+    try:
+        names = sorted(n.value() for n in tree.find_all("/ietf-interfaces:interfaces/interface/name"))
+        assert names == ["GigabitEthernet0/8/0.100", "GigabitEthernet0/8/0.200"]
+        mtu = tree.find_one(
+            "/ietf-interfaces:interfaces/interface[name='GigabitEthernet0/8/0.200']/ietf-ip:ipv4/mtu"
+        )
+        assert mtu is not None and mtu.value() == 1500
+    finally:
+        tree.free()
+
+
+def test_bindings_reject_values_the_model_forbids() -> None:
+    from bindings import bng_yang
+
+    entry = bng_yang.ietf_interfaces().interfaces.interface.add("eth0")
+    with pytest.raises(ValueError):
+        entry.ipv4.mtu = 10  # ietf-ip: mtu is 68..max
+    with pytest.raises((ValueError, KeyError)):
+        entry.ipv4.address.add("not-an-address")
+
+
+def test_agent_rejects_what_bindings_cannot_check() -> None:
+    """Bindings don't run must/leafref validation across modules; the agent does (same JSON path)."""
+    from bindings import bng_yang
+
+    root = bng_yang.ietf_interfaces()
+    entry = root.interfaces.interface.add("eth0")
+    entry.enabled = True  # no type: mandatory in ietf-interfaces, not enforced by pyangbind
+    problems = check_config(pybindJSON.dumps(root, mode="ietf"), "json")
+    assert len(problems) == 1
+    assert "type" in problems[0].message
+    assert problems[0].path is not None and "interface[name='eth0']" in problems[0].path
+    json.loads(pybindJSON.dumps(root, mode="ietf"))  # still well-formed JSON-IETF
