@@ -53,6 +53,20 @@ def _enable_features(module: libyang.Module, features: list[str]) -> None:
         raise ModelError(f"cannot enable features {features} of module {module.name()}")
 
 
+def _load_with_features(ctx: libyang.Context, name: str, features: list[str]) -> libyang.Module:
+    """Load and implement ``name`` with ``features`` enabled from the first compilation.
+
+    Loading first and enabling features afterwards fails for modules such as ietf-nat, whose
+    enumerations have no value left when every feature is off.
+    """
+    names = [ffi.new("char[]", f.encode()) for f in features]
+    arr = ffi.new("char *[]", [*names, ffi.NULL]) if features else ffi.NULL
+    cdata = lib.ly_ctx_load_module(ctx.cdata, name.encode(), ffi.NULL, arr)
+    if cdata == ffi.NULL:
+        raise ModelError(f"cannot load YANG module {name}: {ctx.error('cannot load module')}")
+    return libyang.Module(ctx, cdata)
+
+
 @dataclass
 class ModelSet:
     """The loaded model set: the libyang context and the modules the agent implements."""
@@ -72,12 +86,7 @@ def _build() -> ModelSet:
     wanted: list[tuple[str, list[str]]] = list(STANDARD_MODULES.items())
     wanted += [(name, ["*"]) for name in PROJECT_MODULES]
     for name, features in wanted:
-        try:
-            mod = ctx.load_module(name)
-        except libyang.LibyangError as exc:
-            raise ModelError(f"cannot load YANG module {name}: {exc}") from exc
-        if features:
-            _enable_features(mod, features)
+        _load_with_features(ctx, name, features)
         implemented.append(name)
     return ModelSet(ctx=ctx, implemented=implemented)
 

@@ -15,8 +15,16 @@ STANDARD_MODULES: dict[str, list[str]] = {
     "ietf-datastores": [],
     "ietf-origin": [],
     "ietf-netconf-with-defaults": [],
-    "ietf-netconf": ["writable-running", "candidate", "confirmed-commit", "rollback-on-error",
-                     "validate", "startup", "url", "xpath"],
+    "ietf-netconf": [
+        "writable-running",
+        "candidate",
+        "confirmed-commit",
+        "rollback-on-error",
+        "validate",
+        "startup",
+        "url",
+        "xpath",
+    ],
     "ietf-netconf-nmda": ["origin", "with-defaults"],
     "ietf-netconf-monitoring": [],
     "ietf-netconf-notifications": [],
@@ -24,10 +32,30 @@ STANDARD_MODULES: dict[str, list[str]] = {
     "ietf-interfaces": [],
     "iana-if-type": [],
     "ietf-ip": [],
-    # Local users for NETCONF/SSH authentication (agent/netconf/auth.py verifies these hashes).
-    "ietf-system": ["authentication", "local-users"],
+    # Local users for NETCONF/SSH authentication (agent/netconf/auth.py verifies these hashes), and
+    # RADIUS servers for management logins; NTP, DNS resolver and clock are deviated (bng-deviations).
+    "ietf-system": ["authentication", "local-users", "radius", "radius-authentication"],
     "iana-crypt-hash": ["crypt-hash-md5", "crypt-hash-sha-256", "crypt-hash-sha-512"],
+    # VPP's NAT44-ED: dynamic NAPT44 pools and static mappings only (see bng-deviations).
+    "ietf-nat": ["napt44"],
+    # VPP's ACL plugin matches IPv4/IPv6 prefixes, protocol, L4 ports, TCP flags and ICMP type/code.
+    "ietf-access-control-list": [
+        "match-on-ipv4",
+        "match-on-ipv6",
+        "match-on-tcp",
+        "match-on-udp",
+        "match-on-icmp",
+        "ipv4",
+        "ipv6",
+        "interface-attachment",
+    ],
+    # VPP's vrrp plugin (VRRPv3, RFC 5798).
+    "ietf-vrrp": [],
 }
 
 # Project modules (file names in yang/ without revision); loaded in this order after the standard ones.
-PROJECT_MODULES: list[str] = []
+PROJECT_MODULES: list[str] = [
+    "bng-types",
+    "bng-interfaces",
+    "bng-vrf",
+]
