@@ -8,15 +8,27 @@ shared memory, which readers must be able to parse on their own) and hands out 6
 
 Freed blocks merge with free neighbours, and a free block that touches the bump pointer gives its space
 back to it, so a vector that doubles repeatedly does not leave a trail of unusable holes.
+
+Freed blocks are not reused at once. ``vpp_stats.VPPStats`` reads a vector's pointer, and only later
+(after building Python objects for earlier rows, possibly hundreds of milliseconds at scale) copies the
+vector, re-arming its optimistic lock in between; if the block had been handed out again and zeroed in
+that gap, the reader would accept zeros. Keeping freed blocks untouched for a grace period means such a
+reader copies the old, consistent, merely stale contents. Under memory pressure the grace is cut short
+rather than failing the allocation.
 """
 
 from __future__ import annotations
 
 import bisect
+import time
+from collections import deque
 
 from vppsim.stats.errors import StatsSegmentFullError
 
 GRANULE = 64
+
+#: How long a freed block stays untouched before it can be reused (see the module docstring).
+FREE_GRACE_S = 2.0
 
 
 def _round_up(n: int, to: int) -> int:
@@ -26,8 +38,11 @@ def _round_up(n: int, to: int) -> int:
 class SegmentHeap:
     """Blocks of ``[start, end)`` inside one shared buffer; offsets are relative to the buffer start."""
 
-    def __init__(self, buf: memoryview, start: int, end: int) -> None:
+    def __init__(self, buf: memoryview, start: int, end: int, *, free_grace_s: float = FREE_GRACE_S) -> None:
         self._buf = buf
+        self._grace = free_grace_s
+        self._quarantine: deque[tuple[float, int, int]] = deque()  # (freed at, start, size)
+        self._quarantined = 0
         self._start = _round_up(start, GRANULE)
         self._end = end - end % GRANULE
         self._bump = self._start
@@ -49,7 +64,12 @@ class SegmentHeap:
 
     @property
     def free_bytes(self) -> int:
+        """Bytes not held by live blocks (including freed blocks still in their grace period)."""
         return self.capacity - self.used_bytes
+
+    @property
+    def quarantined_bytes(self) -> int:
+        return self._quarantined
 
     @property
     def high_water(self) -> int:
@@ -62,16 +82,17 @@ class SegmentHeap:
     def alloc(self, nbytes: int) -> int:
         """A zero-filled block of at least ``nbytes``, aligned to 64 bytes; returns its offset."""
         size = _round_up(max(nbytes, 1), GRANULE)
-        start = self._take_free(size)
+        self._release_expired(time.monotonic())
+        start = self._take(size)
+        if start is None and self._quarantine:
+            self._release_expired(float("inf"))  # out of room: reuse recently freed blocks early
+            start = self._take(size)
         if start is None:
-            if self._bump + size > self._end:
-                raise StatsSegmentFullError(
-                    f"stats segment heap exhausted: need {size} bytes, "
-                    f"{self._end - self._bump} left at the top and {self.free_bytes} free in total; "
-                    "start the emulator with a larger stats segment"
-                )
-            start = self._bump
-            self._bump += size
+            raise StatsSegmentFullError(
+                f"stats segment heap exhausted: need {size} bytes, "
+                f"{self._end - self._bump} left at the top and {self.free_bytes} free in total; "
+                "start the emulator with a larger stats segment"
+            )
         self._allocated[start] = size
         if start < self._high_water:
             dirty_end = min(start + size, self._high_water)
@@ -79,8 +100,28 @@ class SegmentHeap:
         self._high_water = max(self._high_water, start + size)
         return start
 
+    def _take(self, size: int) -> int | None:
+        start = self._take_free(size)
+        if start is None and self._bump + size <= self._end:
+            start = self._bump
+            self._bump += size
+        return start
+
     def free(self, start: int) -> None:
+        """Give a block back; it becomes reusable after the grace period."""
         size = self._allocated.pop(start)
+        now = time.monotonic()
+        self._quarantine.append((now, start, size))
+        self._quarantined += size
+        self._release_expired(now)
+
+    def _release_expired(self, now: float) -> None:
+        while self._quarantine and now - self._quarantine[0][0] >= self._grace:
+            _, start, size = self._quarantine.popleft()
+            self._quarantined -= size
+            self._release(start, size)
+
+    def _release(self, start: int, size: int) -> None:
         end = start + size
         # Merge with the free block just before and just after.
         before = self._free_by_end.get(start)
