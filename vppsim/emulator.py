@@ -54,11 +54,14 @@ class Emulator:
         self._loop_instances: set[int] = set()
         self._route_stats: dict[tuple[bool, int, Any], int] = {}
         self._mac_serial = 0
+        self._stats_pending: list[tuple[int, str]] = []
+        self.stats_flush_scheduled = False
         self._next_slot = FIRST_PCI_SLOT
         # VPP always has local0 at index 0 (vnet/interface.c: vnet_interface_init creates it).
         self.create_interface(IfKind.LOCAL, "local0", dev_type="local", link_mtu=0, mtu=[0, 0, 0, 0])
         for _ in range(ports):
             self.add_port()
+        self.flush_stats()
 
     # ------------------------------------------------------------------ interfaces
 
@@ -135,6 +138,7 @@ class Emulator:
                 del self.vlan_slots[key]
         self.traffic.pop(intf.sw_if_index, None)
         self.interfaces.remove(intf.sw_if_index)
+        self.flush_stats()
         if self.stats is not None:
             try:
                 self.stats.remove_interface(intf.sw_if_index)
@@ -143,12 +147,24 @@ class Emulator:
         self.notify(intf, deleted=True)
 
     def _stats_add(self, intf: Interface) -> None:
-        if self.stats is None:
+        if self.stats is not None:
+            self._stats_pending.append((intf.sw_if_index, intf.name))
+
+    @property
+    def stats_pending(self) -> int:
+        """Interfaces created but not yet published in the stats segment."""
+        return len(self._stats_pending)
+
+    def flush_stats(self) -> None:
+        """Publish interfaces created since the last flush in one stats-segment update; the server calls
+        this once per batch of requests (VPP also publishes names from a process, not inline)."""
+        if not self._stats_pending or self.stats is None:
             return
+        pending, self._stats_pending = self._stats_pending, []
         try:
-            self.stats.add_interface(intf.sw_if_index, intf.name)
-        except Exception:
-            log.exception("stats add_interface failed for %s", intf.name)
+            self.stats.add_interfaces(pending)
+        except Exception:  # the stats segment is best effort; API state is what matters here
+            log.exception("stats add_interfaces failed for %d interfaces", len(pending))
 
     def add_port(self) -> Interface:
         """Hot-plug a NIC: ``GigabitEthernet0/<slot>/0`` (PCI-derived name, slot in hex as in

@@ -37,7 +37,7 @@ class ApiSession(asyncio.Protocol):
         self._buf = bytearray()
         self._queue: deque[bytes] = deque()
         self._paused_until_delay = False
-        self._delayed_frame: bytes | None = None
+        self._call = Call(emu, self)
 
     # asyncio.Protocol -------------------------------------------------------------------------
 
@@ -79,6 +79,7 @@ class ApiSession(asyncio.Protocol):
 
     def _flush(self, out: list[bytes]) -> None:
         emu = self.emu
+        schedule_stats_flush(emu)
         if emu.pending_events:
             for session, frame in emu.pending_events:
                 if session is self:
@@ -115,7 +116,7 @@ class ApiSession(asyncio.Protocol):
             result = [] if service.get("stream") else {"retval": -9}  # VNET_API_ERROR_UNIMPLEMENTED
         else:
             try:
-                result = handler(Call(emu, self), msg)
+                result = handler(self._call, msg)
             except Exception:
                 log.exception("handler for %s failed", name)
                 result = [] if service and service.get("stream") else {"retval": -1}
@@ -141,8 +142,33 @@ class ApiSession(asyncio.Protocol):
         self._run()
 
 
+STATS_FLUSH_SECONDS = 0.005
+STATS_FLUSH_BATCH = 1024
+
+
+def schedule_stats_flush(emu: Emulator) -> None:
+    """Publish new interfaces in the stats segment within a few milliseconds, many per update.
+
+    Each stats update re-validates every ``/if/*`` vector, so doing it per created interface would cost
+    more than the API call itself when a client creates thousands of sub-interfaces.
+    """
+    if not emu.stats_pending:
+        return
+    if emu.stats_pending >= STATS_FLUSH_BATCH:
+        emu.flush_stats()
+    elif not emu.stats_flush_scheduled:
+        emu.stats_flush_scheduled = True
+
+        def flush() -> None:
+            emu.stats_flush_scheduled = False
+            emu.flush_stats()
+
+        asyncio.get_running_loop().call_later(STATS_FLUSH_SECONDS, flush)
+
+
 def flush_events(emu: Emulator) -> None:
     """Send queued interface events caused outside an API call (control channel link changes)."""
+    emu.flush_stats()
     for session, frame in emu.pending_events:
         if session.transport is not None:
             session.transport.write(frame)

@@ -1,0 +1,150 @@
+"""Benchmark vppsim through vpp-papi's asyncio client, the way the agent talks to VPP.
+
+Measures (JSON on stdout):
+  * pipelined create_subif request/reply pairs per second with a window of requests in flight;
+  * the same with one request in flight (latency-bound);
+  * building up to --interfaces sub-interfaces, then a full sw_interface_dump and reading /if/names
+    from the stats segment with vpp_papi.vpp_stats.VPPStats.
+
+    .venv/bin/python bench/bench_vppsim.py [--interfaces 100000] [--window 256] [--calls 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from vpp_papi.vpp_papi_async import VPPApiClient
+from vpp_papi.vpp_stats import VPPStats
+
+ROOT = Path(__file__).resolve().parent.parent
+TWO_TAGS_DOT1AD_EXACT = 4 | 8 | 16
+
+
+def start_vppsim(tmp: str, stats_mb: int) -> tuple[subprocess.Popen[bytes], str, str]:
+    api, stats = os.path.join(tmp, "api.sock"), os.path.join(tmp, "stats.sock")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            *os.environ.get("VPPSIM_PYFLAGS", "").split(),
+            "-m",
+            "vppsim.cli",
+            "--api-socket",
+            api,
+            "--stats-socket",
+            stats,
+            "--ports",
+            "2",
+            "--stats-size-mb",
+            str(stats_mb),
+            "--no-interface-symlinks",
+        ],
+        cwd=ROOT,
+    )
+    deadline = time.monotonic() + 30
+    while not (os.path.exists(api) and os.path.exists(stats)):
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            raise RuntimeError("vppsim did not start")
+        time.sleep(0.05)
+    return proc, api, stats
+
+
+def subif_args(i: int) -> dict[str, Any]:
+    return {
+        "sw_if_index": 1,
+        "sub_id": i,
+        "sub_if_flags": TWO_TAGS_DOT1AD_EXACT,
+        "outer_vlan_id": 1 + i // 4000,
+        "inner_vlan_id": 1 + i % 4000,
+    }
+
+
+async def pipelined(client: VPPApiClient, start: int, count: int, window: int) -> float:
+    """Keep ``window`` create_subif calls in flight; returns calls per second."""
+    t0 = time.perf_counter()
+    pending: set[asyncio.Future[Any]] = set()
+    failures = 0
+    for i in range(start, start + count):
+        pending.add(client.api.create_subif(**subif_args(i)))
+        if len(pending) >= window:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            failures += sum(1 for f in done if f.result().retval != 0)
+    if pending:
+        done, _ = await asyncio.wait(pending)
+        failures += sum(1 for f in done if f.result().retval != 0)
+    if failures:
+        raise RuntimeError(f"{failures} create_subif calls failed")
+    return count / (time.perf_counter() - t0)
+
+
+async def run(ns: argparse.Namespace) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, api, stats_path = start_vppsim(tmp, ns.stats_size_mb)
+        try:
+            client = VPPApiClient(server_address=api)
+            events: asyncio.Queue[Any] = asyncio.Queue()
+            if await client.connect("bench", events) != 0:
+                raise RuntimeError("connect failed")
+            n = 1
+            t0 = time.perf_counter()
+            for _ in range(ns.serial_calls):
+                r = await client.api.create_subif(**subif_args(n))
+                assert r.retval == 0
+                n += 1
+            serial_rate = ns.serial_calls / (time.perf_counter() - t0)
+            rate = await pipelined(client, n, ns.calls, ns.window)
+            n += ns.calls
+            t0 = time.perf_counter()
+            remaining = max(0, ns.interfaces - n + 1)
+            if remaining:
+                await pipelined(client, n, remaining, ns.window)
+            build_s = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            _, details = await client.api.sw_interface_dump()
+            dump_s = time.perf_counter() - t0
+            reader = VPPStats(socketname=stats_path)
+            reader.connect()
+            t0 = time.perf_counter()
+            names = reader["/if/names"]
+            stats_s = time.perf_counter() - t0
+            reader.disconnect()
+            await client.disconnect()
+            return {
+                "benchmark": "vppsim",
+                "create_subif_pipelined_per_s": round(rate),
+                "window": ns.window,
+                "pipelined_calls": ns.calls,
+                "create_subif_serial_per_s": round(serial_rate),
+                "interfaces": len(details),
+                "build_remaining_s": round(build_s, 2),
+                "sw_interface_dump_s": round(dump_s, 2),
+                "stats_if_names": len([x for x in names if x]),
+                "stats_read_if_names_s": round(stats_s, 3),
+            }
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--interfaces", type=int, default=100_000)
+    p.add_argument("--calls", type=int, default=20_000)
+    p.add_argument("--serial-calls", type=int, default=2_000)
+    p.add_argument("--window", type=int, default=256)
+    p.add_argument("--stats-size-mb", type=int, default=256)
+    ns = p.parse_args()
+    print(json.dumps(asyncio.run(run(ns)), indent=2))
+
+
+if __name__ == "__main__":
+    main()
