@@ -144,7 +144,7 @@ def extended_context(yang_dirs: list[Path], modules: list[str]) -> libyang.Conte
     agent's model set itself is built the same way (same modules, same features).
     """
     from agent.errors import ModelError
-    from agent.model.context import _enable_features, search_path
+    from agent.model.context import _load_with_features, search_path
     from agent.model.modules import PROJECT_MODULES, STANDARD_MODULES
 
     for d in yang_dirs:
@@ -155,12 +155,7 @@ def extended_context(yang_dirs: list[Path], modules: list[str]) -> libyang.Conte
     wanted = [*STANDARD_MODULES.items(), *((name, ["*"]) for name in PROJECT_MODULES)]
     wanted += [(name, ["*"]) for name in modules]
     for name, features in wanted:
-        try:
-            module = ctx.load_module(name)
-        except libyang.LibyangError as exc:
-            raise ModelError(f"cannot load YANG module {name}: {exc}") from exc
-        if features:
-            _enable_features(module, features)
+        _load_with_features(ctx, name, features)
     return ctx
 
 

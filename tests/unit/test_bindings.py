@@ -52,31 +52,51 @@ def test_bindings_cover_ietf_interfaces_and_every_project_module() -> None:
 
 
 def test_config_built_with_bindings_validates_in_the_agent() -> None:
+    """A port with two VLAN sub-interfaces (project augment bng-interfaces) carrying IPv4 and IPv6."""
     from bindings import bng_yang
 
     root = bng_yang.ietf_interfaces()
+    port = root.interfaces.interface.add("GigabitEthernet0/8/0")
+    port.type = "iana-if-type:ethernetCsmacd"
     for vlan in (100, 200):
         entry = root.interfaces.interface.add(f"GigabitEthernet0/8/0.{vlan}")
         entry.type = "iana-if-type:l2vlan"
         entry.description = f"subscriber VLAN {vlan}"
+        entry.sub_interface.parent_interface = "GigabitEthernet0/8/0"
+        entry.sub_interface.sub_id = vlan
+        entry.sub_interface.encapsulation.single_tagged.vlan_id = vlan
         entry.ipv4.mtu = 1500
-        address = entry.ipv4.address.add(f"10.{vlan // 100}.0.1")
-        address.prefix_length = 24
-        v6 = entry.ipv6.address.add(f"2001:db8:{vlan}::1")
-        v6.prefix_length = 64
+        entry.ipv4.address.add(f"10.{vlan // 100}.0.1").prefix_length = 24
+        entry.ipv6.address.add(f"2001:db8:{vlan}::1").prefix_length = 64
     text = pybindJSON.dumps(root, mode="ietf")
     assert check_config(text, "json") == []
     tree = parse_config(text, "json", load_model_set().ctx)
     assert tree is not None
     try:
         names = sorted(n.value() for n in tree.find_all("/ietf-interfaces:interfaces/interface/name"))
-        assert names == ["GigabitEthernet0/8/0.100", "GigabitEthernet0/8/0.200"]
-        mtu = tree.find_one(
-            "/ietf-interfaces:interfaces/interface[name='GigabitEthernet0/8/0.200']/ietf-ip:ipv4/mtu"
-        )
+        assert names == ["GigabitEthernet0/8/0", "GigabitEthernet0/8/0.100", "GigabitEthernet0/8/0.200"]
+        sub = "/ietf-interfaces:interfaces/interface[name='GigabitEthernet0/8/0.200']"
+        vlan_id = tree.find_one(f"{sub}/bng-interfaces:sub-interface/encapsulation/single-tagged/vlan-id")
+        assert vlan_id is not None and vlan_id.value() == 200
+        mtu = tree.find_one(f"{sub}/ietf-ip:ipv4/mtu")
         assert mtu is not None and mtu.value() == 1500
     finally:
         tree.free()
+
+
+def test_agent_catches_cross_node_rules_the_bindings_do_not() -> None:
+    """pyangbind checks types and ranges only; must/leafref rules are the agent's job."""
+    from bindings import bng_yang
+
+    root = bng_yang.ietf_interfaces()
+    entry = root.interfaces.interface.add("GigabitEthernet0/8/0.100")
+    entry.type = "iana-if-type:l2vlan"
+    entry.sub_interface.parent_interface = "GigabitEthernet0/9/9"  # no such interface
+    entry.sub_interface.sub_id = 100
+    entry.sub_interface.encapsulation.single_tagged.vlan_id = 100
+    problems = check_config(pybindJSON.dumps(root, mode="ietf"), "json")
+    assert problems, "a sub-interface of a missing parent must be rejected"
+    assert any("GigabitEthernet0/8/0.100" in (p.path or "") for p in problems)
 
 
 def test_bindings_reject_values_the_model_forbids() -> None:

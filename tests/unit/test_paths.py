@@ -249,7 +249,7 @@ def test_gnmi_require_all_keys_for_set() -> None:
     [
         (GnmiPath("", elems("ietf-interfaces:interfaces", ("interface", {"id": "1"}))), "not a key"),
         (
-            GnmiPath("", elems("ietf-interfaces:interfaces", ("interface", {"name": "e"}), "mtu")),
+            GnmiPath("", elems("ietf-interfaces:interfaces", ("interface", {"name": "e"}), "no-such-leaf")),
             "no schema node",
         ),
         (GnmiPath("", elems(":interfaces")), "bad element name"),
