@@ -515,6 +515,8 @@ class Journal:
         self._size = self._synced_size
         self._written_seq = self._synced_seq
         self._last_id = last_good_id
+        # The file is back to its last durable length and that length is fsynced: appending is safe again.
+        self._failed = None
 
     # ----------------------------------------------------------------------------------------- snapshots
 

@@ -94,3 +94,20 @@ async def start_manager(
     tm = TransactionManager(ds, journal, sb, checkpoints=checkpoints)
     await tm.start()
     return ds, journal, sb, tm
+
+
+def canon(doc: Any) -> Any:
+    """JSON with list order removed (a reloaded tree may order list entries differently)."""
+    import json
+
+    if isinstance(doc, dict):
+        return {k: canon(v) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return sorted((canon(v) for v in doc), key=lambda v: json.dumps(v, sort_keys=True))
+    return doc
+
+
+def running_doc(ds: Datastores) -> Any:
+    import json
+
+    return canon(json.loads(ds.running.json() or "{}"))
