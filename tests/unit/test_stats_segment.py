@@ -375,3 +375,31 @@ async def test_interface_churn_reuses_segment_memory(served: Served) -> None:
         assert await in_thread(lambda: r.ls("^/interfaces/")) == []
     finally:
         r.disconnect()
+
+
+async def test_error_counters_per_node_and_reason(served: Served) -> None:
+    seg = served.seg
+    r = await served.reader()
+    try:
+        assert "/node/errors" not in r.directory  # created only when a node declares errors
+        ttl, no_route = seg.register_errors("ip4-input", ["ttl_expired", "no_route"])
+        (ratelimit,) = seg.register_errors("pppoe-input", ["ratelimited"])
+        assert seg.register_errors("ip4-input", ["no_route"]) == [no_route]
+        seg.count_error(ttl, 3, thread_index=1)
+        seg.count_error(ttl, 2, thread_index=2)
+        seg.count_error(ratelimit)
+        errors = await served.read(r, "/node/errors")
+        assert len(errors) == 3 and len(errors[0]) == 3
+        assert (await served.read(r, "/err/ip4-input/ttl_expired")).sum() == 5
+        assert (await served.read(r, "/err/ip4-input/no_route")).sum() == 0
+        assert (await served.read(r, "/err/pppoe-input/ratelimited")) == [1, 0, 0]
+        assert await in_thread(r.set_errors) == {
+            "/err/ip4-input/ttl_expired": 5,
+            "/err/pppoe-input/ratelimited": 1,
+        }
+        with pytest.raises(StatsSegmentError):
+            seg.count_error(7)
+        with pytest.raises(StatsSegmentError):
+            seg.count_error(ttl, thread_index=3)
+    finally:
+        r.disconnect()

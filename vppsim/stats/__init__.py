@@ -12,6 +12,8 @@ Public API (what the rest of vppsim calls)::
     seg.add_traffic_bulk([(sw_if_index, rx_packets, rx_bytes, tx_packets, tx_bytes), ...])
     seg.set_counter("/if/rx", sw_if_index, (packets, bytes))   # or an int for a simple counter
     seg.clear_interface_counters()
+    cols = seg.register_errors("ip4-input", ["ttl_expired", ...])  # /node/errors + /err/<node>/<reason>
+    seg.count_error(cols[0], 5, thread_index=0)
     seg.tick()                                    # heartbeat, vector rate, heap usage
     server = await seg.serve("/run/vpp/stats.sock")
     seg.close()

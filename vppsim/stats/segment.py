@@ -139,6 +139,7 @@ class StatsSegment:
         self._if_names: dict[int, str] = {}
         self._if_name_blocks: dict[int, SegmentVector] = {}
         self._if_symlinks: dict[int, list[int]] = {}
+        self._error_columns: dict[str, dict[str, int]] = {}
         self._packets_since_tick = [0] * self._n_threads
         self._last_tick = time.monotonic()
 
@@ -305,6 +306,48 @@ class StatsSegment:
             for t, view in enumerate(cv.views):
                 for k, cell in enumerate(cells):
                     view[cv.width * sw_if_index + k] = cell if t == home else 0
+
+    def register_errors(self, node: str, reasons: Sequence[str]) -> list[int]:
+        """Declare a graph node's error counters; returns their columns in ``/node/errors``.
+
+        Modelled on ``vlib_register_errors`` (``src/vlib/error.c``): ``/node/errors`` is one simple
+        counter vector ``[thread][error]``, created when the first node declares errors, and each error
+        gets a ``/err/<node>/<reason>`` symlink to its column. Registering a node again returns the
+        columns it already has."""
+        self._check_open()
+        known = self._error_columns.setdefault(node, {})
+        wanted = [reason for reason in reasons if reason not in known]
+        with self._locked():
+            cv = self._counters.get("/node/errors")
+            if cv is None:
+                cv = self._new_counter("/node/errors", combined=False, rows=self._n_threads, length=0)
+            first = cv.rows[0].length
+            if wanted:
+                self._validate(cv, first + len(wanted) - 1)
+                links = [
+                    (
+                        DirType.SYMLINK,
+                        f"/err/{node}/{reason}"[: MAX_NAME_SZ - 1],
+                        cv.entry | ((first + k) << 32),
+                    )
+                    for k, reason in enumerate(wanted)
+                ]
+                self._add_entries([link for link in links if link[1] not in self._by_name])
+                for k, reason in enumerate(wanted):
+                    known[reason] = first + k
+        return [known[reason] for reason in reasons]
+
+    def count_error(self, column: int, amount: int = 1, *, thread_index: int = 0) -> None:
+        """Add to one ``/node/errors`` column on one thread (a node dropping ``amount`` buffers)."""
+        self._check_open()
+        cv = self._counters.get("/node/errors")
+        if cv is None or not 0 <= column < cv.rows[0].length:
+            raise StatsSegmentError(f"no error counter in column {column}", path="/node/errors")
+        if not 0 <= thread_index < self._n_threads:
+            raise StatsSegmentError(f"no thread {thread_index}", path="/node/errors")
+        with self._counter_update():
+            view = cv.views[thread_index]
+            view[column] = (view[column] + amount) & _MASK64
 
     def clear_interface_counters(self) -> None:
         """``clear interfaces``: zero every ``/if/`` counter and stamp ``/sys/last_stats_clear``."""
