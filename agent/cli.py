@@ -41,7 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Validate each FILE with full YANG validation (strict, config data only). "
         "Exit status 0 only if every file is valid.",
     )
-    val.add_argument("files", nargs="+", metavar="FILE", help="XML (<config>, <data> or bare) or JSON-IETF")
+    val.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="XML (<config>, <data> or bare) or JSON-IETF; - reads standard input",
+    )
     val.add_argument("-q", "--quiet", action="store_true", help="print errors only, not 'valid' lines")
     val.add_argument(
         "-p",

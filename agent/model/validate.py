@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,10 +129,11 @@ def check_config(
 
 
 def check_file(path: str | Path, ctx: libyang.Context | None = None) -> list[Problem]:
-    """The problems in the file at ``path``; an unreadable file is one problem, not an exception."""
+    """The problems in the file at ``path`` (``-``: standard input); an unreadable file is one problem,
+    not an exception."""
     p = Path(path)
     try:
-        raw = p.read_bytes()
+        raw = sys.stdin.buffer.read() if str(path) == "-" else p.read_bytes()
     except OSError as exc:
         return [Problem(f"cannot read file: {exc.strerror or exc}", tag="operation-failed")]
     return check_config(raw, detect_format(raw, p.name), ctx)

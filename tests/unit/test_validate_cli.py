@@ -245,3 +245,19 @@ def test_xml_parser_refuses_entities_and_dtds(tmp_path: Path) -> None:
     laughs = b'<!DOCTYPE a [<!ENTITY l "lol"><!ENTITY l2 "&l;&l;&l;&l;&l;&l;&l;&l;">]><a>&l2;</a>'
     root = etree.fromstring(laughs, parser=make_parser())
     assert b"lollol" not in etree.tostring(root)
+
+
+def test_validate_reads_standard_input() -> None:
+    good = subprocess.run(
+        [script(), "validate", "-"], input=json.dumps(GOOD_JSON), capture_output=True, text=True, timeout=60
+    )
+    assert good.returncode == 0 and "-: valid" in good.stdout
+    bad = subprocess.run(
+        [script(), "validate", "-"],
+        input=xml_config("<colour>red</colour>"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 1
+    assert bad.stdout.startswith("-:7: ")
