@@ -403,3 +403,20 @@ async def test_error_counters_per_node_and_reason(served: Served) -> None:
             seg.count_error(ttl, thread_index=3)
     finally:
         r.disconnect()
+
+
+async def test_collector_task_beats_until_closed(tmp_path: Path) -> None:
+    seg = StatsSegment(1 << 20)
+    path = str(tmp_path / "stats.sock")
+    await seg.serve(path)
+    task = asyncio.create_task(seg.run_collector(0.02))
+    r = VPPStats(path)
+    await in_thread(r.connect)
+    try:
+        first = await in_thread(lambda: r["/sys/heartbeat"])
+        await asyncio.sleep(0.2)
+        assert await in_thread(lambda: r["/sys/heartbeat"]) >= first + 3
+    finally:
+        r.disconnect()
+        seg.close()
+    await asyncio.wait_for(task, timeout=5)  # the loop ends once the segment is closed

@@ -21,6 +21,7 @@ VPP's default queue placement does) or on the main thread when there are no work
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import mmap
 import os
@@ -389,6 +390,13 @@ class StatsSegment:
         ]
         self._set_row(f"/mem/{STATS_HEAP_NAME}", usage)
         self._set_scalar("/sys/heartbeat", self._scalar("/sys/heartbeat") + 1)
+
+    async def run_collector(self, interval_s: float = 10.0) -> None:
+        """Call :meth:`tick` every ``interval_s`` until the segment is closed or the task cancelled;
+        VPP's ``statseg { update-interval }`` defaults to 10 seconds (``init.c``: ``statseg_config``)."""
+        while not self._closed:
+            self.tick()
+            await asyncio.sleep(interval_s)
 
     async def serve(self, socket_path: str) -> StatsSocketServer:
         """Listen on ``socket_path`` (SOCK_SEQPACKET, as VPP's ``stats_segment_socket_init``) and hand
