@@ -58,4 +58,10 @@ PROJECT_MODULES: list[str] = [
     "bng-types",
     "bng-interfaces",
     "bng-vrf",
+    "bng-qos",
+    "bng-subscribers",
+    "bng-aaa",
+    "bng-telemetry",
+    "bng-ha",
+    "bng-deviations",
 ]
