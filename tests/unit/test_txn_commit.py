@@ -8,13 +8,6 @@ import os
 from pathlib import Path
 
 import pytest
-
-from agent.datastore.journal import Journal
-from agent.datastore.session import Session
-from agent.errors import AgentError, ValidationError
-from agent.model import load_model_set
-from agent.txn import CommitEvent
-from agent.txn.errors import RollbackFailedError
 from _txn_helpers import (
     IFS,
     add_subifs,
@@ -28,6 +21,13 @@ from _txn_helpers import (
     subif_name,
 )
 
+from agent.datastore.journal import Journal
+from agent.datastore.session import Session
+from agent.errors import AgentError, ValidationError
+from agent.model import load_model_set
+from agent.txn import CommitEvent
+from agent.txn.errors import RollbackFailedError
+
 
 def persisted(data_dir: Path) -> tuple[int, dict[str, object]]:
     """What a fresh process would load from ``data_dir``."""
@@ -36,11 +36,17 @@ def persisted(data_dir: Path) -> tuple[int, dict[str, object]]:
 
 
 async def test_commit_records_metadata_applies_and_persists(tmp_path: Path) -> None:
-    ds, journal, sb, tm = await start_manager(tmp_path)
+    ds, _journal, sb, tm = await start_manager(tmp_path)
     alice = Session.create("alice", "netconf")
     add_subifs(ds, alice, range(1, 4))
     rec = await tm.commit(alice, comment="first three")
-    assert (rec.id, rec.user, rec.origin, rec.comment, rec.kind) == (1, "alice", "netconf", "first three", "commit")
+    assert (rec.id, rec.user, rec.origin, rec.comment, rec.kind) == (
+        1,
+        "alice",
+        "netconf",
+        "first three",
+        "commit",
+    )
     assert rec.change_count == 4 and rec.time > 0
     assert set(running_interfaces(ds)) >= {subif_name(1), subif_name(3)}
     assert not ds.candidate_dirty
@@ -52,7 +58,7 @@ async def test_commit_records_metadata_applies_and_persists(tmp_path: Path) -> N
 
 
 async def test_commit_without_changes_is_a_noop(tmp_path: Path) -> None:
-    ds, journal, sb, tm = await start_manager(tmp_path)
+    _ds, journal, sb, tm = await start_manager(tmp_path)
     bob = Session.create("bob", "gnmi")
     rec = await tm.commit(bob)
     assert rec.noop and rec.id == 0
@@ -63,7 +69,7 @@ async def test_commit_without_changes_is_a_noop(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("phase", ["validate", "plan", "apply"])
 async def test_failure_in_any_phase_leaves_no_trace(tmp_path: Path, phase: str) -> None:
-    ds, journal, sb, tm = await start_manager(tmp_path)
+    ds, _journal, sb, tm = await start_manager(tmp_path)
     s = Session.create("alice", "netconf")
     add_subifs(ds, s, range(1, 3))
     await tm.commit(s)
@@ -95,8 +101,10 @@ async def test_failure_in_any_phase_leaves_no_trace(tmp_path: Path, phase: str) 
     assert last == 1 and doc == canon(json.loads(running_before))
 
 
-async def test_failed_fsync_undoes_the_commit_everywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    ds, journal, sb, tm = await start_manager(tmp_path)
+async def test_failed_fsync_undoes_the_commit_everywhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ds, _journal, sb, tm = await start_manager(tmp_path)
     s = Session.create("alice", "netconf")
     add_subifs(ds, s, range(1, 3))
     await tm.commit(s)
@@ -133,7 +141,7 @@ async def test_failed_fsync_undoes_the_commit_everywhere(tmp_path: Path, monkeyp
 
 
 async def test_failed_undo_stops_further_commits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    ds, journal, sb, tm = await start_manager(tmp_path)
+    ds, _journal, sb, tm = await start_manager(tmp_path)
     s = Session.create("alice", "netconf")
     add_subifs(ds, s, [1])
     await tm.commit(s)
@@ -164,7 +172,7 @@ async def test_failed_undo_stops_further_commits(tmp_path: Path, monkeypatch: py
 
 
 async def test_concurrent_commits_share_fsyncs(tmp_path: Path) -> None:
-    ds, journal, sb, tm = await start_manager(tmp_path)
+    ds, journal, _sb, tm = await start_manager(tmp_path)
     s0 = Session.create("setup", "cli")
     add_subifs(ds, s0, range(1, 41))
     await tm.commit(s0)
@@ -191,7 +199,7 @@ async def test_concurrent_commits_share_fsyncs(tmp_path: Path) -> None:
 
 
 async def test_events_follow_durable_commits_in_order(tmp_path: Path) -> None:
-    ds, journal, sb, tm = await start_manager(tmp_path)
+    ds, _journal, _sb, tm = await start_manager(tmp_path)
     s = Session.create("alice", "netconf")
     sub = tm.subscribe()
     add_subifs(ds, s, [1])
@@ -209,7 +217,7 @@ async def test_events_follow_durable_commits_in_order(tmp_path: Path) -> None:
 
 
 async def test_dry_run_plans_without_applying(tmp_path: Path) -> None:
-    ds, journal, sb, tm = await start_manager(tmp_path)
+    ds, _journal, sb, tm = await start_manager(tmp_path)
     initial = ds.running.json()
     s = Session.create("alice", "netconf")
     add_subifs(ds, s, range(1, 3))
@@ -223,7 +231,7 @@ async def test_dry_run_plans_without_applying(tmp_path: Path) -> None:
 
 
 async def test_running_edit_validation_error_leaves_running(tmp_path: Path) -> None:
-    ds, journal, sb, tm = await start_manager(tmp_path)
+    ds, _journal, sb, tm = await start_manager(tmp_path)
     s = Session.create("g", "gnmi")
     initial = ds.running.json()
     bad = subif_entry(3)
@@ -235,7 +243,7 @@ async def test_running_edit_validation_error_leaves_running(tmp_path: Path) -> N
 
 
 async def test_restart_loads_last_commit(tmp_path: Path) -> None:
-    ds, journal, sb, tm = await start_manager(tmp_path)
+    ds, _journal, _sb0, tm = await start_manager(tmp_path)
     s = Session.create("alice", "netconf")
     add_subifs(ds, s, range(1, 5))
     await tm.commit(s)

@@ -6,10 +6,10 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from _txn_helpers import add_subifs, running_interfaces, set_description, start_manager, subif_name
 
 from agent.datastore.session import Session
 from agent.txn.errors import ConfirmedCommitError
-from _txn_helpers import add_subifs, running_interfaces, set_description, start_manager, subif_name
 
 
 async def wait_until(cond: object, timeout: float = 3.0) -> None:
@@ -29,7 +29,7 @@ async def base(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 async def test_timeout_rolls_back_through_the_southbound(tmp_path: Path) -> None:
-    ds, journal, sb, tm, s = await base(tmp_path)
+    ds, _journal, sb, tm, s = await base(tmp_path)
     before = ds.running.json()
     events = tm.subscribe()
     set_description(ds, s, 1, "tentative")
@@ -47,7 +47,7 @@ async def test_timeout_rolls_back_through_the_southbound(tmp_path: Path) -> None
 
 
 async def test_confirming_commit_keeps_the_change(tmp_path: Path) -> None:
-    ds, journal, sb, tm, s = await base(tmp_path)
+    ds, _journal, _sb, tm, s = await base(tmp_path)
     set_description(ds, s, 1, "keep me")
     await tm.commit(s, confirmed=True, confirm_timeout=0.3)
     rec = await tm.confirm(s)
@@ -58,7 +58,7 @@ async def test_confirming_commit_keeps_the_change(tmp_path: Path) -> None:
 
 
 async def test_cancel_commit_rolls_back_now(tmp_path: Path) -> None:
-    ds, journal, sb, tm, s = await base(tmp_path)
+    ds, _journal, sb, tm, s = await base(tmp_path)
     before = ds.running.json()
     set_description(ds, s, 2, "no")
     await tm.commit(s, confirmed=True, confirm_timeout=60)
@@ -72,7 +72,7 @@ async def test_cancel_commit_rolls_back_now(tmp_path: Path) -> None:
 
 
 async def test_follow_up_confirmed_commit_extends_and_reverts_to_first_base(tmp_path: Path) -> None:
-    ds, journal, sb, tm, s = await base(tmp_path)
+    ds, _journal, _sb, tm, s = await base(tmp_path)
     before = ds.running.json()
     set_description(ds, s, 1, "one")
     await tm.commit(s, confirmed=True, confirm_timeout=0.25)
@@ -88,7 +88,7 @@ async def test_follow_up_confirmed_commit_extends_and_reverts_to_first_base(tmp_
 
 
 async def test_other_session_cannot_confirm_or_cancel_without_persist(tmp_path: Path) -> None:
-    ds, journal, sb, tm, s = await base(tmp_path)
+    ds, _journal, _sb, tm, s = await base(tmp_path)
     other = Session.create("eve", "netconf")
     set_description(ds, s, 1, "mine")
     await tm.commit(s, confirmed=True, confirm_timeout=60)
@@ -106,7 +106,7 @@ async def test_other_session_cannot_confirm_or_cancel_without_persist(tmp_path: 
 
 
 async def test_persist_survives_session_end_and_is_confirmed_from_another_session(tmp_path: Path) -> None:
-    ds, journal, sb, tm, s = await base(tmp_path)
+    ds, _journal, _sb, tm, s = await base(tmp_path)
     set_description(ds, s, 1, "persisted")
     await tm.commit(s, confirmed=True, confirm_timeout=60, persist="tok-1")
     assert tm.session_ended(s) is None
@@ -126,7 +126,7 @@ async def test_persist_survives_session_end_and_is_confirmed_from_another_sessio
 
 
 async def test_persist_cancel_from_another_session(tmp_path: Path) -> None:
-    ds, journal, sb, tm, s = await base(tmp_path)
+    ds, _journal, _sb, tm, s = await base(tmp_path)
     before = ds.running.json()
     set_description(ds, s, 1, "x")
     await tm.commit(s, confirmed=True, persist="abc")
@@ -139,7 +139,7 @@ async def test_persist_cancel_from_another_session(tmp_path: Path) -> None:
 
 
 async def test_session_drop_rolls_back_without_persist(tmp_path: Path) -> None:
-    ds, journal, sb, tm, s = await base(tmp_path)
+    ds, _journal, sb, tm, s = await base(tmp_path)
     before = ds.running.json()
     set_description(ds, s, 1, "gone with the session")
     await tm.commit(s, confirmed=True, confirm_timeout=60)
@@ -154,12 +154,12 @@ async def test_session_drop_rolls_back_without_persist(tmp_path: Path) -> None:
 
 
 async def test_restart_before_confirmation_restores_previous_config(tmp_path: Path) -> None:
-    ds, journal, sb, tm, s = await base(tmp_path)
+    ds, _journal, _sb, tm, s = await base(tmp_path)
     before = running_interfaces(ds)
     set_description(ds, s, 1, "unconfirmed")
     await tm.commit(s, confirmed=True, confirm_timeout=60, persist="p")
     await tm.stop()  # as if the box rebooted
-    ds2, _j, sb2, tm2 = await start_manager(tmp_path)
+    ds2, _j, _sb2, tm2 = await start_manager(tmp_path)
     assert not tm2.confirmed_commit_pending
     assert running_interfaces(ds2) == before
     assert tm2.list_checkpoints()[0].kind == "revert"
@@ -170,7 +170,7 @@ async def test_restart_before_confirmation_restores_previous_config(tmp_path: Pa
 
 
 async def test_confirmed_state_survives_restart_after_confirmation(tmp_path: Path) -> None:
-    ds, journal, sb, tm, s = await base(tmp_path)
+    ds, _journal, _sb0, tm, s = await base(tmp_path)
     set_description(ds, s, 1, "confirmed")
     await tm.commit(s, confirmed=True, confirm_timeout=60)
     await tm.confirm(s)
@@ -181,7 +181,7 @@ async def test_confirmed_state_survives_restart_after_confirmation(tmp_path: Pat
 
 
 async def test_writable_running_edit_during_confirmed_commit_is_reverted_too(tmp_path: Path) -> None:
-    ds, journal, sb, tm, s = await base(tmp_path)
+    ds, _journal, _sb, tm, s = await base(tmp_path)
     before = ds.running.json()
     set_description(ds, s, 1, "a")
     await tm.commit(s, confirmed=True, confirm_timeout=60)
