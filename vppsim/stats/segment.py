@@ -464,6 +464,10 @@ class StatsSegment:
                 raise StatsSegmentError(f"stats entry {name!r} already exists", path=name)
             fresh.add(name)
             encoded.append((kind, name, _encode_name(name), value))
+        return self._add_encoded_entries(encoded)
+
+    def _add_encoded_entries(self, encoded: Sequence[tuple[DirType, str, bytes, int]]) -> list[int]:
+        """:meth:`_add_entries` for names already checked: unique, new, ASCII and short enough."""
         n_append = max(0, len(encoded) - self._n_free_entries)
         if n_append:
             self._reserve_entries(self._dir.length + n_append)
@@ -673,20 +677,26 @@ class StatsSegment:
         then combined counter, as ``statseg_sw_interface_add_del`` creates them."""
         leaves = [(leaf, self._counters[f"/if/{leaf}"].entry) for leaf in SIMPLE_INTERFACE_COUNTERS]
         leaves += [(leaf, self._counters[f"/if/{leaf}"].entry) for leaf in COMBINED_INTERFACE_COUNTERS]
-        wanted: list[tuple[DirType, str, int]] = []
+        wanted: list[tuple[DirType, str, bytes, int]] = []
         owners: list[int] = []
+        taken = self._by_name
         seen: set[str] = set()
+        link = DirType.SYMLINK
+        limit = MAX_NAME_SZ - 1
         for sw_if_index, name in interfaces:
             prefix = f"/interfaces/{symlink_component(name)}/"
+            column = sw_if_index << 32
             for leaf, entry in leaves:
                 # vlib_stats_set_entry_name keeps 127 bytes; a clash keeps the first link, as VPP's does.
-                path = (prefix + leaf)[: MAX_NAME_SZ - 1]
-                if path in self._by_name or path in seen:
+                path = prefix + leaf
+                if len(path) > limit:
+                    path = path[:limit]
+                if path in taken or path in seen:
                     continue
                 seen.add(path)
-                wanted.append((DirType.SYMLINK, path, entry | (sw_if_index << 32)))
+                wanted.append((link, path, path.encode("ascii"), entry | column))
                 owners.append(sw_if_index)
-        for sw_if_index, index in zip(owners, self._add_entries(wanted), strict=True):
+        for sw_if_index, index in zip(owners, self._add_encoded_entries(wanted), strict=True):
             self._if_symlinks.setdefault(sw_if_index, []).append(index)
 
     # ----------------------------------------------------------------------------------------------
