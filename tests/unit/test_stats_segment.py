@@ -219,6 +219,10 @@ async def test_wrong_requests_raise_agent_errors(served: Served) -> None:
     with pytest.raises(StatsSegmentError):
         seg.add_interface(0, "again")
     with pytest.raises(StatsSegmentError):
+        seg.add_interfaces([(1, "loop0"), (1, "loop1")])
+    with pytest.raises(StatsSegmentError):
+        seg.add_interface(2, "x" * 200)
+    with pytest.raises(StatsSegmentError):
         seg.set_counter("/if/rx", 0, 5)
     with pytest.raises(StatsSegmentError):
         seg.set_counter("/if/drops", 0, (1, 2))
@@ -226,10 +230,11 @@ async def test_wrong_requests_raise_agent_errors(served: Served) -> None:
         seg.set_counter("/if/nope", 0, 1)
     with pytest.raises(StatsSegmentError):
         seg.remove_interface(3)
-    # a rejected bulk update wrote nothing
+    # rejected requests wrote nothing
     r = await served.reader()
     try:
         assert (await served.read(r, "/if/rx"))[:, 0].sum_packets() == 0
+        assert await served.read(r, "/if/names") == ["local0"]
     finally:
         r.disconnect()
 

@@ -182,15 +182,21 @@ class StatsSegment:
         self.add_interfaces([(sw_if_index, name)])
 
     def add_interfaces(self, interfaces: Sequence[tuple[int, str]]) -> None:
-        """Publish many interfaces under one lock (one epoch change), e.g. at start-up or in a bench."""
+        """Publish many interfaces under one lock (one epoch change), e.g. at start-up or in a bench.
+
+        Bad input is rejected before anything is written. If the segment fills up part-way
+        (:class:`StatsSegmentFullError`), the interfaces published so far stay published and readable.
+        """
         self._check_open()
         if not interfaces:
             return
+        batch: set[int] = set()
         for sw_if_index, name in interfaces:
             if sw_if_index < 0 or sw_if_index >= 0xFFFF_FFFF:
                 raise StatsSegmentError(f"invalid sw_if_index {sw_if_index}")
-            if sw_if_index in self._if_names:
+            if sw_if_index in self._if_names or sw_if_index in batch:
                 raise StatsSegmentError(f"sw_if_index {sw_if_index} already has a name in /if/names")
+            batch.add(sw_if_index)
             _encode_name(name)
         top = max(i for i, _ in interfaces)
         # Cells past a row's old length have never been written (blocks come zeroed), so only reused
