@@ -23,21 +23,30 @@ def parent_entry() -> dict[str, Any]:
     return {"name": PARENT, "type": "iana-if-type:ethernetCsmacd"}
 
 
+def subif_tags(n: int) -> tuple[int, int]:
+    """(S-VLAN, C-VLAN) of the n-th test sub-interface; n in 1..16,000,000."""
+    return 100 + n // 4000, n % 4000 + 1
+
+
+def subif_id(n: int) -> int:
+    outer, inner = subif_tags(n)
+    return outer * 10000 + inner  # bng-interfaces: sub-id = outer * 10000 + inner for QinQ
+
+
 def subif_name(n: int) -> str:
-    return f"{PARENT}.{n}"
+    return f"{PARENT}.{subif_id(n)}"
 
 
 def subif_entry(n: int, description: str | None = None) -> dict[str, Any]:
-    """A QinQ sub-interface with an IPv4 address; n in 1..4_000_000."""
+    """A QinQ sub-interface with an IPv4 address."""
+    outer, inner = subif_tags(n)
     entry: dict[str, Any] = {
         "name": subif_name(n),
         "type": "iana-if-type:l2vlan",
         "bng-interfaces:sub-interface": {
             "parent-interface": PARENT,
-            "sub-id": n,
-            "encapsulation": {
-                "double-tagged": {"outer-vlan-id": 100 + n // 4000, "inner-vlan-id": n % 4000 + 1}
-            },
+            "sub-id": subif_id(n),
+            "encapsulation": {"double-tagged": {"outer-vlan-id": outer, "inner-vlan-id": inner}},
         },
         "ietf-ip:ipv4": {
             "address": [{"ip": f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}", "prefix-length": 32}]

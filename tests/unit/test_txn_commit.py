@@ -78,7 +78,7 @@ async def test_failure_in_any_phase_leaves_no_trace(tmp_path: Path, phase: str) 
     if phase == "validate":
         # a sub-interface whose name does not match parent.sub-id violates a must
         bad = subif_entry(7)
-        bad["name"] = "GigabitEthernet0/8/0.8"
+        bad["name"] = subif_name(8)  # the name does not match its sub-id
         ds.edit_gnmi("candidate", deletes=[], replaces=[], updates=[(IFS, {"interface": [bad]})], session=s)
     else:
         set_description(ds, s, 1, "changed")
