@@ -1,0 +1,87 @@
+"""Which handler serves which operation, and the RPC envelope checks around it.
+
+Operations are keyed by (namespace, name). An RPC is checked in this order: envelope (RFC 6241 4.1:
+``<rpc>`` with ``message-id`` and exactly one operation element), known operation (unknown-namespace /
+operation-not-supported), NACM exec permission (access-denied), then the handler runs. Whatever the
+handler raises as :class:`~agent.errors.AgentError` becomes the ``rpc-error``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from lxml import etree
+
+from agent.netconf import monitoring, ops_commit, ops_config, ops_read, ops_session
+from agent.netconf.context import BNG_NS, MON_NS, NMDA_NS, NOTIF_NS, OpContext
+from agent.netconf.replies import NC_NS, RpcError
+
+Handler = Callable[[OpContext, etree._Element], Awaitable[str | None]]
+
+# namespace -> the module NACM rules name for it
+MODULE_OF_NS = {
+    NC_NS: "ietf-netconf",
+    NMDA_NS: "ietf-netconf-nmda",
+    MON_NS: "ietf-netconf-monitoring",
+    NOTIF_NS: "notifications",
+    BNG_NS: "bng-agent",
+}
+
+OPERATIONS: dict[tuple[str, str], Handler] = {
+    (NC_NS, "get"): ops_read.get,
+    (NC_NS, "get-config"): ops_read.get_config,
+    (NC_NS, "edit-config"): ops_config.edit_config,
+    (NC_NS, "copy-config"): ops_config.copy_config,
+    (NC_NS, "delete-config"): ops_config.delete_config,
+    (NC_NS, "lock"): ops_config.lock,
+    (NC_NS, "unlock"): ops_config.unlock,
+    (NC_NS, "validate"): ops_config.validate,
+    (NC_NS, "discard-changes"): ops_config.discard_changes,
+    (NC_NS, "commit"): ops_commit.commit,
+    (NC_NS, "cancel-commit"): ops_commit.cancel_commit,
+    (NC_NS, "close-session"): ops_session.close_session,
+    (NC_NS, "kill-session"): ops_session.kill_session,
+    (NMDA_NS, "get-data"): ops_read.get_data,
+    (NMDA_NS, "edit-data"): ops_config.edit_data,
+    (MON_NS, "get-schema"): monitoring.get_schema,
+    (NOTIF_NS, "create-subscription"): ops_session.create_subscription,
+    (BNG_NS, "dry-run"): ops_commit.dry_run,
+    (BNG_NS, "list-checkpoints"): ops_commit.list_checkpoints,
+    (BNG_NS, "rollback"): ops_commit.rollback,
+}
+
+
+def operation_of(rpc: etree._Element) -> etree._Element:
+    """The single operation element inside ``<rpc>``."""
+    ops = [c for c in rpc if isinstance(c.tag, str)]
+    if not ops:
+        raise RpcError("<rpc> holds no operation", tag="missing-element", info={"bad-element": "rpc"})
+    if len(ops) > 1:
+        raise RpcError(
+            "<rpc> holds more than one operation",
+            tag="bad-element",
+            info={"bad-element": etree.QName(ops[1]).localname},
+        )
+    return ops[0]
+
+
+def handler_for(op: etree._Element, known_modules: dict[str, str]) -> tuple[str, str, Handler]:
+    """(module, name, handler) of an operation element; rpc-error if none."""
+    qn = etree.QName(op)
+    ns = qn.namespace or ""
+    handler = OPERATIONS.get((ns, qn.localname))
+    if handler is not None:
+        return MODULE_OF_NS[ns], qn.localname, handler
+    if ns not in MODULE_OF_NS and ns not in known_modules:
+        raise RpcError(
+            f"unknown namespace {ns!r}",
+            tag="unknown-namespace",
+            error_type="protocol",
+            info={"bad-element": qn.localname, "bad-namespace": ns},
+        )
+    raise RpcError(
+        f"operation {qn.localname!r} is not supported",
+        tag="operation-not-supported",
+        error_type="protocol",
+        info={"bad-element": qn.localname},
+    )

@@ -1,0 +1,128 @@
+"""Configuration operations of RFC 6241 other than commit: edit-config, copy-config, delete-config,
+lock, unlock, validate, discard-changes, and RFC 8526 edit-data.
+
+Edits of the candidate go to the datastore; edits of ``running`` (``:writable-running``) and copies to
+running are one transaction each (``TransactionManager.edit_running``): validated, planned, applied to
+the data plane and made durable before the reply, exactly like a commit.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from lxml import etree
+
+from agent.errors import AgentError
+from agent.netconf.context import (
+    NMDA_NS,
+    OpContext,
+    child,
+    children,
+    datastore_choice,
+    nmda_datastore,
+    text_of,
+)
+from agent.netconf.nacm_write import check_edit_access
+from agent.netconf.replies import NC_NS, RpcError
+
+
+def _config_element(op: etree._Element, ns: str = NC_NS) -> etree._Element:
+    config = child(op, "config", ns)
+    if config is None:
+        if child(op, "url", ns) is not None:
+            raise RpcError("the :url capability is not supported", tag="operation-not-supported")
+        raise RpcError("missing <config>", tag="missing-element", info={"bad-element": "config"})
+    if ns != NC_NS:  # edit-data's <config> is anydata in the NMDA namespace: rewrap for the datastore
+        wrapped = etree.Element(f"{{{NC_NS}}}config")
+        for c in children(config):
+            wrapped.append(c)
+        return wrapped
+    return config
+
+
+async def edit_config(ctx: OpContext, op: etree._Element) -> None:
+    target = datastore_choice(op, "target", ("candidate", "running"))
+    default_op = text_of(op, "default-operation") or "merge"
+    error_option = text_of(op, "error-option") or "stop-on-error"
+    test_option = text_of(op, "test-option") or "test-then-set"
+    config = _config_element(op)
+    check_edit_access(ctx, config, default_op)
+    options: dict[str, Any] = {
+        "default_operation": default_op,
+        "error_option": error_option,
+        "test_option": test_option,
+    }
+    if target == "running":
+        result, _record = await ctx.txn.edit_running_xml(ctx.session, config, **options)
+    else:
+        result = ctx.datastores.edit_config("candidate", config, session=ctx.session, **options)
+    if result.errors:  # continue-on-error: the successful parts were kept
+        raise AgentError(result.errors[0].message, details=result.errors)
+
+
+async def edit_data(ctx: OpContext, op: etree._Element) -> None:
+    ds = nmda_datastore(op, ("candidate", "running"))
+    default_op = text_of(op, "default-operation", NMDA_NS) or "merge"
+    config = _config_element(op, NMDA_NS)
+    check_edit_access(ctx, config, default_op)
+    if ds == "running":
+        await ctx.txn.edit_running_xml(ctx.session, config, default_operation=default_op)
+    else:
+        ctx.datastores.edit_config("candidate", config, default_operation=default_op, session=ctx.session)  # type: ignore[arg-type]
+
+
+async def copy_config(ctx: OpContext, op: etree._Element) -> None:
+    target = datastore_choice(op, "target", ("candidate", "startup", "running"))
+    source = datastore_choice(op, "source", ("running", "candidate", "startup", "config"))
+    if not ctx.acl.unrestricted:
+        _require_all_write(ctx, "copy-config")
+    if target == "running":
+        await ctx.txn.edit_running(ctx.session, lambda ds: ds.copy_config(source, "running", ctx.session))  # type: ignore[arg-type]
+    elif target == "startup" and source == "running":
+        await ctx.txn.save_startup(ctx.session)
+    else:
+        ctx.datastores.copy_config(source, target, ctx.session)  # type: ignore[arg-type]
+        if target == "startup":
+            await ctx.server.startup_changed()
+
+
+async def delete_config(ctx: OpContext, op: etree._Element) -> None:
+    target = datastore_choice(op, "target", ("startup", "running", "candidate"))
+    if target == "running":
+        raise RpcError(
+            "the running datastore cannot be deleted", tag="operation-failed", error_type="protocol"
+        )
+    ctx.datastores.delete_config(target, ctx.session)  # type: ignore[arg-type]
+    if target == "startup":
+        await ctx.server.startup_changed()
+
+
+async def lock(ctx: OpContext, op: etree._Element) -> None:
+    target = datastore_choice(op, "target", ("running", "candidate", "startup"))
+    ctx.datastores.lock(target, ctx.session)  # type: ignore[arg-type]
+    ctx.server.lock_times[(str(target), ctx.session.id)] = time.time()
+
+
+async def unlock(ctx: OpContext, op: etree._Element) -> None:
+    target = datastore_choice(op, "target", ("running", "candidate", "startup"))
+    ctx.datastores.unlock(target, ctx.session)  # type: ignore[arg-type]
+
+
+async def validate(ctx: OpContext, op: etree._Element) -> None:
+    source = datastore_choice(op, "source", ("running", "candidate", "startup", "config"))
+    ctx.datastores.validate(source)  # type: ignore[arg-type]
+
+
+async def discard_changes(ctx: OpContext, op: etree._Element) -> None:
+    ctx.datastores.discard_changes(ctx.session)
+
+
+def _require_all_write(ctx: OpContext, what: str) -> None:
+    """copy-config replaces a whole datastore: without per-node checks of the old content, only a user
+    with write access to everything (``write-default permit`` and no deny rules) may do it."""
+    policy = ctx.acl.policy
+    if not policy.write_default or any(not r.permit for r in ctx.acl.rules if r.rpc is None):
+        raise RpcError(
+            f"{what} needs write access to the whole datastore", tag="access-denied", error_type="protocol"
+        )

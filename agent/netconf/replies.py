@@ -1,0 +1,86 @@
+"""Encoding ``<rpc-reply>``: ok, data, and ``rpc-error`` from :class:`agent.errors.AgentError`.
+
+RFC 6241 section 4.2: the reply copies every attribute of the ``<rpc>`` element (message-id and any
+others the client added) so a client can match replies to requests. Errors are encoded from the
+:class:`~agent.errors.ErrorDetail` list every layer's exceptions carry (Appendix A: error-type,
+error-tag, error-severity, error-app-tag, error-path, error-message, error-info).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from xml.sax.saxutils import escape, quoteattr
+
+from agent.errors import AgentError, ErrorDetail
+
+NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
+# error-info children defined by RFC 6241 Appendix A live in the base namespace.
+_BASE_INFO = {"session-id", "bad-attribute", "bad-element", "ok-element", "err-element", "noop-element"}
+
+
+class RpcError(AgentError):
+    """An error raised by the NETCONF layer itself (bad rpc envelope, unknown operation, ...)."""
+
+    default_tag = "operation-failed"
+    default_type = "protocol"
+
+
+def _attrs(rpc_attrs: Mapping[str, str]) -> str:
+    return "".join(f" {k}={quoteattr(v)}" for k, v in rpc_attrs.items())
+
+
+def _open(rpc_attrs: Mapping[str, str], extra_ns: str = "") -> str:
+    return f'<rpc-reply xmlns="{NC_NS}"{extra_ns}{_attrs(rpc_attrs)}>'
+
+
+def ok_reply(rpc_attrs: Mapping[str, str]) -> bytes:
+    return (_open(rpc_attrs) + "<ok/></rpc-reply>").encode()
+
+
+def data_reply(rpc_attrs: Mapping[str, str], inner_xml: str, *, wrapper: str = "data", ns: str = "") -> bytes:
+    """A reply with ``<data>`` (or another element) holding ``inner_xml`` (already serialised XML)."""
+    xmlns = f' xmlns="{ns}"' if ns else ""
+    return (_open(rpc_attrs) + f"<{wrapper}{xmlns}>{inner_xml}</{wrapper}></rpc-reply>").encode()
+
+
+def raw_reply(rpc_attrs: Mapping[str, str], body_xml: str) -> bytes:
+    """A reply whose body is arbitrary serialised XML (an RPC's output elements)."""
+    return (_open(rpc_attrs) + body_xml + "</rpc-reply>").encode()
+
+
+def error_xml(detail: ErrorDetail) -> str:
+    parts = [
+        "<rpc-error>",
+        f"<error-type>{escape(detail.error_type)}</error-type>",
+        f"<error-tag>{escape(detail.tag)}</error-tag>",
+        f"<error-severity>{escape(detail.severity)}</error-severity>",
+    ]
+    if detail.app_tag:
+        parts.append(f"<error-app-tag>{escape(detail.app_tag)}</error-app-tag>")
+    if detail.path:
+        parts.append(f"<error-path>{escape(detail.path)}</error-path>")
+    if detail.message:
+        parts.append(f'<error-message xml:lang="en">{escape(detail.message)}</error-message>')
+    if detail.info:
+        parts.append("<error-info>")
+        for key, value in detail.info.items():
+            if not _is_ncname(key):
+                continue
+            if key in _BASE_INFO:
+                parts.append(f"<{key}>{escape(value)}</{key}>")
+            else:
+                parts.append(f'<{key} xmlns="urn:bng-agent:error-info">{escape(value)}</{key}>')
+        parts.append("</error-info>")
+    parts.append("</rpc-error>")
+    return "".join(parts)
+
+
+def error_reply(rpc_attrs: Mapping[str, str], error: AgentError | list[ErrorDetail]) -> bytes:
+    details = error.details if isinstance(error, AgentError) else error
+    return (_open(rpc_attrs) + "".join(error_xml(d) for d in details) + "</rpc-reply>").encode()
+
+
+def _is_ncname(name: str) -> bool:
+    return (
+        bool(name) and (name[0].isalpha() or name[0] == "_") and all(c.isalnum() or c in "-_." for c in name)
+    )
