@@ -1,0 +1,73 @@
+"""Bond interfaces through vpp-papi: create, members, dumps, link state and VPP's retvals."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from conftest import VppSim
+
+LACP, XOR = 5, 3
+L34 = 1
+ADMIN_UP, LINK_UP = 1, 2
+
+
+def test_bond_lifecycle_and_dumps(vppsim_factory: object) -> None:
+    sim: VppSim = vppsim_factory(ports=3)  # type: ignore[operator]
+    c = sim.client()
+    r = c.api.bond_create2(mode=LACP, lb=L34)
+    assert r.retval == 0
+    bond = r.sw_if_index
+    d = c.api.sw_interface_dump(sw_if_index=bond)[0]
+    assert d.interface_name == "BondEthernet0" and d.interface_dev_type == "bond"
+    assert int(d.flags) == 0  # admin down, no active member
+    assert c.api.bond_add_member(sw_if_index=1, bond_sw_if_index=bond, is_passive=False).retval == 0
+    assert c.api.bond_add_member(sw_if_index=2, bond_sw_if_index=bond, is_long_timeout=True).retval == 0
+    bonds = c.api.sw_bond_interface_dump()
+    assert [(b.sw_if_index, b.id, int(b.mode), int(b.lb), b.members) for b in bonds] == [
+        (bond, 0, LACP, L34, 2)
+    ]
+    assert bonds[0].interface_name == "BondEthernet0" and bonds[0].active_members == 0
+    members = c.api.sw_member_interface_dump(sw_if_index=bond)
+    assert [(m.sw_if_index, m.interface_name, m.is_long_timeout) for m in members] == [
+        (1, "GigabitEthernet0/8/0", False),
+        (2, "GigabitEthernet0/9/0", True),
+    ]
+    # bond link comes up when it is admin up and a member is up
+    c.api.sw_interface_set_flags(sw_if_index=bond, flags=ADMIN_UP)
+    assert int(c.api.sw_interface_dump(sw_if_index=bond)[0].flags) == ADMIN_UP
+    c.api.sw_interface_set_flags(sw_if_index=1, flags=ADMIN_UP)
+    assert int(c.api.sw_interface_dump(sw_if_index=bond)[0].flags) == ADMIN_UP | LINK_UP
+    assert c.api.sw_bond_interface_dump(sw_if_index=bond)[0].active_members == 1
+    # a VLAN on the bond itself is fine, on a member it is not
+    assert c.api.create_vlan_subif(sw_if_index=bond, vlan_id=10).retval == 0
+    assert c.api.create_vlan_subif(sw_if_index=1, vlan_id=10).retval == -80  # BOND_SLAVE_NOT_ALLOWED
+    assert c.api.bond_detach_member(sw_if_index=1).retval == 0
+    assert c.api.bond_detach_member(sw_if_index=1).retval == -71  # INVALID_INTERFACE: not a member
+    assert int(c.api.sw_interface_dump(sw_if_index=bond)[0].flags) == ADMIN_UP
+    assert c.api.bond_delete(sw_if_index=bond).retval == 0
+    names = {x.interface_name for x in c.api.sw_interface_dump()}
+    assert "BondEthernet0" not in names and "BondEthernet0.10" not in names
+    assert c.api.sw_bond_interface_dump() == []
+    assert c.api.bond_delete(sw_if_index=bond).retval == -2
+
+
+def test_bond_ids_and_member_rules(vppsim: VppSim) -> None:
+    c = vppsim.client()
+    b5 = c.api.bond_create2(mode=XOR, lb=L34, id=5)
+    assert b5.retval == 0
+    assert c.api.sw_interface_dump(sw_if_index=b5.sw_if_index)[0].interface_name == "BondEthernet5"
+    taken = c.api.bond_create2(mode=XOR, lb=L34, id=5)
+    assert taken.retval == -147  # VNET_API_ERROR_INSTANCE_IN_USE
+    auto = c.api.bond_create2(mode=LACP, lb=L34)
+    assert c.api.sw_interface_dump(sw_if_index=auto.sw_if_index)[0].interface_name == "BondEthernet0"
+    assert c.api.bond_add_member(sw_if_index=1, bond_sw_if_index=1).retval == -71  # not a bond
+    assert c.api.bond_add_member(sw_if_index=auto.sw_if_index, bond_sw_if_index=b5.sw_if_index).retval == -71
+    sub = c.api.create_vlan_subif(sw_if_index=2, vlan_id=3).sw_if_index
+    assert c.api.bond_add_member(sw_if_index=sub, bond_sw_if_index=b5.sw_if_index).retval == -71
+    assert c.api.bond_add_member(sw_if_index=1, bond_sw_if_index=b5.sw_if_index).retval == 0
+    assert (
+        c.api.bond_add_member(sw_if_index=1, bond_sw_if_index=auto.sw_if_index).retval == -81
+    )  # VALUE_EXIST
+    assert c.api.bond_add_member(sw_if_index=404, bond_sw_if_index=auto.sw_if_index).retval == -2
+    assert c.api.sw_member_interface_dump(sw_if_index=1) == []  # not a bond: nothing

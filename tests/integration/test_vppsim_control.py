@@ -1,0 +1,135 @@
+"""The control channel: ports coming and going, traffic moving stats counters, injected failures and
+delays, a crash that loses all state, and the ``bng-vppsim ctl`` command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from vpp_papi.vpp_stats import VPPStats
+
+from vppsim.control import ControlError
+
+if TYPE_CHECKING:
+    from conftest import VppSim
+
+
+def rx_of(stats: VPPStats, sw_if_index: int) -> tuple[int, int]:
+    rows = stats["/if/rx"]
+    return (
+        sum(row[sw_if_index][0] for row in rows if len(row) > sw_if_index),
+        sum(row[sw_if_index][1] for row in rows if len(row) > sw_if_index),
+    )
+
+
+def test_add_and_remove_port(vppsim: VppSim) -> None:
+    c = vppsim.client()
+    r = vppsim.ctl("add_port")
+    assert r["name"] == "GigabitEthernet0/a/0" and r["sw_if_index"] == 3
+    d = c.api.sw_interface_dump(sw_if_index=3)[0]
+    assert d.interface_name == "GigabitEthernet0/a/0" and int(d.flags) == 2
+    sub = c.api.create_vlan_subif(sw_if_index=3, vlan_id=9).sw_if_index
+    vppsim.ctl("remove_port", name="GigabitEthernet0/a/0")
+    names = {x.interface_name for x in c.api.sw_interface_dump()}
+    assert "GigabitEthernet0/a/0" not in names and "GigabitEthernet0/a/0.9" not in names
+    assert c.api.delete_subif(sw_if_index=sub).retval == -2
+    with pytest.raises(ControlError):
+        vppsim.ctl("remove_port", sw_if_index=0)  # local0 is not a port
+    with pytest.raises(ControlError):
+        vppsim.ctl("link", sw_if_index=99, up=True)
+
+
+def test_link_down_shows_in_dump_and_on_subinterfaces(vppsim: VppSim) -> None:
+    c = vppsim.client()
+    sub = c.api.create_vlan_subif(sw_if_index=1, vlan_id=20).sw_if_index
+    c.api.sw_interface_set_flags(sw_if_index=sub, flags=1)
+    assert int(c.api.sw_interface_dump(sw_if_index=sub)[0].flags) == 3
+    vppsim.ctl("link", sw_if_index=1, up=False)
+    assert int(c.api.sw_interface_dump(sw_if_index=1)[0].flags) == 0
+    assert int(c.api.sw_interface_dump(sw_if_index=sub)[0].flags) == 1  # admin up, carrier gone
+    vppsim.ctl("link", sw_if_index=1, up=True)
+    assert int(c.api.sw_interface_dump(sw_if_index=sub)[0].flags) == 3
+
+
+def test_traffic_moves_interface_counters(vppsim: VppSim) -> None:
+    c = vppsim.client()
+    sub = c.api.create_vlan_subif(sw_if_index=1, vlan_id=30).sw_if_index
+    stats = VPPStats(socketname=vppsim.stats_socket)
+    stats.connect()
+    try:
+        deadline = time.monotonic() + 5
+        while "GigabitEthernet0/8/0.30" not in stats["/if/names"] and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert stats["/if/names"][sub] == "GigabitEthernet0/8/0.30"
+        assert rx_of(stats, sub) == (0, 0)
+        vppsim.ctl("traffic", sw_if_index=sub, rx_pps=10_000, rx_bps=1_000_000)
+        time.sleep(0.6)
+        p1, b1 = rx_of(stats, sub)
+        time.sleep(0.4)
+        p2, b2 = rx_of(stats, sub)
+        assert 0 < p1 < p2 and 0 < b1 < b2
+        assert b2 == 100 * p2  # 1,000,000 bytes/s over 10,000 packets/s
+        vppsim.ctl("traffic", sw_if_index=sub)  # all rates 0: stop
+        time.sleep(0.3)
+        p3, _ = rx_of(stats, sub)
+        time.sleep(0.3)
+        assert rx_of(stats, sub)[0] == p3
+    finally:
+        stats.disconnect()
+
+
+def test_injected_failures_and_delays(vppsim: VppSim) -> None:
+    c = vppsim.client()
+    vppsim.ctl("fail", message="create_loopback", count=2, retval=-9)
+    assert [c.api.create_loopback().retval for _ in range(3)] == [-9, -9, 0]
+    vppsim.ctl("fail", message="sw_interface_dump", count=1, retval=-1)
+    assert c.api.sw_interface_dump() == []  # a failing dump sends no details
+    assert len(c.api.sw_interface_dump()) == 4
+    vppsim.ctl("delay", message="show_version", count=1, seconds=0.5)
+    t0 = time.monotonic()
+    assert c.api.show_version().retval == 0
+    assert time.monotonic() - t0 >= 0.45
+    t0 = time.monotonic()
+    c.api.show_version()
+    assert time.monotonic() - t0 < 0.4
+
+
+def test_crash_exits_and_restart_starts_empty(vppsim: VppSim) -> None:
+    c = vppsim.client()
+    c.api.create_loopback()
+    c.api.ip_table_add_del(is_add=True, table={"table_id": 9})
+    c.api.sw_interface_add_del_address(sw_if_index=1, is_add=True, prefix="10.9.0.1/24")
+    assert vppsim.crash() == 70
+    vppsim.restart()
+    c2 = vppsim.client()
+    assert [d.interface_name for d in c2.api.sw_interface_dump()] == [
+        "local0",
+        "GigabitEthernet0/8/0",
+        "GigabitEthernet0/9/0",
+    ]
+    assert {t.table.table_id for t in c2.api.ip_table_dump()} == {0}
+    assert c2.api.ip_address_dump(sw_if_index=1, is_ipv6=False) == []
+
+
+def test_ctl_command_line(vppsim: VppSim) -> None:
+    def ctl(*args: str) -> tuple[int, Any]:
+        p = subprocess.run(
+            [sys.executable, "-m", "vppsim.cli", "ctl", "--control-socket", vppsim.control_socket, *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        return p.returncode, json.loads(p.stdout)
+
+    rc, out = ctl("add_port")
+    assert rc == 0 and out["ok"] and out["name"] == "GigabitEthernet0/a/0"
+    rc, out = ctl("link", "name=GigabitEthernet0/a/0", "up=false")
+    assert rc == 0
+    c = vppsim.client()
+    assert int(c.api.sw_interface_dump(sw_if_index=out.get("sw_if_index", 3))[0].flags) == 0
+    rc, out = ctl("frobnicate")
+    assert rc == 1 and not out["ok"] and "unknown command" in out["error"]
