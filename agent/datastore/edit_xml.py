@@ -158,8 +158,24 @@ class _XmlEditor:
         if batch:
             try:
                 self._create_batch(dparent, batch)
-            except _Fail as exc:
-                self._failed(exc)
+            except _Fail:
+                # libyang stops at the first problem and often cannot say where; walk the batch node by
+                # node to report each error with its own tag and instance path.
+                for elem, snode in batch:
+                    try:
+                        self._create_slowly(elem, dparent, snode)
+                    except _Fail as exc:
+                        self._failed(exc)
+
+    def _create_slowly(self, elem: etree._Element, dparent: Cdata, snode: Cdata) -> None:
+        pred = None
+        name = ffi.string(snode.name).decode()
+        here = f"{self._where(dparent)}/{name}"
+        if snode.nodetype == lib.LYS_LIST:
+            keys = self._keys(elem, snode, here)
+            pred = "".join(f"[{k}={_xpath_quote(v)}]" for k, v in keys)
+        node = self._new_inner(dparent, snode, pred, here)
+        self._siblings(list(elem), node, snode, "merge")
 
     # -- one element
 
@@ -269,7 +285,7 @@ class _XmlEditor:
             return
         if op == "none":
             return
-        text = elem.text or ""
+        text = self._json_value(elem, snode)
         if existing != NULL:
             if op == "create" and not existing.flags & lib.LYD_DEFAULT:
                 raise _Fail("data-exists", "data already exists", here)
@@ -283,6 +299,18 @@ class _XmlEditor:
                 raise self._libyang_fail(here, "invalid-value")
             return
         self._new_term(dparent, snode, text, here)
+
+    def _json_value(self, elem: etree._Element, snode: Cdata) -> str:
+        """The element's text as libyang's JSON value form: identityref prefixes become module names."""
+        text = (elem.text or "").strip() if snode.nodetype else ""
+        basetype = ffi.cast("struct lysc_node_leaf *", snode).type.basetype
+        if basetype in (lib.LY_TYPE_IDENT, lib.LY_TYPE_UNION, lib.LY_TYPE_INST) and ":" in text:
+            prefix, rest = text.split(":", 1)
+            ns = elem.nsmap.get(prefix)
+            mod = self.modules.get(ns) if ns else None
+            if mod is not None:
+                return f"{ffi.string(mod.name).decode()}:{rest}"
+        return elem.text or ""
 
     def _new_term(self, dparent: Cdata, snode: Cdata, text: str, here: str) -> Cdata:
         out = ffi.new("struct lyd_node **")
@@ -364,7 +392,10 @@ class _XmlEditor:
             return None
         if op == "create" and existing != NULL and not existing.flags & lib.LYD_DEFAULT:
             raise _Fail("data-exists", "data already exists", here)
-        if op == "replace" and existing != NULL:
+        if existing != NULL and (
+            op == "replace" or (op in _CREATING and _only_defaults(existing) and _plain(elem))
+        ):
+            # replace, or a merge into a node holding nothing but defaults: create it anew in one parse
             self._delete(existing)
             existing = NULL
         if existing != NULL:
@@ -415,7 +446,7 @@ class _XmlEditor:
 
     def _create_batch(self, dparent: Cdata, batch: list[tuple[etree._Element, Cdata]]) -> None:
         """Create every plain new subtree under ``dparent`` with one libyang parse."""
-        text = b"".join(etree.tostring(e) for e, _ in batch)
+        text = b"".join(_serialize_in_scope(e) for e, _ in batch)
         if dparent == NULL:
             holder = NULL
             target_parent = NULL
@@ -559,6 +590,45 @@ def _dup_parents_only(node: Cdata) -> Cdata:
     if lib.lyd_dup_single(node, NULL, lib.LYD_DUP_WITH_PARENTS, out) != lib.LY_SUCCESS:
         raise _Fail("operation-failed", "cannot copy the parent node", node_path(node))
     return out[0]
+
+
+def _serialize_in_scope(elem: etree._Element) -> bytes:
+    """``elem`` as XML text that also declares every namespace prefix in scope.
+
+    lxml declares only the prefixes that element and attribute names use; identityref and
+    instance-identifier values use prefixes in text (``<type>ianaift:l2vlan</type>``) that are often
+    declared on an ancestor such as ``<config>``.
+    """
+    text = etree.tostring(elem)
+    end = text.index(b">")
+    start_tag = text[:end]
+    extra = []
+    for prefix, uri in elem.nsmap.items():
+        if prefix is None:
+            continue
+        decl = f"xmlns:{prefix}=".encode()
+        if decl not in start_tag:
+            extra.append(f' xmlns:{prefix}="{uri}"'.encode())
+    if not extra:
+        return text
+    name_end = end
+    for i, ch in enumerate(start_tag):
+        if ch in b" \t\r\n/":
+            name_end = i
+            break
+    return text[:name_end] + b"".join(extra) + text[name_end:]
+
+
+def _only_defaults(node: Cdata) -> bool:
+    """True if ``node`` (a container) has no explicitly set content (only implicit defaults)."""
+    if node.schema.nodetype != lib.LYS_CONTAINER:
+        return False
+    c = lib.lyd_child(node)
+    while c != NULL:
+        if not c.flags & lib.LYD_DEFAULT:
+            return False
+        c = c.next
+    return True
 
 
 def _siblings_list(first: Cdata) -> list[Cdata]:

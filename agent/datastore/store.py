@@ -510,7 +510,7 @@ class Datastores:
     def _prepare_tree(
         self, tree: DataTree, touched: set[str] | None, session: Session, *, from_candidate: bool
     ) -> PreparedCommit:
-        by_validation = tree.validate_with_diff()
+        by_validation = tree.validate_with_diff(touched)
         if touched is not None:
             touched = set(touched)
             touched.update(path for _op, path in by_validation)

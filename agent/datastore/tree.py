@@ -363,11 +363,12 @@ class DataTree:
         """Full YANG validation of configuration data (adds defaults, removes nodes whose when is false)."""
         self.validate_with_diff()
 
-    def validate_with_diff(self) -> list[tuple[str, str]]:
+    def validate_with_diff(self, skip: set[str] | None = None) -> list[tuple[str, str]]:
         """Validate; return what validation itself changed as ``(operation, path)`` pairs.
 
         Validation adds default nodes and deletes nodes whose ``when`` became false; callers that track
-        changes need the deletions.
+        changes need those. Subtrees whose path is in ``skip`` (already known to be touched) are not
+        reported, which keeps this proportional to what the edit did.
         """
         box = ffi.new("struct lyd_node **", self.root)
         diff = ffi.new("struct lyd_node **")
@@ -376,7 +377,7 @@ class DataTree:
         try:
             if ret != lib.LY_SUCCESS:
                 raise_validation(self.ctx, "validation failed")
-            return _diff_ops(diff[0])
+            return _diff_ops(diff[0], skip or set())
         finally:
             if diff[0] != NULL:
                 lib.lyd_free_all(diff[0])
@@ -385,7 +386,7 @@ class DataTree:
         return print_node(self.root, fmt, with_defaults=with_defaults, siblings=True)
 
 
-def _diff_ops(diff_root: Cdata) -> list[tuple[str, str]]:
+def _diff_ops(diff_root: Cdata, skip: set[str]) -> list[tuple[str, str]]:
     """(operation, path) of the top-most nodes of a libyang diff tree that carry an operation."""
     out: list[tuple[str, str]] = []
     stack = []
@@ -395,6 +396,8 @@ def _diff_ops(diff_root: Cdata) -> list[tuple[str, str]]:
         n = n.next
     while stack:
         node = stack.pop()
+        if skip and not is_term(node) and node_path(node) in skip:
+            continue
         op = _meta_value(node, "operation")
         if op in ("create", "delete", "replace"):
             out.append((op, node_path(node)))
