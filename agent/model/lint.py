@@ -23,7 +23,7 @@ from lxml import etree
 from agent.errors import ModelError
 from agent.model.context import PROJECT_YANG_DIR, pyang_module_dirs
 from agent.model.modules import PROJECT_MODULES, STANDARD_MODULES
-from agent.model.xmlsafe import parse_xml
+from agent.model.xmlsafe import XmlSyntaxError, parse_xml
 
 EXAMPLES_DIR = PROJECT_YANG_DIR.parent / "examples"
 NETCONF_BASE_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
@@ -127,7 +127,7 @@ def yanglint_example(path: Path) -> list[Finding]:
     if path.suffix == ".xml":
         try:
             payload = unwrap_netconf_config(path.read_bytes())
-        except Exception as exc:  # noqa: BLE001 - any parse failure is reported, not raised
+        except XmlSyntaxError as exc:
             return [Finding(check, f"not well-formed XML: {exc}")]
         with tempfile.NamedTemporaryFile("wb", suffix=".xml", delete=True) as tmp:
             tmp.write(payload)
