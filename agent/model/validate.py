@@ -110,9 +110,15 @@ def parse_config(
         ly_fmt = lib.LYD_JSON
     else:
         raise ValueError(f"unknown data format {fmt!r}")
-    if not text.strip():
+    if not text or text.isspace():
         return None
-    return _libyang_parse(ctx, text, ly_fmt)
+    try:
+        return _libyang_parse(ctx, text, ly_fmt)
+    except ConfigInvalid as exc:
+        problem = _json_problem(text) if ly_fmt == lib.LYD_JSON else None
+        if problem is not None:
+            raise ConfigInvalid([problem]) from exc
+        raise
 
 
 def check_config(
@@ -180,8 +186,19 @@ def _xml_payload(raw: bytes) -> str:
             raise ConfigInvalid([_xml_problem(exc2)]) from exc2
         nodes = list(wrapped)
     if len(nodes) == 1 and (etree.QName(nodes[0]).namespace, etree.QName(nodes[0]).localname) in _WRAPPERS:
+        if len(nodes[0]) == 0:
+            return ""
+        sliced = _slice_wrapper(raw, nodes[0])
+        if sliced is not None:
+            return sliced
         nodes = list(nodes[0])
-    elif len(nodes) == 1 and etree.QName(nodes[0]).localname in ("config", "data") and not nodes[0].nsmap:
+    elif len(nodes) == 1 and etree.QName(nodes[0]).namespace is not None:
+        # Bare data with one top-level node: the (already vetted) text itself, nothing re-serialised.
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
+    if len(nodes) == 1 and etree.QName(nodes[0]).localname in ("config", "data") and not nodes[0].nsmap:
         raise ConfigInvalid(
             [
                 Problem(
@@ -207,6 +224,33 @@ def _xml_payload(raw: bytes) -> str:
     return "".join(out)
 
 
+_WRAPPER_START = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?.*?\?>\s*|<!--.*?-->\s*)*<(?:[\w.-]+:)?(?:config|data)\b[^>]*>", re.S
+)
+_WRAPPER_END = re.compile(rb"</(?:[\w.-]+:)?(?:config|data)\s*>\s*$")
+
+
+def _slice_wrapper(raw: bytes, wrapper: etree._Element) -> str | None:
+    """The text between ``<config>`` and ``</config>``, the start tag blanked so lines stay put.
+
+    Copying bytes is much cheaper than re-serialising a large tree (8 MB: ~0.1 s saved). Only done when
+    the wrapper declares nothing but its own default namespace, so no child depends on a prefix
+    declared on it; otherwise ``None`` (the caller re-serialises the children).
+    """
+    if set(wrapper.nsmap) != {None}:
+        return None
+    start = _WRAPPER_START.match(raw)
+    close = raw.rfind(b"</")
+    end = _WRAPPER_END.match(raw, close) if close >= 0 else None
+    if start is None or end is None or end.start() < start.end():
+        return None
+    head = re.sub(rb"[^\n]", b" ", raw[: start.end()])
+    try:
+        return (head + raw[start.end() : end.start()]).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
 def _source_line(node: etree._Element) -> int | None:
     line = getattr(node, "sourceline", None)  # lxml-stubs mistype this attribute
     return int(line) if line else None
@@ -227,45 +271,49 @@ def _xml_problem(exc: XmlSyntaxError) -> Problem:
     return Problem(exc.message, line=exc.line, column=exc.column, tag="malformed-message")
 
 
+_RESTCONF_HEAD = re.compile(r'^\s*\{\s*"ietf-restconf:data"\s*:')
+
+
 def _json_payload(raw: bytes) -> str:
+    """The JSON-IETF text for libyang; only a RESTCONF ``ietf-restconf:data`` wrapper is decoded here."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConfigInvalid([Problem(f"not UTF-8: {exc.reason}", tag="malformed-message")]) from exc
+    if _RESTCONF_HEAD.match(text):
+        problem = _json_problem(text)
+        if problem is not None:
+            raise ConfigInvalid([problem])
+        doc = json.loads(text)
+        if list(doc) == [_RESTCONF_DATA] and isinstance(doc[_RESTCONF_DATA], dict):
+            return json.dumps(doc[_RESTCONF_DATA])
+    return text
+
+
+def _json_problem(text: str) -> Problem | None:
+    """A precise syntax/shape problem (with line and column) in ``text``, if it has one.
+
+    Run only after libyang rejected the document (json.loads of a large document costs ~0.1 s), so
+    malformed JSON is reported by position rather than by libyang's less specific message.
+    """
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ConfigInvalid(
-            [
-                Problem(
-                    f"malformed JSON: {exc.msg}", line=exc.lineno, column=exc.colno, tag="malformed-message"
-                )
-            ]
-        ) from exc
-    if not isinstance(doc, dict):
-        raise ConfigInvalid(
-            [
-                Problem(
-                    "JSON-IETF data must be an object of module-qualified members",
-                    line=1,
-                    tag="malformed-message",
-                )
-            ]
+        return Problem(
+            f"malformed JSON: {exc.msg}", line=exc.lineno, column=exc.colno, tag="malformed-message"
         )
-    if list(doc) == [_RESTCONF_DATA] and isinstance(doc[_RESTCONF_DATA], dict):
-        return json.dumps(doc[_RESTCONF_DATA])
+    if not isinstance(doc, dict):
+        return Problem(
+            "JSON-IETF data must be an object of module-qualified members", line=1, tag="malformed-message"
+        )
     for member in doc:
         if ":" not in member:
-            raise ConfigInvalid(
-                [
-                    Problem(
-                        f"top-level member {member!r} must be module-qualified (RFC 7951 section 4)",
-                        path=f"/{member}",
-                        tag="unknown-namespace",
-                    )
-                ]
+            return Problem(
+                f"top-level member {member!r} must be module-qualified (RFC 7951 section 4)",
+                path=f"/{member}",
+                tag="unknown-namespace",
             )
-    return text
+    return None
 
 
 # --------------------------------------------------------------------------------------------------------
