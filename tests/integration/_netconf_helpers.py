@@ -121,3 +121,93 @@ def running_server(data_dir: Path, **server_kwargs: Any) -> Iterator[NetconfFixt
         yield fx
     finally:
         fx.stop()
+
+
+HELLO_10 = (
+    b'<?xml version="1.0" encoding="UTF-8"?><hello xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">'
+    b"<capabilities><capability>urn:ietf:params:netconf:base:1.0</capability></capabilities></hello>]]>]]>"
+)
+HELLO_11 = (
+    b'<?xml version="1.0" encoding="UTF-8"?><hello xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">'
+    b"<capabilities><capability>urn:ietf:params:netconf:base:1.1</capability></capabilities></hello>]]>]]>"
+)
+
+
+class RawSession:
+    """A byte-level NETCONF client on asyncssh, for framing and hostile-input tests."""
+
+    def __init__(self, port: int, password: str = ADMIN_PASSWORD) -> None:
+        self.port = port
+        self.password = password
+        self.conn: Any = None
+        self.writer: Any = None
+        self.reader: Any = None
+        self.buf = b""
+
+    async def open(self) -> bytes:
+        import asyncssh
+
+        self.conn = await asyncssh.connect(
+            "127.0.0.1", self.port, username="admin", password=self.password, known_hosts=None,
+            client_keys=None, agent_path=None,
+        )
+        self.writer, self.reader, _ = await self.conn.open_session(subsystem="netconf", encoding=None)
+        return await self.read_until(b"]]>]]>")
+
+    async def send(self, data: bytes) -> None:
+        self.writer.write(data)
+        await self.writer.drain()
+
+    async def read_until(self, marker: bytes, timeout: float = 10.0) -> bytes:
+        """Bytes up to and including ``marker``; b"" if the server closed the channel first."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while marker not in self.buf:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise TimeoutError(f"no {marker!r} within {timeout}s; got {self.buf[:200]!r}")
+            chunk = await asyncio.wait_for(self.reader.read(65536), remaining)
+            if not chunk:
+                out, self.buf = self.buf, b""
+                return out
+            self.buf += chunk
+        idx = self.buf.index(marker) + len(marker)
+        out, self.buf = self.buf[:idx], self.buf[idx:]
+        return out
+
+    async def read_chunked(self, timeout: float = 10.0) -> bytes:
+        """One chunked-framed message body (concatenated chunks)."""
+        raw = await self.read_until(b"\n##\n", timeout)
+        body, pos = b"", 0
+        while pos < len(raw) - 4:
+            nl = raw.index(b"\n", pos + 2)
+            size = int(raw[pos + 2 : nl])
+            body += raw[nl + 1 : nl + 1 + size]
+            pos = nl + 1 + size
+        return body
+
+    async def closed(self, timeout: float = 10.0) -> bool:
+        """True once the server ends the channel (EOF) within ``timeout``."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                return False
+            try:
+                chunk = await asyncio.wait_for(self.reader.read(65536), remaining)
+            except TimeoutError:
+                return False
+            if not chunk:
+                return True
+
+    async def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            await self.conn.wait_closed()
+
+
+def chunk(message: bytes) -> bytes:
+    return b"\n#%d\n" % len(message) + message + b"\n##\n"
+
+
+def rpc(body: str, message_id: int = 1) -> bytes:
+    return f'<rpc xmlns="{NC_NS}" message-id="{message_id}">{body}</rpc>'.encode()

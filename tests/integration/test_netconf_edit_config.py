@@ -1,0 +1,104 @@
+"""<edit-config> on candidate and running: operations, options and the rpc-errors a client sees."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from _netconf_helpers import IF_NS, NC_NS, NetconfFixture, interface_config, running_server
+from ncclient.operations.rpc import RPCError
+
+
+@pytest.fixture(scope="module")
+def fx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NetconfFixture]:
+    with running_server(tmp_path_factory.mktemp("nc-edit")) as server:
+        yield server
+
+
+def _names(xml: str) -> list[str]:
+    from lxml import etree
+
+    root = etree.fromstring(xml.encode())
+    return [e.text or "" for e in root.iter(f"{{{IF_NS}}}name")]
+
+
+def test_merge_into_candidate_is_invisible_in_running_until_commit(fx: NetconfFixture) -> None:
+    with fx.connect() as m:
+        m.edit_config(target="candidate", config=interface_config("eth-a", "A"))
+        assert "eth-a" in _names(m.get_config("candidate").data_xml)
+        assert "eth-a" not in _names(m.get_config("running").data_xml)
+        m.commit()
+        assert "eth-a" in _names(m.get_config("running").data_xml)
+
+
+def test_create_of_existing_node_is_data_exists_with_path(fx: NetconfFixture) -> None:
+    cfg = interface_config("eth-b").replace("<interface>", f'<interface xmlns:nc="{NC_NS}" nc:operation="create">')
+    with fx.connect() as m:
+        m.edit_config(target="candidate", config=cfg)
+        m.commit()
+        with pytest.raises(RPCError) as err:
+            m.edit_config(target="candidate", config=cfg)
+        assert err.value.tag == "data-exists"
+        assert err.value.type == "application"
+        assert err.value.severity == "error"
+        assert "eth-b" in (err.value.path or "")
+
+
+def test_delete_of_missing_node_is_data_missing(fx: NetconfFixture) -> None:
+    cfg = interface_config("nope").replace("<interface>", f'<interface xmlns:nc="{NC_NS}" nc:operation="delete">')
+    with fx.connect() as m, pytest.raises(RPCError) as err:
+        m.edit_config(target="candidate", config=cfg)
+    assert err.value.tag == "data-missing"
+
+
+def test_unknown_element_is_reported(fx: NetconfFixture) -> None:
+    cfg = f'<config xmlns="{NC_NS}"><interfaces xmlns="{IF_NS}"><bogus>1</bogus></interfaces></config>'
+    with fx.connect() as m, pytest.raises(RPCError) as err:
+        m.edit_config(target="candidate", config=cfg)
+    assert err.value.tag in ("unknown-element", "invalid-value")
+
+
+def test_unknown_namespace_is_reported(fx: NetconfFixture) -> None:
+    cfg = f'<config xmlns="{NC_NS}"><thing xmlns="urn:example:nothing"/></config>'
+    with fx.connect() as m, pytest.raises(RPCError) as err:
+        m.edit_config(target="candidate", config=cfg)
+    assert err.value.tag in ("unknown-namespace", "unknown-element")
+
+
+def test_test_only_changes_nothing(fx: NetconfFixture) -> None:
+    with fx.connect() as m:
+        m.edit_config(target="candidate", config=interface_config("eth-t"), test_option="test-only")
+        assert "eth-t" not in _names(m.get_config("candidate").data_xml)
+
+
+def test_invalid_value_is_rejected_and_candidate_unchanged(fx: NetconfFixture) -> None:
+    bad = interface_config("eth-v", enabled=True).replace("<enabled>true</enabled>", "<enabled>maybe</enabled>")
+    with fx.connect() as m:
+        with pytest.raises(RPCError) as err:
+            m.edit_config(target="candidate", config=bad)
+        assert err.value.tag == "invalid-value"
+        assert "eth-v" not in _names(m.get_config("candidate").data_xml)
+
+
+def test_writable_running_edit_is_committed_to_the_data_plane(fx: NetconfFixture) -> None:
+    with fx.connect() as m:
+        m.edit_config(target="running", config=interface_config("eth-r", "direct"))
+        assert "eth-r" in _names(m.get_config("running").data_xml)
+    assert "eth-r" in fx.run_sync(fx.southbound.json)
+
+
+def test_discard_changes_restores_running(fx: NetconfFixture) -> None:
+    with fx.connect() as m:
+        m.edit_config(target="candidate", config=interface_config("eth-d"))
+        m.discard_changes()
+        assert "eth-d" not in _names(m.get_config("candidate").data_xml)
+
+
+def test_replace_default_operation(fx: NetconfFixture) -> None:
+    with fx.connect() as m:
+        m.edit_config(target="candidate", config=interface_config("eth-x", "one"))
+        m.commit()
+        m.edit_config(target="candidate", config=interface_config("eth-only"), default_operation="replace")
+        names = _names(m.get_config("candidate").data_xml)
+        assert names == ["eth-only"]
+        m.discard_changes()
