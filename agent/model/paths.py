@@ -210,24 +210,29 @@ class SchemaIndex:
                 continue
             for node in _iter_schema_children(None, module.cdata.compiled):
                 self.root._children.setdefault(node.name, []).append(node)
-        self._by_name: dict[str, list[_SNode]] | None = None
+        self._descendants: dict[int, dict[str, list[_SNode]]] = {}
 
-    def by_name(self, name: str) -> list[_SNode]:
-        """All schema nodes with this name anywhere (used after ``...`` where the parent is unknown)."""
-        if self._by_name is None:
-            index: dict[str, list[_SNode]] = {}
-            stack = list(self.root.all_children())
+    def descendants(self, anchor: _SNode, name: str) -> list[_SNode]:
+        """Schema nodes called ``name`` anywhere below ``anchor`` (what ``anchor/.../name`` can reach).
+
+        Built once per anchor (a walk of its subtree) and cached: Subscribe paths with ``...`` repeat.
+        """
+        index = self._descendants.get(id(anchor))
+        if index is None:
+            index = {}
+            stack = list(anchor.all_children())
             seen = 0
             while stack and seen < 1_000_000:
                 node = stack.pop()
                 seen += 1
                 index.setdefault(node.name, []).append(node)
-                if node.kind in ("container", "list", "rpc", "action", "notification", "input", "output"):
+                if node.kind in _INNER_KINDS:
                     stack.extend(node.all_children())
-            self._by_name = index
-        return self._by_name.get(name, [])
+            self._descendants[id(anchor)] = index
+        return index.get(name, [])
 
 
+_INNER_KINDS = frozenset({"container", "list", "rpc", "action", "notification", "input", "output"})
 _INDEXES: dict[int, SchemaIndex] = {}
 _DEFAULT_INDEX: SchemaIndex | None = None
 
@@ -293,7 +298,8 @@ def _resolve(
     """Resolve ``steps`` against the schema; raise :class:`PathError` naming ``src`` on any mismatch."""
     out: list[_Resolved] = []
     current: list[_SNode] = [index.root]
-    loose = False  # after "...": the parent is unknown, look names up anywhere
+    loose = False  # after "...": the parent is unknown, look names up below the anchors
+    anchors: list[_SNode] = []
     prev_module: str | None = default_module
     modules = index.modules
     for pos, step in enumerate(steps):
@@ -308,6 +314,8 @@ def _resolve(
             if name == DESCENDANTS:
                 if not out or out[-1].name != DESCENDANTS:
                     out.append(_Resolved(DESCENDANTS, None, False, [], None))
+                if not loose:
+                    anchors = current
                 loose, current = True, []
             else:
                 out.append(_Resolved(WILDCARD, step.module, step.module is not None, [], None))
@@ -320,7 +328,7 @@ def _resolve(
         if step.module is not None and step.module not in modules:
             raise _fail(src, f"unknown module {step.module!r}", pos, "unknown-namespace")
         if loose:
-            candidates = index.by_name(name)
+            candidates = list({id(c): c for a in anchors for c in index.descendants(a, name)}.values())
         elif len(current) == 1:
             candidates = current[0].children().get(name, [])
         else:

@@ -286,6 +286,10 @@ def test_ambiguous_unqualified_name_needs_qualification() -> None:
             gnmi_to_xpath(GnmiPath("", elems("top")), ctx)
         assert gnmi_to_xpath(GnmiPath("", elems("beta:top", "x")), ctx) == "/beta:top/x"
         assert xpath_to_gnmi("/alpha:top/x", ctx).elems[0].name == "alpha:top"
+        # Below a qualified anchor, '...' only reaches that subtree, so 'x' is not ambiguous there.
+        assert gnmi_to_xpath(GnmiPath("", elems("alpha:top", "...", "x")), ctx) == "/alpha:top//alpha:x"
+        with pytest.raises(PathError, match="ambiguous"):
+            gnmi_to_xpath(GnmiPath("", elems("...", "x")), ctx)
     finally:
         ctx.destroy()
 
