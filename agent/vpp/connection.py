@@ -1,0 +1,229 @@
+"""One connection to VPP's binary API socket, through vpp-papi's asyncio client.
+
+Why a wrapper: vpp-papi's ``VPPApiClient`` (vpp_papi_async) learns VPP's definitions with
+``get_api_json`` but never checks them against what the caller was written for, never fails pending
+requests when the socket dies, has no call timeout and does not check ``retval``. This module adds exactly
+that: a CRC check of every message the agent uses (:mod:`agent.vpp.api`) at connect, a watchdog that
+fails every pending call when VPP stops answering or the socket closes, a count of write calls (so
+"a no-op resync sends nothing" can be measured) and an event queue for unsolicited messages
+(``sw_interface_event`` ...). Many requests may be in flight: callers get futures and VPP answers in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from vpp_papi.vpp_papi_async import VPPApiClient
+
+from agent.vpp.api import MESSAGES_USED, load_definitions
+from agent.vpp.errors import ApiMismatchError, VppConnectError
+
+log = logging.getLogger(__name__)
+
+#: Messages that only read state; every other message counts as a write in :attr:`VppConnection.writes`.
+READ_ONLY_PREFIXES = ("sockclnt_", "control_ping", "get_api_json", "show_version", "want_")
+READ_ONLY_SUFFIXES = ("_dump", "_get_table")
+
+
+def is_write(msg: str) -> bool:
+    """True for messages that change VPP state (what a no-op resync must never send)."""
+    return not (msg.startswith(READ_ONLY_PREFIXES) or msg.endswith(READ_ONLY_SUFFIXES))
+
+
+def expected_crcs(messages: tuple[str, ...] = MESSAGES_USED) -> dict[str, str]:
+    """``{name: crc}`` for each used request message and the replies/details its service implies."""
+    crcs: dict[str, str] = {}
+    services: dict[str, dict[str, Any]] = {}
+    all_crcs: dict[str, str] = {}
+    for api in load_definitions().values():
+        services.update(api.get("services", {}))
+        for m in api.get("messages", []):
+            all_crcs[m[0]] = next(p["crc"] for p in m[1:] if isinstance(p, dict) and "crc" in p)
+    for name in messages:
+        names = [name]
+        svc = services.get(name, {})
+        names += [svc[k] for k in ("reply", "stream_msg") if svc.get(k) and svc[k] != "null"]
+        for n in names:
+            if n not in all_crcs:
+                raise ApiMismatchError(f"the agent's own API definitions lack {n!r}")
+            crcs[n] = all_crcs[n]
+    return crcs
+
+
+def check_message_table(table: dict[str, int], expected: dict[str, str]) -> list[str]:
+    """Compare VPP's ``name_crc -> index`` table with ``expected``; one problem line per mismatch."""
+    by_name: dict[str, str] = {}
+    for name_crc in table:
+        name, _, crc = name_crc.rpartition("_")
+        by_name[name] = "0x" + crc
+    problems = []
+    for name, crc in sorted(expected.items()):
+        have = by_name.get(name)
+        if have is None:
+            problems.append(f"{name}: not offered by VPP (agent expects {crc})")
+        elif have.lower() != crc.lower():
+            problems.append(f"{name}: VPP has CRC {have}, agent expects {crc}")
+    return problems
+
+
+class VppConnection:
+    """A connected API client: :meth:`send` returns a future, :meth:`call` and :meth:`dump` await it.
+
+    ``on_lost`` is called once (from the event loop) when the socket closes or a call times out; every
+    pending future then fails with :class:`VppConnectError`.
+    """
+
+    def __init__(
+        self,
+        socket_path: str,
+        *,
+        client_name: str = "bng-agent",
+        timeout: float = 10.0,
+        on_lost: Callable[[str], None] | None = None,
+    ) -> None:
+        self.socket_path = socket_path
+        self.client_name = client_name
+        self.timeout = timeout
+        self.on_lost = on_lost
+        self.events: asyncio.Queue[Any] = asyncio.Queue()
+        self.writes = 0
+        self.reads = 0
+        self.connected = False
+        self.version = ""
+        self._client: VPPApiClient | None = None
+        self._pending: deque[tuple[float, asyncio.Future[Any]]] = deque()
+        self._watchdog: asyncio.Task[None] | None = None
+        self._lost_reason: str | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def connect(self) -> None:
+        """Open the socket, learn VPP's definitions, check the CRCs; raise on any problem."""
+        client = VPPApiClient(server_address=self.socket_path, read_timeout=self.timeout)
+        try:
+            rv = await asyncio.wait_for(client.connect(self.client_name, self.events), self.timeout)
+        except KeyError as e:
+            # vpp-papi looks every learned message up in VPP's table; a missing one is a release mismatch.
+            raise ApiMismatchError(f"VPP's definitions and message table disagree on {e}") from e
+        except (OSError, asyncio.IncompleteReadError, TimeoutError) as e:
+            raise VppConnectError(f"cannot connect to VPP at {self.socket_path}: {e!r}") from e
+        if rv != 0:
+            raise VppConnectError(f"cannot connect to VPP at {self.socket_path} (no socket)")
+        self._client = client
+        problems = check_message_table(client.message_table, expected_crcs())
+        if problems:
+            await self._close_client()
+            raise ApiMismatchError(
+                "VPP API mismatch, refusing to run:\n  " + "\n  ".join(problems),
+                info={"mismatches": str(len(problems))},
+            )
+        self.connected = True
+        self._lost_reason = None
+        self._watchdog = asyncio.create_task(self._watch(), name="vpp-watchdog")
+        reply = await self.call("show_version")
+        self.version = str(reply.version)
+        log.info("vpp connected socket=%s version=%s", self.socket_path, self.version)
+
+    async def close(self) -> None:
+        """Disconnect politely (``sockclnt_delete``) if still connected; idempotent."""
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watchdog
+            self._watchdog = None
+        was = self.connected
+        self.connected = False
+        if self._client is not None and was:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._client.disconnect(), 2.0)
+        await self._close_client()
+        self._fail_pending("connection closed")
+
+    async def _close_client(self) -> None:
+        client, self._client = self._client, None
+        if client is None:
+            return
+        for name in ("socket_task", "queue_task"):
+            task = getattr(client, name, None)
+            if task is not None and not task.done():
+                task.cancel()
+        writer = getattr(client, "writer", None)
+        if writer is not None:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    def _lost(self, reason: str) -> None:
+        if not self.connected:
+            return
+        self.connected = False
+        self._lost_reason = reason
+        log.warning("vpp connection lost socket=%s reason=%s", self.socket_path, reason)
+        self._fail_pending(reason)
+        if self.on_lost is not None:
+            self.on_lost(reason)
+
+    def _fail_pending(self, reason: str) -> None:
+        while self._pending:
+            _, fut = self._pending.popleft()
+            if not fut.done():
+                fut.set_exception(VppConnectError(f"VPP connection lost: {reason}"))
+
+    async def _watch(self) -> None:
+        """Fail everything when the reader task ends (socket closed) or the oldest call is overdue.
+
+        VPP answers one client's requests in order, so the oldest pending call being late means the
+        connection is hung, not that one request is slow.
+        """
+        assert self._client is not None
+        reader = self._client.socket_task
+        while self.connected:
+            if reader.done():
+                self._lost("socket closed by VPP")
+                return
+            now = time.monotonic()
+            while self._pending and self._pending[0][1].done():
+                self._pending.popleft()
+            if self._pending and now - self._pending[0][0] > self.timeout:
+                self._lost(f"no reply within {self.timeout:g} s")
+                await self._close_client()
+                return
+            await asyncio.sleep(0.05)
+
+    # ------------------------------------------------------------------ calls
+
+    def send(self, msg: str, **args: Any) -> asyncio.Future[Any]:
+        """Queue one request; the future resolves to the reply (or ``(ping_reply, [details])``)."""
+        client = self._client
+        if client is None or not self.connected:
+            raise VppConnectError(f"not connected to VPP ({self._lost_reason or 'never connected'})")
+        fn = getattr(client.api, msg)
+        fut: asyncio.Future[Any] = fn(**args)
+        if is_write(msg):
+            self.writes += 1
+        else:
+            self.reads += 1
+        self._pending.append((time.monotonic(), fut))
+        if len(self._pending) > 4096:
+            while self._pending and self._pending[0][1].done():
+                self._pending.popleft()
+        return fut
+
+    async def call(self, msg: str, **args: Any) -> Any:
+        """Send one request and wait for its reply (``retval`` is the caller's to check)."""
+        return await self.send(msg, **args)
+
+    async def dump(self, msg: str, **args: Any) -> list[Any]:
+        """Send a ``*_dump`` and return its details messages."""
+        result = await self.send(msg, **args)
+        _, details = result
+        return list(details)
+
+
+ConnectionFactory = Callable[[], Awaitable[VppConnection]]

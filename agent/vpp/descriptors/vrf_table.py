@@ -1,0 +1,27 @@
+"""VRF tables (``ip_table_add_del``), one item per address family. The agent names its tables
+``bng-agent:<vrf>`` so the reconciler can tell them from tables someone else created."""
+
+from __future__ import annotations
+
+from agent.vpp.descriptors.base import Descriptor
+from agent.vpp.items import Item, VppCall
+
+
+class VrfTableDescriptor(Descriptor):
+    kind = "vrf-table"
+
+    def _call(self, item: Item, is_add: bool) -> VppCall:
+        v = item.value
+        table = {"table_id": v["table_id"], "is_ip6": v["is_ip6"], "name": v["name"]}
+        return VppCall("ip_table_add_del", {"is_add": is_add, "table": table})
+
+    def create(self, item: Item) -> VppCall:
+        return self._call(item, True)
+
+    def delete(self, item: Item) -> VppCall:
+        return self._call(item, False)
+
+    def equivalent(self, old: Item, new: Item) -> bool:
+        return bool(
+            old.value["table_id"] == new.value["table_id"] and old.value["is_ip6"] == new.value["is_ip6"]
+        )

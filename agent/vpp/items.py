@@ -1,0 +1,84 @@
+"""The key/value items the planner works on, and the VPP calls descriptors turn them into.
+
+A committed configuration is flattened into :class:`Item` records with stable keys
+(``interface/GigabitEthernet0/8/0.100``, ``address/GigabitEthernet0/8/0.100/10.0.0.1/24``,
+``route/blue/10.0.0.0/8`` ...). Descriptors never talk to VPP directly: they return :class:`VppCall`
+records whose interface arguments are :class:`IfRef` names, resolved to ``sw_if_index`` only when the
+executor sends them. That keeps planning pure (a dry run prints exactly the calls a commit would make)
+and lets an undo call refer to an interface that is re-created with a new index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+TAG_PREFIX = "bng-agent:"
+
+
+def tag_for(name: str) -> str:
+    """The tag the agent sets on every interface it creates (VPP limits tags to 64 bytes)."""
+    return (TAG_PREFIX + name)[:63]
+
+
+@dataclass(slots=True)
+class Item:
+    """One thing VPP holds: an interface, an address, a table binding, a route ...
+
+    ``deps`` are keys that must exist before this item is created (and outlive it on delete).
+    ``owner`` is the interface whose deletion removes this item inside VPP as well (addresses, flags,
+    table bindings go with a deleted sub-interface), so the planner need not send a call for it.
+    """
+
+    key: str
+    kind: str
+    value: dict[str, Any]
+    deps: tuple[str, ...] = ()
+    owner: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IfRef:
+    """An interface argument, by agent name; the executor swaps in the current ``sw_if_index``."""
+
+    name: str
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+@dataclass(slots=True)
+class VppCall:
+    """One binary-API request. ``binds``: the reply's ``sw_if_index`` becomes this interface's index;
+    ``unbinds``: the interface leaves the name map once the call succeeds."""
+
+    msg: str
+    args: dict[str, Any]
+    binds: str | None = None
+    unbinds: str | None = None
+    ok_retvals: tuple[int, ...] = field(default=(0,))
+
+    def render(self) -> str:
+        inner = ", ".join(f"{k}={_render(v)}" for k, v in self.args.items())
+        return f"{self.msg}({inner})"
+
+
+_QUIET = frozenset({"label_stack", "n_labels", "rpf_id"})
+
+
+def _render(v: Any) -> str:
+    if isinstance(v, list):
+        return "[" + ", ".join(_render(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}={_render(x)}" for k, x in v.items() if k not in _QUIET) + "}"
+    return repr(v) if not isinstance(v, str) else v
+
+
+def has_ref(v: Any) -> bool:
+    if isinstance(v, IfRef):
+        return True
+    if isinstance(v, dict):
+        return any(has_ref(x) for x in v.values())
+    if isinstance(v, list):
+        return any(has_ref(x) for x in v)
+    return False

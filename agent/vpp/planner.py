@@ -1,0 +1,160 @@
+"""Order the difference between two item sets into waves of VPP calls.
+
+Deletes come first, dependants before what they depend on (addresses before the table binding before
+the sub-interface; a bond's members before the bond); then creates and updates, dependencies first (VRF
+table, interface, binding, address; a parent's MTU before its children's). Items in one wave do not
+depend on each other, so the executor sends a whole wave with many calls in flight.
+
+An item VPP cannot change in place is re-created, and so is everything that depends on it (a
+sub-interface whose tags changed gets its addresses, binding, flags back). A delete of an item VPP drops
+on its own when its owner interface is deleted in the same plan sends no call, but still records how to
+restore it, so a revert puts everything back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agent.vpp.descriptors import DESCRIPTORS
+from agent.vpp.items import Item, VppCall
+
+
+@dataclass(slots=True)
+class Step:
+    """One planned change of one item: the call to send (``None``: nothing to send) and its undo."""
+
+    op: str  # "create" | "update" | "delete"
+    key: str
+    kind: str
+    call: VppCall | None
+    undo: VppCall | None
+    wave: int
+    item: Item  # the item as it is after the step (the old one for a delete)
+
+    def describe(self) -> str:
+        return self.call.render() if self.call is not None else "(no call: implied or discovered)"
+
+
+def plan_items(
+    old: dict[str, Item], new: dict[str, Item], outside: dict[str, Item] | None = None
+) -> list[Step]:
+    """Steps turning ``old`` into ``new``; ``outside`` holds existing items beyond this scope (they are
+    only touched when they depend on something re-created here)."""
+    outside = outside or {}
+    deletes: dict[str, Item] = {}
+    creates: dict[str, Item] = {}
+    updates: dict[str, tuple[Item, Item, VppCall]] = {}
+    recreated: set[str] = set()
+    for k in old.keys() | new.keys():
+        o, n = old.get(k), new.get(k)
+        if n is None:
+            assert o is not None
+            deletes[k] = o
+        elif o is None:
+            creates[k] = n
+        elif o.kind != n.kind:
+            deletes[k], creates[k] = o, n
+            recreated.add(k)
+        else:
+            desc = DESCRIPTORS[n.kind]
+            if desc.equivalent(o, n):
+                continue
+            call = desc.update(o, n)
+            if call is None:
+                deletes[k], creates[k] = o, n
+                recreated.add(k)
+            else:
+                updates[k] = (o, n, call)
+    if recreated:
+        _cascade(recreated, old, new, outside, deletes, creates, updates)
+    steps = _delete_steps(deletes)
+    first = 1 + max((s.wave for s in steps), default=-1)
+    steps += _forward_steps(creates, updates, first)
+    steps.sort(key=lambda s: (s.wave, s.key))
+    return steps
+
+
+def _cascade(
+    recreated: set[str],
+    old: dict[str, Item],
+    new: dict[str, Item],
+    outside: dict[str, Item],
+    deletes: dict[str, Item],
+    creates: dict[str, Item],
+    updates: dict[str, tuple[Item, Item, VppCall]],
+) -> None:
+    """Re-create every existing item that depends (transitively) on a re-created one."""
+    before = {**outside, **old}
+    after = {**{k: v for k, v in outside.items() if k not in old}, **new}
+    dependants: dict[str, list[str]] = {}
+    for it in before.values():
+        for d in it.deps:
+            dependants.setdefault(d, []).append(it.key)
+    todo = list(recreated)
+    while todo:
+        k = todo.pop()
+        for d in dependants.get(k, ()):
+            if d in deletes:
+                continue
+            o, n = before.get(d), after.get(d)
+            if o is None or n is None:
+                continue
+            updates.pop(d, None)
+            deletes[d], creates[d] = o, n
+            todo.append(d)
+
+
+def _depths(items: dict[str, Item]) -> dict[str, int]:
+    """Longest chain of dependencies inside ``items`` below each item (0: depends on nothing here)."""
+    depth: dict[str, int] = {}
+
+    def visit(k: str, stack: int) -> int:
+        got = depth.get(k)
+        if got is not None:
+            return got
+        if stack > len(items):
+            raise ValueError(f"dependency cycle through {k}")
+        d = 0
+        for dep in items[k].deps:
+            if dep in items:
+                d = max(d, 1 + visit(dep, stack + 1))
+        depth[k] = d
+        return d
+
+    for k in items:
+        visit(k, 0)
+    return depth
+
+
+def _delete_steps(deletes: dict[str, Item]) -> list[Step]:
+    depth = _depths(deletes)
+    top = max(depth.values(), default=0)
+    # An interface that is really deleted in VPP takes its addresses, flags, tag, binding with it.
+    dying = {
+        k.partition("/")[2]
+        for k, it in deletes.items()
+        if k.startswith("interface/") and DESCRIPTORS[it.kind].delete(it) is not None
+    }
+    steps = []
+    for k, it in deletes.items():
+        desc = DESCRIPTORS[it.kind]
+        implied = desc.implied_by_owner_delete and it.owner is not None and it.owner in dying
+        call = None if implied else desc.delete(it)
+        steps.append(Step("delete", k, it.kind, call, desc.create(it), top - depth[k], it))
+    return steps
+
+
+def _forward_steps(
+    creates: dict[str, Item], updates: dict[str, tuple[Item, Item, VppCall]], first: int
+) -> list[Step]:
+    scope = {**creates, **{k: n for k, (_, n, _) in updates.items()}}
+    depth = _depths(scope)
+    steps = []
+    for k, it in creates.items():
+        desc = DESCRIPTORS[it.kind]
+        steps.append(Step("create", k, it.kind, desc.create(it), desc.delete(it), first + depth[k], it))
+    for k, (o, n, call) in updates.items():
+        desc = DESCRIPTORS[n.kind]
+        undo = desc.update(n, o)
+        steps.append(Step("update", k, n.kind, call, undo, first + depth[k], n))
+    return steps

@@ -1,0 +1,287 @@
+"""The VPP southbound: :class:`~agent.txn.southbound.Southbound` for a real VPP (or vppsim).
+
+It keeps three things in step: its copy of the configuration it has applied (:class:`ConfigIndex`), the
+items that configuration flattens to (``applied``), and the name map. ``plan`` replays a commit's changes
+onto copies of the roots they touch and diffs only those roots' items; ``apply`` executes the plan all or
+nothing and only then adopts the new roots; ``reconcile`` retrieves VPP's state, diffs the whole
+intended configuration against it and applies the difference (nothing at all when they agree).
+Commits and reconciles are serialised by one lock, so a resync never interleaves with a commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.datastore.changes import Change
+from agent.txn.southbound import Plan, PlanStep
+from agent.vpp.config import ConfigIndex, Overlay, RootId
+from agent.vpp.connection import VppConnection
+from agent.vpp.descriptors import CREATED_INTERFACE_KINDS, DESCRIPTORS
+from agent.vpp.errors import VppConnectError
+from agent.vpp.executor import DEFAULT_WINDOW, Executor, raise_for
+from agent.vpp.flatten import member, root_items
+from agent.vpp.items import TAG_PREFIX, Item
+from agent.vpp.naming import NameMap
+from agent.vpp.planner import Step, plan_items
+from agent.vpp.retrieve import retrieve
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PlanData:
+    overlay: Overlay
+    new_items: dict[RootId, list[Item]]
+    steps: list[Step]
+    generation: int
+
+
+@dataclass
+class ReconcileReport:
+    """What a reconcile found and did; ``steps`` lists the repairs (empty when VPP matched)."""
+
+    steps: list[str] = field(default_factory=list)
+    write_calls: int = 0
+    read_calls: int = 0
+    unmanaged: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def tree_json(running: Any) -> dict[str, Any]:
+    """JSON-IETF of a running tree given as a libyang DNode, a RunningView or JSON text."""
+    if running is None:
+        return {}
+    if isinstance(running, str | bytes):
+        return dict(json.loads(running or "{}"))
+    if hasattr(running, "json") and callable(running.json):
+        return dict(json.loads(running.json() or "{}"))
+    if hasattr(running, "print_mem"):
+        text = running.print_mem("json", with_siblings=True, pretty=False)
+        return dict(json.loads(text or "{}"))
+    raise TypeError(f"cannot read configuration from {type(running).__name__}")
+
+
+class VppSouthbound:
+    """Programs VPP from committed changes; see the module docstring."""
+
+    def __init__(self, *, window: int = DEFAULT_WINDOW) -> None:
+        self.window = window
+        self.config = ConfigIndex()
+        self.config_loaded = False
+        self.applied: dict[str, Item] = {}
+        self.by_root: dict[RootId, list[str]] = {}
+        self.names = NameMap()
+        self.conn: VppConnection | None = None
+        self.unmanaged: list[dict[str, Any]] = []
+        self.in_sync = False
+        self.generation = 0
+        self.last_report: ReconcileReport | None = None
+        self._lock = asyncio.Lock()
+
+    # ------------------------------------------------------------------ configuration
+
+    def load_config(self, doc: dict[str, Any] | str | None) -> None:
+        """Set the intended configuration (at start-up, before the first reconcile)."""
+        self.config = ConfigIndex.from_json(doc)
+        self.config_loaded = True
+        self.applied = {}
+        self.by_root = {}
+        self.in_sync = False
+        self.generation += 1
+
+    def attach(self, conn: VppConnection | None) -> None:
+        """Use ``conn`` for calls (``None`` when the link is down); the next reconcile rebuilds state."""
+        self.conn = conn
+        self.in_sync = False
+        self.generation += 1
+
+    def _vrf_lookup(self, overlay: Overlay | ConfigIndex) -> Any:
+        return lambda name: overlay.get(("vrf", name))
+
+    # ------------------------------------------------------------------ Southbound protocol
+
+    async def plan(self, running: Any, changes: list[Change]) -> Plan:
+        if not self.config_loaded:
+            self.load_config(tree_json(running))
+        overlay = Overlay(self.config)
+        touched: set[RootId] = set()
+        for ch in changes:
+            root = overlay.apply(ch)
+            if root is not None:
+                touched.add(root)
+            touched.update(overlay.touched_by_top(ch))
+        vrfs_touched = {name for kind, name in touched if kind == "vrf"}
+        if vrfs_touched:
+            for name in overlay.interface_names() | set(self.config.interfaces):
+                for source in (overlay.get(("if", name)), self.config.get(("if", name))):
+                    if source is not None and member(source, "vrf") in vrfs_touched:
+                        touched.add(("if", name))
+        lookup = self._vrf_lookup(overlay)
+        old: dict[str, Item] = {}
+        new_items: dict[RootId, list[Item]] = {}
+        new: dict[str, Item] = {}
+        for root in touched:
+            for k in self.by_root.get(root, ()):
+                old[k] = self.applied[k]
+            items = root_items(root, overlay.get(root), lookup)
+            new_items[root] = items
+            for it in items:
+                new[it.key] = it
+        steps = plan_items(old, new, self.applied)
+        plan_steps = [PlanStep(op=s.op, key=s.key, detail=s.describe()) for s in steps]
+        return Plan(
+            steps=plan_steps, changes=list(changes), data=PlanData(overlay, new_items, steps, self.generation)
+        )
+
+    async def apply(self, plan: Plan) -> None:
+        async with self._lock:
+            data = plan.data
+            if not isinstance(data, PlanData) or data.generation != self.generation:
+                # VPP was resynchronised since this plan was made: plan again against the current state.
+                plan = await self.plan(None, plan.changes)
+                data = plan.data
+            assert isinstance(data, PlanData)
+            conn = self._require_conn()
+            t0 = time.perf_counter()
+            writes0 = conn.writes
+            result = await Executor(conn, self.names, window=self.window).run(data.steps)
+            ms = (time.perf_counter() - t0) * 1e3
+            log.info(
+                "southbound apply items=%d steps=%d vpp_calls=%d reverted=%d ok=%s ms=%.1f",
+                sum(len(v) for v in data.new_items.values()),
+                len(data.steps),
+                conn.writes - writes0,
+                result.reverted,
+                result.failed is None,
+                ms,
+            )
+            if result.failed is not None:
+                if result.revert_errors:
+                    self.in_sync = False
+                raise_for(result)
+            data.overlay.commit()
+            for root, items in data.new_items.items():
+                for k in self.by_root.pop(root, ()):
+                    self.applied.pop(k, None)
+                for it in items:
+                    self.applied[it.key] = it
+                if items:
+                    self.by_root[root] = [it.key for it in items]
+            self.generation += 1
+
+    def _require_conn(self) -> VppConnection:
+        conn = self.conn
+        if conn is None or not conn.connected:
+            raise VppConnectError("VPP is not connected; the commit was not applied")
+        return conn
+
+    # ------------------------------------------------------------------ reconcile
+
+    def intended_items(self) -> tuple[dict[str, Item], dict[RootId, list[str]]]:
+        lookup = self._vrf_lookup(self.config)
+        items: dict[str, Item] = {}
+        by_root: dict[RootId, list[str]] = {}
+        for root in self.config.roots():
+            its = root_items(root, self.config.get(root), lookup)
+            for it in its:
+                items[it.key] = it
+            if its:
+                by_root[root] = [it.key for it in its]
+        return items, by_root
+
+    async def reconcile(self) -> ReconcileReport:
+        """Make VPP equal the intended configuration, touching only what differs and only what is ours."""
+        async with self._lock:
+            conn = self._require_conn()
+            t0 = time.perf_counter()
+            writes0, reads0 = conn.writes, conn.reads
+            previous = self.names.as_dict()
+            applied_routes = {k for k in self.applied if k.startswith("route/")}
+            found = await retrieve(conn, self.config, applied_routes)
+            intended, by_root = self.intended_items()
+            actual = self._comparable(found.items, intended, found.owned_interfaces, found.managed_interfaces)
+            for k, it in found.other_routes.items():
+                if k in intended:
+                    actual[k] = it
+            for k, it in intended.items():
+                if DESCRIPTORS[it.kind].retrievable or it.owner is None:
+                    continue
+                survived = it.owner in previous and previous[it.owner] == found.index_of.get(it.owner)
+                if survived and k in self.applied:
+                    actual[k] = self.applied[k]
+            self.names.replace(found.names.as_dict())
+            steps = plan_items(actual, intended)
+            report = ReconcileReport(unmanaged=found.unmanaged)
+            report.steps = [f"{s.op} {s.key}: {s.describe()}" for s in steps]
+            if steps:
+                result = await Executor(conn, self.names, window=self.window).run(steps)
+                if result.failed is not None:
+                    self.in_sync = False
+                    raise_for(result)
+            self.applied = intended
+            self.by_root = by_root
+            self.unmanaged = found.unmanaged
+            self.in_sync = True
+            self.generation += 1
+            report.write_calls = conn.writes - writes0
+            report.read_calls = conn.reads - reads0
+            report.seconds = time.perf_counter() - t0
+            first = self.last_report is None
+            self.last_report = report
+            for line in report.steps[:50]:
+                if first:
+                    log.debug("reconcile programs: %s", line)
+                else:
+                    log.warning("reconcile repaired drift: %s", line)
+            log.info(
+                "reconcile items=%d repairs=%d vpp_writes=%d vpp_reads=%d unmanaged=%d ms=%.1f",
+                len(intended),
+                len(steps),
+                report.write_calls,
+                report.read_calls,
+                len(found.unmanaged),
+                report.seconds * 1e3,
+            )
+            return report
+
+    @staticmethod
+    def _comparable(
+        found: dict[str, Item], intended: dict[str, Item], owned: set[str], managed: set[str]
+    ) -> dict[str, Item]:
+        """The retrieved items reconcile may act on: configured ones, and what provably belongs to us."""
+        out: dict[str, Item] = {}
+        for k, it in found.items():
+            if k in intended:
+                out[k] = it
+                continue
+            if it.kind == "tag" and not str(it.value.get("tag", "")).startswith(TAG_PREFIX):
+                continue
+            if k.startswith("interface/"):
+                if it.kind in CREATED_INTERFACE_KINDS and k.partition("/")[2] in owned:
+                    out[k] = it
+                continue
+            if it.kind == "vrf-table":
+                if str(it.value.get("name", "")).startswith(TAG_PREFIX):
+                    out[k] = it
+                continue
+            if it.kind == "route":
+                out[k] = it
+                continue
+            if it.owner is not None and it.owner in managed and DESCRIPTORS[it.kind].retrieve_unconfigured:
+                out[k] = it
+        return out
+
+    # ------------------------------------------------------------------ introspection
+
+    def interface_state(self) -> dict[str, dict[str, Any]]:
+        """Per configured or owned interface: sw_if_index and whether the agent created it."""
+        out: dict[str, dict[str, Any]] = {}
+        for name, idx in self.names.as_dict().items():
+            it = self.applied.get(f"interface/{name}")
+            out[name] = {"sw-if-index": idx, "managed": it is not None and it.kind in CREATED_INTERFACE_KINDS}
+        return out
