@@ -105,8 +105,7 @@ class ApiSession(asyncio.Protocol):
             loop = asyncio.get_running_loop()
             loop.call_later(fault.seconds, self._resume, body)
             return
-        service = emu.defs.services.get(name)
-        handler = self.registry.handlers.get(name)
+        service, handler = self.registry.dispatch(name, emu.defs.services)
         context = getattr(msg, "context", 0)
         if fault is not None and fault.kind == "fail":
             result: Any = [] if service and service.get("stream") else {"retval": fault.retval}

@@ -31,12 +31,23 @@ class Call:
 class Registry:
     def __init__(self) -> None:
         self.handlers: dict[str, Handler] = {}
+        self._dispatch: dict[str, tuple[dict[str, Any] | None, Handler | None]] = {}
+
+    def dispatch(
+        self, name: str, services: dict[str, dict[str, Any]]
+    ) -> tuple[dict[str, Any] | None, Handler | None]:
+        """The service entry (reply name, stream flag) and handler of a request, cached per name."""
+        found = self._dispatch.get(name)
+        if found is None:
+            found = self._dispatch[name] = (services.get(name), self.handlers.get(name))
+        return found
 
     def handler(self, name: str) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
             if name in self.handlers:
                 raise ValueError(f"two handlers for {name}")
             self.handlers[name] = fn
+            self._dispatch.clear()
             return fn
 
         return register

@@ -66,10 +66,11 @@ class Interface:
     table_v6: int = 0
     addresses: list[IpInterface] = field(default_factory=list)
     unnumbered_via: int | None = None
+    is_sub: bool = field(init=False, default=False)
 
-    @property
-    def is_sub(self) -> bool:
-        return self.kind is IfKind.SUB
+    def __post_init__(self) -> None:
+        # a plain attribute, not a property: it is read on every lookup in hot paths
+        self.is_sub = self.kind is IfKind.SUB
 
 
 class InterfaceTable:
