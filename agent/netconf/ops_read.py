@@ -16,6 +16,8 @@ from agent.netconf.context import NMDA_NS, OpContext, child, datastore_choice, n
 from agent.netconf.filters import ReadFilter, parse_filter, parse_nmda_filter, with_defaults
 from agent.netconf.replies import NC_NS, RpcError
 
+_LY_WD_DECL = 'xmlns:ncwd="urn:ietf:params:xml:ns:yang:ietf-netconf-with-defaults"'
+_RFC_WD_DECL = 'xmlns:ncwd="urn:ietf:params:xml:ns:netconf:default:1.0"'
 ORIGIN_NS = "urn:ietf:params:xml:ns:yang:ietf-origin"
 
 
@@ -28,6 +30,10 @@ def _read(ctx: OpContext, datastore: str, flt: ReadFilter, wd: str | None, *, co
         config_only=config_only,
         fmt="xml",
     )
+    if wd == "report-all-tagged":
+        # RFC 6243 section 6: the default attribute is in urn:ietf:params:xml:ns:netconf:default:1.0;
+        # libyang 2 prints it in the ietf-netconf-with-defaults module namespace.
+        text = text.replace(_LY_WD_DECL, _RFC_WD_DECL)
     return prune(ctx, text)
 
 

@@ -1,0 +1,97 @@
+"""<get-config> and <get>: subtree and XPath filters, with-defaults modes, state data in <get>."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from _netconf_helpers import IF_NS, NetconfFixture, interface_config, running_server
+from lxml import etree
+from ncclient.operations.rpc import RPCError
+
+MON = "urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring"
+YL = "urn:ietf:params:xml:ns:yang:ietf-yang-library"
+
+
+@pytest.fixture(scope="module")
+def fx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NetconfFixture]:
+    with running_server(tmp_path_factory.mktemp("nc-get")) as server:
+        with server.connect() as m:
+            for n in ("g0", "g1", "g2"):
+                m.edit_config(target="candidate", config=interface_config(n, f"desc-{n}"))
+            m.commit()
+        yield server
+
+
+def _names(data: etree._Element) -> list[str]:
+    return [e.text or "" for e in data.iter(f"{{{IF_NS}}}name")]
+
+
+def test_subtree_filter_selects_one_entry(fx: NetconfFixture) -> None:
+    flt = f'<interfaces xmlns="{IF_NS}"><interface><name>g1</name></interface></interfaces>'
+    with fx.connect() as m:
+        data = m.get_config("running", filter=("subtree", flt)).data
+    assert _names(data) == ["g1"]
+    assert data.find(f".//{{{IF_NS}}}description").text == "desc-g1"
+
+
+def test_xpath_filter_with_prefixes(fx: NetconfFixture) -> None:
+    with fx.connect() as m:
+        reply = m.get_config(
+            "running",
+            filter=("xpath", ({"if": IF_NS}, "/if:interfaces/if:interface[if:name='g2']/if:description")),
+        )
+    descs = [e.text for e in reply.data.iter(f"{{{IF_NS}}}description")]
+    assert descs == ["desc-g2"]
+    assert _names(reply.data) == ["g2"]  # the key comes along with the selected node
+
+
+def test_empty_subtree_filter_selects_nothing(fx: NetconfFixture) -> None:
+    with fx.connect() as m:
+        data = m.get_config("running", filter=("subtree", f'<interfaces xmlns="{IF_NS}"><interface><name>none</name></interface></interfaces>')).data
+    assert _names(data) == []
+
+
+def test_with_defaults_report_all_shows_default_enabled(fx: NetconfFixture) -> None:
+    rpc = (
+        '<get-config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><source><running/></source>'
+        f'<filter type="subtree"><interfaces xmlns="{IF_NS}"/></filter>'
+        '<with-defaults xmlns="urn:ietf:params:xml:ns:yang:ietf-netconf-with-defaults">{mode}</with-defaults>'
+        "</get-config>"
+    )
+    with fx.connect() as m:
+        explicit = m.dispatch(etree.fromstring(rpc.format(mode="explicit")))
+        report_all = m.dispatch(etree.fromstring(rpc.format(mode="report-all")))
+        tagged = m.dispatch(etree.fromstring(rpc.format(mode="report-all-tagged")))
+        with pytest.raises(RPCError) as err:
+            m.dispatch(etree.fromstring(rpc.format(mode="everything")))
+        assert err.value.tag == "invalid-value"
+    assert "<enabled>" not in explicit.xml
+    assert len(etree.fromstring(report_all.xml.encode()).findall(f".//{{{IF_NS}}}enabled")) == 3
+    assert "urn:ietf:params:xml:ns:netconf:default:1.0" in tagged.xml
+
+
+def test_get_includes_monitoring_and_yang_library_state(fx: NetconfFixture) -> None:
+    with fx.connect() as m:
+        data = m.get().data
+        sessions = data.findall(f".//{{{MON}}}session/{{{MON}}}session-id")
+        assert str(m.session_id) in [s.text for s in sessions]
+    assert data.find(f".//{{{YL}}}content-id") is not None
+    assert "g0" in _names(data)
+
+
+def test_get_config_of_unknown_source_is_invalid_value(fx: NetconfFixture) -> None:
+    rpc = '<get-config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><source><bogus/></source></get-config>'
+    with fx.connect() as m, pytest.raises(RPCError) as err:
+        m.dispatch(etree.fromstring(rpc))
+    assert err.value.tag == "invalid-value"
+
+
+def test_unknown_operation_is_operation_not_supported(fx: NetconfFixture) -> None:
+    with fx.connect() as m:
+        with pytest.raises(RPCError) as err:
+            m.dispatch(etree.fromstring('<frobnicate xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"/>'))
+        assert err.value.tag == "operation-not-supported"
+        with pytest.raises(RPCError) as err:
+            m.dispatch(etree.fromstring('<frobnicate xmlns="urn:example:unknown"/>'))
+        assert err.value.tag == "unknown-namespace"
