@@ -1,0 +1,1 @@
+"""Protobuf/gRPC modules generated from proto/ (``make bindings``)."""
