@@ -291,7 +291,6 @@ def _resolve(
     steps: list[_Step],
     src: object,
     *,
-    default_module: str | None = None,
     require_all_keys: bool = False,
     allow_wildcards: bool = True,
 ) -> list[_Resolved]:
@@ -300,7 +299,7 @@ def _resolve(
     current: list[_SNode] = [index.root]
     loose = False  # after "...": the parent is unknown, look names up below the anchors
     anchors: list[_SNode] = []
-    prev_module: str | None = default_module
+    prev_module: str | None = None
     modules = index.modules
     for pos, step in enumerate(steps):
         name = step.name
@@ -310,7 +309,7 @@ def _resolve(
             if step.keys:
                 raise _fail(src, f"a {name!r} element cannot carry keys", pos)
             if step.module is not None and step.module not in modules:
-                raise _fail(src, f"unknown module {step.module!r}", pos, "unknown-namespace")
+                raise _fail(src, _unknown_module(index, step.module), pos, "unknown-namespace")
             if name == DESCENDANTS:
                 if not out or out[-1].name != DESCENDANTS:
                     out.append(_Resolved(DESCENDANTS, None, False, [], None))
@@ -326,7 +325,7 @@ def _resolve(
             prev_module = None
             continue
         if step.module is not None and step.module not in modules:
-            raise _fail(src, f"unknown module {step.module!r}", pos, "unknown-namespace")
+            raise _fail(src, _unknown_module(index, step.module), pos, "unknown-namespace")
         if loose:
             candidates = list({id(c): c for a in anchors for c in index.descendants(a, name)}.values())
         elif len(current) == 1:
@@ -361,6 +360,13 @@ def _resolve(
         current = candidates if len(candidates) == 1 else [c for c in candidates if c.module == module]
         loose = False
     return out
+
+
+def _unknown_module(index: SchemaIndex, name: str) -> str:
+    hint = index.prefixes.get(name)
+    if hint:
+        return f"unknown module {name!r} (that is the YANG prefix of {hint}; paths use module names)"
+    return f"unknown module {name!r}"
 
 
 def _describe(out: list[_Resolved]) -> str:

@@ -254,6 +254,7 @@ def test_gnmi_require_all_keys_for_set() -> None:
         ),
         (GnmiPath("", elems(":interfaces")), "bad element name"),
         (GnmiPath("", elems("nomodule:interfaces")), "unknown module"),
+        (GnmiPath("", elems("if:interfaces")), "YANG prefix of ietf-interfaces"),
         (GnmiPath("", elems("ietf-ip:interfaces")), "no schema node 'interfaces'"),
         (GnmiPath("", elems("ietf-interfaces:interfaces", ("*", {"name": "e"}))), "cannot carry keys"),
         (
