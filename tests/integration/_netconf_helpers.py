@@ -148,8 +148,13 @@ class RawSession:
         import asyncssh
 
         self.conn = await asyncssh.connect(
-            "127.0.0.1", self.port, username="admin", password=self.password, known_hosts=None,
-            client_keys=None, agent_path=None,
+            "127.0.0.1",
+            self.port,
+            username="admin",
+            password=self.password,
+            known_hosts=None,
+            client_keys=None,
+            agent_path=None,
         )
         self.writer, self.reader, _ = await self.conn.open_session(subsystem="netconf", encoding=None)
         return await self.read_until(b"]]>]]>")

@@ -32,7 +32,9 @@ def test_merge_into_candidate_is_invisible_in_running_until_commit(fx: NetconfFi
 
 
 def test_create_of_existing_node_is_data_exists_with_path(fx: NetconfFixture) -> None:
-    cfg = interface_config("eth-b").replace("<interface>", f'<interface xmlns:nc="{NC_NS}" nc:operation="create">')
+    cfg = interface_config("eth-b").replace(
+        "<interface>", f'<interface xmlns:nc="{NC_NS}" nc:operation="create">'
+    )
     with fx.connect() as m:
         m.edit_config(target="candidate", config=cfg)
         m.commit()
@@ -45,7 +47,9 @@ def test_create_of_existing_node_is_data_exists_with_path(fx: NetconfFixture) ->
 
 
 def test_delete_of_missing_node_is_data_missing(fx: NetconfFixture) -> None:
-    cfg = interface_config("nope").replace("<interface>", f'<interface xmlns:nc="{NC_NS}" nc:operation="delete">')
+    cfg = interface_config("nope").replace(
+        "<interface>", f'<interface xmlns:nc="{NC_NS}" nc:operation="delete">'
+    )
     with fx.connect() as m, pytest.raises(RPCError) as err:
         m.edit_config(target="candidate", config=cfg)
     assert err.value.tag == "data-missing"
@@ -72,7 +76,9 @@ def test_test_only_changes_nothing(fx: NetconfFixture) -> None:
 
 
 def test_invalid_value_is_rejected_and_candidate_unchanged(fx: NetconfFixture) -> None:
-    bad = interface_config("eth-v", enabled=True).replace("<enabled>true</enabled>", "<enabled>maybe</enabled>")
+    bad = interface_config("eth-v", enabled=True).replace(
+        "<enabled>true</enabled>", "<enabled>maybe</enabled>"
+    )
     with fx.connect() as m:
         with pytest.raises(RPCError) as err:
             m.edit_config(target="candidate", config=bad)

@@ -48,7 +48,13 @@ def test_xpath_filter_with_prefixes(fx: NetconfFixture) -> None:
 
 def test_empty_subtree_filter_selects_nothing(fx: NetconfFixture) -> None:
     with fx.connect() as m:
-        data = m.get_config("running", filter=("subtree", f'<interfaces xmlns="{IF_NS}"><interface><name>none</name></interface></interfaces>')).data
+        data = m.get_config(
+            "running",
+            filter=(
+                "subtree",
+                f'<interfaces xmlns="{IF_NS}"><interface><name>none</name></interface></interfaces>',
+            ),
+        ).data
     assert _names(data) == []
 
 

@@ -21,7 +21,7 @@ def test_get_schema_returns_module_source(fx: NetconfFixture) -> None:
     with fx.connect() as m:
         reply = m.get_schema("ietf-interfaces")
     assert "module ietf-interfaces" in reply.data
-    assert "namespace \"urn:ietf:params:xml:ns:yang:ietf-interfaces\"" in reply.data
+    assert 'namespace "urn:ietf:params:xml:ns:yang:ietf-interfaces"' in reply.data
 
 
 def test_get_schema_unknown_module_is_invalid_value(fx: NetconfFixture) -> None:

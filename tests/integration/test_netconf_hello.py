@@ -49,7 +49,9 @@ def test_capabilities_are_advertised_with_yang_library_content_id(fx: NetconfFix
         "urn:ietf:params:netconf:capability:interleave:1.0",
     ):
         assert wanted in caps
-    assert any(c.startswith("urn:ietf:params:netconf:capability:with-defaults:1.0?basic-mode=explicit") for c in caps)
+    assert any(
+        c.startswith("urn:ietf:params:netconf:capability:with-defaults:1.0?basic-mode=explicit") for c in caps
+    )
     ylib = [c for c in caps if c.startswith("urn:ietf:params:netconf:capability:yang-library:1.1")]
     assert ylib and f"content-id={content_id}" in ylib[0]
     assert "urn:ietf:params:netconf:capability:url:1.0" not in caps  # not implemented, not advertised
@@ -73,7 +75,7 @@ def test_base10_client_gets_end_of_message_framing(fx: NetconfFixture) -> None:
         hello = await s.open()
         assert b"<session-id>" in hello
         await s.send(HELLO_10)
-        await s.send(rpc('<get-config><source><running/></source></get-config>', 7) + b"]]>]]>")
+        await s.send(rpc("<get-config><source><running/></source></get-config>", 7) + b"]]>]]>")
         reply = await s.read_until(b"]]>]]>")
         await s.close()
         return reply
@@ -90,7 +92,9 @@ def test_base11_client_gets_chunked_framing_and_pipelined_replies_in_order(fx: N
         await s.open()
         await s.send(HELLO_11)
         # several requests in one write, split across chunks
-        msgs = b"".join(chunk(rpc("<get-config><source><running/></source></get-config>", i)) for i in range(5))
+        msgs = b"".join(
+            chunk(rpc("<get-config><source><running/></source></get-config>", i)) for i in range(5)
+        )
         await s.send(msgs)
         replies = [await s.read_chunked() for _ in range(5)]
         await s.close()
@@ -115,8 +119,13 @@ def test_hello_with_session_id_from_client_ends_the_session(fx: NetconfFixture) 
 def test_host_key_is_generated_once_and_reused(tmp_path: Path) -> None:
     async def fingerprint(port: int) -> str:
         conn = await asyncssh.connect(
-            "127.0.0.1", port, username="admin", password="s3cret-admin", known_hosts=None,
-            client_keys=None, agent_path=None,
+            "127.0.0.1",
+            port,
+            username="admin",
+            password="s3cret-admin",
+            known_hosts=None,
+            client_keys=None,
+            agent_path=None,
         )
         key = conn.get_server_host_key()
         conn.close()
@@ -151,8 +160,14 @@ def test_public_key_login_for_configured_user(fx: NetconfFixture, tmp_path: Path
     from ncclient import manager
 
     with manager.connect(
-        host="127.0.0.1", port=fx.port, username="ops", key_filename=str(key_path), hostkey_verify=False,
-        look_for_keys=False, allow_agent=False, timeout=30,
+        host="127.0.0.1",
+        port=fx.port,
+        username="ops",
+        key_filename=str(key_path),
+        hostkey_verify=False,
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=30,
     ) as m:
         assert m.connected
     # once users are configured, the bootstrap account is replaced by the configured admin entry
