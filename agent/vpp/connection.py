@@ -72,6 +72,46 @@ def check_message_table(table: dict[str, int], expected: dict[str, str]) -> list
     return problems
 
 
+class _Client(VPPApiClient):  # type: ignore[misc]
+    """vpp-papi's asyncio client with a reader that survives messages without a ``context`` field.
+
+    vpp-papi 2.4's ``socket_reader`` reads ``item.context`` of every message, so the first
+    ``sw_interface_event`` (which has none) kills the reader and with it the connection. This reader
+    routes such messages (and replies nobody waits for) to the event queue instead.
+    """
+
+    async def socket_reader(self, requests: dict[int, Any], event_queue: asyncio.Queue[Any]) -> None:
+        while True:
+            try:
+                item = await self._read()
+            except (asyncio.IncompleteReadError, ConnectionError, OSError):
+                return
+            except asyncio.CancelledError:
+                return
+            if not item:
+                return
+            context = getattr(item, "context", None)
+            req = requests.get(context) if isinstance(context, int) else None
+            if req is None or not isinstance(context, int):
+                event_queue.put_nowait(item)
+                continue
+            future, terminator, detail_name, collected = req
+            name = type(item).__name__
+            if terminator:  # a dump: details until the terminating reply (control_ping_reply)
+                if name == terminator:
+                    del requests[context]
+                    if not future.done():
+                        future.set_result((item, collected))
+                elif detail_name is None or name == detail_name:
+                    collected.append(item)
+                else:
+                    event_queue.put_nowait(item)
+            else:
+                del requests[context]
+                if not future.done():
+                    future.set_result(item)
+
+
 class VppConnection:
     """A connected API client: :meth:`send` returns a future, :meth:`call` and :meth:`dump` await it.
 
@@ -105,7 +145,7 @@ class VppConnection:
 
     async def connect(self) -> None:
         """Open the socket, learn VPP's definitions, check the CRCs; raise on any problem."""
-        client = VPPApiClient(server_address=self.socket_path, read_timeout=self.timeout)
+        client = _Client(server_address=self.socket_path, read_timeout=self.timeout)
         try:
             rv = await asyncio.wait_for(client.connect(self.client_name, self.events), self.timeout)
         except KeyError as e:

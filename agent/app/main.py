@@ -1,0 +1,258 @@
+"""``bng-agent run``: start everything in order, serve, stop cleanly on SIGTERM/SIGINT.
+
+Start-up order: load the model set; open the journal (last committed running config) or, on a first
+start, the ``--startup`` file; start vppsim if asked (or if no VPP socket exists); connect to VPP and
+reconcile it with running config (the link keeps doing that after every reconnect); start the
+transaction manager and the NETCONF server; print how to connect. Shutdown runs the same list backwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agent.errors import AgentError
+from agent.vpp.link import VppLink
+from agent.vpp.southbound import VppSouthbound
+
+log = logging.getLogger("agent.app")
+
+DEFAULT_VPP_API_SOCKET = "/run/vpp/api.sock"
+DEFAULT_VPP_STATS_SOCKET = "/run/vpp/stats.sock"
+DEFAULT_DATA_DIR = "/var/lib/bng-agent"
+DEFAULT_NETCONF_PORT = 830
+VPP_READY_TIMEOUT = 60.0
+
+
+@dataclass
+class Settings:
+    """Effective settings: command line over ``--config`` file (TOML) over defaults."""
+
+    data_dir: Path
+    startup: Path | None
+    netconf_port: int
+    netconf_host: str
+    gnmi_port: int | None
+    metrics_port: int | None
+    vpp_api_socket: str
+    vpp_stats_socket: str
+    sim: bool
+    sim_ports: int
+    log_level: str
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Settings:
+        file: dict[str, Any] = {}
+        if getattr(args, "config", None):
+            with open(args.config, "rb") as f:
+                file = tomllib.load(f)
+
+        def pick(name: str, default: Any) -> Any:
+            v = getattr(args, name, None)
+            if v is not None and v is not False:
+                return v
+            return file.get(name.replace("_", "-"), file.get(name, default))
+
+        api = pick("vpp_api_socket", None)
+        sim = bool(pick("sim", False)) or (api is None and not os.path.exists(DEFAULT_VPP_API_SOCKET))
+        startup = pick("startup", None)
+        return cls(
+            data_dir=Path(pick("data_dir", DEFAULT_DATA_DIR)),
+            startup=Path(startup) if startup else None,
+            netconf_port=int(pick("netconf_port", DEFAULT_NETCONF_PORT)),
+            netconf_host=str(file.get("netconf-host", "0.0.0.0")),
+            gnmi_port=pick("gnmi_port", None),
+            metrics_port=pick("metrics_port", None),
+            vpp_api_socket=str(api or DEFAULT_VPP_API_SOCKET),
+            vpp_stats_socket=str(pick("vpp_stats_socket", DEFAULT_VPP_STATS_SOCKET)),
+            sim=sim,
+            sim_ports=int(file.get("sim-ports", 4)),
+            log_level=str(file.get("log-level", os.environ.get("BNG_AGENT_LOG", "INFO"))),
+        )
+
+
+def startup_json(path: Path) -> str:
+    """The ``--startup`` file (NETCONF XML ``<config>`` or JSON-IETF), validated, as JSON-IETF text."""
+    from agent.model.validate import parse_config
+
+    tree = parse_config(path.read_bytes())
+    if tree is None:
+        return ""
+    try:
+        return str(tree.print_mem("json", with_siblings=True, pretty=False))
+    finally:
+        tree.free()
+
+
+class Agent:
+    """The running agent; :meth:`start` / :meth:`stop` are usable from tests in-process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.s = settings
+        self.sim: Any = None
+        self.link: VppLink | None = None
+        self.southbound = VppSouthbound()
+        self.txn: Any = None
+        self.netconf: Any = None
+        self.datastores: Any = None
+        self.journal: Any = None
+        self._op_handle: int | None = None
+
+    async def start(self) -> None:
+        from agent.datastore.journal import Journal
+        from agent.datastore.store import Datastores
+        from agent.model.context import load_model_set
+        from agent.txn.manager import TransactionManager
+
+        model = load_model_set()
+        self.s.data_dir.mkdir(parents=True, exist_ok=True)
+        self.journal = Journal(self.s.data_dir / "journal", model)
+        loaded = self.journal.load()
+        for problem in loaded.problems:
+            log.warning("journal problem=%s", problem)
+        running = loaded.running_json
+        source = "journal"
+        if not running and self.s.startup is not None:
+            running, source = startup_json(self.s.startup), str(self.s.startup)
+        self.datastores = Datastores(model, running=running or None, startup=loaded.startup_json or None)
+        self.southbound.load_config(self.datastores.running.json())
+        log.info("config source=%s last_commit=%d", source if running else "empty", loaded.last_commit_id)
+
+        api, stats = self.s.vpp_api_socket, self.s.vpp_stats_socket
+        if self.s.sim:
+            from agent.app.sim import start_sim
+
+            self.sim = await start_sim(ports=self.s.sim_ports)
+            api, stats = self.sim.api_socket, self.sim.stats_socket
+            log.info("vppsim started pid=%d api=%s stats=%s", self.sim.proc.pid, api, stats)
+        self.vpp_api_socket, self.vpp_stats_socket = api, stats
+        self.link = VppLink(api, self.southbound)
+        await self.link.start()
+        ready = await self.link.wait_ready(VPP_READY_TIMEOUT)
+        if self.link.fatal is not None:
+            raise self.link.fatal
+        if not ready:
+            log.warning("vpp not reachable at %s yet; serving anyway, commits fail until it is", api)
+
+        self.txn = TransactionManager(self.datastores, self.journal, self.southbound)
+        await self.txn.start(loaded)
+        self._op_handle = self.datastores.operational.register("/ietf-interfaces:interfaces", self._vpp_state)
+        await self._start_netconf(model)
+
+    async def _start_netconf(self, model: Any) -> None:
+        try:
+            from agent.netconf.server import NetconfServer
+        except ImportError:  # the northbound is optional in a partial build
+            log.warning("netconf server not available in this build")
+            return
+        self.netconf = NetconfServer(
+            self.datastores,
+            self.txn,
+            model,
+            host=self.s.netconf_host,
+            port=self.s.netconf_port,
+            data_dir=self.s.data_dir / "netconf",
+        )
+        await self.netconf.start()
+
+    def _vpp_state(self) -> dict[str, Any]:
+        """Operational ``vpp-state`` per interface, including VPP objects the agent does not manage."""
+        entries = []
+        for name, st in self.southbound.interface_state().items():
+            entries.append(
+                {
+                    "name": name,
+                    "bng-interfaces:vpp-state": {"sw-if-index": st["sw-if-index"], "managed": st["managed"]},
+                }
+            )
+        configured = {e["name"] for e in entries}
+        for obj in self.southbound.unmanaged:
+            if obj.get("kind") == "interface" and obj["name"] not in configured:
+                entries.append(
+                    {
+                        "name": obj["name"],
+                        "bng-interfaces:vpp-state": {"sw-if-index": obj["sw_if_index"], "managed": False},
+                    }
+                )
+        return {"ietf-interfaces:interfaces": {"interface": entries}}
+
+    def banner(self) -> str:
+        lines = ["bng-agent is running"]
+        if self.netconf is not None:
+            host = "127.0.0.1" if self.s.netconf_host in ("0.0.0.0", "::") else self.s.netconf_host
+            lines.append(f"  NETCONF: ssh -p {self.netconf.port} admin@{host} -s netconf")
+            port = self.netconf.port
+            lines.append(
+                f"           netconf-console2 --host {host} --port {port} -u admin -p PASSWORD --get"
+            )
+        lines.append(f"  VPP API socket: {self.vpp_api_socket}" + (" (vppsim)" if self.sim else ""))
+        lines.append(f"  VPP stats socket: {self.vpp_stats_socket}")
+        if self.sim is not None:
+            lines.append(f"  vppsim control: bng-vppsim ctl --control-socket {self.sim.control_socket} ping")
+        lines.append(f"  data directory: {self.s.data_dir}")
+        return "\n".join(lines)
+
+    async def stop(self) -> None:
+        if self.netconf is not None:
+            with contextlib.suppress(Exception):
+                await self.netconf.stop()
+        if self._op_handle is not None and self.datastores is not None:
+            self.datastores.operational.unregister(self._op_handle)
+        if self.txn is not None:
+            with contextlib.suppress(Exception):
+                await self.txn.stop()
+        if self.link is not None:
+            await self.link.stop()
+        if self.sim is not None:
+            await self.sim.stop()
+            self.sim = None
+
+
+async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> int:
+    agent = Agent(settings)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await agent.start()
+    except AgentError as e:
+        print(f"bng-agent: {e.message}", file=sys.stderr)
+        await agent.stop()
+        return 3
+    except BaseException:
+        await agent.stop()
+        raise
+    print(agent.banner(), flush=True)
+    log.info("agent event=ready")
+    await stop.wait()
+    log.info("agent event=stopping")
+    await agent.stop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.remove_signal_handler(sig)
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = Settings.from_args(args)
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return asyncio.run(serve(settings))
+    except KeyboardInterrupt:
+        return 130
+
+
+__all__ = ["Agent", "Settings", "run", "serve"]
