@@ -323,7 +323,8 @@ def _json_problem(text: str) -> Problem | None:
 def _libyang_parse(ctx: libyang.Context, text: str, ly_fmt: int) -> libyang.DNode | None:
     """Strict parse, then full validation as a separate step so a failed validation still has the
     tree at hand to turn schema locations (e.g. a missing mandatory leaf) into instance paths."""
-    # Ask libyang to record the data path of each error (the Python binding turns this off).
+    # Ask libyang to record the data path of each error. The Python binding turns that off when it
+    # configures logging (no callback, errors stored in the context); this keeps that and sets the flag.
     lib.ly_set_log_clb(ffi.NULL, True)
     lib.ly_err_clean(ctx.cdata, ffi.NULL)
     buf = ffi.new("char[]", text.encode("utf-8"))

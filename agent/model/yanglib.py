@@ -116,7 +116,12 @@ def content_id(ctx: libyang.Context) -> str:
     return digest.hexdigest()[:32]
 
 
-def yang_library_tree(ctx: libyang.Context) -> libyang.DNode:
+# NMDA datastores (RFC 8342) the agent serves, all with the one complete schema. RFC 8525 requires at
+# least one ``datastore`` entry; libyang generates none.
+DATASTORES: tuple[str, ...] = ("running", "candidate", "startup", "operational")
+
+
+def yang_library_tree(ctx: libyang.Context, datastores: tuple[str, ...] = DATASTORES) -> libyang.DNode:
     """A new data tree with ``/yang-library`` and ``/modules-state``; the caller owns (and frees) it."""
     cid = content_id(ctx)
     try:
@@ -126,6 +131,14 @@ def yang_library_tree(ctx: libyang.Context) -> libyang.DNode:
     for xpath in _LOCAL_URL_LEAVES:
         for node in list(tree.find_all(xpath)):
             node.free(with_siblings=False)  # lyd_free_tree unlinks the node first
+    schema = tree.find_one("/ietf-yang-library:yang-library/schema/name")
+    schema_name = str(schema.value()) if isinstance(schema, libyang.DLeaf) else "complete"
+    for name in datastores:
+        ctx.create_data_path(
+            f"/ietf-yang-library:yang-library/datastore[name='ietf-datastores:{name}']/schema",
+            parent=tree,
+            value=schema_name,
+        )
     return tree
 
 
@@ -137,8 +150,9 @@ def _print(tree: libyang.DNode, fmt: str, pretty: bool) -> str:
 class YangLibrary:
     """The YANG library of one context, built once and printed on demand (it never changes at run time)."""
 
-    def __init__(self, ctx: libyang.Context) -> None:
+    def __init__(self, ctx: libyang.Context, datastores: tuple[str, ...] = DATASTORES) -> None:
         self.ctx = ctx
+        self.datastores = datastores
         self.content_id = content_id(ctx)
         self.modules = module_entries(ctx)
         self._printed: dict[tuple[str, bool], str] = {}
@@ -150,7 +164,7 @@ class YangLibrary:
         """The library data as ``json`` (RFC 7951) or ``xml``, both ``yang-library`` and ``modules-state``."""
         key = (fmt, pretty)
         if key not in self._printed:
-            tree = yang_library_tree(self.ctx)
+            tree = yang_library_tree(self.ctx, self.datastores)
             try:
                 self._printed[key] = _print(tree, fmt, pretty)
             finally:
@@ -185,6 +199,7 @@ def yang_library(ctx: libyang.Context) -> YangLibrary:
 
 
 __all__ = [
+    "DATASTORES",
     "YANG_LIBRARY_MODULE",
     "ModuleEntry",
     "YangLibrary",

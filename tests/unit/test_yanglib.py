@@ -51,6 +51,16 @@ def test_library_lists_every_module_the_agent_implements_with_features() -> None
     assert "feature" not in by_name["ietf-interfaces"]  # no features enabled there
 
 
+def test_library_lists_the_nmda_datastores_with_the_schema() -> None:
+    data = library_json()["ietf-yang-library:yang-library"]
+    datastores = {d["name"]: d["schema"] for d in data["datastore"]}  # type: ignore[index]
+    schemas = {s["name"] for s in data["schema"]}  # type: ignore[index]
+    assert set(datastores) == {
+        f"ietf-datastores:{n}" for n in ("running", "candidate", "startup", "operational")
+    }
+    assert set(datastores.values()) <= schemas
+
+
 def test_library_has_no_local_file_locations() -> None:
     text = yang_library(load_model_set().ctx).print("json")
     assert "file://" not in text
@@ -123,14 +133,17 @@ def test_import_only_modules_are_listed_as_such() -> None:
     assert "ietf-yang-types" in {n.text for n in import_only}
 
 
-def test_library_data_conforms_to_ietf_yang_library() -> None:
-    ctx = load_model_set().ctx
-    text = yang_library(ctx).print("xml")
-    # Strict parse: every node and value must match the ietf-yang-library schema. (Full validation
-    # would also demand other modules' mandatory state, e.g. NACM counters, which is not in here.)
-    tree = ctx.parse_data_mem(text, "xml", strict=True, parse_only=True)
-    assert tree is not None
-    tree.free()
+def test_library_data_fully_validates_against_ietf_yang_library() -> None:
+    """Strict parse plus full validation (min-elements, leafrefs between schema/datastore/module-set)
+    in a context holding only ietf-yang-library, so no other module's mandatory state interferes."""
+    text = yang_library(load_model_set().ctx).print("xml")
+    ctx = fresh_context("ietf-yang-library")
+    try:
+        tree = ctx.parse_data_mem(text, "xml", strict=True)
+        assert tree is not None
+        tree.free()
+    finally:
+        ctx.destroy()
 
 
 def test_schema_text_for_get_schema() -> None:
