@@ -116,8 +116,8 @@ def content_id(ctx: libyang.Context) -> str:
     return digest.hexdigest()[:32]
 
 
-# NMDA datastores (RFC 8342) the agent serves, all with the one complete schema. RFC 8525 requires at
-# least one ``datastore`` entry; libyang generates none.
+# NMDA datastores (RFC 8342) the agent serves, all with the one complete schema. RFC 8525 says the
+# server MUST list each datastore it supports; libyang generates no ``datastore`` entries.
 DATASTORES: tuple[str, ...] = ("running", "candidate", "startup", "operational")
 
 

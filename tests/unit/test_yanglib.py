@@ -134,7 +134,7 @@ def test_import_only_modules_are_listed_as_such() -> None:
 
 
 def test_library_data_fully_validates_against_ietf_yang_library() -> None:
-    """Strict parse plus full validation (min-elements, leafrefs between schema/datastore/module-set)
+    """Strict parse plus full validation (leafrefs between datastore, schema and module-set)
     in a context holding only ietf-yang-library, so no other module's mandatory state interferes."""
     text = yang_library(load_model_set().ctx).print("xml")
     ctx = fresh_context("ietf-yang-library")
