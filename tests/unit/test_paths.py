@@ -11,6 +11,8 @@ from collections.abc import Iterator
 
 import libyang
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from agent.errors import PathError
 from agent.model.context import load_model_set
@@ -392,3 +394,32 @@ def test_conversion_is_fast() -> None:
         xpath_to_gnmi(xpath)
     per_pair = (time.perf_counter() - start) / 2000
     assert per_pair < 1e-3
+
+
+# ---------------------------------------------------------------------------------------- property
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x2FF), min_size=1, max_size=24))
+def test_any_key_value_round_trips_and_selects_its_entry(name: str, ctx: libyang.Context) -> None:
+    data = json.dumps(
+        {
+            "ietf-interfaces:interfaces": {
+                "interface": [
+                    {"name": name, "type": "iana-if-type:ethernetCsmacd"},
+                    {"name": name + "x", "type": "iana-if-type:ethernetCsmacd"},
+                ]
+            }
+        }
+    )
+    tree = ctx.parse_data_mem(data, "json", strict=True, no_state=True, parse_only=True)
+    assert tree is not None
+    try:
+        gnmi = GnmiPath("", elems("ietf-interfaces:interfaces", ("interface", {"name": name}), "type"))
+        xpath = gnmi_to_xpath(gnmi)
+        hits = list(tree.find_all(xpath))
+        assert [h.parent().find_one("name").value() for h in hits] == [name]  # type: ignore[union-attr]
+        assert xpath_to_gnmi(xpath) == gnmi
+        assert parse_gnmi_string(str(gnmi)) == gnmi
+    finally:
+        tree.free()
