@@ -48,6 +48,8 @@ class Emulator:
         self.fib = Fib()
         self.faults = FaultTable()
         self.event_clients: dict[ApiSession, int] = {}
+        self.sessions: set[ApiSession] = set()
+        self.stalled = False  # an injected delay holds up every client, as a slow handler in VPP does
         self.vlan_slots: dict[tuple[Any, ...], int] = {}
         self.traffic: dict[int, tuple[float, float, float, float]] = {}
         self.pending_events: list[tuple[ApiSession, bytes]] = []

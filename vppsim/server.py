@@ -36,7 +36,6 @@ class ApiSession(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self._buf = bytearray()
         self._queue: deque[bytes] = deque()
-        self._paused_until_delay = False
         self._call = Call(emu, self)
 
     # asyncio.Protocol -------------------------------------------------------------------------
@@ -44,9 +43,11 @@ class ApiSession(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+        self.emu.sessions.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.emu.event_clients.pop(self, None)
+        self.emu.sessions.discard(self)
         self.transport = None
 
     def data_received(self, data: bytes) -> None:
@@ -69,10 +70,10 @@ class ApiSession(asyncio.Protocol):
     # processing -------------------------------------------------------------------------------
 
     def _run(self) -> None:
-        if self._paused_until_delay:
+        if self.emu.stalled:
             return
         out: list[bytes] = []
-        while self._queue and not self._paused_until_delay:
+        while self._queue and not self.emu.stalled:
             body = self._queue.popleft()
             self._handle(body, out)
         self._flush(out)
@@ -101,7 +102,8 @@ class ApiSession(asyncio.Protocol):
             return
         fault = None if name in ("sockclnt_create", "control_ping") else emu.faults.take(name)
         if fault is not None and fault.kind == "delay" and not delayed:
-            self._paused_until_delay = True
+            # VPP runs API handlers on its main thread: a slow call holds up every client.
+            self.emu.stalled = True
             loop = asyncio.get_running_loop()
             loop.call_later(fault.seconds, self._resume, body)
             return
@@ -132,13 +134,15 @@ class ApiSession(asyncio.Protocol):
             out.append(encode(reply_name, result))
 
     def _resume(self, body: bytes) -> None:
-        self._paused_until_delay = False
-        if self.transport is None:
-            return
-        out: list[bytes] = []
-        self._handle(body, out, delayed=True)
-        self._flush(out)
-        self._run()
+        self.emu.stalled = False
+        if self.transport is not None:
+            out: list[bytes] = []
+            self._handle(body, out, delayed=True)
+            self._flush(out)
+            self._run()
+        for session in list(self.emu.sessions):
+            if session is not self and not self.emu.stalled:
+                session._run()
 
 
 STATS_FLUSH_SECONDS = 0.005

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -96,6 +97,21 @@ def test_injected_failures_and_delays(vppsim: VppSim) -> None:
     t0 = time.monotonic()
     c.api.show_version()
     assert time.monotonic() - t0 < 0.4
+
+
+def test_a_delayed_call_holds_up_other_clients(vppsim: VppSim) -> None:
+    slow, other = vppsim.client("slow"), vppsim.client("other")
+    vppsim.ctl("delay", message="create_loopback", count=1, seconds=0.8)
+    done: list[float] = []
+    t0 = time.monotonic()
+    worker = threading.Thread(target=lambda: done.append(slow.api.create_loopback().retval))
+    worker.start()
+    time.sleep(0.2)
+    assert other.api.show_version().retval == 0
+    waited = time.monotonic() - t0
+    worker.join(timeout=10)
+    assert done == [0]
+    assert waited >= 0.7  # VPP's main thread was busy with the slow call
 
 
 def test_crash_exits_and_restart_starts_empty(vppsim: VppSim) -> None:

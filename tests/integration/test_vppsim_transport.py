@@ -115,6 +115,9 @@ def test_events_go_to_registered_clients_only(vppsim: VppSim) -> None:
     listener.register_event_callback(lambda name, msg: got.append((name, msg)))
     other.register_event_callback(lambda name, msg: stray.append((name, msg)))
     assert listener.api.want_interface_events(enable_disable=1, pid=os.getpid()).retval == 0
+    # registering twice, or unregistering without a registration: INVALID_REGISTRATION
+    assert listener.api.want_interface_events(enable_disable=1, pid=os.getpid()).retval == -31
+    assert other.api.want_interface_events(enable_disable=0, pid=os.getpid()).retval == -31
 
     actor.api.sw_interface_set_flags(sw_if_index=1, flags=ADMIN_UP)
     assert wait_for(lambda: len(got) >= 1)

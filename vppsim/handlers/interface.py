@@ -41,12 +41,19 @@ def sw_interface_dump(call: Call, msg: Any) -> Reply:
 
 @REGISTRY.handler("want_interface_events")
 def want_interface_events(call: Call, msg: Any) -> Reply:
-    # interface_api.c / vlibapi registration: enable_disable 1 registers the client (pid kept for the
-    # events), 0 removes it; removing a registration that does not exist is not an error.
+    # interface_api.c: pub_sub_handler (interface_events, INTERFACE_EVENTS) from
+    # vlibapi/api_helper_macros.h: enabling twice, or disabling without a registration, is
+    # VNET_API_ERROR_INVALID_REGISTRATION; the pid is echoed in every event.
+    clients = call.emu.event_clients
+    registered = call.session in clients
     if msg.enable_disable:
-        call.emu.event_clients[call.session] = msg.pid
+        if registered:
+            return _rv(errno.INVALID_REGISTRATION)
+        clients[call.session] = int(msg.pid)
     else:
-        call.emu.event_clients.pop(call.session, None)
+        if not registered:
+            return _rv(errno.INVALID_REGISTRATION)
+        del clients[call.session]
     return _rv(errno.OK)
 
 
