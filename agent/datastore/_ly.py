@@ -26,6 +26,8 @@ _ffi.cdef(
     int lyd_find_sibling_val(const void *first, const void *schema, const char *key_or_value, size_t val_len,
                              void **match);
     int lyd_new_implicit_tree(void *tree, uint32_t implicit_options, void **diff);
+    void *ly_get_log_clb(void);
+    void ly_set_log_clb(void *clb, uint8_t path);
     int lyd_compare_single(const void *node1, const void *node2, uint32_t options);
     """
 )
@@ -100,3 +102,8 @@ def find_sibling_val(first: Any, schema: Any, key_or_value: str | None) -> Any:
     if ret != 0:
         return NULL
     return back(out[0])
+
+
+def log_paths_on() -> None:
+    """Keep whatever log callback is installed, but ask libyang to build the data path of each error."""
+    _lib.ly_set_log_clb(_lib.ly_get_log_clb(), 1)

@@ -107,6 +107,28 @@ def cover(paths: set[str] | list[str]) -> list[str]:
     return out
 
 
+def widen_leaves(paths: set[str], *trees: TreeLike) -> set[str]:
+    """``paths`` with every leaf / leaf-list path replaced by its parent's path (not above list entries).
+
+    Used so that what validation did next to an edited leaf (a ``when`` on a sibling turning false)
+    is part of the compared subtree. Paths of containers and list entries stay as they are.
+    """
+    roots = [_root_of(t) for t in trees]
+    out: set[str] = set()
+    for p in paths:
+        node = NULL
+        for r in roots:
+            node = find_path(r, p)
+            if node != NULL:
+                break
+        if node != NULL and is_term(node):
+            par = parent_path(p)
+            out.add(par if par is not None else p)
+        else:
+            out.add(p)
+    return out
+
+
 def parent_path(path: str) -> str | None:
     segs = split_path(path)
     return "/" + "/".join(segs[:-1]) if len(segs) > 1 else None
@@ -172,7 +194,7 @@ def _compare_siblings(
             if match != NULL:
                 matched.add(int(ffi.cast("uintptr_t", match)))
                 _compare(match, c, node_path(c), out)
-            else:
+            elif not c.flags & lib.LYD_DEFAULT:  # an implicit default on one side only is no change
                 created.append((c, node_path(c)))
         c = c.next
     if len(created) > _BATCH_JSON and new_parent != NULL:
@@ -186,7 +208,7 @@ def _compare_siblings(
             if key not in seen_ll:
                 seen_ll.add(key)
                 out.append(Change("delete", _leaflist_path(o), _leaflist_values(old_first, o.schema), None))
-        elif int(ffi.cast("uintptr_t", o)) not in matched:
+        elif int(ffi.cast("uintptr_t", o)) not in matched and not o.flags & lib.LYD_DEFAULT:
             out.append(Change("delete", node_path(o), node_json(o), None))
         o = o.next
 
@@ -480,5 +502,13 @@ def _new_path(tree: DataTree, path: str, value: str | None) -> None:
             tree.root = lib.lyd_first_sibling(top)
 
 
-__all__ = ["Change", "apply_changes", "changes_for_paths", "cover", "diff_trees", "split_path", "sync_paths"]
-_ = is_term
+__all__ = [
+    "Change",
+    "apply_changes",
+    "changes_for_paths",
+    "cover",
+    "diff_trees",
+    "split_path",
+    "sync_paths",
+    "widen_leaves",
+]

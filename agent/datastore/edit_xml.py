@@ -29,6 +29,7 @@ from agent.datastore.tree import (
     PARSE_EDIT,
     Cdata,
     DataTree,
+    ensure_error_paths,
     node_path,
     node_value,
     take_errors,
@@ -139,6 +140,7 @@ class _XmlEditor:
     # -- entry
 
     def run(self, elems: list[etree._Element]) -> EditOutcome:
+        ensure_error_paths()
         with contextlib.suppress(_Stop):
             self._siblings(elems, NULL, NULL, self.default_operation)
         lib.ly_err_clean(self.ctx.cdata, NULL)

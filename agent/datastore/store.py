@@ -510,10 +510,11 @@ class Datastores:
     def _prepare_tree(
         self, tree: DataTree, touched: set[str] | None, session: Session, *, from_candidate: bool
     ) -> PreparedCommit:
-        by_validation = tree.validate_with_diff(touched)
+        tree.validate()
         if touched is not None:
-            touched = set(touched)
-            touched.update(path for _op, path in by_validation)
+            # Validation deletes nodes whose `when` became false; such conditions almost always look at
+            # siblings (`../type`), so a changed leaf is compared together with its whole parent entry.
+            touched = diffmod.widen_leaves(touched, tree, self._running)
             changes = diffmod.changes_for_paths(self._running, tree, touched)
         else:
             changes = diffmod.diff_trees(self._running, tree)
