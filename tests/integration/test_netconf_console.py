@@ -43,5 +43,12 @@ def test_edit_config_commit_and_get_config_from_the_command_line(fx: NetconfFixt
 
 
 def test_error_reply_is_shown(fx: NetconfFixture) -> None:
-    out = _console(fx, "--db", "candidate", "--edit-config", "-", stdin=f'<interfaces xmlns="{IF_NS}"><bogus/></interfaces>')
+    out = _console(
+        fx,
+        "--db",
+        "candidate",
+        "--edit-config",
+        "-",
+        stdin=f'<interfaces xmlns="{IF_NS}"><bogus/></interfaces>',
+    )
     assert "rpc-error" in out.stdout + out.stderr
