@@ -4,9 +4,9 @@ Subcommands:
 
 * ``bng-agent validate FILE...`` checks configuration files (NETCONF XML or JSON-IETF) against the full
   model set, offline, exactly as the agent would; exit status 0 only when every file is valid.
-* ``bng-agent run`` starts the agent. Until the agent process exists (module ``agent.run`` providing
-  ``run(args) -> int``), it performs the start-up checks only: load the model set, validate the
-  bundled examples and the ``--startup`` file, report, exit.
+* ``bng-agent run`` starts the agent: it hands the parsed arguments to ``agent.run.run(args) -> int``.
+  In a build without that module it performs the start-up checks only (:func:`preflight`: load the
+  model set, validate the bundled examples and the ``--startup`` file, report, exit).
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ def preflight(args: argparse.Namespace) -> int:
     if failed:
         print("bng-agent: configuration errors above; not starting", file=sys.stderr)
         return 1
-    print("start-up checks passed (the agent process itself is not part of this build yet)")
+    print("start-up checks passed")
     return 0
 
 

@@ -184,16 +184,50 @@ def test_unknown_extra_module_is_a_usage_error(tmp_path: Path, files: dict[str, 
     assert "no-such-module" in result.stderr
 
 
-def test_run_checks_model_and_startup(files: dict[str, Path], tmp_path: Path) -> None:
-    result = run(
-        "run", "--sim", "--data-dir", tmp_path / "data", "--startup", files["good.json"], "--gnmi-port", "0"
+def test_run_accepts_the_documented_flags() -> None:
+    from agent.cli import build_parser
+
+    args = build_parser().parse_args(
+        [
+            "run",
+            "--sim",
+            "--data-dir",
+            "d",
+            "--startup",
+            "s.xml",
+            "--config",
+            "c.yaml",
+            "--netconf-port",
+            "8300",
+            "--gnmi-port",
+            "0",
+            "--metrics-port",
+            "9100",
+            "--vpp-api-socket",
+            "/run/vpp/api.sock",
+            "--vpp-stats-socket",
+            "/run/vpp/stats.sock",
+        ]
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "model set loaded" in result.stdout
-    assert f"startup configuration {files['good.json']}: valid" in result.stdout
-    bad = run("run", "--startup", files["out-of-range.xml"])
-    assert bad.returncode == 1
-    assert "not starting" in bad.stderr
+    assert (args.sim, args.netconf_port, args.gnmi_port, args.startup) == (True, 8300, 0, "s.xml")
+
+
+def test_preflight_checks_model_examples_and_startup(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The start-up checks `run` did before the agent process existed (still callable on their own)."""
+    from agent.cli import build_parser, preflight
+
+    ok = preflight(build_parser().parse_args(["run", "--startup", str(files["good.json"])]))
+    out = capsys.readouterr().out
+    assert "model set loaded" in out
+    assert f"startup configuration {files['good.json']}: valid" in out
+    assert ok == 0, out
+    bad = preflight(build_parser().parse_args(["run", "--startup", str(files["out-of-range.xml"])]))
+    captured = capsys.readouterr()
+    assert bad == 1
+    assert "not starting" in captured.err
+    assert "out of the allowed range" in captured.out
 
 
 # ------------------------------------------------------------------------------ library API used by the agent
