@@ -1,0 +1,201 @@
+"""The agent's commit path wired to a real vppsim, for the southbound tests (not a test module).
+
+:class:`AgentStack` runs Datastores + Journal + TransactionManager + VppSouthbound + VppLink in the test's
+event loop, exactly as ``bng-agent run`` wires them. :func:`vpp_snapshot` reads VPP back with vpp-papi's
+synchronous client (the project's API files, not the agent's code), naming interfaces by VPP name so two
+snapshots compare even when sw_if_index values moved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import time
+from pathlib import Path
+from typing import Any
+
+from vpp_papi import VPPApiClient
+
+from agent.datastore.journal import Journal
+from agent.datastore.session import Session
+from agent.datastore.store import Datastores
+from agent.model import load_model_set
+from agent.txn import TransactionManager
+from agent.vpp.link import VppLink
+from agent.vpp.southbound import VppSouthbound
+
+ALL = 0xFFFFFFFF
+IF = "/ietf-interfaces:interfaces"
+VRFS = "/bng-vrf:vrfs"
+GLOBAL = "/bng-vrf:global-routing"
+SESSION = Session(id=1, user="admin", origin="netconf")
+
+
+def port(name: str, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "type": "iana-if-type:ethernetCsmacd", **extra}
+
+
+def subif(
+    parent: str, sub_id: int, *, vlan: int | None = None, inner: int | None = None, **extra: Any
+) -> dict[str, Any]:
+    if inner is None:
+        enc: dict[str, Any] = {"single-tagged": {"vlan-id": vlan or sub_id}}
+    else:
+        enc = {"double-tagged": {"outer-vlan-id": vlan or sub_id, "inner-vlan-id": inner}}
+    return {
+        "name": f"{parent}.{sub_id}",
+        "type": "iana-if-type:l2vlan",
+        "bng-interfaces:sub-interface": {"parent-interface": parent, "sub-id": sub_id, "encapsulation": enc},
+        **extra,
+    }
+
+
+def addrs(v4: str | None = None, v6: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if v4:
+        ip, plen = v4.split("/")
+        out["ietf-ip:ipv4"] = {"address": [{"ip": ip, "prefix-length": int(plen)}]}
+    if v6:
+        ip, plen = v6.split("/")
+        out["ietf-ip:ipv6"] = {"address": [{"ip": ip, "prefix-length": int(plen)}]}
+    return out
+
+
+def route(prefix: str, *hops: tuple[str, int, int]) -> dict[str, Any]:
+    """A static route with next hops (address, weight, preference)."""
+    return {
+        "prefix": prefix,
+        "next-hop": [
+            {"id": str(i), "address": a, "weight": w, "preference": p} for i, (a, w, p) in enumerate(hops)
+        ],
+    }
+
+
+class AgentStack:
+    """The agent's datastore/commit/southbound stack against one VPP API socket."""
+
+    def __init__(self, api_socket: str, data_dir: Path) -> None:
+        self.api_socket = api_socket
+        self.data_dir = data_dir
+        self.model = load_model_set()
+        self.journal = Journal(data_dir, self.model, fsync=False)
+        loaded = self.journal.load()
+        self.loaded = loaded
+        self.ds = Datastores(self.model, running=loaded.running_json or None)
+        self.sb = VppSouthbound()
+        self.sb.load_config(self.ds.running.json())
+        self.link = VppLink(api_socket, self.sb, timeout=5.0, backoff_initial=0.05, backoff_max=0.5)
+        self.txn = TransactionManager(self.ds, self.journal, self.sb)
+
+    async def start(self) -> None:
+        await self.link.start()
+        assert await self.link.wait_ready(30), f"VPP link not ready: {self.link.fatal}"
+        await self.txn.start(self.loaded)
+
+    async def stop(self) -> None:
+        await self.txn.stop()
+        await self.link.stop()
+
+    async def commit(
+        self,
+        *,
+        updates: list[tuple[str, Any]] | None = None,
+        replaces: list[tuple[str, Any]] | None = None,
+        deletes: list[str] | None = None,
+    ) -> Any:
+        self.ds.edit_gnmi(
+            "candidate",
+            deletes=deletes or [],
+            replaces=replaces or [],
+            updates=updates or [],
+            session=SESSION,
+        )
+        return await self.txn.commit(SESSION)
+
+    async def discard(self) -> None:
+        self.ds.discard_changes(SESSION)
+
+    async def wait_reconnected(self, connects_before: int, timeout: float = 20.0) -> None:
+        """Wait until the link has reconnected (and reconciled) after a VPP restart."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.link.connects > connects_before and self.link.ready.is_set():
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("the agent did not reconnect to VPP in time")
+
+
+def _snapshot_sync(api_socket: str, api_files: list[str]) -> dict[str, Any]:
+    c = VPPApiClient(apifiles=api_files, server_address=api_socket)
+    c.connect("snapshot")
+    try:
+        ifs = c.api.sw_interface_dump(sw_if_index=ALL)
+        name = {i.sw_if_index: str(i.interface_name) for i in ifs}
+        interfaces: dict[str, Any] = {}
+        for i in ifs:
+            if i.sw_if_index == 0:
+                continue
+            n = name[i.sw_if_index]
+            entry = {
+                "admin_up": bool(int(i.flags) & 1),
+                "mtu": int(i.mtu[0]),
+                "tag": str(i.tag),
+                "dev_type": str(i.interface_dev_type),
+                "addresses": sorted(
+                    str(ipaddress.ip_interface(str(a.prefix)))
+                    for v6 in (False, True)
+                    for a in c.api.ip_address_dump(sw_if_index=i.sw_if_index, is_ipv6=v6)
+                ),
+                "tables": [
+                    int(c.api.sw_interface_get_table(sw_if_index=i.sw_if_index, is_ipv6=v6).vrf_id)
+                    for v6 in (False, True)
+                ],
+            }
+            if i.sw_if_index != i.sup_sw_if_index:
+                entry["sub"] = {
+                    "parent": name[i.sup_sw_if_index],
+                    "sub_id": int(i.sub_id),
+                    "flags": int(i.sub_if_flags),
+                    "outer": int(i.sub_outer_vlan_id),
+                    "inner": int(i.sub_inner_vlan_id),
+                }
+            interfaces[n] = entry
+        bonds = {}
+        for b in c.api.sw_bond_interface_dump(sw_if_index=ALL):
+            members = c.api.sw_member_interface_dump(sw_if_index=b.sw_if_index)
+            bonds[name[b.sw_if_index]] = {
+                "mode": int(b.mode),
+                "lb": int(b.lb),
+                "members": sorted(str(m.interface_name) for m in members),
+            }
+        tables = sorted(
+            (int(t.table.table_id), bool(t.table.is_ip6), str(t.table.name)) for t in c.api.ip_table_dump()
+        )
+        routes: dict[str, Any] = {}
+        for table_id, is_ip6, _ in [(0, False, ""), (0, True, ""), *tables]:
+            for r in c.api.ip_route_dump(table={"table_id": table_id, "is_ip6": is_ip6}):
+                paths = []
+                for p in r.route.paths:
+                    addr = p.nh.address.ip6 if is_ip6 else p.nh.address.ip4
+                    ip = ipaddress.ip_address(addr)
+                    paths.append(
+                        (
+                            None if ip.is_unspecified else str(ip),
+                            name.get(p.sw_if_index),
+                            int(p.weight),
+                            int(p.preference),
+                            int(p.type),
+                        )
+                    )
+                routes[f"{table_id}/{r.route.prefix}"] = sorted(paths, key=str)
+        return {"interfaces": interfaces, "bonds": bonds, "tables": tables, "routes": routes}
+    finally:
+        c.disconnect()
+
+
+async def vpp_snapshot(api_socket: str) -> dict[str, Any]:
+    """Everything VPP holds that the agent programs, read with vpp-papi's own client."""
+    from agent.vpp.api import api_json_files
+
+    files = [str(p) for p in api_json_files()]
+    return await asyncio.to_thread(_snapshot_sync, api_socket, files)
