@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from _southbound_helpers import GLOBAL, IF, VRFS, AgentStack, addrs, port, route, subif, vpp_snapshot
 
 P0, P1, P2, P3 = (
