@@ -96,6 +96,18 @@ async def pipelined(client: VPPApiClient, start: int, count: int, window: int) -
     return count / (time.perf_counter() - t0)
 
 
+async def delete_all(client: VPPApiClient, indices: list[int], window: int) -> int:
+    in_flight: deque[asyncio.Future[Any]] = deque()
+    ok = 0
+    for idx in indices:
+        in_flight.append(client.api.delete_subif(sw_if_index=idx))
+        if len(in_flight) >= window:
+            ok += (await in_flight.popleft()).retval == 0
+    while in_flight:
+        ok += (await in_flight.popleft()).retval == 0
+    return ok
+
+
 async def run(ns: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         proc, api, stats_path = start_vppsim(tmp, ns.stats_size_mb)
@@ -130,6 +142,10 @@ async def run(ns: argparse.Namespace) -> dict[str, Any]:
             names = reader["/if/names"]
             stats_s = time.perf_counter() - t0
             reader.disconnect()
+            t0 = time.perf_counter()
+            subs = [d.sw_if_index for d in details if d.sup_sw_if_index != d.sw_if_index]
+            deleted = await delete_all(client, subs, ns.window)
+            delete_s = time.perf_counter() - t0
             await client.disconnect()
             return {
                 "benchmark": "vppsim",
@@ -147,6 +163,8 @@ async def run(ns: argparse.Namespace) -> dict[str, Any]:
                 "sw_interface_dump_s": round(dump_s, 2),
                 "stats_if_names": len([x for x in names if x]),
                 "stats_read_if_names_s": round(stats_s, 3),
+                "delete_subif_all": deleted,
+                "delete_subif_all_s": round(delete_s, 2),
             }
         finally:
             proc.terminate()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from vppsim import errno
 from vppsim.codec import ApiDefinitions, to_plain
 from vppsim.faults import FaultTable
+from vppsim.state.addresses import AddressIndex
 from vppsim.state.bonds import Bond, BondTable
 from vppsim.state.fib import (
     PATH_TYPE_LOCAL,
@@ -49,6 +50,9 @@ class Emulator:
         self.faults = FaultTable()
         self.event_clients: dict[ApiSession, int] = {}
         self.sessions: set[ApiSession] = set()
+        self.unnumbered: set[int] = set()  # interfaces borrowing another's address
+        # every interface address by (is_ip6, table_id), for VPP's per-table overlap check
+        self._addresses: dict[tuple[bool, int], AddressIndex] = {}
         self.stalled = False  # an injected delay holds up every client, as a slow handler in VPP does
         self.vlan_slots: dict[tuple[Any, ...], int] = {}
         self.traffic: dict[int, tuple[float, float, float, float]] = {}
@@ -107,6 +111,7 @@ class Emulator:
         )
         self.interfaces.add(intf)
         self.vlan_slots[key] = idx
+        intf.vlan_key = key
         self._stats_add(intf)
         self.notify(intf)
         return intf
@@ -125,9 +130,11 @@ class Emulator:
             for child in self.interfaces.children(intf.sw_if_index):
                 self.delete_interface(child)
         self.delete_all_addresses(intf)
-        for other in self.interfaces.all():
-            if other.unnumbered_via == intf.sw_if_index:
-                other.unnumbered_via = None
+        for idx in list(self.unnumbered):
+            other = self.interfaces.get(idx)
+            if other is not None and other.unnumbered_via == intf.sw_if_index:
+                self.set_unnumbered(other, None)
+        self.set_unnumbered(intf, None)
         self._unlock_table(False, intf.table_v4)
         self._unlock_table(True, intf.table_v6)
         bond = self.bonds.detach(intf.sw_if_index)
@@ -135,9 +142,8 @@ class Emulator:
             self.refresh_bond_link(bond)
         if intf.kind is IfKind.LOOPBACK:
             self._loop_instances.discard(intf.instance)
-        for key, idx in list(self.vlan_slots.items()):
-            if idx == intf.sw_if_index:
-                del self.vlan_slots[key]
+        if intf.vlan_key is not None:
+            self.vlan_slots.pop(intf.vlan_key, None)
         self.traffic.pop(intf.sw_if_index, None)
         self.interfaces.remove(intf.sw_if_index)
         self.flush_stats()
@@ -285,17 +291,10 @@ class Emulator:
         same prefix length on the same interface."""
         is_ip6 = isinstance(addr, ipaddress.IPv6Interface)
         table_id = intf.table_v6 if is_ip6 else intf.table_v4
-        for other in self.interfaces.all():
-            if (other.table_v6 if is_ip6 else other.table_v4) != table_id:
-                continue
-            for a in other.addresses:
-                if isinstance(a, ipaddress.IPv6Interface) != is_ip6:
-                    continue
-                if not (a.network.overlaps(addr.network)):
-                    continue
-                if other is intf and a.network.prefixlen == addr.network.prefixlen and a.ip != addr.ip:
-                    continue
-                return errno.ADDRESS_IN_USE
+        in_table = self._addresses.setdefault((is_ip6, table_id), AddressIndex())
+        if in_table.conflicts(intf.sw_if_index, addr):
+            return errno.ADDRESS_IN_USE
+        in_table.add(intf.sw_if_index, addr)
         intf.addresses.append(addr)
         table = self._table_of(intf, is_ip6)
         proto = PROTO_IP6 if is_ip6 else PROTO_IP4
@@ -327,6 +326,9 @@ class Emulator:
     def _remove_address(self, intf: Interface, addr: IpInterface) -> None:
         intf.addresses.remove(addr)
         is_ip6 = isinstance(addr, ipaddress.IPv6Interface)
+        index = self._addresses.get((is_ip6, intf.table_v6 if is_ip6 else intf.table_v4))
+        if index is not None:
+            index.remove(intf.sw_if_index, addr)
         table = self._table_of(intf, is_ip6)
         host = ipaddress.ip_network(f"{addr.ip}/{addr.max_prefixlen}")
         for net in (host, addr.network):
@@ -339,6 +341,13 @@ class Emulator:
                 still = any(a.network == net for a in intf.addresses)
                 if not still:
                     del table.routes[net]
+
+    def set_unnumbered(self, intf: Interface, via: int | None) -> None:
+        intf.unnumbered_via = via
+        if via is None:
+            self.unnumbered.discard(intf.sw_if_index)
+        else:
+            self.unnumbered.add(intf.sw_if_index)
 
     def bind_table(self, intf: Interface, is_ip6: bool, table_id: int) -> int:
         """ip_table_bind: NO_SUCH_FIB for an unknown table; ADDRESS_FOUND_FOR_INTERFACE when the

@@ -43,6 +43,14 @@ def test_addresses_add_dump_delete_and_errors(vppsim: VppSim) -> None:
     # the same address again, and an overlapping one on another interface in the same table
     assert c.api.sw_interface_add_del_address(sw_if_index=1, is_add=True, prefix="10.0.0.1/24").retval == -105
     assert c.api.sw_interface_add_del_address(sw_if_index=2, is_add=True, prefix="10.0.0.9/24").retval == -105
+    # a covering prefix and a covered prefix conflict as well
+    assert (
+        c.api.sw_interface_add_del_address(sw_if_index=2, is_add=True, prefix="10.0.0.77/16").retval == -105
+    )
+    assert (
+        c.api.sw_interface_add_del_address(sw_if_index=2, is_add=True, prefix="10.0.0.129/25").retval == -105
+    )
+    assert c.api.sw_interface_add_del_address(sw_if_index=2, is_add=True, prefix="10.0.1.1/24").retval == 0
     # a second address of the same prefix on the same interface is fine
     assert c.api.sw_interface_add_del_address(sw_if_index=1, is_add=True, prefix="10.0.0.2/24").retval == 0
     # deleting an address that is not there

@@ -246,7 +246,7 @@ def sw_interface_set_unnumbered(call: Call, msg: Any) -> Reply:
     if msg.is_add:
         if msg.sw_if_index not in emu.interfaces:
             return _rv(errno.INVALID_SW_IF_INDEX_2)
-        target.unnumbered_via = int(msg.sw_if_index)
+        emu.set_unnumbered(target, int(msg.sw_if_index))
     else:
-        target.unnumbered_via = None
+        emu.set_unnumbered(target, None)
     return _rv(errno.OK)

@@ -66,6 +66,7 @@ class Interface:
     table_v6: int = 0
     addresses: list[IpInterface] = field(default_factory=list)
     unnumbered_via: int | None = None
+    vlan_key: tuple[object, ...] | None = None  # the ethernet sub-interface slot it occupies
     is_sub: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
@@ -82,6 +83,7 @@ class InterfaceTable:
         self._free: list[int] = []
         self._next = 0
         self._subs: dict[tuple[int, int], int] = {}  # (parent sw_if_index, sub_id) -> sw_if_index
+        self._children: dict[int, dict[int, None]] = {}  # parent -> its sub-interfaces (ordered set)
         self._vlan_keys: dict[tuple[int, int, int, int], int] = {}  # parent, flags-class, outer, inner
 
     def __len__(self) -> int:
@@ -114,6 +116,7 @@ class InterfaceTable:
         self._by_name[intf.name] = intf.sw_if_index
         if intf.is_sub:
             self._subs[(intf.sup_sw_if_index, intf.sub_id)] = intf.sw_if_index
+            self._children.setdefault(intf.sup_sw_if_index, {})[intf.sw_if_index] = None
         return intf
 
     def remove(self, sw_if_index: int) -> Interface:
@@ -121,6 +124,8 @@ class InterfaceTable:
         del self._by_name[intf.name]
         if intf.is_sub:
             self._subs.pop((intf.sup_sw_if_index, intf.sub_id), None)
+            self._children.get(intf.sup_sw_if_index, {}).pop(sw_if_index, None)
+        self._children.pop(sw_if_index, None)
         self._free.append(sw_if_index)
         return intf
 
@@ -128,7 +133,7 @@ class InterfaceTable:
         return (parent, sub_id) in self._subs
 
     def children(self, parent: int) -> list[Interface]:
-        return [i for i in self._by_index.values() if i.is_sub and i.sup_sw_if_index == parent]
+        return [self._by_index[i] for i in sorted(self._children.get(parent, ()))]
 
     def link_up(self, intf: Interface) -> bool:
         """Link (carrier) state as ``sw_interface_details`` reports it: a sub-interface shares its parent's
