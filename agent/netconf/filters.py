@@ -20,7 +20,7 @@ from agent.netconf.replies import NC_NS, RpcError
 
 WITH_DEFAULTS = ("report-all", "trim", "explicit", "report-all-tagged")
 # a prefix: a name followed by ':' that is not part of '::' (an axis) and is followed by a name or '*'
-_PREFIX = re.compile(r"(?<![\w.:-])([A-Za-z_][\w.-]*):(?=[A-Za-z_*])")
+_PREFIX = re.compile(r"(?<![\w.-])([A-Za-z_][\w.-]*):(?=[A-Za-z_*])")
 _QUOTED = re.compile(r"('[^']*'|\"[^\"]*\")")
 
 

@@ -78,6 +78,8 @@ class Decoder:
 
     def _next_chunked(self) -> bytes | None:
         while True:
+            if self._buf[:1] not in (b"", b"\n") or self._buf[1:2] not in (b"", b"#"):
+                raise FramingError("expected a chunk header (LF '#')")
             if len(self._buf) < 4:
                 return None
             if self._buf.startswith(_END_OF_CHUNKS):
