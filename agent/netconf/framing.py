@@ -78,7 +78,7 @@ class Decoder:
 
     def _next_chunked(self) -> bytes | None:
         while True:
-            if self._buf[:1] not in (b"", b"\n") or self._buf[1:2] not in (b"", b"#"):
+            if bytes(self._buf[:1]) not in (b"", b"\n") or bytes(self._buf[1:2]) not in (b"", b"#"):
                 raise FramingError("expected a chunk header (LF '#')")
             if len(self._buf) < 4:
                 return None

@@ -83,7 +83,8 @@ def test_prune_removes_denied_entries_and_nacm_itself() -> None:
     doc = etree.fromstring(
         f'<d><interfaces xmlns="{IF}"><interface><name>a</name></interface>'
         "<interface><name>b</name><description>secret</description></interface></interfaces>"
-        '<nacm xmlns="urn:ietf:params:xml:ns:yang:ietf-netconf-acm"><enable-nacm>true</enable-nacm></nacm></d>'
+        '<nacm xmlns="urn:ietf:params:xml:ns:yang:ietf-netconf-acm">'
+        "<enable-nacm>true</enable-nacm></nacm></d>"
     )
     acl.prune(list(doc), NS.get)
     names = [e.text for e in doc.iter(f"{{{IF}}}name")]
