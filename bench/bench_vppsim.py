@@ -66,6 +66,14 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def process_rss_mb(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) // 1024
+    return -1
+
+
 def subif_args(i: int) -> dict[str, Any]:
     return {
         "sw_if_index": 1,
@@ -133,6 +141,7 @@ async def run(ns: argparse.Namespace) -> dict[str, Any]:
             if remaining:
                 await pipelined(client, n, remaining, ns.window)
             build_s = time.perf_counter() - t0
+            rss_mb = process_rss_mb(proc.pid)
             t0 = time.perf_counter()
             _, details = await client.api.sw_interface_dump()
             dump_s = time.perf_counter() - t0
@@ -160,6 +169,7 @@ async def run(ns: argparse.Namespace) -> dict[str, Any]:
                 "create_subif_serial_per_s": round(serial_rate),
                 "interfaces": len(details),
                 "build_remaining_s": round(build_s, 2),
+                "vppsim_rss_mb": rss_mb,
                 "sw_interface_dump_s": round(dump_s, 2),
                 "stats_if_names": len([x for x in names if x]),
                 "stats_read_if_names_s": round(stats_s, 3),
