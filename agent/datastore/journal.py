@@ -193,23 +193,36 @@ def _decode_entry(payload: bytes) -> HistoryEntry:
     return CommitRecord.from_json(obj["record"]), [Change.from_json(c) for c in obj["changes"]]
 
 
-def encode_snapshot(last_commit_id: int, running_json: str, history: list[HistoryEntry]) -> list[bytes]:
+def encode_snapshot(
+    last_commit_id: int,
+    running_json: str,
+    history: list[HistoryEntry],
+    encoded: dict[int, bytes] | None = None,
+) -> list[bytes]:
+    """The sections of a snapshot file: header, running (JSON-IETF), history (one frame per entry).
+
+    ``encoded`` maps commit ids to the payloads the journal already wrote for them, so a snapshot
+    does not re-encode the (possibly large) change lists of recent commits.
+    """
     header = {
         "format": "bng-agent-snapshot",
         "version": 1,
         "last_commit_id": last_commit_id,
         "time": time.time(),
     }
-    hist = [{"record": r.to_json(), "changes": [c.to_json() for c in ch]} for r, ch in history]
+    cache = encoded or {}
+    hist = b"".join(frame(cache.get(r.id) or _encode_entry(r, ch)) for r, ch in history)
     return [
         frame(json.dumps(header).encode(), SNAP_MAGIC),
         frame(running_json.encode(), SNAP_MAGIC),
-        frame(json.dumps(hist, separators=(",", ":")).encode(), SNAP_MAGIC),
+        frame(hist, SNAP_MAGIC),
     ]
 
 
-def decode_snapshot(data: bytes) -> tuple[int, str, list[HistoryEntry]]:
-    """Parse a snapshot file; raise :class:`FrameError` if it is damaged in any way."""
+def decode_snapshot(data: bytes) -> tuple[int, str, list[HistoryEntry], list[bytes]]:
+    """Parse a snapshot file; raise :class:`FrameError` if it is damaged in any way.
+
+    Returns the commit id, running JSON, the history and the history entries' encoded payloads."""
     payloads, err = read_frames(data, SNAP_MAGIC)
     if err is not None:
         raise err
@@ -218,14 +231,11 @@ def decode_snapshot(data: bytes) -> tuple[int, str, list[HistoryEntry]]:
     header = json.loads(payloads[0])
     if header.get("format") != "bng-agent-snapshot":
         raise FrameError(0, "not a bng-agent snapshot")
-    hist = [
-        (CommitRecord.from_json(o["record"]), [Change.from_json(c) for c in o["changes"]])
-        for o in json.loads(payloads[2])
-    ]
-    return int(header["last_commit_id"]), payloads[1].decode(), hist
-
-
-# --------------------------------------------------------------------------------------------- journal
+    entries, err = read_frames(payloads[2])
+    if err is not None:
+        raise err
+    hist = [_decode_entry(e) for e in entries]
+    return int(header["last_commit_id"]), payloads[1].decode(), hist, entries
 
 
 class Journal:
@@ -261,6 +271,8 @@ class Journal:
         self._snapshot_task: asyncio.Task[None] | None = None
         self.fsync_count = 0
         self.problems: list[str] = []
+        # payloads of recent records, reused by snapshots (pruned to the history passed to snapshot())
+        self._encoded: dict[int, bytes] = {}
 
     # ----------------------------------------------------------------------------------------- loading
 
@@ -287,7 +299,7 @@ class Journal:
         found_snapshot = False
         for snap_id, path in snaps:
             try:
-                got_id, running_json, history = decode_snapshot(path.read_bytes())
+                got_id, running_json, history, hist_payloads = decode_snapshot(path.read_bytes())
                 if got_id != snap_id:
                     raise FrameError(0, f"names commit {got_id}, file name says {snap_id}")
             except (FrameError, ValueError, KeyError, UnicodeDecodeError) as exc:
@@ -297,6 +309,7 @@ class Journal:
                 running_json, history = None, []
                 continue
             base_id, found_snapshot = snap_id, True
+            self._encoded.update(zip((r.id for r, _ in history), hist_payloads, strict=True))
             self._last_snapshot_bytes = path.stat().st_size
             break
         if not found_snapshot and snaps and not any(b == 0 for b, _ in segments):
@@ -331,6 +344,7 @@ class Journal:
                     err = FrameError(good_end, f"record id {record.id} does not follow {last_id}")
                     break
                 replay.append((record, changes))
+                self._encoded[record.id] = payload
                 last_id = record.id
                 good_end += _HEADER.size + len(payload)
             if err is not None:
@@ -448,7 +462,8 @@ class Journal:
         fd = self._require_open()
         if record.id != self._last_id + 1:
             raise PersistenceError(f"commit id {record.id} does not follow {self._last_id}")
-        data = frame(_encode_entry(record, changes))
+        payload = _encode_entry(record, changes)
+        data = frame(payload)
         view = memoryview(data)
         try:
             while view:
@@ -461,6 +476,7 @@ class Journal:
                 self._failed = exc2
             raise PersistenceError(f"cannot write the journal: {exc}") from exc
         self._size += len(data)
+        self._encoded[record.id] = payload
         self._written_seq += 1
         self._last_id = record.id
         self._records_since_snapshot += 1
@@ -515,6 +531,8 @@ class Journal:
         self._size = self._synced_size
         self._written_seq = self._synced_seq
         self._last_id = last_good_id
+        for gone in [i for i in self._encoded if i > last_good_id]:
+            del self._encoded[gone]
         # The file is back to its last durable length and that length is fsynced: appending is safe again.
         self._failed = None
 
@@ -542,7 +560,10 @@ class Journal:
         self._written_seq = self._synced_seq = 0
         self._records_since_snapshot = 0
         self._bytes_since_snapshot = 0
-        parts = encode_snapshot(last_commit_id, running_json, history)
+        keep = {r.id for r, _ in history}
+        for stale in [i for i in self._encoded if i not in keep]:
+            del self._encoded[stale]
+        parts = encode_snapshot(last_commit_id, running_json, history, self._encoded)
         self._last_snapshot_bytes = sum(len(p) for p in parts)
         # Written in the background: until it is durable the previous snapshot plus both segments cover
         # everything, so commits need not wait for it.

@@ -433,6 +433,7 @@ class TransactionManager:
             job.future.set_result(job.done.record)
         self._trim_history()
         if self.journal.snapshot_due():
+            await asyncio.sleep(0)  # let the acknowledged callers run before the snapshot is printed
             try:
                 await self.journal.snapshot(self.ds.running.json(), self._last_id, list(self._history))
             except (AgentError, OSError) as exc:

@@ -120,3 +120,10 @@ def running_doc(ds: Datastores) -> Any:
     import json
 
     return canon(json.loads(ds.running.json() or "{}"))
+
+
+def mirror_doc(sb: RecordingSouthbound) -> Any:
+    """What the recording southbound holds, in the same canonical form as :func:`running_doc`."""
+    import json
+
+    return canon(json.loads(sb.json() or "{}"))

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from _txn_helpers import (
     add_subifs,
-    canon,
     if_path,
+    mirror_doc,
     running_doc,
     running_interfaces,
     set_description,
@@ -45,7 +44,7 @@ async def test_rollback_to_each_checkpoint_restores_that_config(tmp_path: Path) 
         rec = await tm.rollback(target, s, comment=f"back to {target}")
         assert rec.kind == "rollback" and rec.rollback_to == target
         assert running_doc(ds) == configs[target]
-        assert canon(json.loads(sb.json())) == configs[target]
+        assert mirror_doc(sb) == configs[target]
     assert tm.list_checkpoints()[0].id == rec.id  # a rollback is itself a checkpoint
     await tm.stop()
 
@@ -100,9 +99,9 @@ async def test_rollback_respects_locks_and_failures_leave_running(tmp_path: Path
         await tm.rollback(1, s)
     assert err.value.tag == "in-use"
     ds.unlock("running", other)
-    before = ds.running.json()
+    before = running_doc(ds)
     sb.fail_at = 0
     with pytest.raises(AgentError):
         await tm.rollback(1, s)
-    assert ds.running.json() == before and tm.last_commit_id == 2
+    assert running_doc(ds) == before and tm.last_commit_id == 2
     await tm.stop()

@@ -13,6 +13,7 @@ from _txn_helpers import (
     add_subifs,
     canon,
     if_path,
+    mirror_doc,
     running_doc,
     running_interfaces,
     set_description,
@@ -50,7 +51,7 @@ async def test_commit_records_metadata_applies_and_persists(tmp_path: Path) -> N
     assert rec.change_count == 4 and rec.time > 0
     assert set(running_interfaces(ds)) >= {subif_name(1), subif_name(3)}
     assert not ds.candidate_dirty
-    assert sb.json() == ds.running.json()
+    assert mirror_doc(sb) == running_doc(ds)
     await tm.stop()
     last, doc = persisted(tmp_path)
     assert last == 1
@@ -73,8 +74,8 @@ async def test_failure_in_any_phase_leaves_no_trace(tmp_path: Path, phase: str) 
     s = Session.create("alice", "netconf")
     add_subifs(ds, s, range(1, 3))
     await tm.commit(s)
-    running_before = ds.running.json()
-    mirror_before = sb.json()
+    running_before = running_doc(ds)
+    mirror_before = mirror_doc(sb)
     if phase == "validate":
         # a sub-interface whose name does not match parent.sub-id violates a must
         bad = subif_entry(7)
@@ -92,13 +93,13 @@ async def test_failure_in_any_phase_leaves_no_trace(tmp_path: Path, phase: str) 
         await tm.commit(s)
     if phase == "validate":
         assert isinstance(err.value, ValidationError)
-    assert ds.running.json() == running_before
-    assert sb.json() == mirror_before
+    assert running_doc(ds) == running_before
+    assert mirror_doc(sb) == mirror_before
     assert ds.candidate_dirty and [(c.op, c.path) for c in ds.pending_changes()] == pending
     assert tm.last_commit_id == 1 and [c.id for c in tm.list_checkpoints()] == [1]
     await tm.stop()
     last, doc = persisted(tmp_path)
-    assert last == 1 and doc == canon(json.loads(running_before))
+    assert last == 1 and doc == running_before
 
 
 async def test_failed_fsync_undoes_the_commit_everywhere(
@@ -108,7 +109,7 @@ async def test_failed_fsync_undoes_the_commit_everywhere(
     s = Session.create("alice", "netconf")
     add_subifs(ds, s, range(1, 3))
     await tm.commit(s)
-    running_before = ds.running.json()
+    running_before = running_doc(ds)
     set_description(ds, s, 2, "will not stick")
     pending = ds.pending_changes()
     real_fsync = os.fsync
@@ -125,8 +126,8 @@ async def test_failed_fsync_undoes_the_commit_everywhere(
     with pytest.raises(AgentError) as err:
         await tm.commit(s)
     assert "fsync" in str(err.value)
-    assert ds.running.json() == running_before
-    assert sb.json() == running_before
+    assert running_doc(ds) == running_before
+    assert mirror_doc(sb) == running_before
     assert ds.pending_changes() == pending  # the candidate got its content back
     assert tm.last_commit_id == 1
     monkeypatch.setattr(os, "fsync", real_fsync)

@@ -6,7 +6,15 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from _txn_helpers import add_subifs, running_interfaces, set_description, start_manager, subif_name
+from _txn_helpers import (
+    add_subifs,
+    mirror_doc,
+    running_doc,
+    running_interfaces,
+    set_description,
+    start_manager,
+    subif_name,
+)
 
 from agent.datastore.session import Session
 from agent.txn.errors import ConfirmedCommitError
@@ -30,15 +38,15 @@ async def base(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 async def test_timeout_rolls_back_through_the_southbound(tmp_path: Path) -> None:
     ds, _journal, sb, tm, s = await base(tmp_path)
-    before = ds.running.json()
+    before = running_doc(ds)
     events = tm.subscribe()
     set_description(ds, s, 1, "tentative")
     rec = await tm.commit(s, confirmed=True, confirm_timeout=0.2)
     assert rec.confirmed and tm.confirmed_commit_pending
     assert running_interfaces(ds)[subif_name(1)]["description"] == "tentative"
     await wait_until(lambda: not tm.confirmed_commit_pending)
-    assert ds.running.json() == before
-    assert sb.json() == before  # the revert went through the data plane too
+    assert running_doc(ds) == before
+    assert mirror_doc(sb) == before  # the revert went through the data plane too
     assert not ds.candidate_dirty
     evs = [await asyncio.wait_for(events.__anext__(), 1) for _ in range(2)]
     assert [e.record.kind for e in evs] == ["commit", "revert"]
@@ -59,12 +67,12 @@ async def test_confirming_commit_keeps_the_change(tmp_path: Path) -> None:
 
 async def test_cancel_commit_rolls_back_now(tmp_path: Path) -> None:
     ds, _journal, sb, tm, s = await base(tmp_path)
-    before = ds.running.json()
+    before = running_doc(ds)
     set_description(ds, s, 2, "no")
     await tm.commit(s, confirmed=True, confirm_timeout=60)
     rec = await tm.cancel_commit(s)
     assert rec.kind == "revert"
-    assert ds.running.json() == before and sb.json() == before
+    assert running_doc(ds) == before and mirror_doc(sb) == before
     with pytest.raises(ConfirmedCommitError) as err:
         await tm.cancel_commit(s)
     assert err.value.tag == "operation-failed"
@@ -73,7 +81,7 @@ async def test_cancel_commit_rolls_back_now(tmp_path: Path) -> None:
 
 async def test_follow_up_confirmed_commit_extends_and_reverts_to_first_base(tmp_path: Path) -> None:
     ds, _journal, _sb, tm, s = await base(tmp_path)
-    before = ds.running.json()
+    before = running_doc(ds)
     set_description(ds, s, 1, "one")
     await tm.commit(s, confirmed=True, confirm_timeout=0.25)
     await asyncio.sleep(0.15)
@@ -83,7 +91,7 @@ async def test_follow_up_confirmed_commit_extends_and_reverts_to_first_base(tmp_
     assert tm.confirmed_commit_pending
     assert running_interfaces(ds)[subif_name(2)]["description"] == "two"
     await wait_until(lambda: not tm.confirmed_commit_pending)
-    assert ds.running.json() == before  # both follow-ups undone
+    assert running_doc(ds) == before  # both follow-ups undone
     await tm.stop()
 
 
@@ -127,20 +135,20 @@ async def test_persist_survives_session_end_and_is_confirmed_from_another_sessio
 
 async def test_persist_cancel_from_another_session(tmp_path: Path) -> None:
     ds, _journal, _sb, tm, s = await base(tmp_path)
-    before = ds.running.json()
+    before = running_doc(ds)
     set_description(ds, s, 1, "x")
     await tm.commit(s, confirmed=True, persist="abc")
     other = Session.create("ops", "netconf")
     with pytest.raises(ConfirmedCommitError):
         await tm.cancel_commit(other)
     await tm.cancel_commit(other, persist_id="abc")
-    assert ds.running.json() == before
+    assert running_doc(ds) == before
     await tm.stop()
 
 
 async def test_session_drop_rolls_back_without_persist(tmp_path: Path) -> None:
     ds, _journal, sb, tm, s = await base(tmp_path)
-    before = ds.running.json()
+    before = running_doc(ds)
     set_description(ds, s, 1, "gone with the session")
     await tm.commit(s, confirmed=True, confirm_timeout=60)
     bystander = Session.create("other", "gnmi")
@@ -149,7 +157,7 @@ async def test_session_drop_rolls_back_without_persist(tmp_path: Path) -> None:
     assert fut is not None
     rec = await asyncio.wait_for(fut, 2)
     assert rec.kind == "revert"
-    assert ds.running.json() == before and sb.json() == before
+    assert running_doc(ds) == before and mirror_doc(sb) == before
     await tm.stop()
 
 
@@ -182,7 +190,7 @@ async def test_confirmed_state_survives_restart_after_confirmation(tmp_path: Pat
 
 async def test_writable_running_edit_during_confirmed_commit_is_reverted_too(tmp_path: Path) -> None:
     ds, _journal, _sb, tm, s = await base(tmp_path)
-    before = ds.running.json()
+    before = running_doc(ds)
     set_description(ds, s, 1, "a")
     await tm.commit(s, confirmed=True, confirm_timeout=60)
     from _txn_helpers import if_path
@@ -190,5 +198,5 @@ async def test_writable_running_edit_during_confirmed_commit_is_reverted_too(tmp
     await tm.edit_running_gnmi(s, updates=[(if_path(subif_name(2)) + "/description", "b")])
     assert tm.confirmed_commit_pending
     await tm.cancel_commit(s)
-    assert ds.running.json() == before
+    assert running_doc(ds) == before
     await tm.stop()
