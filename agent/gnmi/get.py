@@ -1,0 +1,138 @@
+"""gNMI Get (specification 3.3): a snapshot of the requested paths in the requested encoding.
+
+Data types map onto NMDA datastores: CONFIG reads running (configuration only); STATE and OPERATIONAL
+read the operational datastore and keep only ``config false`` leaves (list keys stay, they name the
+entries); ALL reads the operational datastore whole. The agent makes no distinction between STATE and
+OPERATIONAL because the model set marks no state as "operational" in the OpenConfig sense.
+
+A path without wildcards that selects nothing is NOT_FOUND (spec 3.3.4); a wildcard path that selects
+nothing returns an empty notification.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+import grpc
+
+from agent.datastore.tree import NULL, find_xpath, node_path
+from agent.gnmi.auth import DENIED, prune_json, segments
+from agent.gnmi.encode import iter_leaves, subtree_json
+from agent.gnmi.errors import GnmiError, invalid, unimplemented
+from agent.gnmi.paths import data_path_to_proto, full_path, has_wildcards, to_xpath
+from agent.gnmi.pb import gnmi
+
+if TYPE_CHECKING:
+    from agent.gnmi.server import GnmiServer
+    from agent.netconf.nacm import AccessControl
+
+ALL, CONFIG, STATE, OPERATIONAL = 0, 1, 2, 3
+ENC_JSON, ENC_PROTO, ENC_JSON_IETF = 0, 2, 4
+MAX_PATHS = 1024
+
+
+def check_extensions(request: Any) -> None:
+    for ext in request.extension:
+        kind = ext.WhichOneof("ext")
+        raise unimplemented(f"extension {kind} is not supported on this RPC")
+
+
+def check_models(server: GnmiServer, use_models: Any) -> None:
+    known = server.model_names
+    for m in use_models:
+        if m.name not in known:
+            raise invalid(f"model {m.name!r} is not supported (see Capabilities)")
+
+
+def get(server: GnmiServer, request: Any, acl: AccessControl) -> Any:
+    check_extensions(request)
+    check_models(server, request.use_models)
+    enc = request.encoding
+    if enc not in (ENC_JSON, ENC_JSON_IETF, ENC_PROTO):
+        raise unimplemented(f"encoding {gnmi.Encoding.Name(enc) if enc in (1, 3) else enc} is not supported")
+    dtype = request.type
+    if dtype not in (ALL, CONFIG, STATE, OPERATIONAL):
+        raise invalid(f"unknown data type {dtype}")
+    if len(request.path) > MAX_PATHS:
+        raise invalid(f"more than {MAX_PATHS} paths in one request")
+    paths = list(request.path) or [gnmi.Path()]
+    ts = time.time_ns()
+    response = gnmi.GetResponse()
+    for p in paths:
+        gp = full_path(request.prefix, p)
+        xpath = to_xpath(gp, server.model.ctx)
+        note = response.notification.add(timestamp=ts)
+        _fill(server, note, xpath, dtype, enc, acl, root=not gp.elems)
+        if not note.update and not has_wildcards(gp) and gp.elems:
+            raise GnmiError(grpc.StatusCode.NOT_FOUND, f"no data at {gp}", path=str(gp))
+    return response
+
+
+def _fill(server: GnmiServer, note: Any, xpath: str, dtype: int, enc: int, acl: Any, *, root: bool) -> None:
+    ds = server.datastores
+    if dtype == CONFIG:
+        tree = ds.read_tree("running", xpath=None if root else xpath, config_only=True)
+    else:
+        tree = ds.read_tree("operational", xpath=None if root else xpath, config_only=False)
+    try:
+        if tree.root == NULL:
+            return
+        nodes = _top_nodes(tree.root) if root else find_xpath(tree.root, xpath)
+        per_leaf = enc == ENC_PROTO or dtype in (STATE, OPERATIONAL)
+        if per_leaf:
+            for node in nodes:
+                for leaf in iter_leaves(node, state_only=dtype in (STATE, OPERATIONAL)):
+                    if not acl.unrestricted and not acl.data_access(segments(leaf.path), "read"):
+                        continue
+                    up = note.update.add(path=data_path_to_proto(leaf.path))
+                    if enc == ENC_PROTO:
+                        up.val.CopyFrom(leaf.typed())
+                    else:
+                        _set_json(up.val, leaf.json_value(), enc)
+            return
+        if root:
+            value: dict[str, Any] = {}
+            for node in nodes:
+                path = node_path(node)
+                sub = _pruned(acl, path, subtree_json(node))
+                if sub is not DENIED:
+                    name = path.lstrip("/").split("[", 1)[0]
+                    value[name] = sub
+            if value:
+                up = note.update.add(path=gnmi.Path())
+                _set_json(up.val, value, enc)
+            return
+        for node in nodes:
+            path = node_path(node)
+            sub = _pruned(acl, path, subtree_json(node))
+            if sub is DENIED:
+                continue
+            up = note.update.add(path=data_path_to_proto(path))
+            _set_json(up.val, sub, enc)
+    finally:
+        tree.close()
+
+
+def _pruned(acl: Any, path: str, value: Any) -> Any:
+    if acl.unrestricted:
+        return value
+    return prune_json(acl, segments(path), value)
+
+
+def _top_nodes(root: Any) -> list[Any]:
+    out = []
+    n = root
+    while n != NULL:
+        out.append(n)
+        n = n.next
+    return out
+
+
+def _set_json(val: Any, value: Any, enc: int) -> None:
+    text = json.dumps(value, separators=(",", ":")).encode()
+    if enc == ENC_JSON:
+        val.json_val = text
+    else:
+        val.json_ietf_val = text

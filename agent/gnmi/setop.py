@@ -1,0 +1,151 @@
+"""gNMI Set (specification 3.4) as one transaction of the shared commit engine.
+
+All deletes, replaces and updates of a SetRequest are applied together by
+``TransactionManager.edit_running_gnmi``: the edit, full validation, the southbound plan and apply (VPP
+is programmed before the Set is answered), the swap of running and the journal write happen as one
+transaction, or none of it does. A Set while another session (a NETCONF client) holds the lock on
+running is refused with FAILED_PRECONDITION naming the holder.
+
+Commit confirmed (gnmi_ext ``Commit``, the gNMI commit-confirmed extension) runs on the same confirmed-
+commit engine as NETCONF's ``<commit><confirmed/>``: the Set's edits are staged in the candidate while
+this session holds the candidate lock (so no other session's pending edits ride along), then committed
+with ``confirmed`` and the extension's ``id`` as the persist token. ``confirm`` and ``cancel`` act on that
+token from any session; ``set_rollback_duration`` re-arms the timer with a follow-up confirmed commit.
+``union_replace`` is refused (UNIMPLEMENTED) rather than approximated: it needs per-origin merge
+semantics this agent does not implement.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import grpc
+
+from agent.datastore.session import Session
+from agent.gnmi.auth import check_write, segments
+from agent.gnmi.encode import decode_value
+from agent.gnmi.errors import GnmiError, invalid, unimplemented
+from agent.gnmi.paths import full_path, to_xpath
+from agent.gnmi.pb import gnmi
+
+if TYPE_CHECKING:
+    from agent.gnmi.server import GnmiServer
+    from agent.netconf.nacm import AccessControl
+
+OP_DELETE, OP_REPLACE, OP_UPDATE = 1, 2, 3
+MAX_OPERATIONS = 100_000
+DEFAULT_ROLLBACK = 600.0
+
+
+def _duration(d: Any) -> float:
+    return float(d.seconds) + float(d.nanos) / 1e9
+
+
+async def set_(server: GnmiServer, request: Any, session: Session, acl: AccessControl) -> Any:
+    commit_ext = None
+    for ext in request.extension:
+        kind = ext.WhichOneof("ext")
+        if kind == "commit":
+            commit_ext = ext.commit
+        else:
+            raise unimplemented(f"extension {kind} is not supported on Set")
+    if request.union_replace:
+        raise unimplemented("union_replace is not supported")
+    total = len(request.delete) + len(request.replace) + len(request.update)
+    if total > MAX_OPERATIONS:
+        raise invalid(f"more than {MAX_OPERATIONS} operations in one SetRequest")
+    ctx = server.model.ctx
+    deletes: list[str] = []
+    replaces: list[tuple[str, Any]] = []
+    updates: list[tuple[str, Any]] = []
+    results: list[Any] = []
+    for p in request.delete:
+        xp = to_xpath(full_path(request.prefix, p), ctx, for_edit=True)
+        _authorise(acl, xp, None, "delete")
+        deletes.append(xp)
+        results.append(gnmi.UpdateResult(path=p, op=OP_DELETE))
+    for ups, bucket, op in ((request.replace, replaces, OP_REPLACE), (request.update, updates, OP_UPDATE)):
+        for up in ups:
+            if up.HasField("value") and not up.HasField("val"):
+                raise invalid("the deprecated Update.value field is not supported; use val")
+            xp = to_xpath(full_path(request.prefix, up.path), ctx, for_edit=True)
+            value = decode_value(up.val)
+            _authorise(acl, xp, value, "update")
+            bucket.append((xp, value))
+            results.append(gnmi.UpdateResult(path=up.path, op=op))
+    if commit_ext is not None:
+        await _confirmed(server, commit_ext, session, deletes, replaces, updates)
+    elif deletes or replaces or updates:
+        await server.txn.edit_running_gnmi(
+            session, deletes=deletes, replaces=replaces, updates=updates, comment="gnmi Set"
+        )
+    return gnmi.SetResponse(prefix=request.prefix, response=results, timestamp=time.time_ns())
+
+
+def _authorise(acl: AccessControl, xpath: str, value: Any, access: str) -> None:
+    if acl.unrestricted:
+        return
+    try:
+        segs = segments(xpath)
+    except ValueError:
+        return
+    denied = check_write(acl, segs, value, access)
+    if denied:
+        raise GnmiError(grpc.StatusCode.PERMISSION_DENIED, f"access denied: {access} of {denied}")
+
+
+async def _confirmed(
+    server: GnmiServer,
+    ext: Any,
+    session: Session,
+    deletes: list[str],
+    replaces: list[tuple[str, Any]],
+    updates: list[tuple[str, Any]],
+) -> None:
+    action = ext.WhichOneof("action")
+    token = ext.id
+    if not token:
+        raise invalid("the commit extension needs an id")
+    txn, ds = server.txn, server.datastores
+    edits = bool(deletes or replaces or updates)
+    if action in ("confirm", "cancel", "set_rollback_duration") and edits:
+        raise invalid(f"a Set carrying commit {action} must not carry updates")
+    pending = txn.pending_confirmed
+    if action == "cancel":
+        await txn.cancel_commit(session, persist_id=token)
+        return
+    if action == "commit" and pending is not None:
+        raise GnmiError(
+            grpc.StatusCode.FAILED_PRECONDITION,
+            f"a confirmed commit is already pending (id {pending.persist or '-'}): "
+            "confirm or cancel it first",
+        )
+    if action not in ("commit", "confirm", "set_rollback_duration"):
+        raise invalid("the commit extension needs an action")
+    ds.lock("candidate", session)
+    try:
+        try:
+            if edits:
+                ds.edit_gnmi(
+                    "candidate", deletes=deletes, replaces=replaces, updates=updates, session=session
+                )
+            if action == "confirm":
+                await txn.confirm(session, persist_id=token)
+            else:
+                holder = ext.commit if action == "commit" else ext.set_rollback_duration
+                timeout = _duration(holder.rollback_duration) or DEFAULT_ROLLBACK
+                await txn.commit(
+                    session,
+                    confirmed=True,
+                    confirm_timeout=timeout,
+                    persist=token,
+                    persist_id=token if action == "set_rollback_duration" else None,
+                    comment=f"gnmi Set commit-confirmed {token}",
+                )
+        except BaseException:
+            if ds.candidate_dirty and ds.candidate_owner == session.id:
+                ds.discard_changes(session)
+            raise
+    finally:
+        ds.unlock("candidate", session)
