@@ -105,7 +105,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return 2
     invalid = 0
     for name in args.files:
-        problems = check_file(name, ctx)
+        try:
+            problems = check_file(name, ctx)
+        except Exception as exc:  # a bug here must not hide the other files' results
+            problems = [
+                Problem(f"internal error while validating (please report): {exc!r}", tag="operation-failed")
+            ]
         if problems:
             invalid += 1
             for problem in problems:

@@ -284,7 +284,10 @@ def _json_payload(raw: bytes) -> str:
         problem = _json_problem(text)
         if problem is not None:
             raise ConfigInvalid([problem])
-        doc = json.loads(text)
+        try:
+            doc = json.loads(text)
+        except (ValueError, RecursionError):
+            return text  # libyang reports it
         if list(doc) == [_RESTCONF_DATA] and isinstance(doc[_RESTCONF_DATA], dict):
             return json.dumps(doc[_RESTCONF_DATA])
     return text
@@ -302,6 +305,8 @@ def _json_problem(text: str) -> Problem | None:
         return Problem(
             f"malformed JSON: {exc.msg}", line=exc.lineno, column=exc.colno, tag="malformed-message"
         )
+    except RecursionError:
+        return None  # nested deeper than Python's parser goes; libyang's own message stands
     if not isinstance(doc, dict):
         return Problem(
             "JSON-IETF data must be an object of module-qualified members", line=1, tag="malformed-message"

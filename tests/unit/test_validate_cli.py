@@ -83,6 +83,9 @@ def files(tmp_path: Path) -> dict[str, Path]:
             {"ietf-interfaces:interfaces": {"interface": [{"type": "iana-if-type:ethernetCsmacd"}]}}
         ),
         "state-data.xml": xml_config("<oper-status>up</oper-status>"),
+        "deep.json": '{"ietf-interfaces:interfaces":' + '{"a":' * 50000 + "1" + "}" * 50000 + "}",
+        "deep-array.json": "[" * 50000 + "]" * 50000,
+        "deep.xml": f'<interfaces xmlns="{IF_NS}">' + "<a>" * 50000 + "</a>" * 50000 + "</interfaces>",
         "xxe.xml": '<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n'
         f'<interfaces xmlns="{IF_NS}"><interface><name>&e;</name></interface></interfaces>\n',
     }
@@ -112,6 +115,9 @@ def test_valid_files_exit_zero(files: dict[str, Path]) -> None:
         ("missing-key.json", None, "/ietf-interfaces:interfaces/interface", 'missing its key "name"'),
         ("state-data.xml", 7, f"{IF_PATH}/oper-status", "state node"),
         ("xxe.xml", 1, None, "DOCTYPE is not accepted"),
+        ("deep.json", None, "/ietf-interfaces:interfaces", 'Node "a" not found'),
+        ("deep-array.json", None, None, "top-level JSON object"),
+        ("deep.xml", 1, None, "Excessive depth"),
     ],
 )
 def test_bad_file_gives_one_clear_error(
