@@ -34,6 +34,7 @@ import re
 import struct
 import time
 import zlib
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -238,6 +239,26 @@ def decode_snapshot(data: bytes) -> tuple[int, str, list[HistoryEntry], list[byt
     return int(header["last_commit_id"]), payloads[1].decode(), hist, entries
 
 
+def _cut_tail(path: Path, data: bytes, good_end: int, why: str) -> str:
+    """Keep the bytes after ``good_end`` in a side file, then truncate ``path`` there (durably)."""
+    side = path.with_name(path.name + f".{why}-{int(time.time() * 1000)}")
+    side.write_bytes(data[good_end:])
+    with open(path, "r+b") as fh:
+        fh.truncate(good_end)
+        os.fsync(fh.fileno())
+    return side.name
+
+
+def _abandon(paths: Iterable[Path]) -> list[str]:
+    """Rename segments that can no longer be chained (recover_partial) so nothing replays them."""
+    notes = []
+    for path in paths:
+        kept = path.with_name(path.name + f".abandoned-{int(time.time() * 1000)}")
+        os.replace(path, kept)
+        notes.append(f"journal {path.name} cannot be chained any more; kept as {kept.name}")
+    return notes
+
+
 class Journal:
     """Durable store of committed configuration for one data directory (one agent process owns it)."""
 
@@ -329,6 +350,7 @@ class Journal:
                 msg = f"journal {path.name} starts after commit {seg_base} but the chain ends at {last_id}"
                 if recover_partial:
                     problems.append(msg + "; stopped there (recover_partial)")
+                    problems.extend(_abandon(p for _b, p in usable[index:]))
                     break
                 raise PersistenceError(msg + "; commits are missing", info={"problems": "; ".join(problems)})
             data = path.read_bytes()
@@ -349,17 +371,18 @@ class Journal:
                 good_end += _HEADER.size + len(payload)
             if err is not None:
                 if is_last:
-                    torn = path.with_name(path.name + f".torn-{int(time.time() * 1000)}")
-                    torn.write_bytes(data[good_end:])
-                    with open(path, "r+b") as fh:
-                        fh.truncate(good_end)
-                        os.fsync(fh.fileno())
+                    side_name = _cut_tail(path, data, good_end, "torn")
                     problems.append(
                         f"dropped an unacknowledged torn tail of {path.name} at {err} "
-                        f"({len(data) - good_end} bytes kept in {torn.name})"
+                        f"({len(data) - good_end} bytes kept in {side_name})"
                     )
                 elif recover_partial:
-                    problems.append(f"journal {path.name} damaged at {err}; stopped there (recover_partial)")
+                    side_name = _cut_tail(path, data, good_end, "damaged")
+                    problems.append(
+                        f"journal {path.name} damaged at {err}; stopped there (recover_partial), "
+                        f"the rest kept in {side_name}"
+                    )
+                    problems.extend(_abandon(p for _b, p in usable[index + 1 :]))
                     tail_base, tail_size = seg_base, good_end
                     break
                 else:

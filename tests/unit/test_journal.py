@@ -190,8 +190,15 @@ async def test_damage_in_the_middle_of_the_chain_is_not_a_torn_tail(tmp_path: Pa
     first.write_bytes(bytes(data))
     with pytest.raises(PersistenceError):
         Journal(tmp_path, model).load()
-    state = Journal(tmp_path, model).load(recover_partial=True)
+    j2 = Journal(tmp_path, model)
+    state = j2.load(recover_partial=True)
     assert state.last_commit_id == 0 and any("recover_partial" in p for p in state.problems)
+    assert list(tmp_path.glob("journal-*.log.abandoned-*")) and list(tmp_path.glob("journal-*.log.damaged-*"))
+    # the operator-approved recovery is a consistent chain again: appends and reloads work
+    await write_commits(j2, 2)
+    await j2.close()
+    state = Journal(tmp_path, model).load()
+    assert state.last_commit_id == 2 and loaded_description(state.running_json) == "d2" and not state.problems
 
 
 def test_startup_is_its_own_file_with_a_previous_copy(tmp_path: Path) -> None:
