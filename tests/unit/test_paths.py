@@ -6,6 +6,7 @@ paths select what a gNMI client asked for, not just that a string came out.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 
@@ -423,3 +424,18 @@ def test_any_key_value_round_trips_and_selects_its_entry(name: str, ctx: libyang
         assert parse_gnmi_string(str(gnmi)) == gnmi
     finally:
         tree.free()
+
+
+_PATHISH = st.text(alphabet="/[]='\"*.:abcdefinrt-_ ()0,\\", max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.one_of(_PATHISH, st.builds(lambda s: IF + s, _PATHISH)))
+def test_garbage_paths_raise_path_error_only(text: str) -> None:
+    """Whatever a client sends, the converters answer with a PathError (a gNMI INVALID_ARGUMENT), or a
+    result -- never another exception."""
+    for convert in (xpath_to_gnmi, parse_instance_identifier, canonical_xpath):
+        with contextlib.suppress(PathError):
+            convert(text)
+    with contextlib.suppress(PathError):
+        gnmi_to_xpath(parse_gnmi_string(text))
