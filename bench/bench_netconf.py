@@ -132,7 +132,9 @@ def edit(name: str, value: str) -> str:
 
 
 async def commit_loop(client: Client, name: str, seconds: float, window: int) -> tuple[int, list[float]]:
-    """edit-config + commit pairs for ``seconds``, ``window`` pairs outstanding; returns (commits, latencies)."""
+    """edit-config + commit pairs for ``seconds`` with ``window`` pairs outstanding.
+
+    Returns (commits, latencies)."""
     sent: list[float] = []
     done = 0
     latencies: list[float] = []
@@ -177,9 +179,8 @@ async def sessions_rate(port: int, n: int, seconds: float, window: int) -> dict[
 
 def subifs_config(count: int) -> str:
     parent = "GigabitEthernet0/8/0"
-    parts = [
-        f'<interface><name>{parent}</name><type xmlns:ianaift="{IANAIFT}">ianaift:ethernetCsmacd</type></interface>'
-    ]
+    eth = f'<type xmlns:ianaift="{IANAIFT}">ianaift:ethernetCsmacd</type>'
+    parts = [f"<interface><name>{parent}</name>{eth}</interface>"]
     bi = "urn:bng-agent:yang:bng-interfaces"
     for n in range(count):
         outer, inner = 100 + n // 4000, n % 4000 + 1
@@ -187,7 +188,8 @@ def subifs_config(count: int) -> str:
         parts.append(
             f"<interface><name>{parent}.{sub_id}</name>"
             f'<type xmlns:ianaift="{IANAIFT}">ianaift:l2vlan</type>'
-            f'<sub-interface xmlns="{bi}"><parent-interface>{parent}</parent-interface><sub-id>{sub_id}</sub-id>'
+            f'<sub-interface xmlns="{bi}"><parent-interface>{parent}</parent-interface>'
+            f"<sub-id>{sub_id}</sub-id>"
             f"<encapsulation><double-tagged><outer-vlan-id>{outer}</outer-vlan-id>"
             f"<inner-vlan-id>{inner}</inner-vlan-id></double-tagged></encapsulation></sub-interface>"
             "</interface>"
