@@ -72,6 +72,12 @@ def check_message_table(table: dict[str, int], expected: dict[str, str]) -> list
     return problems
 
 
+def _consume(task: asyncio.Task[Any]) -> None:
+    """Retrieve a vpp-papi task's exception (a lost socket) so asyncio does not log it at GC time."""
+    if not task.cancelled():
+        task.exception()
+
+
 class _Client(VPPApiClient):  # type: ignore[misc]
     """vpp-papi's asyncio client with a reader that survives messages without a ``context`` field.
 
@@ -156,6 +162,10 @@ class VppConnection:
         if rv != 0:
             raise VppConnectError(f"cannot connect to VPP at {self.socket_path} (no socket)")
         self._client = client
+        for name in ("socket_task", "queue_task"):
+            task = getattr(client, name, None)
+            if task is not None:
+                task.add_done_callback(_consume)
         problems = check_message_table(client.message_table, expected_crcs())
         if problems:
             await self._close_client()

@@ -122,6 +122,9 @@ class Executor:
         """Apply ``steps`` (sorted by wave); all or nothing."""
         result = ExecResult()
         applied: list[Step] = []
+        # Items VPP removes with their interface count as applied only once that delete succeeded,
+        # so a failed interface delete does not "restore" children that never went away.
+        implied: dict[str, list[Step]] = {}
         waves: dict[int, list[Step]] = {}
         for s in steps:
             waves.setdefault(s.wave, []).append(s)
@@ -133,13 +136,18 @@ class Executor:
                 if reason is not None:
                     result.failed, result.error = s, reason
                     break
-                applied.append(s)
+                if s.implied_by is not None:
+                    implied.setdefault(s.implied_by, []).append(s)
+                else:
+                    applied.append(s)
             if result.failed is not None:
                 break
             loud = [(s, s.call) for s in batch if s.call is not None]
             done, failures = await self._run_wave(loud)
             result.calls += len(done) + len(failures)
             applied.extend(done)
+            for s in done:
+                applied.extend(implied.pop(s.key, ()))
             if failures:
                 step, err = failures[0]
                 result.failed, result.error, result.retval = step, err.reason, err.retval

@@ -30,6 +30,7 @@ class Step:
     undo: VppCall | None
     wave: int
     item: Item  # the item as it is after the step (the old one for a delete)
+    implied_by: str | None = None  # the interface delete that removes this item inside VPP
 
     def describe(self) -> str:
         return self.call.render() if self.call is not None else "(no call: implied or discovered)"
@@ -140,7 +141,8 @@ def _delete_steps(deletes: dict[str, Item]) -> list[Step]:
         desc = DESCRIPTORS[it.kind]
         implied = desc.implied_by_owner_delete and it.owner is not None and it.owner in dying
         call = None if implied else desc.delete(it)
-        steps.append(Step("delete", k, it.kind, call, desc.create(it), top - depth[k], it))
+        owner = f"interface/{it.owner}" if implied else None
+        steps.append(Step("delete", k, it.kind, call, desc.create(it), top - depth[k], it, owner))
     return steps
 
 

@@ -1,0 +1,155 @@
+"""All or nothing: when VPP refuses any call of a commit, VPP, running and the name map stay as before.
+
+vppsim's control channel makes the next call(s) of a chosen message fail with a chosen retval. One commit
+below sends every kind of call the agent makes (creates, deletes, updates, in several dependency waves),
+so failing each message in turn fails the commit at many different positions of its plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _southbound_helpers import GLOBAL, IF, VRFS, AgentStack, addrs, port, route, subif, vpp_snapshot
+
+from agent.errors import AgentError
+
+P0, P1, P2 = "GigabitEthernet0/8/0", "GigabitEthernet0/9/0", "GigabitEthernet0/a/0"
+
+BASE = {
+    IF: {
+        "interface": [
+            port(P2),
+            subif(P2, 50, **addrs("10.50.0.1/24")),
+            subif(P2, 51, **{"bng-interfaces:mtu": 1400}),
+        ]
+    },
+    GLOBAL: {"static-routes": {"ipv4-route": [route("203.0.113.0/24", ("10.50.0.254", 1, 0))]}},
+}
+
+CHANGE_UPDATES: list[tuple[str, Any]] = [
+    (
+        IF,
+        {
+            "interface": [
+                port(P0, **{"bng-interfaces:bond-member": {"bond": "BondEthernet0"}}),
+                port(P1, **{"bng-interfaces:bond-member": {"bond": "BondEthernet0"}}),
+                {
+                    "name": "BondEthernet0",
+                    "type": "iana-if-type:ieee8023adLag",
+                    "bng-interfaces:bond": {"mode": "xor", "load-balance": "l23"},
+                },
+                subif(
+                    "BondEthernet0",
+                    10,
+                    **{"bng-vrf:vrf": "cust"},
+                    **addrs("100.64.10.1/24", "2001:db8:a::1/64"),
+                ),
+                {"name": "loopback7", "type": "iana-if-type:softwareLoopback", **addrs("100.64.255.1/32")},
+                subif(
+                    P2, 60, **{"ietf-ip:ipv4": {"bng-interfaces:unnumbered": {"use-interface": "loopback7"}}}
+                ),
+                port(P2, **{"bng-interfaces:mtu": 8000}),
+                subif(P2, 51, **{"bng-interfaces:mtu": 1300}),
+            ]
+        },
+    ),
+    (
+        VRFS,
+        {
+            "vrf": [
+                {
+                    "name": "cust",
+                    "table-id": 77,
+                    "static-routes": {"ipv4-route": [route("0.0.0.0/0", ("100.64.10.254", 2, 0))]},
+                }
+            ]
+        },
+    ),
+    (f"{GLOBAL}/static-routes/ipv4-route[prefix='203.0.113.0/24']/next-hop[id='0']/weight", 9),
+]
+CHANGE_DELETES = [f"{IF}/interface[name='{P2}.50']"]
+
+# (message, retval VPP would give) -- every message the commit above sends
+FAILURES = [
+    ("ip_table_add_del", -3),
+    ("bond_create2", -147),
+    ("bond_add_member", -2),
+    ("create_subif", -68),
+    ("create_loopback", -31),
+    ("sw_interface_tag_add_del", -7),
+    ("sw_interface_set_flags", -2),
+    ("sw_interface_set_mtu", -7),
+    ("sw_interface_set_table", -3),
+    ("sw_interface_add_del_address", -105),
+    ("sw_interface_set_unnumbered", -2),
+    ("ip_route_add_del", -52),
+    ("delete_subif", -98),
+]
+
+
+@pytest.fixture
+async def stack(vppsim_factory: Callable[..., Any], tmp_path: Path) -> AsyncIterator[tuple[AgentStack, Any]]:
+    sim = vppsim_factory(ports=4)
+    st = AgentStack(sim.api_socket, tmp_path / "data")
+    await st.start()
+    await st.commit(updates=list(BASE.items()))
+    yield st, sim
+    await st.stop()
+
+
+async def test_every_failure_position_leaves_vpp_and_running_unchanged(stack: tuple[AgentStack, Any]) -> None:
+    st, sim = stack
+    before = await vpp_snapshot(sim.api_socket)
+    running_before = st.ds.running.json()
+    names_before = st.sb.names.as_dict()
+    for message, retval in FAILURES:
+        sim.ctl("fail", message=message, count=1, retval=retval)
+        with pytest.raises(AgentError) as info:
+            await st.commit(updates=CHANGE_UPDATES, deletes=CHANGE_DELETES)
+        err = info.value
+        assert err.tag == "operation-failed", str(err)
+        assert err.details[0].info["vpp-message"] == message, (message, str(err))
+        assert err.details[0].info["vpp-retval"] == str(retval)
+        assert message in str(err) and str(retval) in str(err)
+        assert await vpp_snapshot(sim.api_socket) == before, f"VPP changed after {message} failed"
+        assert st.ds.running.json() == running_before
+        assert st.sb.names.as_dict().keys() == names_before.keys()
+        sim.ctl("clear_faults")
+        await st.discard()
+    # nothing was left half-applied: a resync finds nothing to do, and the commit then goes through
+    assert (await st.sb.reconcile()).write_calls == 0
+    await st.commit(updates=CHANGE_UPDATES, deletes=CHANGE_DELETES)
+    after = await vpp_snapshot(sim.api_socket)
+    assert after["interfaces"]["BondEthernet0.10"]["tables"] == [77, 77]
+    assert after["interfaces"][P2]["mtu"] == 8000 and after["interfaces"][f"{P2}.51"]["mtu"] == 1300
+    assert f"{P2}.50" not in after["interfaces"]
+
+
+async def test_failed_undo_is_reported_and_repaired_by_reconcile(stack: tuple[AgentStack, Any]) -> None:
+    st, sim = stack
+    before = await vpp_snapshot(sim.api_socket)
+    # the first address call fails the commit, the second one fails the undo of a removed address
+    sim.ctl("fail", message="sw_interface_add_del_address", count=2, retval=-105)
+    with pytest.raises(AgentError) as info:
+        await st.commit(updates=CHANGE_UPDATES, deletes=[*CHANGE_DELETES, f"{IF}/interface[name='{P2}.51']"])
+    sim.ctl("clear_faults")
+    await st.discard()
+    assert info.value.tag in ("operation-failed", "rollback-failed")
+    report = await st.sb.reconcile()
+    assert await vpp_snapshot(sim.api_socket) == before
+    if info.value.tag == "rollback-failed":
+        assert report.write_calls > 0  # the reconcile did the repair
+
+
+async def test_commit_without_vpp_fails_cleanly(stack: tuple[AgentStack, Any]) -> None:
+    st, sim = stack
+    running_before = st.ds.running.json()
+    sim.stop()
+    with pytest.raises(AgentError) as info:
+        await st.commit(updates=CHANGE_UPDATES)
+    assert "VPP" in str(info.value)
+    assert st.ds.running.json() == running_before
+    await st.discard()
