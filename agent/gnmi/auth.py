@@ -21,8 +21,8 @@ from typing import Any
 
 import grpc
 
+from agent.gnmi.datapath import split_data_path
 from agent.gnmi.errors import GnmiError
-from agent.gnmi.paths import split_data_path
 from agent.netconf.auth import UserDirectory, verify_password
 from agent.netconf.nacm import AccessControl, Policy, Segment, policy_from_json
 

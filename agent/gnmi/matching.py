@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from agent.gnmi.paths import Elem, split_data_path
+from agent.gnmi.datapath import Elem, split_data_path
 
 INSIDE = "inside"
 CONTAINS = "contains"

@@ -11,20 +11,18 @@ SAMPLE subscriptions name the same nodes every interval.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import grpc
 
 from agent.errors import PathError
+from agent.gnmi.datapath import Elem, split_data_path
 from agent.gnmi.errors import GnmiError, invalid
 from agent.gnmi.pb import gnmi
 from agent.model.paths import GnmiPath, PathElem, gnmi_to_xpath, parse_gnmi_string
 
 MAX_PATH_ELEMS = 64
 MAX_KEY_BYTES = 4096
-
-Elem = tuple[str, tuple[tuple[str, str], ...]]
 
 
 def from_proto(path: Any) -> GnmiPath:
@@ -75,32 +73,6 @@ def to_xpath(path: GnmiPath, ctx: Any, *, for_edit: bool = False) -> str:
 
 def has_wildcards(path: GnmiPath) -> bool:
     return any(e.name in ("*", "...") or "*" in e.keys.values() for e in path.elems)
-
-
-@lru_cache(maxsize=200_000)
-def split_data_path(path: str) -> tuple[Elem, ...]:
-    """``/m:a/b[k='v'][j="w"]`` -> ``(("m:a", ()), ("b", (("k", "v"), ("j", "w"))))``."""
-    out: list[Elem] = []
-    i, n = 0, len(path)
-    while i < n:
-        if path[i] != "/":
-            raise ValueError(f"bad data path {path!r} at {i}")
-        i += 1
-        start = i
-        while i < n and path[i] not in "/[":
-            i += 1
-        name = path[start:i]
-        keys: list[tuple[str, str]] = []
-        while i < n and path[i] == "[":
-            eq = path.index("=", i)
-            key = path[i + 1 : eq].strip()
-            key = key.split(":", 1)[1] if ":" in key else key
-            quote = path[eq + 1]
-            end = path.index(quote, eq + 2)
-            keys.append((key, path[eq + 2 : end]))
-            i = path.index("]", end) + 1
-        out.append((name, tuple(keys)))
-    return tuple(out)
 
 
 def elems_to_proto(elems: tuple[Elem, ...] | list[Elem], origin: str = "") -> Any:
