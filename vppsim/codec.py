@@ -56,6 +56,9 @@ class ApiDefinitions:
         # its reply): one struct call instead of vpp-papi's per-field packers. Same bytes either way;
         # tests compare the two.
         self.fast: dict[str, tuple[struct.Struct, list[str], Any]] = {}
+        # Encode-only fast path for fixed-size messages with strings and fixed arrays (details
+        # messages such as sw_interface_details), so dumps of 100,000 interfaces stay cheap.
+        self.flat: dict[str, tuple[struct.Struct, list[tuple[str, str, int]]]] = {}
         for raw in self.raw:
             table = _type_table(raw)
             for m in raw.get("messages", []):
@@ -66,6 +69,10 @@ class ApiDefinitions:
                 if fmt is not None:
                     names = [f[1] for f in m[1:] if isinstance(f, list)]
                     self.fast[name] = (struct.Struct(fmt), names, self.messages[name].tuple)
+                    continue
+                flat = _flat_layout(m, table)
+                if flat is not None:
+                    self.flat[name] = (struct.Struct(flat[0]), flat[1])
         self._fast_by_id = [self.fast.get(m.name) if m is not None else None for m in by_id]
         self.names_by_id = [None, *[m.name for m in by_id[1:]]]
         self.api_json = json.dumps(self.raw)
@@ -92,6 +99,8 @@ class ApiDefinitions:
         fast = self.fast.get(name)
         if fast is not None:
             body = fast[0].pack(*[fields.get(n, 0) for n in fast[1]])
+        elif name in self.flat:
+            body = _pack_flat(self.flat[name], fields)
         else:
             body = self.messages[name].pack(fields)
         return FRAME_HEADER.pack(0, len(body), 0) + body
@@ -113,7 +122,10 @@ def _type_table(api: dict[str, Any]) -> dict[str, Any]:
             enumtype = next((x["enumtype"] for x in e[1:] if isinstance(x, dict)), "u32")
             table[f"vl_api_{e[0]}_t"] = enumtype
     for name, alias in api.get("aliases", {}).items():
-        table[f"vl_api_{name}_t"] = None if "length" in alias else alias["type"]
+        if "length" in alias:
+            table[f"vl_api_{name}_t"] = ("array", alias["type"], alias["length"])
+        else:
+            table[f"vl_api_{name}_t"] = alias["type"]
     for kind in ("types", "unions"):
         for t in api.get(kind, []):
             table[f"vl_api_{t[0]}_t"] = None
@@ -129,11 +141,72 @@ def _scalar_format(message: list[Any], table: dict[str, Any]) -> str | None:
         if len([p for p in f if not isinstance(p, dict)]) != 2:
             return None  # an array or a string
         ftype = f[0]
-        for _ in range(4):  # resolve aliases / enums down to a base type
-            if ftype in _SCALAR or ftype is None:
-                break
-            ftype = table.get(ftype)
+        ftype = _resolve(ftype, table)
         if ftype not in _SCALAR:
             return None
         fmt += _SCALAR[ftype]
     return fmt
+
+
+def _resolve(ftype: Any, table: dict[str, Any]) -> Any:
+    """Follow aliases and enums down to a base type name, an ``("array", type, n)`` alias, or None."""
+    for _ in range(4):
+        if not isinstance(ftype, str) or ftype in _SCALAR:
+            break
+        ftype = table.get(ftype)
+    return ftype
+
+
+def _flat_layout(message: list[Any], table: dict[str, Any]) -> tuple[str, list[tuple[str, str, int]]] | None:
+    """Struct format and field layout of a fixed-size message (scalars, fixed strings, fixed arrays)."""
+    fmt = ">"
+    layout: list[tuple[str, str, int]] = []
+    for f in message[1:]:
+        if not isinstance(f, list):
+            continue
+        parts = [p for p in f if not isinstance(p, dict)]
+        ftype, fname = parts[0], parts[1]
+        if len(parts) == 2:
+            base = _resolve(ftype, table)
+            if isinstance(base, str) and base in _SCALAR:
+                fmt += _SCALAR[base]
+                layout.append((fname, "v", 1))
+            elif isinstance(base, tuple) and base[1] == "u8":
+                fmt += f"{base[2]}s"
+                layout.append((fname, "b", base[2]))
+            else:
+                return None
+        elif len(parts) == 3 and parts[2] > 0:
+            n = int(parts[2])
+            base = _resolve(ftype, table)
+            if ftype == "string":
+                fmt += f"{n}s"
+                layout.append((fname, "s", n))
+            elif base == "u8":
+                fmt += f"{n}s"
+                layout.append((fname, "b", n))
+            elif isinstance(base, str) and base in _SCALAR:
+                fmt += _SCALAR[base] * n
+                layout.append((fname, "a", n))
+            else:
+                return None
+        else:
+            return None  # variable length
+    return fmt, layout
+
+
+def _pack_flat(spec: tuple[struct.Struct, list[tuple[str, str, int]]], fields: dict[str, Any]) -> bytes:
+    packer, layout = spec
+    values: list[Any] = []
+    for name, kind, n in layout:
+        v = fields.get(name)
+        if kind == "v":
+            values.append(v or 0)
+        elif kind == "s":
+            values.append(v.encode("ascii")[: n - 1] if v else b"")
+        elif kind == "b":
+            values.append(bytes(getattr(v, "packed", v)) if v else b"")
+        else:
+            items = list(v or [])
+            values.extend(items + [0] * (n - len(items)))
+    return packer.pack(*values)
