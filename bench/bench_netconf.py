@@ -243,7 +243,17 @@ def main() -> int:
     p.add_argument("--fsync-seconds", type=float, default=3.0)
     p.add_argument("--window", type=int, default=8, help="edit+commit pairs in flight per session")
     p.add_argument("--subifs", type=int, default=10_000, help="0 to skip the large edit/get-config")
+    p.add_argument(
+        "--connect",
+        type=int,
+        metavar="PORT",
+        help="use a server already listening on 127.0.0.1:PORT (admin password: bench-password)",
+    )
     args = p.parse_args()
+    if args.connect:
+        with tempfile.TemporaryDirectory(prefix="bench-netconf-", dir=os.environ.get("BENCH_DIR")) as tmp:
+            print(json.dumps(asyncio.run(run(args, args.connect, Path(tmp))), indent=2))
+        return 0
     with tempfile.TemporaryDirectory(prefix="bench-netconf-", dir=os.environ.get("BENCH_DIR")) as tmp:
         data_dir = Path(tmp)
         pw = data_dir / "pw"
