@@ -31,8 +31,10 @@ READ_ONLY_PREFIXES = ("sockclnt_", "control_ping", "get_api_json", "show_version
 READ_ONLY_SUFFIXES = ("_dump", "_get_table")
 
 
-def is_write(msg: str) -> bool:
+def is_write(msg: str, args: dict[str, Any] | None = None) -> bool:
     """True for messages that change VPP state (what a no-op resync must never send)."""
+    if msg == "cli_inband":
+        return not str((args or {}).get("cmd", "")).lstrip().startswith("show ")
     return not (msg.startswith(READ_ONLY_PREFIXES) or msg.endswith(READ_ONLY_SUFFIXES))
 
 
@@ -255,7 +257,7 @@ class VppConnection:
             raise VppConnectError(f"not connected to VPP ({self._lost_reason or 'never connected'})")
         fn = getattr(client.api, msg)
         fut: asyncio.Future[Any] = fn(**args)
-        if is_write(msg):
+        if is_write(msg, args):
             self.writes += 1
         else:
             self.reads += 1

@@ -120,7 +120,8 @@ def interface_items(entry: dict[str, Any], vrfs: VrfTables) -> list[Item]:
     if kind == "subif":
         value = subif_value(member(entry, "sub-interface", {}) or {})
         parent = value["parent"]
-        deps = (f"interface/{parent}",)
+        # VPP gives a new sub-interface its parent's MTU: set the parent's first
+        deps = (f"interface/{parent}", f"mtu/{parent}")
     elif kind == "bond":
         value = bond_value(name, member(entry, "bond"))
     elif kind == "loopback":

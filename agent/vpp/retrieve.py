@@ -120,7 +120,33 @@ async def retrieve(conn: VppConnection, config: ConfigIndex, applied_routes: set
             out.items[key] = Item(key, "table-binding", value, (f"interface/{name}",), name)
     _, tables = await tables_fut
     await _tables_and_routes(conn, config, [t.table for t in tables], out, applied_routes)
+    if any(member(member(e, "ipv4"), "unnumbered") is not None for e in config.interfaces.values()):
+        vpp_to_agent = {str(d.interface_name): agent_name[int(d.sw_if_index)] for d in managed}
+        vpp_to_agent.update(
+            {str(d.interface_name): n for d in details if (n := agent_name.get(int(d.sw_if_index)))}
+        )
+        await _unnumbered(conn, vpp_to_agent, out)
     return out
+
+
+async def _unnumbered(conn: VppConnection, vpp_to_agent: dict[str, str], out: Retrieved) -> None:
+    """Unnumbered settings, from ``show interface address`` (src/vnet/interface_cli.c prints
+    "<name> (up):" then "  unnumbered, use <lender>"): the message set the agent is pinned to has no
+    dump for them, and the CLI text has been stable for many releases."""
+    reply = await conn.call("cli_inband", cmd="show interface address")
+    current: str | None = None
+    for line in str(reply.reply).splitlines():
+        if line and not line.startswith(" ") and line.endswith(":"):
+            current = vpp_to_agent.get(line.rsplit(" (", 1)[0])
+            continue
+        text = line.strip()
+        if current is not None and current in out.managed_interfaces and text.startswith("unnumbered, use "):
+            lender = vpp_to_agent.get(text[len("unnumbered, use ") :].strip())
+            if lender is None:
+                continue
+            key = f"unnumbered/{current}"
+            deps = (f"interface/{current}", f"interface/{lender}")
+            out.items[key] = Item(key, "unnumbered", {"use": lender}, deps, current)
 
 
 def _interface_items(d: Any, agent_name: dict[int, str], bonds: dict[int, Any], out: Retrieved) -> None:

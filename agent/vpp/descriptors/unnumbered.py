@@ -1,8 +1,8 @@
 """IPv4 unnumbered (``sw_interface_set_unnumbered``): the interface borrows another's address.
 
 Mind VPP's field names: ``sw_if_index`` is the interface lending its address and
-``unnumbered_sw_if_index`` the one borrowing it (src/vnet/interface_api.c). VPP has no dump for it in the
-message set the agent uses, so reconcile assumes it survives as long as the interface does."""
+``unnumbered_sw_if_index`` the one borrowing it (src/vnet/interface_api.c). The message set the agent
+uses has no dump for it; :mod:`agent.vpp.retrieve` reads it from ``show interface address``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from agent.vpp.items import IfRef, Item, VppCall
 class UnnumberedDescriptor(Descriptor):
     kind = "unnumbered"
     implied_by_owner_delete = True
-    retrievable = False
 
     def _call(self, item: Item, is_add: bool) -> VppCall:
         name = item.key.partition("/")[2]
