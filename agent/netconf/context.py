@@ -8,8 +8,10 @@ what goes inside ``<rpc-reply>``.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, TypeVar
 
 from lxml import etree
 
@@ -30,10 +32,14 @@ WD_NS = "urn:ietf:params:xml:ns:yang:ietf-netconf-with-defaults"
 MON_NS = "urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring"
 NOTIF_NS = "urn:ietf:params:xml:ns:netconf:notification:1.0"
 BNG_NS = "urn:bng-agent:netconf"
+T = TypeVar("T")
 
 
-class Reply(Protocol):
-    """Marker for documentation: a handler returns None (``<ok/>``) or the reply body as XML text."""
+async def shielded(call: Awaitable[T]) -> T:
+    """Await a transaction-manager call so that ending the session (kill-session, connection loss)
+    does not cancel it half-way: a commit that reached the owner task completes (or fails) there, and
+    its outcome is what running shows; only the reply to the vanished client is lost."""
+    return await asyncio.shield(call)
 
 
 @dataclass

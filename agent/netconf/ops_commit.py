@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from agent.netconf import notify
-from agent.netconf.context import BNG_NS, OpContext, child, text_of
+from agent.netconf.context import BNG_NS, OpContext, child, shielded, text_of
 from agent.netconf.replies import NC_NS, RpcError
 
 
@@ -37,8 +37,10 @@ async def commit(ctx: OpContext, op: etree._Element) -> None:
     if not confirmed and (child(op, "confirm-timeout") is not None or persist is not None):
         raise RpcError("confirm-timeout and persist need <confirmed/>", tag="invalid-value")
     was_pending = getattr(ctx.txn, "confirmed_commit_pending", False)
-    await ctx.txn.commit(
-        ctx.session, confirmed=confirmed, confirm_timeout=timeout, persist=persist, persist_id=persist_id
+    await shielded(
+        ctx.txn.commit(
+            ctx.session, confirmed=confirmed, confirm_timeout=timeout, persist=persist, persist_id=persist_id
+        )
     )
     by = ctx.nc.changed_by()
     if confirmed:
@@ -55,7 +57,7 @@ async def commit(ctx: OpContext, op: etree._Element) -> None:
 
 
 async def cancel_commit(ctx: OpContext, op: etree._Element) -> None:
-    await ctx.txn.cancel_commit(ctx.session, persist_id=text_of(op, "persist-id"))
+    await shielded(ctx.txn.cancel_commit(ctx.session, persist_id=text_of(op, "persist-id")))
     ctx.server.publish(
         "ietf-netconf-notifications",
         "netconf-confirmed-commit",
@@ -65,7 +67,7 @@ async def cancel_commit(ctx: OpContext, op: etree._Element) -> None:
 
 async def dry_run(ctx: OpContext, op: etree._Element) -> str:
     """The ordered data-plane steps a commit of the candidate would execute; nothing is applied."""
-    plan = await ctx.txn.dry_run(ctx.session)
+    plan = await shielded(ctx.txn.dry_run(ctx.session))
     steps = "".join(
         f"<step><index>{i}</index><operation>{escape(s.op)}</operation><key>{escape(s.key)}</key>"
         f"<detail>{escape(s.detail)}</detail></step>"
@@ -94,7 +96,7 @@ async def rollback(ctx: OpContext, op: etree._Element) -> str:
         raise RpcError(
             "rollback needs <id> (a checkpoint id)", tag="missing-element", info={"bad-element": "id"}
         )
-    record = await ctx.txn.rollback(int(raw), ctx.session)
+    record = await shielded(ctx.txn.rollback(int(raw), ctx.session))
     return f'<commit-id xmlns="{BNG_NS}">{record.id}</commit-id>'
 
 

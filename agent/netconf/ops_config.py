@@ -21,6 +21,7 @@ from agent.netconf.context import (
     children,
     datastore_choice,
     nmda_datastore,
+    shielded,
     text_of,
 )
 from agent.netconf.nacm_write import check_edit_access
@@ -54,7 +55,7 @@ async def edit_config(ctx: OpContext, op: etree._Element) -> None:
         "test_option": test_option,
     }
     if target == "running":
-        result, _record = await ctx.txn.edit_running_xml(ctx.session, config, **options)
+        result, _record = await shielded(ctx.txn.edit_running_xml(ctx.session, config, **options))
     else:
         result = ctx.datastores.edit_config("candidate", config, session=ctx.session, **options)
     if result.errors:  # continue-on-error: the successful parts were kept
@@ -67,7 +68,7 @@ async def edit_data(ctx: OpContext, op: etree._Element) -> None:
     config = _config_element(op, NMDA_NS)
     check_edit_access(ctx, config, default_op)
     if ds == "running":
-        await ctx.txn.edit_running_xml(ctx.session, config, default_operation=default_op)
+        await shielded(ctx.txn.edit_running_xml(ctx.session, config, default_operation=default_op))
     else:
         ctx.datastores.edit_config("candidate", config, default_operation=default_op, session=ctx.session)  # type: ignore[arg-type]
 
@@ -78,9 +79,12 @@ async def copy_config(ctx: OpContext, op: etree._Element) -> None:
     if not ctx.acl.unrestricted:
         _require_all_write(ctx, "copy-config")
     if target == "running":
-        await ctx.txn.edit_running(ctx.session, lambda ds: ds.copy_config(source, "running", ctx.session))  # type: ignore[arg-type]
+        src: Any = source
+        await shielded(
+            ctx.txn.edit_running(ctx.session, lambda ds: ds.copy_config(src, "running", ctx.session))
+        )
     elif target == "startup" and source == "running":
-        await ctx.txn.save_startup(ctx.session)
+        await shielded(ctx.txn.save_startup(ctx.session))
     else:
         ctx.datastores.copy_config(source, target, ctx.session)  # type: ignore[arg-type]
         if target == "startup":
