@@ -1,0 +1,142 @@
+"""The VPP connection: CRC check at connect, many calls in flight, timeouts, events, reconnect."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent.vpp.api import api_json_files
+from agent.vpp.connection import VppConnection
+from agent.vpp.errors import ApiMismatchError, VppConnectError
+from agent.vpp.link import VppLink
+from agent.vpp.southbound import VppSouthbound
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start_vppsim_with_crc(tmp: Path, message: str, crc: str) -> tuple[subprocess.Popen[bytes], str]:
+    """A vppsim serving definitions where ``message`` has another CRC (as a VPP of another release)."""
+    changed = tmp / "defs"
+    changed.mkdir()
+    for path in api_json_files():
+        api = json.loads(path.read_text())
+        for m in api.get("messages", []):
+            if m[0] == message:
+                m[-1]["crc"] = crc
+        (changed / path.name).write_text(json.dumps(api))
+    api_sock = str(tmp / "api.sock")
+    code = (
+        "import sys, pathlib, agent.vpp.api as a\n"
+        f"files = sorted(pathlib.Path({str(changed)!r}).glob('*.json'), key=lambda p: p.name != 'memclnt.api.json')\n"
+        "a.api_json_files = lambda: files\n"
+        "from vppsim.cli import main\n"
+        f"sys.exit(main(['--api-socket', {api_sock!r}, '--stats-socket', {str(tmp / 's.sock')!r}]))\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
+    deadline = time.monotonic() + 30
+    while not os.path.exists(tmp / "s.sock"):
+        assert proc.poll() is None and time.monotonic() < deadline, "vppsim did not start"
+        time.sleep(0.05)
+    return proc, api_sock
+
+
+async def test_connect_refuses_a_vpp_with_other_message_crcs(tmp_path: Path) -> None:
+    proc, api_sock = start_vppsim_with_crc(tmp_path, "sw_interface_dump", "0xdeadbeef")
+    try:
+        conn = VppConnection(api_sock, timeout=5)
+        with pytest.raises(ApiMismatchError) as info:
+            await conn.connect()
+        text = str(info.value)
+        assert "sw_interface_dump" in text and "0xdeadbeef" in text and "0xaa610c27" in text
+        assert not conn.connected
+        # the agent's link gives up instead of half-working
+        link = VppLink(api_sock, VppSouthbound(), backoff_initial=0.05)
+        await link.start()
+        assert not await link.wait_ready(10)
+        assert isinstance(link.fatal, ApiMismatchError)
+        await link.stop()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+async def test_many_calls_in_flight_and_replies_in_order(vppsim_factory: Callable[..., Any]) -> None:
+    sim = vppsim_factory(ports=1)
+    conn = VppConnection(sim.api_socket)
+    await conn.connect()
+    try:
+        assert conn.version.startswith("26.06")
+        futs = [
+            conn.send(
+                "create_subif", sw_if_index=1, sub_id=i, sub_if_flags=2 | 16, outer_vlan_id=i, inner_vlan_id=0
+            )
+            for i in range(1, 2001)
+        ]
+        replies = await asyncio.gather(*futs)
+        assert all(r.retval == 0 for r in replies)
+        assert len({r.sw_if_index for r in replies}) == 2000
+        assert conn.writes == 2000
+        names = {str(d.interface_name) for d in await conn.dump("sw_interface_dump", sw_if_index=0xFFFFFFFF)}
+        assert {f"GigabitEthernet0/8/0.{i}" for i in range(1, 2001)} <= names
+    finally:
+        await conn.close()
+
+
+async def test_a_hung_vpp_fails_pending_calls_after_the_timeout(vppsim_factory: Callable[..., Any]) -> None:
+    sim = vppsim_factory(ports=1)
+    lost: list[str] = []
+    conn = VppConnection(sim.api_socket, timeout=0.5, on_lost=lost.append)
+    await conn.connect()
+    sim.ctl("delay", message="sw_interface_dump", count=1, seconds=3)
+    t0 = time.monotonic()
+    with pytest.raises(VppConnectError):
+        await conn.dump("sw_interface_dump", sw_if_index=0xFFFFFFFF)
+    assert time.monotonic() - t0 < 2.5
+    assert lost and "no reply" in lost[0]
+    with pytest.raises(VppConnectError):
+        conn.send("show_version")
+    await conn.close()
+
+
+async def test_interface_events_reach_subscribers_across_reconnects(
+    vppsim_factory: Callable[..., Any],
+) -> None:
+    sim = vppsim_factory(ports=2)
+    sb = VppSouthbound()
+    sb.load_config({})
+    link = VppLink(sim.api_socket, sb, backoff_initial=0.05, backoff_max=0.3)
+    events = link.subscribe()
+    await link.start()
+    try:
+        assert await link.wait_ready(20)
+        sim.ctl("link", sw_if_index=2, up=False)
+        ev = await asyncio.wait_for(_next_event(events, 2), 10)
+        assert not (int(ev.flags) & 2)  # link down
+        connects = link.connects
+        sim.crash()
+        sim.start()
+        deadline = time.monotonic() + 20
+        while link.connects == connects or not link.ready.is_set():
+            assert time.monotonic() < deadline, "no reconnect"
+            await asyncio.sleep(0.05)
+        sim.ctl("link", sw_if_index=1, up=False)
+        ev = await asyncio.wait_for(_next_event(events, 1), 10)
+        assert not (int(ev.flags) & 2)
+    finally:
+        await link.stop()
+
+
+async def _next_event(q: asyncio.Queue[Any], sw_if_index: int) -> Any:
+    while True:
+        ev = await q.get()
+        if type(ev).__name__ == "sw_interface_event" and int(ev.sw_if_index) == sw_if_index:
+            return ev
