@@ -36,7 +36,8 @@ def start_vppsim_with_crc(tmp: Path, message: str, crc: str) -> tuple[subprocess
     api_sock = str(tmp / "api.sock")
     code = (
         "import sys, pathlib, agent.vpp.api as a\n"
-        f"files = sorted(pathlib.Path({str(changed)!r}).glob('*.json'), key=lambda p: p.name != 'memclnt.api.json')\n"
+        f"files = sorted(pathlib.Path({str(changed)!r}).glob('*.json'),\n"
+        "               key=lambda p: p.name != 'memclnt.api.json')\n"
         "a.api_json_files = lambda: files\n"
         "from vppsim.cli import main\n"
         f"sys.exit(main(['--api-socket', {api_sock!r}, '--stats-socket', {str(tmp / 's.sock')!r}]))\n"
