@@ -12,6 +12,7 @@ restart). Commands::
     {"cmd": "traffic", "sw_if_index": N, "rx_pps": 1000, "rx_bps": 64000, "tx_pps": 0, "tx_bps": 0}
     {"cmd": "fail", "message": "create_subif", "count": 2, "retval": -56}
     {"cmd": "delay", "message": "create_subif", "count": 1, "seconds": 0.5}
+    {"cmd": "faults"}                                        -> rules not used up yet, "stalled"
     {"cmd": "clear_faults"}
     {"cmd": "crash"}
 """
@@ -118,6 +119,8 @@ class ControlServer:
                 str(args["message"]),
                 Fault("delay", int(args.get("count", 1)), seconds=float(args["seconds"])),
             )
+        elif cmd == "faults":
+            result = {"faults": emu.faults.pending(), "stalled": emu.stalled}
         elif cmd == "clear_faults":
             emu.faults.clear()
         elif cmd == "crash":

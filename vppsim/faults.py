@@ -24,6 +24,16 @@ class FaultTable:
             raise ValueError("count must be positive")
         self._rules.setdefault(message, []).append(fault)
 
+    def pending(self) -> dict[str, list[dict[str, object]]]:
+        """Rules not used up yet, for the control channel's ``faults`` command."""
+        return {
+            name: [
+                {"kind": f.kind, "remaining": f.remaining, "retval": f.retval, "seconds": f.seconds}
+                for f in rules
+            ]
+            for name, rules in self._rules.items()
+        }
+
     def clear(self) -> None:
         self._rules.clear()
 

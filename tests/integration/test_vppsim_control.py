@@ -103,15 +103,19 @@ def test_a_delayed_call_holds_up_other_clients(vppsim: VppSim) -> None:
     slow, other = vppsim.client("slow"), vppsim.client("other")
     vppsim.ctl("delay", message="create_loopback", count=1, seconds=0.8)
     done: list[float] = []
-    t0 = time.monotonic()
     worker = threading.Thread(target=lambda: done.append(slow.api.create_loopback().retval))
     worker.start()
-    time.sleep(0.2)
+    # the slow call has reached the emulator once its delay rule is used up and VPP is stalled
+    deadline = time.monotonic() + 5
+    while not vppsim.ctl("faults")["stalled"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert vppsim.ctl("faults") == {"ok": True, "faults": {}, "stalled": True}
+    t0 = time.monotonic()
     assert other.api.show_version().retval == 0
     waited = time.monotonic() - t0
     worker.join(timeout=10)
     assert done == [0]
-    assert waited >= 0.7  # VPP's main thread was busy with the slow call
+    assert waited >= 0.3  # VPP's main thread was still busy with the slow call
 
 
 def test_crash_exits_and_restart_starts_empty(vppsim: VppSim) -> None:
