@@ -1,0 +1,236 @@
+"""gNMI Set through pygnmi: one transaction of the shared commit engine, applied to the data plane first."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from _gnmi_helpers import ALICE_PASSWORD, Agent, interface, mirror_interfaces, running_agent
+from pygnmi.client import gNMIclient, gNMIException
+from pygnmi.spec.v080 import gnmi_ext_pb2, gnmi_pb2
+from pygnmi.spec.v080.gnmi_pb2_grpc import gNMIStub
+
+IFS = "/ietf-interfaces:interfaces"
+MD = [("username", "admin"), ("password", "admin-pw")]
+
+
+@pytest.fixture(scope="module")
+def agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
+    with running_agent(tmp_path_factory.mktemp("gnmi-set")) as a:
+        yield a
+
+
+@pytest.fixture
+def client(agent: Agent) -> Iterator[gNMIclient]:
+    with agent.client() as c:
+        yield c
+
+
+def _running_interfaces(agent: Agent) -> dict[str, Any]:
+    doc = agent.command("running")
+    return {e["name"]: e for e in doc.get("ietf-interfaces:interfaces", {}).get("interface", [])}
+
+
+def _code(exc: gNMIException) -> grpc.StatusCode:
+    return exc.orig_exc.code()  # type: ignore[no-any-return]
+
+
+def _wait(cond: Any, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_update_replace_delete_reach_the_data_plane(agent: Agent, client: gNMIclient) -> None:
+    resp = client.set(
+        update=[(IFS, {"interface": [interface("s1", "one"), interface("s2", "two"), interface("s3")]})],
+        encoding="json_ietf",
+    )
+    assert [r["op"] for r in resp["response"]] == ["UPDATE"]
+    assert abs(resp["timestamp"] / 1e9 - time.time()) < 60
+    plane = mirror_interfaces(agent)
+    assert plane["s1"]["description"] == "one" and "s3" in plane
+    # replace: the entry becomes exactly the value (description of s2 disappears)
+    resp = client.set(replace=[(f"{IFS}/interface[name=s2]", interface("s2"))], encoding="json_ietf")
+    assert [r["op"] for r in resp["response"]] == ["REPLACE"]
+    assert "description" not in mirror_interfaces(agent)["s2"]
+    # delete + update in one request, reported per path in request order
+    resp = client.set(
+        delete=[f"{IFS}/interface[name=s3]"],
+        update=[(f"{IFS}/interface[name=s1]/description", "uno")],
+        encoding="json_ietf",
+    )
+    assert [r["op"] for r in resp["response"]] == ["DELETE", "UPDATE"]
+    plane = mirror_interfaces(agent)
+    assert "s3" not in plane and plane["s1"]["description"] == "uno"
+    assert plane == _running_interfaces(agent)
+
+
+def test_a_failing_data_plane_step_leaves_everything_unchanged(agent: Agent, client: gNMIclient) -> None:
+    client.set(update=[(IFS, {"interface": [interface("f1", "before")]})], encoding="json_ietf")
+    before_plane, before_running = mirror_interfaces(agent), _running_interfaces(agent)
+    agent.command("fail_next_apply", step=1)
+    with pytest.raises(gNMIException) as info:
+        client.set(
+            update=[
+                (f"{IFS}/interface[name=f1]/description", "after"),
+                (IFS, {"interface": [interface("f2"), interface("f3")]}),
+            ],
+            encoding="json_ietf",
+        )
+    assert _code(info.value) == grpc.StatusCode.FAILED_PRECONDITION
+    assert "injected failure" in info.value.orig_exc.details()
+    assert mirror_interfaces(agent) == before_plane
+    assert _running_interfaces(agent) == before_running
+
+
+def test_an_invalid_value_fails_the_whole_set(agent: Agent, client: gNMIclient) -> None:
+    before = _running_interfaces(agent)
+    with pytest.raises(gNMIException) as info:
+        client.set(
+            update=[
+                (IFS, {"interface": [interface("v1")]}),
+                (f"{IFS}/interface[name=v1]/type", "iana-if-type:no-such-type"),
+            ],
+            encoding="json_ietf",
+        )
+    assert _code(info.value) == grpc.StatusCode.INVALID_ARGUMENT
+    assert _running_interfaces(agent) == before
+
+
+def test_set_is_refused_while_netconf_holds_the_running_lock(agent: Agent, client: gNMIclient) -> None:
+    with agent.netconf() as nc:
+        nc.lock("running")
+        with pytest.raises(gNMIException) as info:
+            client.set(update=[(IFS, {"interface": [interface("l1")]})], encoding="json_ietf")
+        assert _code(info.value) == grpc.StatusCode.FAILED_PRECONDITION
+        assert "locked by session" in info.value.orig_exc.details()
+        nc.unlock("running")
+    client.set(update=[(IFS, {"interface": [interface("l1")]})], encoding="json_ietf")
+    assert "l1" in mirror_interfaces(agent)
+
+
+def test_nacm_denies_writes_of_a_read_only_user(agent: Agent) -> None:
+    with agent.client(username="alice", password=ALICE_PASSWORD) as c:
+        with pytest.raises(gNMIException) as info:
+            c.set(update=[(IFS, {"interface": [interface("a1")]})], encoding="json_ietf")
+        assert _code(info.value) == grpc.StatusCode.PERMISSION_DENIED
+    assert "a1" not in _running_interfaces(agent)
+
+
+# ------------------------------------------------------------------------------------ commit confirmed
+# pygnmi's bundled gnmi_ext (gNMI 0.8) predates the Commit extension, so the extension is encoded here
+# by hand (field numbers from gnmi_ext.proto: Extension.commit = 4; Commit.id = 1, commit = 2,
+# confirm = 3, cancel = 4; CommitRequest.rollback_duration = 1; Duration.seconds = 1). Protobuf keeps
+# unknown fields, so the bytes travel unchanged inside pygnmi's SetRequest.
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _field(num: int, payload: bytes) -> bytes:
+    return _varint(num << 3 | 2) + _varint(len(payload)) + payload
+
+
+def _commit_ext(token: str, action: str, seconds: int = 0) -> Any:
+    body = _field(1, token.encode())
+    if action == "commit":
+        body += _field(2, _field(1, _varint(1 << 3) + _varint(seconds)))
+    else:
+        body += _field({"confirm": 3, "cancel": 4}[action], b"")
+    return gnmi_ext_pb2.Extension.FromString(_field(4, body))
+
+
+def _stub(agent: Agent) -> tuple[grpc.Channel, Any]:
+    creds = grpc.ssl_channel_credentials(Path(agent.cert).read_bytes())
+    channel = grpc.secure_channel(f"localhost:{agent.gnmi_port}", creds)
+    return channel, gNMIStub(channel)
+
+
+def _desc_update(name: str, text: str) -> Any:
+    path = gnmi_pb2.Path(
+        elem=[
+            gnmi_pb2.PathElem(name="ietf-interfaces:interfaces"),
+            gnmi_pb2.PathElem(name="interface", key={"name": name}),
+            gnmi_pb2.PathElem(name="description"),
+        ]
+    )
+    return gnmi_pb2.Update(path=path, val=gnmi_pb2.TypedValue(string_val=text))
+
+
+def test_commit_confirmed_rolls_back_unless_confirmed(agent: Agent, client: gNMIclient) -> None:
+    client.set(update=[(IFS, {"interface": [interface("c1", "stable")]})], encoding="json_ietf")
+    channel, stub = _stub(agent)
+    with channel:
+        # not confirmed: back to "stable" after the rollback duration
+        stub.Set(
+            gnmi_pb2.SetRequest(
+                update=[_desc_update("c1", "trial")], extension=[_commit_ext("t1", "commit", 1)]
+            ),
+            metadata=MD,
+        )
+        assert mirror_interfaces(agent)["c1"]["description"] == "trial"
+        assert _wait(lambda: mirror_interfaces(agent)["c1"]["description"] == "stable")
+        assert _running_interfaces(agent)["c1"]["description"] == "stable"
+        # confirmed with the same id: kept
+        stub.Set(
+            gnmi_pb2.SetRequest(
+                update=[_desc_update("c1", "kept")], extension=[_commit_ext("t2", "commit", 1)]
+            ),
+            metadata=MD,
+        )
+        with pytest.raises(grpc.RpcError) as info:  # a second commit while one is pending
+            stub.Set(
+                gnmi_pb2.SetRequest(
+                    update=[_desc_update("c1", "x")], extension=[_commit_ext("t3", "commit", 5)]
+                ),
+                metadata=MD,
+            )
+        assert info.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+        with pytest.raises(grpc.RpcError) as info:  # confirming with the wrong id
+            stub.Set(gnmi_pb2.SetRequest(extension=[_commit_ext("nope", "confirm")]), metadata=MD)
+        assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        stub.Set(gnmi_pb2.SetRequest(extension=[_commit_ext("t2", "confirm")]), metadata=MD)
+        time.sleep(1.5)
+        assert mirror_interfaces(agent)["c1"]["description"] == "kept"
+        # cancel: reverted at once
+        stub.Set(
+            gnmi_pb2.SetRequest(
+                update=[_desc_update("c1", "gone")], extension=[_commit_ext("t4", "commit", 60)]
+            ),
+            metadata=MD,
+        )
+        assert mirror_interfaces(agent)["c1"]["description"] == "gone"
+        stub.Set(gnmi_pb2.SetRequest(extension=[_commit_ext("t4", "cancel")]), metadata=MD)
+        assert mirror_interfaces(agent)["c1"]["description"] == "kept"
+        assert _running_interfaces(agent)["c1"]["description"] == "kept"
+
+
+def test_union_replace_and_unknown_extensions_are_unimplemented(agent: Agent) -> None:
+    channel, stub = _stub(agent)
+    with channel:
+        hist = gnmi_ext_pb2.Extension(history=gnmi_ext_pb2.History(snapshot_time=1))
+        with pytest.raises(grpc.RpcError) as info:
+            stub.Set(gnmi_pb2.SetRequest(update=[_desc_update("x", "y")], extension=[hist]), metadata=MD)
+        assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
+        # union_replace (SetRequest field 6) is unknown to pygnmi's 0.8 protos: append it as raw bytes
+        raw = gnmi_pb2.SetRequest().SerializeToString() + _field(
+            6, _desc_update("x", "y").SerializeToString()
+        )
+        with pytest.raises(grpc.RpcError) as info:
+            stub.Set(gnmi_pb2.SetRequest.FromString(raw), metadata=MD)
+        assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
