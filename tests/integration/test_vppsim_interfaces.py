@@ -99,6 +99,11 @@ def test_vlan_subif_name_flags_and_duplicate(vppsim: VppSim) -> None:
     assert int(d.type) == 1  # IF_API_TYPE_SUB
     dup = c.api.create_vlan_subif(sw_if_index=1, vlan_id=100)
     assert (dup.retval, dup.sw_if_index) == (-56, ALL)  # VNET_API_ERROR_VLAN_ALREADY_EXISTS
+    # the tag is taken by a sub-interface with another sub_id: vnet_create_sw_interface fails and
+    # create_vlan_subif reports VNET_API_ERROR_INVALID_REGISTRATION
+    other = c.api.create_subif(sw_if_index=1, sub_id=5000, sub_if_flags=ONE_TAG, outer_vlan_id=600)
+    assert other.retval == 0
+    assert c.api.create_vlan_subif(sw_if_index=1, vlan_id=600).retval == -31
     assert c.api.create_vlan_subif(sw_if_index=1, vlan_id=0).retval == -55  # INVALID_VLAN
     assert c.api.create_vlan_subif(sw_if_index=1, vlan_id=4096).retval == -55
 
