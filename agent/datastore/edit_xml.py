@@ -148,26 +148,45 @@ class _XmlEditor:
 
     def _siblings(self, elems: list[etree._Element], dparent: Cdata, sparent: Cdata, inherited: str) -> None:
         batch: list[tuple[etree._Element, Cdata]] = []
+        batched: set[tuple[int, str]] = set()
         for elem in elems:
             if not isinstance(elem.tag, str):
                 continue
             try:
                 fast = self._node(elem, dparent, sparent, inherited)
                 if fast is not None:
+                    ident = (int(ffi.cast("uintptr_t", fast)), self._identity(elem, fast))
+                    if ident in batched:
+                        # the same node twice in one edit: create the first, then merge the second into it
+                        self._flush(dparent, batch)
+                        batch, batched = [], set()
+                        fast = self._node(elem, dparent, sparent, inherited)
+                        if fast is None:
+                            continue
                     batch.append((elem, fast))
+                    batched.add(ident)
             except _Fail as exc:
                 self._failed(exc)
-        if batch:
-            try:
-                self._create_batch(dparent, batch)
-            except _Fail:
-                # libyang stops at the first problem and often cannot say where; walk the batch node by
-                # node to report each error with its own tag and instance path.
-                for elem, snode in batch:
-                    try:
-                        self._create_slowly(elem, dparent, snode)
-                    except _Fail as exc:
-                        self._failed(exc)
+        self._flush(dparent, batch)
+
+    def _identity(self, elem: etree._Element, snode: Cdata) -> str:
+        if snode.nodetype != lib.LYS_LIST:
+            return ""
+        return "".join(f"[{k}={_xpath_quote(v)}]" for k, v in self._keys(elem, snode, ""))
+
+    def _flush(self, dparent: Cdata, batch: list[tuple[etree._Element, Cdata]]) -> None:
+        if not batch:
+            return
+        try:
+            self._create_batch(dparent, batch)
+        except _Fail:
+            # libyang stops at the first problem and often cannot say where; walk the batch node by
+            # node to report each error with its own tag and instance path.
+            for elem, snode in batch:
+                try:
+                    self._create_slowly(elem, dparent, snode)
+                except _Fail as exc:
+                    self._failed(exc)
 
     def _create_slowly(self, elem: etree._Element, dparent: Cdata, snode: Cdata) -> None:
         pred = None
@@ -394,6 +413,14 @@ class _XmlEditor:
             return None
         if op == "create" and existing != NULL and not existing.flags & lib.LYD_DEFAULT:
             raise _Fail("data-exists", "data already exists", here)
+        if existing != NULL and op == "replace" and snode.nodetype == lib.LYS_LIST:
+            # replace an existing entry in place (it keeps its position): drop its content, then merge
+            for child in _siblings_list(lib.lyd_child(existing)):
+                if not child.schema.flags & lib.LYS_KEY and not child.flags & lib.LYD_DEFAULT:
+                    self._delete(child)
+            self._insert(elem, existing, dparent, snode, here, is_list=True)
+            self._siblings(list(elem), existing, snode, "merge")
+            return None
         if existing != NULL and (
             op == "replace" or (op in _CREATING and _only_defaults(existing) and _plain(elem))
         ):

@@ -10,6 +10,7 @@ from _ds_helpers import IF, IFP, addr, config, iface, interfaces
 from agent.datastore.errors import EditError
 from agent.datastore.session import Session
 from agent.datastore.store import Datastores
+from agent.errors import ValidationError
 from agent.model import load_model_set
 
 
@@ -271,3 +272,23 @@ def test_ordered_by_user_insert_attributes(ds: Datastores, sess: Session) -> Non
         ds.edit_config("candidate", config(f'<nacm xmlns="{NACM}">{rl("e", bad)}</nacm>'), session=sess)
     assert ei.value.tag == "bad-attribute"
     assert rule_lists(ds) == ["c", "a", "d", "b"]
+
+
+def test_same_entry_twice_in_one_edit_never_yields_two_instances(ds: Datastores, sess: Session) -> None:
+    # Into an existing list the second element merges into the first; inside a brand-new container the
+    # whole subtree goes to libyang at once and validation rejects the duplicate. Either way running
+    # never holds two instances with one key.
+    ds.edit_config("candidate", interfaces(iface("e0")), session=sess)
+    commit(ds, sess)
+    ds.edit_config(
+        "candidate", interfaces(iface("e1") + iface("e1", "<description>d</description>")), session=sess
+    )
+    assert names(ds) == ["e0", "e1"]
+    commit(ds, sess)
+    assert names(ds, "running") == ["e0", "e1"]
+    fresh = Datastores(load_model_set())
+    fresh.edit_config("candidate", interfaces(iface("e1") + iface("e1")), session=sess)
+    with pytest.raises(ValidationError) as ei:
+        fresh.prepare_commit(sess)
+    assert "Duplicate" in ei.value.message and ei.value.path == f"{IFP}/interface[name='e1']"
+    assert names(fresh, "running") == []
