@@ -192,3 +192,29 @@ def test_table_replace_sweeps_routes_not_readded(vppsim: VppSim) -> None:
     rt = routes(c, 3)
     assert [str(n) in rt for n in nets] == [True, True, False, False]
     assert "10.3.0.0/24" in rt  # the interface's own routes are not the API's to sweep
+
+
+def test_ipv6_table_route_and_address(vppsim: VppSim) -> None:
+    c = vppsim.client()
+    assert (
+        c.api.ip_table_add_del(is_add=True, table={"table_id": 6, "is_ip6": True, "name": "v6"}).retval == 0
+    )
+    assert c.api.sw_interface_set_table(sw_if_index=2, vrf_id=6, is_ipv6=True).retval == 0
+    assert (
+        c.api.sw_interface_add_del_address(sw_if_index=2, is_add=True, prefix="2001:db8:6::1/64").retval == 0
+    )
+    p = {
+        "sw_if_index": 2,
+        "weight": 1,
+        "proto": 1,  # FIB_API_PATH_NH_PROTO_IP6
+        "nh": {"address": {"ip6": "2001:db8:6::2"}},
+        "label_stack": NO_LABELS,
+    }
+    route = {"table_id": 6, "prefix": "2001:db8:100::/48", "n_paths": 1, "paths": [p]}
+    assert c.api.ip_route_add_del(is_add=True, route=route).retval == 0
+    got = routes(c, 6, is_ip6=True)
+    assert str(got["2001:db8:100::/48"].paths[0].nh.address.ip6) == "2001:db8:6::2"
+    assert "2001:db8:6::/64" in got and "2001:db8:6::1/128" in got
+    assert "::/0" in got
+    # the IPv4 side of the interface stays in table 0
+    assert c.api.sw_interface_get_table(sw_if_index=2, is_ipv6=False).vrf_id == 0
