@@ -1,0 +1,268 @@
+"""gNMI Subscribe via pygnmi: ONCE, POLL, STREAM (SAMPLE, ON_CHANGE) and a client that never reads."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from _gnmi_helpers import Agent, interface, running_agent
+from pygnmi.client import gNMIclient
+from pygnmi.spec.v080 import gnmi_pb2
+from pygnmi.spec.v080.gnmi_pb2_grpc import gNMIStub
+
+IFS = "/ietf-interfaces:interfaces"
+MD = [("username", "admin"), ("password", "admin-pw")]
+IF_NS = "urn:ietf:params:xml:ns:yang:ietf-interfaces"
+
+
+@pytest.fixture(scope="module")
+def agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
+    with running_agent(tmp_path_factory.mktemp("gnmi-sub")) as a:
+        with a.client() as c:
+            entries = [interface("e0", "zero"), interface("e1", "one")]
+            c.set(update=[(IFS, {"interface": entries})], encoding="json_ietf")
+        yield a
+
+
+@pytest.fixture
+def client(agent: Agent) -> Iterator[gNMIclient]:
+    with agent.client() as c:
+        yield c
+
+
+def _sub(path: str, mode: str, interval_ms: int = 0, **kw: Any) -> dict[str, Any]:
+    s: dict[str, Any] = {"path": path, "mode": mode, **kw}
+    if interval_ms:
+        s["sample_interval"] = interval_ms * 1_000_000
+    return s
+
+
+def _flat(msg: dict[str, Any]) -> dict[str, Any]:
+    """{full path: value} of one parsed SubscribeResponse (prefix joined)."""
+    up = msg.get("update") or {}
+    prefix = up.get("prefix") or ""
+    out = {}
+    for u in up.get("update") or []:
+        out[f"{prefix}/{u['path']}" if prefix else u["path"]] = u["val"]
+    return out
+
+
+def _collect(sub: Any, until: Any, timeout: float = 10.0) -> list[dict[str, Any]]:
+    got: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            msg = sub.get_update(timeout=max(0.05, deadline - time.monotonic()))
+        except TimeoutError:
+            break
+        got.append(msg)
+        if until(got):
+            break
+    return got
+
+
+def test_once_sends_current_values_then_sync_and_ends(client: gNMIclient) -> None:
+    req = {"subscription": [_sub(f"{IFS}/interface[name=*]/description", "sample")], "mode": "once"}
+    msgs = list(client.subscribe2(subscribe={**req, "encoding": "json_ietf"}))
+    values: dict[str, Any] = {}
+    for m in msgs:
+        values.update(_flat(m))
+    assert values["ietf-interfaces:interfaces/interface[name=e0]/description"] == "zero"
+    assert values["ietf-interfaces:interfaces/interface[name=e1]/description"] == "one"
+    assert msgs[-1].get("sync_response") is True
+
+
+def test_poll_answers_every_poll_with_fresh_counters(client: gNMIclient) -> None:
+    req = {
+        "subscription": [_sub(f"{IFS}/interface[name=e0]/statistics/in-octets", "sample")],
+        "mode": "poll",
+        "encoding": "proto",
+    }
+    sub = client.subscribe_poll(subscribe=req)
+    try:
+        # pygnmi sends a Poll before each read and returns the oldest answer: read 1 is the initial
+        # state, read k the answer to the Poll sent by read k-1.
+        first = sub.get_update(timeout=10)
+        sub.get_update(timeout=10)
+        time.sleep(0.3)
+        sub.get_update(timeout=10)
+        third = sub.get_update(timeout=10)
+    finally:
+        sub.close()
+    a = first["update"]["update"][0]["val"]
+    c = third["update"]["update"][0]["val"]
+    assert isinstance(a, int) and c > a
+
+
+def test_stream_sample_keeps_its_period(client: gNMIclient) -> None:
+    req = {
+        "subscription": [_sub(f"{IFS}/interface[name=e1]/statistics/out-octets", "sample", 200)],
+        "mode": "stream",
+        "encoding": "proto",
+    }
+    sub = client.subscribe_stream(subscribe=req)
+    try:
+        sub.get_update(timeout=10)  # initial values and sync_response
+        msgs = _collect(sub, lambda g: len(g) >= 6)
+    finally:
+        sub.close()
+    stamps = [m["update"]["timestamp"] / 1e9 for m in msgs]
+    values = [m["update"]["update"][0]["val"] for m in msgs]
+    assert len(stamps) == 6
+    gaps = [b - a for a, b in itertools.pairwise(stamps)]
+    assert all(0.1 < g < 0.35 for g in gaps), gaps
+    assert values == sorted(values) and values[-1] > values[0]
+
+
+def test_suppress_redundant_sends_nothing_until_the_heartbeat(client: gNMIclient) -> None:
+    path = f"{IFS}/interface[name=e0]/description"
+    sample = _sub(path, "sample", 100, suppress_redundant=True, heartbeat_interval=1_000_000_000)
+    sub = client.subscribe_stream(
+        subscribe={"subscription": [sample], "mode": "stream", "encoding": "json_ietf"}
+    )
+    try:
+        sub.get_update(timeout=10)
+        started = time.monotonic()
+        msg = sub.get_update(timeout=5)  # the heartbeat, not every 100 ms sample
+        waited = time.monotonic() - started
+    finally:
+        sub.close()
+    assert 0.7 < waited < 1.6, waited
+    assert _flat(msg) == {"ietf-interfaces:interfaces/interface[name=e0]/description": "zero"}
+
+
+def test_on_change_delivers_a_netconf_commit_and_a_delete(agent: Agent, client: gNMIclient) -> None:
+    req = {
+        "subscription": [_sub(f"{IFS}/interface/description", "on_change")],
+        "mode": "stream",
+        "encoding": "json_ietf",
+    }
+    sub = client.subscribe_stream(subscribe=req)
+    try:
+        initial = sub.get_update(timeout=10)
+        assert initial.get("sync_response") is True
+        with agent.netconf() as nc:
+            nc.edit_config(
+                target="candidate",
+                config=(
+                    '<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">'
+                    f'<interfaces xmlns="{IF_NS}"><interface><name>e1</name>'
+                    "<description>from netconf</description></interface></interfaces></config>"
+                ),
+            )
+            started = time.monotonic()
+            nc.commit()
+            msg = sub.get_update(timeout=10)
+            latency = time.monotonic() - started
+        assert _flat(msg) == {"ietf-interfaces:interfaces/interface[name=e1]/description": "from netconf"}
+        assert latency < 5
+        # a change elsewhere (type of e0) is not sent; deleting e1 is
+        client.set(delete=[f"{IFS}/interface[name=e1]"], encoding="json_ietf")
+        msg = sub.get_update(timeout=10)
+        assert [d["path"] for d in msg["update"]["delete"]] == [
+            "ietf-interfaces:interfaces/interface[name=e1]"
+        ]
+    finally:
+        sub.close()
+        client.set(update=[(IFS, {"interface": [interface("e1", "one")]})], encoding="json_ietf")
+
+
+def test_on_change_of_operational_state_and_several_subscriptions(agent: Agent, client: gNMIclient) -> None:
+    req = {
+        "subscription": [
+            _sub(f"{IFS}/interface[name=e0]/oper-status", "on_change"),
+            _sub(f"{IFS}/interface[name=e0]/description", "on_change"),
+        ],
+        "mode": "stream",
+        "encoding": "json_ietf",
+    }
+    sub = client.subscribe_stream(subscribe=req)
+    try:
+        first = sub.get_update(timeout=10)
+        assert first.get("sync_response") is True
+        agent.command("oper", name="e0", status="down")
+        msg = sub.get_update(timeout=10)
+        assert _flat(msg) == {"ietf-interfaces:interfaces/interface[name=e0]/oper-status": "down"}
+        client.set(update=[(f"{IFS}/interface[name=e0]/description", "renamed")], encoding="json_ietf")
+        msg = sub.get_update(timeout=10)
+        assert _flat(msg) == {"ietf-interfaces:interfaces/interface[name=e0]/description": "renamed"}
+    finally:
+        sub.close()
+        agent.command("oper", name="e0", status="up")
+
+
+def test_updates_only_skips_the_initial_state(client: gNMIclient) -> None:
+    req = {
+        "subscription": [_sub(f"{IFS}/interface[name=e0]/statistics/in-octets", "sample", 100)],
+        "mode": "stream",
+        "encoding": "proto",
+        "updates_only": True,
+    }
+    sub = client.subscribe_stream(subscribe=req)
+    try:
+        first = sub.get_update(timeout=10)
+    finally:
+        sub.close()
+    assert first == {"sync_response": True, "update": {}} or first.get("sync_response") is True
+    assert not first.get("update", {}).get("update")
+
+
+def _raw(agent: Agent) -> tuple[grpc.Channel, Any]:
+    creds = grpc.ssl_channel_credentials(Path(agent.cert).read_bytes())
+    channel = grpc.secure_channel(f"localhost:{agent.gnmi_port}", creds)
+    return channel, gNMIStub(channel)
+
+
+def test_bad_subscribe_requests_are_invalid_argument(agent: Agent) -> None:
+    channel, stub = _raw(agent)
+    with channel:
+        # first message is a Poll, not a SubscriptionList
+        with pytest.raises(grpc.RpcError) as info:
+            list(
+                stub.Subscribe(
+                    iter([gnmi_pb2.SubscribeRequest(poll=gnmi_pb2.Poll())]), metadata=MD, timeout=10
+                )
+            )
+        assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        bad = gnmi_pb2.Subscription(path=gnmi_pb2.Path(elem=[gnmi_pb2.PathElem(name="bogus")]))
+        req = gnmi_pb2.SubscribeRequest(subscribe=gnmi_pb2.SubscriptionList(subscription=[bad], mode=1))
+        with pytest.raises(grpc.RpcError) as info:
+            list(stub.Subscribe(iter([req]), metadata=MD, timeout=10))
+        assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_a_client_that_never_reads_is_cut_off_and_others_are_unaffected(tmp_path: Path) -> None:
+    with running_agent(tmp_path, "--queue-limit", "8") as agent:
+        with agent.client() as c:
+            many = [interface(f"bulk{i}", "x" * 200) for i in range(1500)]
+            c.set(update=[(IFS, {"interface": many})], encoding="json_ietf")
+        channel, stub = _raw(agent)
+        with channel:
+            path = gnmi_pb2.Path(elem=[gnmi_pb2.PathElem(name="ietf-interfaces:interfaces")])
+            s = gnmi_pb2.Subscription(path=path, mode=gnmi_pb2.SAMPLE, sample_interval=50_000_000)
+            req = gnmi_pb2.SubscribeRequest(
+                subscribe=gnmi_pb2.SubscriptionList(subscription=[s], mode=0, encoding=gnmi_pb2.JSON_IETF)
+            )
+            stalled = stub.Subscribe(iter([req]), metadata=MD)  # never read until the end
+            deadline = time.monotonic() + 40
+            dropped = 0
+            with agent.client() as other:
+                while time.monotonic() < deadline:
+                    started = time.monotonic()
+                    other.get(path=[f"{IFS}/interface[name=bulk0]/description"], encoding="json_ietf")
+                    assert time.monotonic() - started < 5  # the agent keeps answering others
+                    dropped = agent.command("stats")["streams-dropped-slow"]
+                    if dropped:
+                        break
+                    time.sleep(0.5)
+            assert dropped == 1
+            with pytest.raises(grpc.RpcError) as info:
+                for _ in stalled:
+                    pass
+            assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert agent.command("stats")["streams"] == 0
