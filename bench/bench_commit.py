@@ -19,6 +19,8 @@ null one (plans one step per change, applies nothing), so the numbers are the ag
                        fsyncs per commit (group commit: < 1 when clients overlap); measured on a
                        separate datastore of --rate-count sub-interfaces so that persistence, not
                        validation, is what limits the rate
+  journal_append_rate  durable journal appends per second with C concurrent writers (no validation):
+                       the ceiling persistence puts on the commit rate
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_datastore import subif_config
 
 from agent.datastore.changes import Change
-from agent.datastore.journal import Journal
+from agent.datastore.journal import CommitRecord, Journal
 from agent.datastore.session import Session
 from agent.datastore.store import Datastores
 from agent.model import load_model_set
@@ -72,6 +74,37 @@ def fsync_rate(directory: Path, seconds: float) -> float:
         os.close(fd)
         path.unlink()
     return n / seconds
+
+
+async def journal_rate(directory: Path, model: Any, seconds: float) -> dict[str, Any]:
+    """Durable appends per second with C concurrent writers: the persistence ceiling for commits."""
+    journal = Journal(directory, model)
+    journal.load()
+    change = [Change("modify", f"{IFS}/interface[name='x']/description", "a", "b")]
+    out = {}
+    for clients in (1, 16, 64):
+        done = 0
+        fsyncs0 = journal.fsync_count
+        stop_at = time.perf_counter() + seconds
+
+        async def writer(stop_at: float) -> None:
+            nonlocal done
+            for _ in range(1_000_000):
+                if time.perf_counter() >= stop_at:
+                    break
+                rec = CommitRecord(id=journal.last_id + 1, time=time.time(), user="b", origin="bench")
+                await journal.append(rec, change)
+                done += 1
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(writer(stop_at) for _ in range(clients)))
+        elapsed = time.perf_counter() - t0
+        out[str(clients)] = {
+            "appends_per_s": round(done / elapsed, 1),
+            "fsyncs_per_append": round((journal.fsync_count - fsyncs0) / max(done, 1), 3),
+        }
+    await journal.close()
+    return out
 
 
 def first_subif_names(ds: Datastores, count: int) -> list[str]:
@@ -175,6 +208,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         }
     out["commit_rate"] = {"datastore_entries": args.rate_count, "by_clients": rates}
     await tm.stop()
+    out["journal_append_rate"] = await journal_rate(base / "jrate", model, args.seconds)
     shutil.rmtree(base, ignore_errors=True)
     return out
 
