@@ -2,6 +2,7 @@
 
 bng-vppsim --api-socket /run/vpp/api.sock --stats-socket /run/vpp/stats.sock [--ports N]
            [--control-socket PATH] [--stats-size-mb 64] [--no-interface-symlinks]
+           [--stats-update-interval 10]
 bng-vppsim ctl --control-socket PATH <command> [key=value ...]     e.g. link sw_if_index=1 up=false
 """
 
@@ -15,10 +16,10 @@ import logging
 import os
 import signal
 import sys
+import time
 from typing import Any
 
 TICK_SECONDS = 0.1
-STATS_TICK_SECONDS = 1.0
 
 
 def _run_parser() -> argparse.ArgumentParser:
@@ -34,6 +35,12 @@ def _run_parser() -> argparse.ArgumentParser:
         "--no-interface-symlinks",
         action="store_true",
         help="skip /interfaces/<name>/* entries (VPP creates them; they cost ~2.5 KB per interface)",
+    )
+    p.add_argument(
+        "--stats-update-interval",
+        type=float,
+        default=10.0,
+        help="seconds between stats collector runs (/sys/heartbeat ...); VPP's statseg default is 10",
     )
     p.add_argument("--log-level", default="WARNING")
     return p
@@ -101,23 +108,23 @@ async def _serve(ns: argparse.Namespace) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
 
-    async def ticker() -> None:
-        since_stats = 0.0
+    async def traffic() -> None:
         while True:
             await asyncio.sleep(TICK_SECONDS)
-            rows = list(emu.traffic_rows(TICK_SECONDS))
+            rows = [r for r in emu.traffic.rows(time.monotonic()) if r[0] in emu.interfaces]
             if rows:
+                emu.flush_stats()
                 stats.add_traffic_bulk(rows)
-            since_stats += TICK_SECONDS
-            if since_stats >= STATS_TICK_SECONDS:
-                since_stats = 0.0
-                stats.tick()
 
-    tick_task = asyncio.create_task(ticker())
+    tasks = [
+        asyncio.create_task(traffic()),
+        asyncio.create_task(stats.run_collector(ns.stats_update_interval)),
+    ]
     try:
         await stop.wait()
     finally:
-        tick_task.cancel()
+        for t in tasks:
+            t.cancel()
         await api.close()
         await control.close()
         stats.close()

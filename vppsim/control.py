@@ -23,6 +23,7 @@ import asyncio
 import json
 import os
 import socket
+import time
 from typing import Any
 
 from vppsim.emulator import Emulator
@@ -106,10 +107,7 @@ class ControlServer:
             rates = tuple(float(args.get(k, 0)) for k in ("rx_pps", "rx_bps", "tx_pps", "tx_bps"))
             if any(r < 0 for r in rates):
                 raise ControlError("rates cannot be negative")
-            if any(rates):
-                emu.traffic[intf.sw_if_index] = (rates[0], rates[1], rates[2], rates[3])
-            else:
-                emu.traffic.pop(intf.sw_if_index, None)
+            emu.traffic.set(intf.sw_if_index, (rates[0], rates[1], rates[2], rates[3]), time.monotonic())
         elif cmd == "fail":
             emu.faults.add(
                 str(args["message"]), Fault("fail", int(args.get("count", 1)), retval=int(args["retval"]))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from vppsim import errno
@@ -27,6 +26,7 @@ from vppsim.state.fib import (
     Table,
 )
 from vppsim.state.interfaces import IfKind, Interface, InterfaceTable, IpInterface
+from vppsim.traffic import TrafficTable
 
 if TYPE_CHECKING:
     from vppsim.server import ApiSession
@@ -55,7 +55,7 @@ class Emulator:
         self._addresses: dict[tuple[bool, int], AddressIndex] = {}
         self.stalled = False  # an injected delay holds up every client, as a slow handler in VPP does
         self.vlan_slots: dict[tuple[Any, ...], int] = {}
-        self.traffic: dict[int, tuple[float, float, float, float]] = {}
+        self.traffic = TrafficTable()
         self.pending_events: list[tuple[ApiSession, bytes]] = []
         self._loop_instances: set[int] = set()
         self._route_stats: dict[tuple[bool, int, Any], int] = {}
@@ -144,7 +144,7 @@ class Emulator:
             self._loop_instances.discard(intf.instance)
         if intf.vlan_key is not None:
             self.vlan_slots.pop(intf.vlan_key, None)
-        self.traffic.pop(intf.sw_if_index, None)
+        self.traffic.discard(intf.sw_if_index)
         self.interfaces.remove(intf.sw_if_index)
         self.flush_stats()
         if self.stats is not None:
@@ -408,16 +408,3 @@ class Emulator:
             nh.pop("address", None)
         out["nh"] = nh
         return out
-
-    # ------------------------------------------------------------------ traffic
-
-    def traffic_rows(self, seconds: float) -> Iterable[tuple[int, int, int, int, int]]:
-        for idx, (rx_pps, rx_bps, tx_pps, tx_bps) in self.traffic.items():
-            if idx in self.interfaces:
-                yield (
-                    idx,
-                    round(rx_pps * seconds),
-                    round(rx_bps * seconds),
-                    round(tx_pps * seconds),
-                    round(tx_bps * seconds),
-                )
