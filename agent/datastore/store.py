@@ -530,7 +530,10 @@ class Datastores:
         self._running = prepared.tree
         self._generation += 1
         if prepared.from_candidate:
-            if self._cand is prepared.tree:
+            if self._cand is prepared.tree or (self._cand is old and self._cand_shared):
+                # the candidate is what was committed (or was discarded meanwhile): it follows running
+                self._cand = self._running
+                self._cand_shared = True
                 self._touched = set()
                 self._cand_dirty = False
                 self._cand_owner = None

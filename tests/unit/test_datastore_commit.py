@@ -202,13 +202,13 @@ def _rss_kb() -> int:
 
 def test_memory_flat_over_5000_commits(ds: Datastores, sess: Session) -> None:
     ds.edit_config(
-        "candidate", interfaces("".join(iface(f"e{i}", addr(f"10.0.{i}.1")) for i in range(10))), session=sess
+        "candidate", interfaces("".join(iface(f"e{i}", addr(f"10.0.{i}.1")) for i in range(4))), session=sess
     )
     commit(ds, sess)
 
     def rounds(n: int, base: int) -> None:
         for r in range(n):
-            k = (base + r) % 10
+            k = (base + r) % 4
             body = f"<interface><name>e{k}</name><description>r{base + r}</description></interface>"
             if r % 3 == 0:
                 body += iface(f"tmp{k}")
@@ -249,3 +249,14 @@ def test_when_removal_next_to_an_edited_leaf_is_a_change(ds: Datastores, sess: S
         session=sess,
     )
     assert "sub-interface" not in ds.read("candidate", fmt="json")  # the recycled copy follows running
+
+
+def test_discard_between_prepare_and_install_leaves_candidate_equal_to_new_running(
+    ds: Datastores, sess: Session
+) -> None:
+    ds.edit_config("candidate", interfaces(iface("e1")), session=sess)
+    prepared = ds.prepare_commit(sess)
+    ds.discard_changes(sess)
+    ds.install(prepared)
+    assert ds.pending_changes() == [] and not ds.candidate_dirty
+    assert ds.read("candidate", fmt="json") == ds.read("running", fmt="json")
