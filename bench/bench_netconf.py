@@ -155,14 +155,30 @@ async def commit_loop(client: Client, name: str, seconds: float, window: int) ->
     return done, latencies
 
 
+def cpu_seconds(pid: int | None) -> float:
+    """User+system CPU time of a process (Linux /proc), 0 if unknown."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+SERVER_PID: int | None = None
+
+
 async def sessions_rate(port: int, n: int, seconds: float, window: int) -> dict[str, Any]:
     clients = [Client(port) for _ in range(n)]
     await asyncio.gather(*(c.open() for c in clients))
+    cpu0 = cpu_seconds(SERVER_PID)
     start = time.perf_counter()
     results = await asyncio.gather(
         *(commit_loop(c, f"bench{k}", seconds, window) for k, c in enumerate(clients))
     )
     elapsed = time.perf_counter() - start
+    server_cpu = cpu_seconds(SERVER_PID) - cpu0
     errors = sum(c.errors for c in clients)
     await asyncio.gather(*(c.close() for c in clients))
     commits = sum(r[0] for r in results)
@@ -174,6 +190,9 @@ async def sessions_rate(port: int, n: int, seconds: float, window: int) -> dict[
         "commits_per_s": round(commits / elapsed, 1),
         "latency_p50_ms": round(lat[len(lat) // 2] * 1000, 1) if lat else None,
         "latency_p99_ms": round(lat[int(len(lat) * 0.99)] * 1000, 1) if lat else None,
+        # server CPU per edit-config+commit pair (SSH, parsing, edit, validate, plan, journal)
+        "server_cpu_ms_per_commit": round(server_cpu / commits * 1000, 2) if commits and SERVER_PID else None,
+        "server_cpu_share": round(server_cpu / elapsed, 2) if SERVER_PID else None,
     }
 
 
@@ -226,6 +245,7 @@ async def large(port: int, count: int) -> dict[str, Any]:
 async def run(args: argparse.Namespace, port: int, data_dir: Path) -> dict[str, Any]:
     out: dict[str, Any] = {}
     out["durable_writes_per_s"] = round(fsync_rate(data_dir, args.fsync_seconds), 1)
+    out["load_average_1m"] = os.getloadavg()[0]
     out["one_session"] = await sessions_rate(port, 1, args.seconds, args.window)
     out["ten_sessions"] = await sessions_rate(port, 10, args.seconds, args.window)
     out["fifty_sessions"] = await sessions_rate(port, 50, args.seconds, 2)
@@ -243,6 +263,7 @@ def main() -> int:
     p.add_argument("--fsync-seconds", type=float, default=3.0)
     p.add_argument("--window", type=int, default=8, help="edit+commit pairs in flight per session")
     p.add_argument("--subifs", type=int, default=10_000, help="0 to skip the large edit/get-config")
+    p.add_argument("--server-pid", type=int, help="with --connect: the server's pid, for its CPU time")
     p.add_argument(
         "--connect",
         type=int,
@@ -250,7 +271,9 @@ def main() -> int:
         help="use a server already listening on 127.0.0.1:PORT (admin password: bench-password)",
     )
     args = p.parse_args()
+    global SERVER_PID
     if args.connect:
+        SERVER_PID = args.server_pid
         with tempfile.TemporaryDirectory(prefix="bench-netconf-", dir=os.environ.get("BENCH_DIR")) as tmp:
             print(json.dumps(asyncio.run(run(args, args.connect, Path(tmp))), indent=2))
         return 0
@@ -280,6 +303,7 @@ def main() -> int:
             if not line.startswith("port "):
                 raise SystemExit(f"server did not start: {line!r}")
             port = int(line.split()[1])
+            SERVER_PID = proc.pid
             result = asyncio.run(run(args, port, data_dir))
         finally:
             proc.terminate()

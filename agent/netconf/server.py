@@ -230,6 +230,8 @@ class NetconfServer:
         with contextlib.suppress(Exception):
             self.txn.session_ended(sess.session)
         log.info("netconf event=session-end session=%d reason=%s", sess.id, reason)
+        if not sess.started:
+            return
         self.publish(
             "ietf-netconf-notifications",
             "netconf-session-end",

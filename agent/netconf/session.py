@@ -58,6 +58,7 @@ class NetconfSession:
         self.chunked = False
         self.close_after_reply = False
         self.subscribed = False
+        self.started = False  # the hello exchange completed (session-start was published)
         self.notification_filter: set[str] | None = None
         self.stats = {"in-rpcs": 0, "in-bad-rpcs": 0, "out-rpc-errors": 0, "out-notifications": 0}
         self._write_lock = asyncio.Lock()
@@ -103,6 +104,7 @@ class NetconfSession:
         try:
             await self.send(hello(self.id, self.server.content_id))
             await self._hello()
+            self.started = True
             self.server.session_started(self)
             while True:
                 idle = None if self.subscribed else self.server.idle_timeout
