@@ -23,6 +23,10 @@ log = logging.getLogger("vppsim.api")
 
 _client_ids = itertools.count(1)
 
+#: Largest message accepted from a client; a bigger length field closes the connection (every byte from
+#: a client is untrusted, and the biggest legitimate request here is a few kilobytes).
+MAX_MESSAGE_BYTES = 1 << 20
+
 
 class ApiSession(asyncio.Protocol):
     """One API client connection."""
@@ -58,6 +62,13 @@ class ApiSession(asyncio.Protocol):
         n = len(buf)
         while n - pos >= hdr_size:
             _, length, _ = FRAME_HEADER.unpack_from(buf, pos)
+            if length > MAX_MESSAGE_BYTES:
+                log.warning("client %s sent a %d-byte message; closing", self.client_index, length)
+                buf.clear()
+                self._queue.clear()
+                if self.transport is not None:
+                    self.transport.abort()
+                return
             end = pos + hdr_size + length
             if end > n:
                 break

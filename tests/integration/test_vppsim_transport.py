@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
+import struct
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -151,3 +153,16 @@ def test_disconnect_and_reconnect(vppsim: VppSim) -> None:
     assert c.disconnect() is not None
     c2 = vppsim.client("again")
     assert [d.interface_name for d in c2.api.sw_interface_dump()][-1] == "loop0"
+
+
+def test_oversized_or_garbage_frames_do_not_hurt_other_clients(vppsim: VppSim) -> None:
+    good = vppsim.client("good")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(5)
+        s.connect(vppsim.api_socket)
+        # an undecodable message id, then a header announcing 4 GB
+        junk = b"\xff\xff" + b"\x00" * 10
+        s.sendall(struct.pack(">QII", 0, len(junk), 0) + junk)
+        s.sendall(struct.pack(">QII", 0, 0xFFFFFFF0, 0))
+        assert s.recv(16) == b""  # the emulator closed this connection
+    assert good.api.show_version().retval == 0
