@@ -198,7 +198,7 @@ class Emulator:
             "l2_address": intf.mac,
             "flags": self.interfaces.flags(intf),
             "type": 1 if intf.is_sub else 0,
-            "link_duplex": 2 if (link_up and intf.kind in (IfKind.ETHERNET, IfKind.SUB)) else 0,
+            "link_duplex": 2 if (link_up and intf.dev_type == "dpdk") else 0,  # NICs report full duplex
             "link_speed": intf.link_speed if link_up else 0,
             "link_mtu": intf.link_mtu,
             "mtu": intf.mtu,
