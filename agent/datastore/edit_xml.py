@@ -342,6 +342,7 @@ class _XmlEditor:
         if dparent == NULL:
             self.tree.insert_top(node)
         self.out.undo.created(node)
+        self._clear_other_cases(dparent, node)
         self._touch(node_path(node) if snode.nodetype != lib.LYS_LEAFLIST else self._leaflist_touch(node))
         return node
 
@@ -460,6 +461,7 @@ class _XmlEditor:
         if dparent == NULL:
             self.tree.insert_top(node)
         self.out.undo.created(node)
+        self._clear_other_cases(dparent, node)
         self._touch(node_path(node))
         return node
 
@@ -470,6 +472,26 @@ class _XmlEditor:
     def _touch(self, path: str) -> None:
         self.out.touched.add(path)
         self.out.changed = True
+
+    def _clear_other_cases(self, dparent: Cdata, node: Cdata) -> None:
+        """RFC 7950 7.9: creating a node of one case of a choice deletes the nodes of its other cases."""
+        choice, case = _case_of(node.schema)
+        if choice == NULL:
+            return
+        first = lib.lyd_child(dparent) if dparent != NULL else self.tree.root
+        doomed = []
+        c = first
+        while c != NULL:
+            if (
+                c != node
+                and c.schema != NULL
+                and not c.flags & lib.LYD_DEFAULT
+                and _in_other_case(c.schema, choice, case)
+            ):
+                doomed.append(c)
+            c = c.next
+        for c in doomed:
+            self._delete(c)
 
     # -- batches of new subtrees
 
@@ -511,6 +533,7 @@ class _XmlEditor:
                 path = node_path(node)
                 self.out.undo.created(node)
                 self._touch(path)
+                self._clear_other_cases(dparent, node)
         finally:
             if holder != NULL:
                 top = holder
@@ -646,6 +669,25 @@ def _serialize_in_scope(elem: etree._Element) -> bytes:
             name_end = i
             break
     return text[:name_end] + b"".join(extra) + text[name_end:]
+
+
+def _case_of(snode: Cdata) -> tuple[Cdata, Cdata]:
+    """The innermost (choice, case) schema nodes ``snode`` sits in, or (NULL, NULL)."""
+    p = snode.parent
+    while p != NULL and p.nodetype & (lib.LYS_CASE | lib.LYS_CHOICE):
+        if p.nodetype == lib.LYS_CASE:
+            return p.parent, p
+        p = p.parent
+    return NULL, NULL
+
+
+def _in_other_case(snode: Cdata, choice: Cdata, case: Cdata) -> bool:
+    p = snode.parent
+    while p != NULL and p.nodetype & (lib.LYS_CASE | lib.LYS_CHOICE):
+        if p.nodetype == lib.LYS_CASE and p.parent == choice:
+            return bool(p != case)
+        p = p.parent
+    return False
 
 
 def _only_defaults(node: Cdata) -> bool:

@@ -292,3 +292,28 @@ def test_same_entry_twice_in_one_edit_never_yields_two_instances(ds: Datastores,
         fresh.prepare_commit(sess)
     assert "Duplicate" in ei.value.message and ei.value.path == f"{IFP}/interface[name='e1']"
     assert names(fresh, "running") == []
+
+
+def test_creating_a_case_removes_the_other_cases_of_the_choice(ds: Datastores, sess: Session) -> None:
+    from _ds_helpers import BNGIF, subif
+
+    ds.edit_config("candidate", interfaces(iface("Gi0") + subif("Gi0", 100)), session=sess)
+    commit(ds, sess)
+
+    def qinq(outer: int, inner: int) -> str:
+        return (
+            f'<interface><name>Gi0.100</name><sub-interface xmlns="{BNGIF}"><encapsulation><double-tagged>'
+            f"<outer-vlan-id>{outer}</outer-vlan-id><inner-vlan-id>{inner}</inner-vlan-id></double-tagged>"
+            "</encapsulation></sub-interface></interface>"
+        )
+
+    # 0 is not a valid VLAN id: the edit fails and the single-tagged case stays
+    with pytest.raises(EditError):
+        ds.edit_config("candidate", interfaces(qinq(10, 0)), session=sess)
+    assert "single-tagged" in ds.read("candidate", fmt="json")
+    ds.edit_config("candidate", interfaces(qinq(10, 100)), session=sess)
+    enc = json.loads(ds.read("candidate", fmt="json"))["ietf-interfaces:interfaces"]["interface"][1]
+    enc = enc["bng-interfaces:sub-interface"]["encapsulation"]
+    assert "single-tagged" not in enc and enc["double-tagged"]["outer-vlan-id"] == 10
+    ops = {(c.op, c.path.rsplit("/", 1)[-1]) for c in ds.pending_changes()}
+    assert ("delete", "single-tagged") in ops and ("create", "double-tagged") in ops
