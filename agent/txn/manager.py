@@ -617,6 +617,10 @@ class TransactionManager:
     async def _execute(self, prepared: PreparedCommit, record: CommitRecord) -> _Done:
         """plan -> apply -> journal write -> swap running. On failure nothing is left changed."""
         t0 = time.perf_counter()
+        if prepared.base_generation != self.ds.generation:
+            # cannot happen while every change of running goes through the owner task; checked before
+            # anything is applied so that install() below cannot fail after the data plane changed
+            raise TransactionError("running changed since this commit was prepared; retry", tag="in-use")
         changes = prepared.changes
         record.change_count = len(changes)
         plan = await self.southbound.plan(self.ds.running.dnode, changes)
