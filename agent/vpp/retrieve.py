@@ -206,44 +206,31 @@ async def _tables_and_routes(
     futs = [
         (s, conn.send("ip_route_dump", table={"table_id": s[0], "is_ip6": s[1], "name": ""})) for s in scopes
     ]
+    connected_by_table = _connected_prefixes(out)
     for (table_id, is_ip6, scope, owned), fut in futs:
         _, routes = await fut
-        connected = _connected_prefixes(out, table_id, is_ip6)
+        connected = connected_by_table.get((table_id, is_ip6), set())
         for r in routes:
             _route_item(r.route, table_id, is_ip6, scope, owned, connected, out, applied_routes)
 
 
-def _connected_prefixes(out: Retrieved, table_id: int, is_ip6: bool) -> set[str]:
-    """Prefixes VPP adds for interface addresses (attached and host routes) in one table."""
-    bound = {
-        it.value["interface"]
-        for it in out.items.values()
-        if it.kind == "table-binding" and it.value["is_ip6"] == is_ip6 and it.value["table_id"] == table_id
-    }
-    prefixes: set[str] = set()
+def _connected_prefixes(out: Retrieved) -> dict[tuple[int, bool], set[str]]:
+    """Per (table, family): prefixes VPP adds for interface addresses (attached and host routes)."""
+    table_of: dict[tuple[str, bool], int] = {}
+    for it in out.items.values():
+        if it.kind == "table-binding":
+            table_of[(it.value["interface"], it.value["is_ip6"])] = it.value["table_id"]
+    prefixes: dict[tuple[int, bool], set[str]] = {}
     for it in out.items.values():
         if it.kind != "address":
             continue
         addr = ipaddress.ip_interface(it.value["prefix"])
-        if (addr.version == 6) != is_ip6:
-            continue
-        in_table = (
-            it.value["interface"] in bound
-            if table_id
-            else it.value["interface"] not in _bound_any(out, is_ip6)
-        )
-        if in_table:
-            prefixes.add(str(addr.network))
-            prefixes.add(str(ipaddress.ip_network(f"{addr.ip}/{addr.max_prefixlen}")))
+        is_ip6 = addr.version == 6
+        table_id = table_of.get((it.value["interface"], is_ip6), 0)
+        got = prefixes.setdefault((table_id, is_ip6), set())
+        got.add(str(addr.network))
+        got.add(f"{addr.ip}/{addr.max_prefixlen}")
     return prefixes
-
-
-def _bound_any(out: Retrieved, is_ip6: bool) -> set[str]:
-    return {
-        it.value["interface"]
-        for it in out.items.values()
-        if it.kind == "table-binding" and it.value["is_ip6"] == is_ip6
-    }
 
 
 def _route_item(

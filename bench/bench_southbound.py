@@ -1,0 +1,207 @@
+"""Benchmark the VPP southbound against vppsim (JSON on stdout).
+
+Configuration: ``--subifs`` VLAN sub-interfaces spread over 4 ports (VLAN ids are 12 bits), each with an
+IPv4 and an IPv6 address, alternating between 2 VRFs, plus ``--routes`` static routes with 2 ECMP next
+hops each. Measured in one run:
+
+* cold start: the southbound reconciles an empty VPP to that configuration (retrieve, diff, apply);
+* no-op resync: a second reconcile (must send zero write calls);
+* resync after a VPP restart: vppsim is restarted empty and the southbound reconnects and reconciles;
+* bare loop: the exact write calls of the cold start, replayed on a fresh vppsim by a plain pipelined
+  vpp_papi_async loop (window ``--window``), to compare the agent's write rate with what the client
+  library can do on its own.
+
+    .venv/bin/python bench/bench_southbound.py [--subifs 10000] [--routes 1000] [--window 1024]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from agent.vpp.connection import VppConnection  # noqa: E402
+from agent.vpp.southbound import VppSouthbound  # noqa: E402
+
+PORTS = ["GigabitEthernet0/8/0", "GigabitEthernet0/9/0", "GigabitEthernet0/a/0", "GigabitEthernet0/b/0"]
+
+
+def start_vppsim(tmp: str, tag: str) -> tuple[subprocess.Popen[bytes], str]:
+    api, stats = os.path.join(tmp, f"{tag}-api.sock"), os.path.join(tmp, f"{tag}-stats.sock")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "vppsim.cli",
+            "--api-socket",
+            api,
+            "--stats-socket",
+            stats,
+            "--ports",
+            "4",
+            "--no-interface-symlinks",
+        ],
+        cwd=ROOT,
+    )
+    deadline = time.monotonic() + 30
+    while not (os.path.exists(api) and os.path.exists(stats)):
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            raise RuntimeError("vppsim did not start")
+        time.sleep(0.05)
+    return proc, api
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    proc.wait(10)
+
+
+def config(subifs: int, routes: int) -> dict[str, Any]:
+    interfaces: list[dict[str, Any]] = [{"name": p, "type": "iana-if-type:ethernetCsmacd"} for p in PORTS]
+    per_port = (subifs + len(PORTS) - 1) // len(PORTS)
+    for i in range(subifs):
+        parent, vlan = PORTS[i // per_port], 1 + i % per_port
+        interfaces.append(
+            {
+                "name": f"{parent}.{vlan}",
+                "type": "iana-if-type:l2vlan",
+                "bng-interfaces:sub-interface": {
+                    "parent-interface": parent,
+                    "sub-id": vlan,
+                    "encapsulation": {"single-tagged": {"vlan-id": vlan}},
+                },
+                "bng-vrf:vrf": "red" if i % 2 else "blue",
+                "ietf-ip:ipv4": {
+                    "address": [
+                        {"ip": f"10.{i // 16384}.{(i // 64) % 256}.{(i % 64) * 4 + 1}", "prefix-length": 30}
+                    ]
+                },
+                "ietf-ip:ipv6": {"address": [{"ip": f"2001:db8:{i:x}::1", "prefix-length": 64}]},
+            }
+        )
+    vrf_routes: dict[str, list[dict[str, Any]]] = {"blue": [], "red": []}
+    for r in range(routes):
+        vrf = "red" if r % 2 else "blue"
+        hops = [
+            {"id": str(k), "address": f"10.0.{k}.{2 + (r % 2) * 4}", "weight": 1 + k} for k in range(2)
+        ]  # next hops in the first subnets of that VRF
+        vrf_routes[vrf].append({"prefix": f"172.{16 + r // 256}.{r % 256}.0/24", "next-hop": hops})
+    vrfs = [
+        {"name": name, "table-id": tid, "static-routes": {"ipv4-route": vrf_routes[name]}}
+        for name, tid in (("blue", 100), ("red", 200))
+    ]
+    return {"ietf-interfaces:interfaces": {"interface": interfaces}, "bng-vrf:vrfs": {"vrf": vrfs}}
+
+
+async def bare_loop(api: str, calls: list[tuple[str, dict[str, Any]]], window: int) -> dict[str, Any]:
+    """The same write calls through vpp_papi_async alone, pipelined with ``window`` in flight."""
+    conn = VppConnection(api)
+    await conn.connect()
+    client = conn._client  # the plain vpp_papi_async client inside, used without the agent's layers
+    assert client is not None
+    pending: list[Any] = []
+    failures = 0
+    t0 = time.perf_counter()
+    for msg, args in calls:
+        pending.append(getattr(client.api, msg)(**args))
+        if len(pending) >= window:
+            r = await pending.pop(0)
+            failures += r.retval != 0
+    for f in pending:
+        r = await f
+        failures += r.retval != 0
+    seconds = time.perf_counter() - t0
+    await conn.close()
+    return {
+        "calls": len(calls),
+        "seconds": round(seconds, 3),
+        "per_second": round(len(calls) / seconds),
+        "failures": failures,
+    }
+
+
+async def run(ns: argparse.Namespace) -> dict[str, Any]:
+    tmp = tempfile.mkdtemp(prefix="bench-sb-")
+    cfg = config(ns.subifs, ns.routes)
+    out: dict[str, Any] = {"subifs": ns.subifs, "routes": ns.routes, "window": ns.window}
+
+    proc, api = start_vppsim(tmp, "a")
+    sb = VppSouthbound(window=ns.window)
+    t0 = time.perf_counter()
+    sb.load_config(cfg)
+    conn = VppConnection(api, timeout=60)
+    await conn.connect()
+    sb.attach(conn)
+    recorded: list[tuple[str, dict[str, Any]]] = []
+    send = conn.send
+
+    def recording_send(msg: str, **args: Any) -> Any:
+        if msg not in ("sw_interface_dump", "control_ping") and not msg.endswith(("_dump", "_get_table")):
+            recorded.append((msg, args))
+        return send(msg, **args)
+
+    conn.send = recording_send  # type: ignore[method-assign]
+    report = await sb.reconcile()
+    cold = time.perf_counter() - t0
+    conn.send = send  # type: ignore[method-assign]
+    out["cold_start"] = {
+        "seconds": round(cold, 3),
+        "reconcile_seconds": round(report.seconds, 3),
+        "items": len(sb.applied),
+        "write_calls": report.write_calls,
+        "agent_writes_per_second": round(report.write_calls / report.seconds),
+    }
+
+    report = await sb.reconcile()
+    out["noop_resync"] = {
+        "seconds": round(report.seconds, 3),
+        "write_calls": report.write_calls,
+        "read_calls": report.read_calls,
+    }
+    await conn.close()
+    stop(proc)
+
+    proc, api = start_vppsim(tmp, "b")
+    t0 = time.perf_counter()
+    conn = VppConnection(api, timeout=60)
+    await conn.connect()
+    sb.attach(conn)
+    report = await sb.reconcile()
+    out["resync_after_vpp_restart"] = {
+        "seconds": round(time.perf_counter() - t0, 3),
+        "write_calls": report.write_calls,
+        "read_calls": report.read_calls,
+    }
+    await conn.close()
+    stop(proc)
+
+    proc, api = start_vppsim(tmp, "c")
+    out["bare_vpp_papi_async_loop"] = await bare_loop(api, recorded, ns.window)
+    stop(proc)
+    bare = out["bare_vpp_papi_async_loop"]["per_second"]
+    out["agent_vs_bare_write_rate"] = round(out["cold_start"]["agent_writes_per_second"] / bare, 2)
+    return out
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--subifs", type=int, default=10000)
+    p.add_argument("--routes", type=int, default=1000)
+    p.add_argument("--window", type=int, default=1024)
+    ns = p.parse_args()
+    print(json.dumps(asyncio.run(run(ns)), indent=2))
+
+
+if __name__ == "__main__":
+    main()
