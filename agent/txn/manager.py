@@ -278,18 +278,23 @@ class TransactionManager:
         edit: Callable[[Datastores], EditResult],
         *,
         comment: str | None = None,
+        persist_id: str | None = None,
     ) -> tuple[EditResult, CommitRecord | None]:
         """Edit running and commit the edit as one transaction (writable-running, gNMI Set).
 
         ``edit`` runs inside the owner task (so running cannot move between the edit and its commit) and
         must call ``ds.edit_config("running", ...)`` or ``ds.edit_gnmi("running", ...)``. Returns the edit
         result and the commit record (None for test-only edits or edits that changed nothing).
+
+        While a confirmed commit is pending, running may only be edited by whoever could confirm it (its
+        session, or anyone with ``persist_id``); the edit then becomes part of what a timeout or
+        cancel-commit rolls back.
         """
         box: list[EditResult] = []
 
         async def job() -> _Done | CommitRecord | None:
-            if self._pending is not None:
-                check_may_act(self._pending, session, None, "edit of running")
+            if self._pending is not None or persist_id is not None:
+                check_may_act(self._pending, session, persist_id, "edit of running")
             result = edit(self.ds)
             box.append(result)
             if result.running_edit is None or not result.changed:
@@ -309,8 +314,12 @@ class TransactionManager:
     ) -> tuple[EditResult, CommitRecord | None]:
         """``<edit-config>`` on running (writable-running) as one transaction."""
         comment = kwargs.pop("comment", None)
+        persist_id = kwargs.pop("persist_id", None)
         return await self.edit_running(
-            session, lambda ds: ds.edit_config("running", config, session=session, **kwargs), comment=comment
+            session,
+            lambda ds: ds.edit_config("running", config, session=session, **kwargs),
+            comment=comment,
+            persist_id=persist_id,
         )
 
     async def edit_running_gnmi(
@@ -321,6 +330,7 @@ class TransactionManager:
         replaces: list[tuple[str, Any]] | None = None,
         updates: list[tuple[str, Any]] | None = None,
         comment: str | None = None,
+        persist_id: str | None = None,
     ) -> tuple[EditResult, CommitRecord | None]:
         """gNMI ``Set`` (deletes, replaces, updates; all or nothing) as one transaction."""
         return await self.edit_running(
@@ -333,6 +343,7 @@ class TransactionManager:
                 session=session,
             ),
             comment=comment,
+            persist_id=persist_id,
         )
 
     async def save_startup(self, session: Session) -> None:

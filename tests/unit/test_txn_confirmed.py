@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from _txn_helpers import (
     add_subifs,
+    if_path,
     mirror_doc,
     running_doc,
     running_interfaces,
@@ -193,10 +194,25 @@ async def test_writable_running_edit_during_confirmed_commit_is_reverted_too(tmp
     before = running_doc(ds)
     set_description(ds, s, 1, "a")
     await tm.commit(s, confirmed=True, confirm_timeout=60)
-    from _txn_helpers import if_path
 
     await tm.edit_running_gnmi(s, updates=[(if_path(subif_name(2)) + "/description", "b")])
     assert tm.confirmed_commit_pending
     await tm.cancel_commit(s)
+    assert running_doc(ds) == before
+    await tm.stop()
+
+
+async def test_running_edit_during_persistent_confirmed_commit_needs_the_token(tmp_path: Path) -> None:
+    ds, _journal, _sb, tm, s = await base(tmp_path)
+    before = running_doc(ds)
+    set_description(ds, s, 1, "a")
+    await tm.commit(s, confirmed=True, confirm_timeout=60, persist="tok")
+    path = if_path(subif_name(2)) + "/description"
+    with pytest.raises(ConfirmedCommitError) as err:
+        await tm.edit_running_gnmi(s, updates=[(path, "b")])
+    assert err.value.tag == "missing-element"
+    _res, rec = await tm.edit_running_gnmi(s, updates=[(path, "b")], persist_id="tok")
+    assert rec is not None and rec.confirmed
+    await tm.cancel_commit(s, persist_id="tok")
     assert running_doc(ds) == before
     await tm.stop()
