@@ -171,6 +171,8 @@ class _GnmiEditor:
 
     def _put_inner(self, path: str, value: dict[str, Any]) -> None:
         node = find_path(self.tree.root, path)
+        if node == NULL and self._create_by_parse(path, value):
+            return
         if node == NULL:
             node = self._new_path(path, None, leaflist=False)
         if node == NULL or nodetype(node) & (lib.LYS_LEAF | lib.LYS_LEAFLIST):
@@ -192,6 +194,79 @@ class _GnmiEditor:
                     self._put_entry(child_path, entry)
             else:
                 self.put(child_path, sub)
+
+    def _create_by_parse(self, path: str, value: dict[str, Any]) -> bool:
+        """Create a missing container / list entry and its whole content with one libyang JSON parse.
+
+        Walking the value leaf by leaf costs a path lookup per leaf; a replace of a large subtree
+        (10,000 interfaces at once) must not. Returns False when this shape is not handled here.
+        """
+        segs = split_path(path)
+        if not segs or any(k.startswith("@") for k in value):
+            return False
+        last = segs[-1]
+        name = last.split("[", 1)[0]
+        module = ""
+        for seg in segs:
+            head = seg.split("[", 1)[0]
+            if ":" in head:
+                module = head.split(":", 1)[0]
+        keys = _path_keys(path)
+        for k, v in value.items():
+            short = k.split(":")[-1]
+            if short in keys and _text(v) != keys[short]:
+                raise _GnmiFail("invalid-value", f"key {short!r} in the value differs from the path", path)
+        body = {**keys, **{k: v for k, v in value.items() if k.split(":")[-1] not in keys}}
+        qname = f"{module}:{name.split(':')[-1]}"
+        doc = json.dumps({qname: [body] if "[" in last else body}).encode()
+        par = parent_path(path)
+        parent = NULL
+        if par is not None:
+            parent = find_path(self.tree.root, par)
+            if parent == NULL:
+                parent = self._new_path(par, None, leaflist=False)
+        out = ffi.new("struct lyd_node **")
+        opts = lib.LYD_PARSE_ONLY | lib.LYD_PARSE_STRICT | lib.LYD_PARSE_NO_STATE
+        if parent == NULL:
+            ret = lib.lyd_parse_data_mem(self.ctx.cdata, doc, lib.LYD_JSON, opts, 0, out)
+        else:
+            holder = ffi.new("struct lyd_node **")
+            if lib.lyd_dup_single(parent, NULL, lib.LYD_DUP_WITH_PARENTS, holder) != lib.LY_SUCCESS:
+                return False
+            inp = ffi.new("struct ly_in **")
+            buf = ffi.new("char[]", doc)
+            lib.ly_in_new_memory(buf, inp)
+            try:
+                ret = lib.lyd_parse_data(self.ctx.cdata, holder[0], inp[0], lib.LYD_JSON, opts, 0, ffi.NULL)
+                news = []
+                c = lib.lyd_child(holder[0])
+                while c != NULL:
+                    if not c.schema.flags & lib.LYS_KEY:
+                        news.append(c)
+                    c = c.next
+                if ret == lib.LY_SUCCESS:
+                    for n in news:
+                        lib.lyd_insert_child(parent, n)
+                        self.out.undo.created(n)
+                        self._touch(node_path(n))
+            finally:
+                lib.ly_in_free(inp[0], 0)
+                top = holder[0]
+                while top.parent != NULL:
+                    top = ffi.cast("struct lyd_node *", top.parent)
+                lib.lyd_free_all(top)
+        if ret != lib.LY_SUCCESS:
+            raise self._libyang_fail(path)
+        if parent == NULL:
+            n = out[0]
+            while n != NULL:
+                nxt = n.next
+                _ly.unlink_tree(n)
+                self.tree.insert_top(n)
+                self.out.undo.created(n)
+                self._touch(node_path(n))
+                n = nxt
+        return True
 
     def _put_entry(self, list_path: str, entry: dict[str, Any]) -> None:
         snodes = list(self.ctx.find_path(_schema_path(list_path)))
@@ -242,6 +317,3 @@ def _path_keys(path: str) -> dict[str, str]:
 
 def _schema_path(path: str) -> str:
     return "/" + "/".join(seg.split("[", 1)[0] for seg in split_path(path))
-
-
-_ = (json, parent_path)

@@ -129,3 +129,20 @@ def test_root_update_with_module_qualified_members(ds: Datastores, sess: Session
     assert set(by_name(ds)) == {"r1", "r2"}
     changes = ds.pending_changes()
     assert {c.path for c in changes} == {f"{IFP}/interface[name='r1']", f"{IFP}/interface[name='r2']"}
+
+
+def test_replace_of_a_large_subtree_creates_every_entry(ds: Datastores, sess: Session) -> None:
+    entries = [entry(f"x{i}", description=f"d{i}") for i in range(500)]
+    ds.edit_gnmi("candidate", deletes=[], replaces=[(IFP, {"interface": entries})], updates=[], session=sess)
+    got = by_name(ds)
+    assert len(got) == 500 and got["x499"]["description"] == "d499"
+    prepared = ds.prepare_commit(sess)
+    assert len([c for c in prepared.changes if c.op == "create"]) == 500
+
+
+def test_entry_value_without_keys_takes_them_from_the_path(ds: Datastores, sess: Session) -> None:
+    value = {"type": "iana-if-type:ethernetCsmacd", "description": "k"}
+    ds.edit_gnmi(
+        "candidate", deletes=[], replaces=[(f"{IFP}/interface[name='k1']", value)], updates=[], session=sess
+    )
+    assert by_name(ds)["k1"]["description"] == "k"
