@@ -179,3 +179,28 @@ def test_public_key_login_for_configured_user(fx: NetconfFixture, tmp_path: Path
             'xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" nc:operation="delete"/></config>',
         )
         m.commit()
+
+
+def test_shell_and_other_subsystems_are_refused(fx: NetconfFixture) -> None:
+    async def go() -> list[int | None]:
+        conn = await asyncssh.connect(
+            "127.0.0.1",
+            fx.port,
+            username="admin",
+            password="s3cret-admin",
+            known_hosts=None,
+            client_keys=None,
+            agent_path=None,
+        )
+        statuses: list[int | None] = []
+        for kwargs in ({"subsystem": "sftp"}, {"command": "id"}, {}):
+            try:
+                result = await asyncio.wait_for(conn.run(check=False, **kwargs), 10)
+                statuses.append(result.exit_status)
+            except asyncssh.ChannelOpenError:
+                statuses.append(-1)  # refused outright (e.g. the pty a shell asks for)
+        conn.close()
+        return statuses
+
+    statuses = asyncio.run(go())
+    assert all(s not in (0, None) for s in statuses), statuses
