@@ -41,6 +41,7 @@ class Decoder:
         self.chunked = False
         self._buf = bytearray()
         self._msg = bytearray()  # chunked mode: body collected so far for the current message
+        self._scanned = 0  # base:1.0: bytes of _buf already searched for the end-of-message marker
 
     def switch_to_chunked(self) -> None:
         """Both peers advertised base:1.1: every message after the hellos is chunked."""
@@ -49,8 +50,18 @@ class Decoder:
     def feed(self, data: bytes) -> None:
         """Add received bytes (checks the size limit for base:1.0, where no length is announced)."""
         self._buf += data
-        if not self.chunked and len(self._buf) > self.max_message_size + len(EOM) and EOM not in self._buf:
-            raise MessageTooBig(f"message exceeds the maximum size of {self.max_message_size} bytes")
+        if not self.chunked:
+            self._find_eom()
+
+    def _find_eom(self) -> int:
+        """Index of the first end-of-message marker, searching only bytes not searched before (a large
+        message arriving in many pieces costs linear, not quadratic, time); enforces the size limit."""
+        idx = self._buf.find(EOM, max(0, self._scanned - len(EOM) + 1))
+        if idx < 0:
+            self._scanned = len(self._buf)
+            if len(self._buf) > self.max_message_size + len(EOM):
+                raise MessageTooBig(f"message exceeds the maximum size of {self.max_message_size} bytes")
+        return idx
 
     def next_message(self) -> bytes | None:
         """The next complete message, or None until more bytes arrive.
@@ -65,15 +76,14 @@ class Decoder:
         return bytes(self._buf)
 
     def _next_eom(self) -> bytes | None:
-        idx = self._buf.find(EOM)
+        idx = self._find_eom()
         if idx < 0:
-            if len(self._buf) > self.max_message_size + len(EOM):
-                raise MessageTooBig(f"message exceeds the maximum size of {self.max_message_size} bytes")
             return None
         if idx > self.max_message_size:
             raise MessageTooBig(f"message exceeds the maximum size of {self.max_message_size} bytes")
         msg = bytes(self._buf[:idx])
         del self._buf[: idx + len(EOM)]
+        self._scanned = 0
         return msg
 
     def _next_chunked(self) -> bytes | None:
