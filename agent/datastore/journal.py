@@ -408,7 +408,7 @@ class Journal:
             log.warning("persistence: %s", p)
         self.problems = problems
         self._last_id = last_id
-        self._open_segment(tail_base, tail_size, create=not usable)
+        self._open_segment(tail_base, tail_size)
         self._records_since_snapshot = len(replay)
         self._bytes_since_snapshot = tail_size
         return LoadedState(
@@ -458,12 +458,12 @@ class Journal:
     def _snapshot_path(self, base: int) -> Path:
         return self.data_dir / f"snapshot-{base:020d}.snap"
 
-    def _open_segment(self, base: int, size: int, *, create: bool) -> None:
+    def _open_segment(self, base: int, size: int) -> None:
         path = self._segment_path(base)
-        existed = path.exists()
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        if not existed or create:
-            self._dir_dirty = True
+        # The first sync also fsyncs the directory: the segment may be new, or (after a crash) its
+        # directory entry may never have been made durable.
+        self._dir_dirty = True
         self._segment_base = base
         self._size = self._synced_size = size
 
@@ -579,8 +579,7 @@ class Journal:
         self._fd = None
         if old_fd is not None:
             os.close(old_fd)
-        self._open_segment(last_commit_id, 0, create=True)
-        self._written_seq = self._synced_seq = 0
+        self._open_segment(last_commit_id, 0)
         self._records_since_snapshot = 0
         self._bytes_since_snapshot = 0
         keep = {r.id for r, _ in history}
