@@ -145,7 +145,6 @@ class _GnmiEditor:
         if existing != NULL:
             return existing
         out_parent = ffi.new("struct lyd_node **")
-        out_node = ffi.new("struct lyd_node **")
         val = value.encode() if value is not None else NULL
         root = self.tree.root
         # lyd_new_path2 is not exported by the binding; lyd_new_path returns the first created node.
@@ -166,7 +165,6 @@ class _GnmiEditor:
         else:
             self._touch(node_path(first_new))
         found = find_path(self.tree.root, path) if not leaflist else first_new
-        _ = out_node
         return found if found != NULL else first_new
 
     def _put_inner(self, path: str, value: dict[str, Any]) -> None:

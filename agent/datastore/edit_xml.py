@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
-from typing import Any
 
 import libyang
 from _libyang import ffi, lib
@@ -323,7 +322,7 @@ class _XmlEditor:
 
     def _json_value(self, elem: etree._Element, snode: Cdata) -> str:
         """The element's text as libyang's JSON value form: identityref prefixes become module names."""
-        text = (elem.text or "").strip() if snode.nodetype else ""
+        text = (elem.text or "").strip()
         basetype = ffi.cast("struct lysc_node_leaf *", snode).type.basetype
         if basetype in (lib.LY_TYPE_IDENT, lib.LY_TYPE_UNION, lib.LY_TYPE_INST) and ":" in text:
             prefix, rest = text.split(":", 1)
@@ -560,9 +559,11 @@ class _XmlEditor:
         instances = [c for c in _siblings_list(first) if c.schema == snode]
         if where == "first":
             if instances and instances[0] != node:
+                self.out.undo.moving(node)
                 _ly.insert_before(instances[0], node)
         elif where == "last":
             if instances and instances[-1] != node:
+                self.out.undo.moving(node)
                 _ly.insert_after(instances[-1], node)
         elif where in ("before", "after"):
             attr = KEY_ATTR if is_list and snode.nodetype == lib.LYS_LIST else VALUE_ATTR
@@ -584,6 +585,7 @@ class _XmlEditor:
                     {"bad-attribute": attr.split("}")[1], "bad-element": etree.QName(elem).localname},
                 )
             if anchor != node:
+                self.out.undo.moving(node)
                 (_ly.insert_before if where == "before" else _ly.insert_after)(anchor, node)
         else:
             raise _Fail(
@@ -755,6 +757,3 @@ def _replace_all(
     out = editor.run(elems)
     out.changed = True
     return out
-
-
-_ = Any

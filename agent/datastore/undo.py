@@ -36,7 +36,13 @@ class _Value:
     was_default: bool
 
 
-_Entry = _Created | _Deleted | _Value
+@dataclass
+class _Moved:
+    path: str
+    prev_path: str | None  # previous instance of the same list / leaf-list before the move
+
+
+_Entry = _Created | _Deleted | _Value | _Moved
 
 
 class UndoLog:
@@ -53,6 +59,12 @@ class UndoLog:
 
     def value_changed(self, path: str, old: str, was_default: bool) -> None:
         self._entries.append(_Value(path, old, was_default))
+
+    def moving(self, node: Cdata) -> None:
+        """``node`` (ordered-by-user) is about to be moved; remember where it was."""
+        prev = node.prev
+        same = prev != node and prev.next != NULL and prev.schema == node.schema
+        self._entries.append(_Moved(node_path(node), node_path(prev) if same else None))
 
     def delete(self, tree: DataTree, node: Cdata) -> None:
         """Unlink ``node`` from ``tree`` and remember it (this *is* the delete operation)."""
@@ -78,6 +90,8 @@ class UndoLog:
                 node = find_path(tree.root, e.path)
                 if node != NULL:
                     tree.free_node(node)
+            elif isinstance(e, _Moved):
+                _move_back(tree, e)
             elif isinstance(e, _Value):
                 node = find_path(tree.root, e.path)
                 if node != NULL:
@@ -112,6 +126,21 @@ def _reinsert(tree: DataTree, e: _Deleted) -> None:
         _ly.insert_before(first_same, e.node)
     else:
         lib.lyd_insert_child(parent, e.node)
+
+
+def _move_back(tree: DataTree, e: _Moved) -> None:
+    node = find_path(tree.root, e.path)
+    if node == NULL:
+        return
+    if e.prev_path is not None:
+        prev = find_path(tree.root, e.prev_path)
+        if prev != NULL and prev != node:
+            _ly.insert_after(prev, node)
+        return
+    par = parent_of(node)
+    first = _first_instance(par, node) if par != NULL else NULL
+    if first != NULL and first != node:
+        _ly.insert_before(first, node)
 
 
 def _first_instance(parent: Cdata, like: Cdata) -> Cdata:

@@ -317,3 +317,19 @@ def test_creating_a_case_removes_the_other_cases_of_the_choice(ds: Datastores, s
     assert "single-tagged" not in enc and enc["double-tagged"]["outer-vlan-id"] == 10
     ops = {(c.op, c.path.rsplit("/", 1)[-1]) for c in ds.pending_changes()}
     assert ("delete", "single-tagged") in ops and ("create", "double-tagged") in ops
+
+
+def test_failed_edit_undoes_an_ordered_by_user_move(ds: Datastores, sess: Session) -> None:
+    def rl(name: str, attrs: str = "") -> str:
+        return f"<rule-list{attrs}><name>{name}</name><group>*</group></rule-list>"
+
+    ds.edit_config(
+        "candidate", config(f'<nacm xmlns="{NACM}">{rl("a")}{rl("b")}{rl("c")}</nacm>'), session=sess
+    )
+    move_first = ' yang:insert="first"'
+    bad = '<rule-list nc:operation="delete"><name>zz</name></rule-list>'
+    with pytest.raises(EditError):
+        ds.edit_config(
+            "candidate", config(f'<nacm xmlns="{NACM}">{rl("c", move_first)}{bad}</nacm>'), session=sess
+        )
+    assert rule_lists(ds) == ["a", "b", "c"]
