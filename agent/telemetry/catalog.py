@@ -1,0 +1,335 @@
+"""Every Prometheus metric family the agent exports, grouped by the module it belongs to.
+
+One table serves the exporter (names, types, help, labels), the coverage report (which modules have
+counters, which have alert rules) and docs/telemetry.md. Label sets are fixed here: no family takes a
+label whose values come from traffic (addresses, MACs, usernames), so the series count is bounded by
+configuration (interfaces, VRFs, bonds) and by the small enumerations listed in :data:`BOUNDED_VALUES`.
+
+BNG modules that have not landed yet (NAT, QoS, ACL, subscribers, AAA, VRRP, HA, IPFIX) have their
+families defined now and exported with zero values (``zero_series``); when a module lands it registers a
+source with :meth:`agent.telemetry.exporter.Exporter.register_source` and its real values replace the zeros.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+Kind = Literal["gauge", "counter", "histogram", "info"]
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str  # without the ``_total`` suffix for counters (prometheus_client adds it)
+    kind: Kind
+    help: str
+    labels: tuple[str, ...] = ()
+    #: Label values exported with 0 while no module provides the family (one tuple per series).
+    zero_series: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def sample_name(self) -> str:
+        return f"{self.name}_total" if self.kind == "counter" else self.name
+
+
+@dataclass(frozen=True)
+class ModuleTelemetry:
+    module: str
+    description: str
+    families: tuple[Family, ...]
+    #: "live": values come from VPP/the agent today; "zero": defined, exported as 0 until the module lands.
+    status: Literal["live", "zero"]
+
+
+IF = ("interface", "vrf")
+
+INTERFACES: Final = ModuleTelemetry(
+    "interfaces",
+    "ietf-interfaces state and statistics from VPP's stats segment and interface dumps",
+    (
+        Family("bng_interface_oper_up", "gauge", "1 when the interface is operationally up (RFC 8343)", IF),
+        Family("bng_interface_admin_up", "gauge", "1 when the interface is administratively up in VPP", IF),
+        Family("bng_interface_speed_bits_per_second", "gauge", "Link speed VPP reports (0 when unknown)", IF),
+        Family("bng_interface_mtu_bytes", "gauge", "Hardware (L2 payload) MTU", IF),
+        Family("bng_interface_receive_bytes", "counter", "in-octets: bytes received (VPP /if/rx)", IF),
+        Family("bng_interface_transmit_bytes", "counter", "out-octets: bytes sent (VPP /if/tx)", IF),
+        Family(
+            "bng_interface_receive_packets",
+            "counter",
+            "Packets received by destination kind (VPP /if/rx-unicast, -multicast, -broadcast)",
+            (*IF, "cast"),
+        ),
+        Family(
+            "bng_interface_transmit_packets",
+            "counter",
+            "Packets sent by destination kind (VPP /if/tx-unicast, -multicast, -broadcast)",
+            (*IF, "cast"),
+        ),
+        Family(
+            "bng_interface_receive_discards",
+            "counter",
+            "in-discards: VPP /if/drops + /if/rx-no-buf + /if/rx-miss",
+            IF,
+        ),
+        Family("bng_interface_receive_errors", "counter", "in-errors: VPP /if/rx-error", IF),
+        Family("bng_interface_transmit_errors", "counter", "out-errors: VPP /if/tx-error", IF),
+        Family(
+            "bng_interface",
+            "info",
+            "One series per VPP interface with its VPP name and sw_if_index",
+            (*IF, "vpp_name", "sw_if_index"),
+        ),
+        Family(
+            "bng_bond_member_active", "gauge", "1 when the bond member carries traffic", ("bond", "member")
+        ),
+    ),
+    "live",
+)
+
+ROUTING: Final = ModuleTelemetry(
+    "routing",
+    "VRFs and routes as VPP's FIB holds them",
+    (
+        Family(
+            "bng_vrf_routes",
+            "gauge",
+            "Routes in the VRF's FIB (VPP's own entries excluded)",
+            ("vrf", "family"),
+        ),
+    ),
+    "live",
+)
+
+SOUTHBOUND: Final = ModuleTelemetry(
+    "southbound",
+    "The connection to VPP, reconcile (resync) and API latency",
+    (
+        Family("bng_vpp_connected", "gauge", "1 while the agent is connected to VPP and VPP is reconciled"),
+        Family("bng_vpp_connects", "counter", "Successful (re)connections to VPP, each followed by a resync"),
+        Family("bng_vpp_disconnects", "counter", "Times the VPP connection was lost"),
+        Family("bng_agent_resyncs", "counter", "Reconciles of VPP with running configuration"),
+        Family("bng_agent_resync_repairs", "counter", "Drift repairs made by reconciles after the first"),
+        Family(
+            "bng_agent_in_sync", "gauge", "1 when VPP matched running configuration at the last reconcile"
+        ),
+        Family(
+            "bng_vpp_api_latency_seconds",
+            "histogram",
+            "VPP binary-API request latency (request to reply) by message",
+            ("msg",),
+        ),
+        Family("bng_vpp", "info", "VPP version", ("version",)),
+    ),
+    "live",
+)
+
+TRANSACTIONS: Final = ModuleTelemetry(
+    "transactions",
+    "Commits through the transaction manager",
+    (
+        Family("bng_agent_commits", "counter", "Committed transactions"),
+        Family("bng_agent_commit_failures", "counter", "Transactions that failed and were reverted"),
+    ),
+    "live",
+)
+
+TELEMETRY: Final = ModuleTelemetry(
+    "telemetry",
+    "The telemetry poller itself",
+    (
+        Family("bng_telemetry_last_poll_timestamp_seconds", "gauge", "Unix time of the last good stats read"),
+        Family("bng_telemetry_poll_duration_seconds", "gauge", "Duration of the last stats read"),
+        Family("bng_telemetry_poll_errors", "counter", "Stats reads that failed"),
+        Family(
+            "bng_vpp_stats_heartbeat",
+            "gauge",
+            "VPP's /sys/heartbeat (moves while VPP's stats collector runs)",
+        ),
+        Family(
+            "bng_telemetry_interfaces_omitted", "gauge", "Interfaces left out of /metrics by the series cap"
+        ),
+    ),
+    "live",
+)
+
+NAT: Final = ModuleTelemetry(
+    "nat",
+    "NAT44-ED (ietf-nat)",
+    (
+        Family("bng_nat_sessions", "gauge", "Active NAT sessions", ("instance",), (("default",),)),
+        Family(
+            "bng_nat_pool_usage_ratio",
+            "gauge",
+            "Used fraction of the NAT pool's ports",
+            ("instance",),
+            (("default",),),
+        ),
+        Family(
+            "bng_nat_translation_failures",
+            "counter",
+            "Packets dropped for lack of a translation",
+            ("instance",),
+            (("default",),),
+        ),
+    ),
+    "zero",
+)
+
+QOS: Final = ModuleTelemetry(
+    "qos",
+    "Policers (bng-qos)",
+    (
+        Family(
+            "bng_qos_policer_packets",
+            "counter",
+            "Packets per policer colour action",
+            ("profile", "color"),
+            (("none", "conform"), ("none", "exceed"), ("none", "violate")),
+        ),
+    ),
+    "zero",
+)
+
+ACL: Final = ModuleTelemetry(
+    "acl",
+    "Access lists (ietf-access-control-list on VPP's acl plugin)",
+    (
+        Family(
+            "bng_acl_matches",
+            "counter",
+            "Packets matched per ACL and action",
+            ("acl", "action"),
+            (("none", "deny"), ("none", "permit")),
+        ),
+    ),
+    "zero",
+)
+
+SUBSCRIBERS: Final = ModuleTelemetry(
+    "subscribers",
+    "Subscriber sessions (IPoE/PPPoE)",
+    (
+        Family(
+            "bng_subscriber_sessions",
+            "gauge",
+            "Subscriber sessions by state",
+            ("state",),
+            (("active",), ("pending",)),
+        ),
+        Family(
+            "bng_subscriber_session_failures",
+            "counter",
+            "Session set-ups that failed",
+            ("reason",),
+            (("aaa-reject",), ("no-address",)),
+        ),
+    ),
+    "zero",
+)
+
+AAA: Final = ModuleTelemetry(
+    "aaa",
+    "RADIUS authentication, accounting and CoA",
+    (
+        Family(
+            "bng_radius_requests",
+            "counter",
+            "RADIUS requests sent by type",
+            ("type",),
+            (("access",), ("accounting",)),
+        ),
+        Family(
+            "bng_radius_timeouts",
+            "counter",
+            "RADIUS requests that got no answer from any server",
+            ("type",),
+            (("access",), ("accounting",)),
+        ),
+        Family(
+            "bng_radius_coa_requests",
+            "counter",
+            "CoA/Disconnect requests received",
+            ("result",),
+            (("ack",), ("nak",)),
+        ),
+    ),
+    "zero",
+)
+
+VRRP: Final = ModuleTelemetry(
+    "vrrp",
+    "VRRPv3 (ietf-vrrp on VPP's vrrp plugin)",
+    (
+        Family(
+            "bng_vrrp_master",
+            "gauge",
+            "1 when this node is master for the virtual router",
+            ("interface", "vrid"),
+            (),
+        ),
+        Family("bng_vrrp_transitions", "counter", "VRRP state transitions", ("interface", "vrid"), ()),
+        Family("bng_vrrp_instances", "gauge", "Configured virtual routers"),
+    ),
+    "zero",
+)
+
+HA: Final = ModuleTelemetry(
+    "ha",
+    "Subscriber state synchronisation with the HA peer",
+    (
+        Family("bng_ha_peer_connected", "gauge", "1 while the state-sync peer is connected"),
+        Family(
+            "bng_ha_sync_lag_seconds",
+            "gauge",
+            "Age of the oldest session update not yet acknowledged by the peer",
+        ),
+    ),
+    "zero",
+)
+
+IPFIX: Final = ModuleTelemetry(
+    "ipfix",
+    "IPFIX / NetFlow v9 export (bng-telemetry)",
+    (
+        Family("bng_ipfix_packets_sent", "counter", "Export packets sent", ("collector",), ()),
+        Family(
+            "bng_ipfix_export_errors", "counter", "Export packets that could not be sent", ("collector",), ()
+        ),
+    ),
+    "zero",
+)
+
+MODULES: Final[tuple[ModuleTelemetry, ...]] = (
+    INTERFACES,
+    ROUTING,
+    SOUTHBOUND,
+    TRANSACTIONS,
+    TELEMETRY,
+    NAT,
+    QOS,
+    ACL,
+    SUBSCRIBERS,
+    AAA,
+    VRRP,
+    HA,
+    IPFIX,
+)
+
+#: Labels whose values come from a small fixed set (the rest are bounded by configuration).
+BOUNDED_VALUES: Final[dict[str, tuple[str, ...]]] = {
+    "cast": ("unicast", "multicast", "broadcast"),
+    "family": ("ipv4", "ipv6"),
+    "color": ("conform", "exceed", "violate"),
+    "action": ("permit", "deny"),
+    "state": ("active", "pending"),
+    "type": ("access", "accounting"),
+    "result": ("ack", "nak"),
+}
+
+
+def family(name: str) -> Family:
+    for m in MODULES:
+        for f in m.families:
+            if f.name == name:
+                return f
+    raise KeyError(name)

@@ -1,0 +1,87 @@
+"""The operational ``ietf-interfaces`` subtree (RFC 8343 state, ietf-ip addresses,
+``bng-interfaces:vpp-state``) built from a :class:`~agent.telemetry.snapshot.Snapshot`.
+
+This is the provider the operational datastore calls for reads under ``/ietf-interfaces:interfaces``
+(NETCONF ``<get>`` / ``<get-data>`` of ``ds:operational``, gNMI STATE paths). It only formats the last
+snapshot; it never talks to VPP, so a read costs no VPP call however many clients ask.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+from typing import Any
+
+from agent.telemetry.counters import STATISTICS, column_name
+from agent.telemetry.snapshot import Snapshot
+
+
+def date_and_time(epoch_seconds: float) -> str:
+    """``yang:date-and-time`` in UTC (RFC 3339 with ``Z``)."""
+    t = dt.datetime.fromtimestamp(max(0.0, epoch_seconds), dt.UTC)
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def discontinuity_seconds(snapshot: Snapshot) -> float:
+    """When counters last restarted from zero: VPP's boot (``/sys/boottime``) or a ``clear interfaces``
+    (``/sys/last_stats_clear``), whichever is later; the agent's first read when VPP reports neither."""
+    table = snapshot.counters
+    if table is None:
+        return snapshot.taken_at
+    boot = table.scalars.get("/sys/boottime", 0)
+    cleared = table.scalars.get("/sys/last_stats_clear", 0)
+    return float(max(boot, cleared)) or table.read_at
+
+
+def interfaces_json(snapshot: Snapshot) -> dict[str, Any]:
+    """JSON-IETF (RFC 7951) of every interface VPP has, with state and statistics."""
+    table = snapshot.counters
+    since = date_and_time(discontinuity_seconds(snapshot))
+    sources = [(m, [column_name(c, part) for c, part in m.sources]) for m in STATISTICS]
+    columns = table.columns if table is not None else {}
+    n = len(table.names) if table is not None else 0
+    connected = snapshot.agent.vpp_connected
+    entries: list[dict[str, Any]] = []
+    for info in snapshot.interface_rows():
+        idx = info.sw_if_index
+        # Without VPP nothing is known about the data plane: RFC 8343's "unknown".
+        entry: dict[str, Any] = {
+            "name": info.name,
+            "oper-status": info.oper_status if connected else "unknown",
+        }
+        if info.mac and info.mac != "00:00:00:00:00:00":
+            entry["phys-address"] = info.mac
+        entry["speed"] = str(info.speed_kbps * 1000)
+        if table is not None and idx < n:
+            stats: dict[str, Any] = {"discontinuity-time": since}
+            for mapping, cols in sources:
+                total = 0
+                for c in cols:
+                    col = columns.get(c)
+                    if col is not None:
+                        total += col[idx]
+                stats[mapping.leaf] = mapping.yang_value(total)
+            entry["statistics"] = stats
+        vpp_state: dict[str, Any] = {
+            "sw-if-index": idx,
+            "link-speed": min(info.speed_kbps, 0xFFFFFFFF),
+            "link-mtu": min(info.link_mtu, 0xFFFF),
+            "managed": info.managed,
+        }
+        if info.vpp_name != info.name:
+            vpp_state["vpp-name"] = info.vpp_name
+        entry["bng-interfaces:vpp-state"] = vpp_state
+        addrs = snapshot.inventory.addresses.get(idx, ())
+        if addrs:
+            v4: list[dict[str, Any]] = []
+            v6: list[dict[str, Any]] = []
+            for a in addrs:
+                iface = ipaddress.ip_interface(a)
+                item = {"ip": str(iface.ip), "prefix-length": iface.network.prefixlen}
+                (v6 if iface.version == 6 else v4).append(item)
+            if v4:
+                entry["ietf-ip:ipv4"] = {"address": v4}
+            if v6:
+                entry["ietf-ip:ipv6"] = {"address": v6}
+        entries.append(entry)
+    return {"ietf-interfaces:interfaces": {"interface": entries}}

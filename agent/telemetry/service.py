@@ -1,0 +1,409 @@
+"""The telemetry service: poll the stats segment, follow VPP events, publish snapshots and events.
+
+Four tasks on the agent's event loop, none of which blocks it:
+
+* **poll** -- every ``interval`` the stats segment is read in bulk in a one-thread executor
+  (:class:`~agent.telemetry.segment.SegmentReader`), a ``control_ping`` measures VPP's API latency, and a
+  new :class:`~agent.telemetry.snapshot.Snapshot` is swapped in;
+* **events** -- ``sw_interface_event`` messages (through :meth:`VppLink.subscribe`) update admin/oper
+  state at once (a new snapshot, an :class:`InterfaceStateEvent` on the bus) without waiting for a poll;
+  creations and deletions schedule an inventory refresh;
+* **link watch** -- the VPP connection going down or coming back (reconciled) becomes a
+  :class:`VppConnectionEvent`, re-opens the stats segment (VPP restarted: a new memfd) and re-reads the
+  inventory; while disconnected every interface's oper-status is ``unknown``;
+* **inventory** -- dumps (interfaces, addresses, VRFs, bonds, routes) at ``inventory_interval`` and when
+  events say interfaces appeared or disappeared.
+
+Readers (the operational datastore provider, the Prometheus exporter's HTTP thread) only ever format the
+current snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from agent.datastore.changes import Change
+from agent.telemetry.events import EventBus, InterfaceStateEvent, VppConnectionEvent
+from agent.telemetry.exporter import DEFAULT_MAX_INTERFACES, Exporter, Sample
+from agent.telemetry.inventory import IF_ADMIN_UP, IF_LINK_UP, read_inventory
+from agent.telemetry.latency import LatencyHistogram
+from agent.telemetry.operational import interfaces_json
+from agent.telemetry.segment import CounterTable, SegmentReader, StatsReadError
+from agent.telemetry.snapshot import EMPTY, AgentCounters, InterfaceInfo, Inventory, Snapshot
+from agent.vpp.connection import VppConnection
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INTERVAL = 1.0
+DEFAULT_INVENTORY_INTERVAL = 30.0
+LINK_WATCH_INTERVAL = 0.05
+
+
+class Telemetry:
+    """Operational state and telemetry for one agent; see the module docstring."""
+
+    def __init__(
+        self,
+        stats_socket: str,
+        *,
+        link: Any = None,
+        southbound: Any = None,
+        txn: Any = None,
+        interval: float = DEFAULT_INTERVAL,
+        inventory_interval: float = DEFAULT_INVENTORY_INTERVAL,
+        metrics_host: str = "127.0.0.1",
+        metrics_port: int | None = None,
+        max_interfaces: int = DEFAULT_MAX_INTERFACES,
+    ) -> None:
+        self.stats_socket = stats_socket
+        self.link = link
+        self.southbound = southbound
+        self.txn = txn
+        self.interval = max(0.05, interval)
+        self.inventory_interval = max(1.0, inventory_interval)
+        self.bus = EventBus()
+        self.latency = LatencyHistogram()
+        self.reader = SegmentReader(stats_socket)
+        self.exporter: Exporter | None = None
+        if metrics_port is not None:
+            self.exporter = Exporter(
+                lambda: self.snapshot,
+                self.latency,
+                host=metrics_host,
+                port=metrics_port,
+                max_interfaces=max_interfaces,
+            )
+        self.snapshot: Snapshot = EMPTY
+        self.sessions: Callable[[], int] = lambda: 0
+        self._counters: CounterTable | None = None
+        self._interfaces: dict[int, InterfaceInfo] = {}
+        self._inventory = Inventory()
+        self._connected = False
+        self._connects = 0
+        self._disconnects = 0
+        self._vpp_version = ""
+        self._polls = 0
+        self._poll_errors = 0
+        self._last_poll_seconds = 0.0
+        self._last_poll_at = 0.0
+        self._repairs = 0
+        self._seen_report: Any = None
+        self._reader_connects = -1
+        self._inventory_wanted = asyncio.Event()
+        self._polled = asyncio.Event()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stats-reader")
+        self._tasks: list[asyncio.Task[None]] = []
+        self._vpp_events: asyncio.Queue[Any] | None = None
+        self.provider_handle: int | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        if self.link is not None:
+            self._vpp_events = self.link.subscribe()
+        for name, coro in (
+            ("telemetry-poll", self._poll_loop()),
+            ("telemetry-events", self._event_loop()),
+            ("telemetry-link", self._link_loop()),
+            ("telemetry-inventory", self._inventory_loop()),
+        ):
+            self._tasks.append(asyncio.create_task(coro, name=name))
+        if self.exporter is not None:
+            self.exporter.start()
+
+    async def stop(self) -> None:
+        if self.exporter is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.exporter.stop)
+        for t in self._tasks:
+            t.cancel()
+        for t in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await t
+        self._tasks.clear()
+        await asyncio.get_running_loop().run_in_executor(self._executor, self.reader.close)
+        self._executor.shutdown(wait=True)
+
+    @property
+    def metrics_port(self) -> int | None:
+        return self.exporter.port if self.exporter is not None else None
+
+    # ------------------------------------------------------------------ public API
+
+    def operational_json(self) -> dict[str, Any]:
+        """Provider for the operational datastore under ``/ietf-interfaces:interfaces``."""
+        return interfaces_json(self.snapshot)
+
+    def observe_vpp_call(self, msg: str, seconds: float) -> None:
+        """Record one VPP API call's latency (for callers outside telemetry that time their calls)."""
+        self.latency.observe(msg, seconds)
+
+    def register_source(self, module: str, source: Callable[[], Iterable[Sample]]) -> None:
+        """A BNG module's live metric values (see :mod:`agent.telemetry.catalog`)."""
+        if self.exporter is not None:
+            self.exporter.collector.register_source(module, source)
+
+    async def wait_poll(self, timeout: float) -> bool:
+        """Wait for the next completed poll (tests, benchmarks); False on timeout."""
+        self._polled.clear()
+        try:
+            await asyncio.wait_for(self._polled.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    def forward(self, publish: Callable[[list[Change], int], None]) -> asyncio.Task[None]:
+        """Feed every event to ``publish(changes, timestamp_ns)`` (``GnmiServer.publish_operational``)."""
+        sub = self.bus.subscribe()
+
+        async def pump() -> None:
+            try:
+                async for event in sub:
+                    publish(event.changes(), int(event.time * 1e9))
+            finally:
+                sub.close()
+
+        task = asyncio.create_task(pump(), name="telemetry-forward")
+        self._tasks.append(task)
+        return task
+
+    # ------------------------------------------------------------------ snapshot
+
+    def _agent_counters(self) -> AgentCounters:
+        txn_stats = getattr(self.txn, "stats", None)
+        sb = self.southbound
+        report = getattr(sb, "last_report", None)
+        if report is not None and report is not self._seen_report:
+            if self._seen_report is not None:
+                self._repairs += len(getattr(report, "steps", ()))
+            self._seen_report = report
+        return AgentCounters(
+            vpp_connected=self._connected,
+            vpp_connects=self._connects,
+            vpp_disconnects=self._disconnects,
+            vpp_version=self._vpp_version,
+            commits=int(getattr(txn_stats, "commits", 0)),
+            commit_failures=int(getattr(txn_stats, "failed", 0)),
+            resyncs=int(getattr(self.link, "connects", self._connects)),
+            resync_repairs=self._repairs,
+            in_sync=bool(getattr(sb, "in_sync", False)) and self._connected,
+            sessions=self.sessions(),
+            polls=self._polls,
+            poll_errors=self._poll_errors,
+            last_poll_seconds=self._last_poll_seconds,
+            last_poll_at=self._last_poll_at,
+        )
+
+    def _publish_snapshot(self) -> None:
+        inv = dataclasses.replace(self._inventory, interfaces=dict(self._interfaces))
+        self.snapshot = Snapshot(self._counters, inv, self._agent_counters(), time.time())
+
+    # ------------------------------------------------------------------ poll
+
+    async def poll_once(self) -> Snapshot:
+        """Read the stats segment now (in the executor) and publish a new snapshot."""
+        loop = asyncio.get_running_loop()
+        conn = self._conn()
+        if self.link is not None and self._reader_connects != self._connects:
+            # VPP (re)connected: it may be a new VPP with a new stats segment.
+            await loop.run_in_executor(self._executor, self.reader.close)
+            self._reader_connects = self._connects
+        try:
+            table = await loop.run_in_executor(self._executor, self.reader.read)
+        except StatsReadError as e:
+            self._poll_errors += 1
+            log.warning("stats read failed: %s", e.message)
+            await loop.run_in_executor(self._executor, self.reader.close)
+        else:
+            self._counters = table
+            self._polls += 1
+            self._last_poll_seconds = table.seconds
+            self._last_poll_at = table.read_at
+        if conn is not None:
+            await self._ping(conn)
+        self._publish_snapshot()
+        self._polled.set()
+        return self.snapshot
+
+    async def _ping(self, conn: VppConnection) -> None:
+        t0 = time.perf_counter()
+        try:
+            await conn.call("control_ping")
+        except Exception:  # the link notices a dead connection itself
+            return
+        self.latency.observe("control_ping", time.perf_counter() - t0)
+
+    async def _poll_loop(self) -> None:
+        next_at = time.monotonic()
+        while True:
+            try:
+                await self.poll_once()
+            except Exception:
+                self._poll_errors += 1
+                log.exception("telemetry poll failed")
+            next_at += self.interval
+            now = time.monotonic()
+            if next_at < now:  # a slow read: skip the missed ticks instead of bunching up
+                next_at = now + self.interval
+            await asyncio.sleep(next_at - now)
+
+    # ------------------------------------------------------------------ VPP connection
+
+    def _conn(self) -> VppConnection | None:
+        conn = getattr(self.link, "conn", None)
+        if conn is None or not conn.connected:
+            return None
+        return conn  # type: ignore[no-any-return]
+
+    def _link_up(self) -> bool:
+        if self.link is None:
+            return False
+        return self._conn() is not None and self.link.ready.is_set() and self.link.fatal is None
+
+    async def _link_loop(self) -> None:
+        while True:
+            up = self._link_up()
+            if up != self._connected:
+                conn = self._conn()
+                self._connected = up
+                if up:
+                    self._connects += 1
+                    self._vpp_version = str(getattr(conn, "version", ""))
+                    log.info("telemetry vpp connected connects=%d", self._connects)
+                    await self._refresh_inventory()
+                else:
+                    self._disconnects += 1
+                    log.warning("telemetry vpp disconnected")
+                self.bus.publish(
+                    VppConnectionEvent(
+                        up,
+                        self._connects,
+                        reason="" if up else "VPP connection lost",
+                        vpp_version=self._vpp_version,
+                    )
+                )
+                self._publish_snapshot()
+            await asyncio.sleep(LINK_WATCH_INTERVAL)
+
+    # ------------------------------------------------------------------ interface events
+
+    async def _event_loop(self) -> None:
+        if self._vpp_events is None:
+            return
+        q = self._vpp_events
+        while True:
+            batch = [await q.get()]
+            while not q.empty() and len(batch) < 10_000:
+                batch.append(q.get_nowait())
+            changed = False
+            for msg in batch:
+                if type(msg).__name__ == "sw_interface_event":
+                    changed |= self._interface_event(msg)
+            if changed:
+                self._publish_snapshot()
+
+    def _interface_event(self, msg: Any) -> bool:
+        idx = int(msg.sw_if_index)
+        flags = int(msg.flags)
+        old = self._interfaces.get(idx)
+        if bool(msg.deleted):
+            if old is None:
+                return False
+            del self._interfaces[idx]
+            self.bus.publish(InterfaceStateEvent(old.name, idx, "down", False, old.oper_status, deleted=True))
+            self._inventory_wanted.set()
+            return True
+        if old is None:
+            # A new interface: its name and properties come from the next dump.
+            self._inventory_wanted.set()
+            return False
+        new = dataclasses.replace(old, admin_up=bool(flags & IF_ADMIN_UP), link_up=bool(flags & IF_LINK_UP))
+        if new == old:
+            return False
+        self._interfaces[idx] = new
+        if new.oper_status != old.oper_status or new.admin_up != old.admin_up:
+            self.bus.publish(
+                InterfaceStateEvent(new.name, idx, new.oper_status, new.admin_up, old.oper_status)
+            )
+        return True
+
+    # ------------------------------------------------------------------ inventory
+
+    async def _refresh_inventory(self) -> None:
+        conn = self._conn()
+        if conn is None:
+            return
+        t0 = time.perf_counter()
+        try:
+            inv = await read_inventory(conn)
+        except Exception as e:  # VPP went away mid-dump; the link loop reports it
+            log.warning("inventory read failed: %r", e)
+            return
+        self.latency.observe("sw_interface_dump", time.perf_counter() - t0)
+        before = self._interfaces
+        for idx, info in inv.interfaces.items():
+            old = before.get(idx)
+            if old is None or old.name != info.name:
+                self.bus.publish(InterfaceStateEvent(info.name, idx, info.oper_status, info.admin_up, None))
+            elif old.oper_status != info.oper_status or old.admin_up != info.admin_up:
+                self.bus.publish(
+                    InterfaceStateEvent(info.name, idx, info.oper_status, info.admin_up, old.oper_status)
+                )
+        for idx, old in before.items():
+            if idx not in inv.interfaces:
+                self.bus.publish(
+                    InterfaceStateEvent(old.name, idx, "down", False, old.oper_status, deleted=True)
+                )
+        self._interfaces = dict(inv.interfaces)
+        self._inventory = inv
+        self._publish_snapshot()
+
+    async def refresh_inventory(self) -> None:
+        """Re-read interfaces, addresses, bonds and routes now."""
+        await self._refresh_inventory()
+
+    async def _inventory_loop(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._inventory_wanted.wait(), self.inventory_interval)
+            if self._inventory_wanted.is_set():
+                await asyncio.sleep(0.05)  # coalesce a burst of creations/deletions into one dump
+            self._inventory_wanted.clear()
+            if self._connected:
+                await self._refresh_inventory()
+
+
+async def start_telemetry(
+    *,
+    stats_socket: str,
+    link: Any = None,
+    southbound: Any = None,
+    txn: Any = None,
+    datastores: Any = None,
+    metrics_port: int | None = None,
+    metrics_host: str = "127.0.0.1",
+    interval: float = DEFAULT_INTERVAL,
+) -> Telemetry:
+    """Create and start telemetry for the agent process; registers the operational provider when
+    ``datastores`` is given and serves ``/metrics`` when ``metrics_port`` is not None (0 = any port)."""
+    tel = Telemetry(
+        stats_socket,
+        link=link,
+        southbound=southbound,
+        txn=txn,
+        interval=interval,
+        metrics_host=metrics_host,
+        metrics_port=metrics_port,
+    )
+    await tel.start()
+    if datastores is not None:
+        tel.provider_handle = datastores.operational.register(
+            "/ietf-interfaces:interfaces", tel.operational_json
+        )
+    return tel
