@@ -39,6 +39,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import libyang
+
 from agent.datastore.changes import Change
 from agent.errors import AgentError
 from agent.model import ModelSet
@@ -425,10 +427,23 @@ class Journal:
         from agent.datastore.tree import DataTree
 
         ctx = self.model.ctx
-        tree = DataTree.parse(ctx, running_json, "json", validate=False) if running_json else DataTree(ctx)
         try:
-            for _record, changes in entries:
-                apply_changes(tree, changes)
+            tree = (
+                DataTree.parse(ctx, running_json, "json", validate=False) if running_json else DataTree(ctx)
+            )
+        except AgentError as exc:
+            # e.g. the YANG set changed incompatibly since the snapshot: say so instead of starting empty
+            raise PersistenceError(
+                f"the snapshot does not parse with the loaded YANG modules: {exc}"
+            ) from exc
+        try:
+            for record, changes in entries:
+                try:
+                    apply_changes(tree, changes)
+                except (AgentError, libyang.LibyangError) as exc:
+                    raise PersistenceError(
+                        f"cannot replay commit {record.id} from the journal: {exc}"
+                    ) from exc
             return tree.print("json", with_defaults="explicit")
         finally:
             tree.close()

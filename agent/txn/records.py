@@ -25,6 +25,8 @@ class CheckpointInfo:
     comment: str | None
     kind: str
     change_count: int
+    confirmed: bool = False  # recorded while a confirmed commit was waiting for confirmation
+    rollback_to: int | None = None  # for kind rollback / revert: the checkpoint returned to
 
     @classmethod
     def of(cls, record: CommitRecord) -> CheckpointInfo:
@@ -36,6 +38,8 @@ class CheckpointInfo:
             comment=record.comment,
             kind=record.kind,
             change_count=record.change_count,
+            confirmed=record.confirmed,
+            rollback_to=record.rollback_to,
         )
 
 

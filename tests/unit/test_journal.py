@@ -225,3 +225,15 @@ def _running_after(model: object, n: int) -> str:  # model unused: the JSON is b
     if n >= 2:
         doc["ietf-interfaces:interfaces"]["interface"][1]["description"] = f"d{n}"
     return json.dumps(doc)
+
+
+async def test_a_record_that_cannot_be_replayed_stops_the_load(tmp_path: Path) -> None:
+    model = load_model_set()
+    j = Journal(tmp_path, model)
+    j.load()
+    await write_commits(j, 2)
+    await j.append(rec(3), [Change("create", "/ietf-interfaces:interfaces/no-such-node", None, {})])
+    await j.close()
+    with pytest.raises(PersistenceError) as err:
+        Journal(tmp_path, model).load()
+    assert "commit 3" in str(err.value)
