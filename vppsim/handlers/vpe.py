@@ -39,16 +39,30 @@ def _show_interface(call: Call) -> str:
 
 
 def _show_interface_address(call: Call) -> str:
+    """``show interface address`` as ``src/vnet/interface_cli.c`` prints it: interfaces sorted by name;
+    an unnumbered one gets ``"<name> (dn): \n  unnumbered, use <lender>"`` (note the space before the
+    newline) followed by the lender's addresses (``foreach_ip_interface_address`` honours
+    unnumbered); ``table-id``/``fib-idx`` are printed only outside table 0."""
+    emu = call.emu
+    fib_index = {(t.is_ip6, t.table_id): n for n, t in enumerate(emu.fib.all())}
     out = []
-    for i in call.emu.interfaces.all():
+    for i in sorted(emu.interfaces.all(), key=lambda x: x.name):
         state = "up" if i.admin_up else "dn"
-        out.append(f"{i.name} ({state}):")
-        if i.unnumbered_via is not None:
-            via = call.emu.interfaces.get(i.unnumbered_via)
-            out.append(f"  unnumbered, use {via.name if via else i.unnumbered_via}")
-        for a in i.addresses:
-            table = i.table_v6 if isinstance(a, ipaddress.IPv6Interface) else i.table_v4
-            out.append(f"  L3 {a} ip4 table-id {table} fib-idx {table}")
+        source = i
+        if i.unnumbered_via is not None and (lender := emu.interfaces.get(i.unnumbered_via)) is not None:
+            out.append(f"{i.name} ({state}): \n  unnumbered, use {lender.name}")
+            source = lender
+        else:
+            out.append(f"{i.name} ({state}):")
+        for fam, is_ip6 in (("ip4", False), ("ip6", True)):
+            table = source.table_v6 if is_ip6 else source.table_v4
+            for a in source.addresses:
+                if isinstance(a, ipaddress.IPv6Interface) != is_ip6:
+                    continue
+                if table:
+                    out.append(f"  L3 {a} {fam} table-id {table} fib-idx {fib_index.get((is_ip6, table), 0)}")
+                else:
+                    out.append(f"  L3 {a}")
     return "\n".join(out) + "\n"
 
 
