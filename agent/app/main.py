@@ -124,6 +124,14 @@ class Agent:
         if not running and self.s.startup is not None:
             running, source = startup_json(self.s.startup), str(self.s.startup)
         self.datastores = Datastores(model, running=running or None, startup=loaded.startup_json or None)
+        if source != "journal" and running:
+            # First start from --startup: make it the journal's base (snapshot 0) and the startup
+            # datastore, so later commits replay on top of it after a restart.
+            await self.journal.snapshot(
+                self.datastores.running.json(), loaded.last_commit_id, list(loaded.history)
+            )
+            await self.journal.wait_snapshot()
+            self.journal.save_startup(self.datastores.running.json())
         self.southbound.load_config(self.datastores.running.json())
         log.info("config source=%s last_commit=%d", source if running else "empty", loaded.last_commit_id)
 

@@ -1,0 +1,199 @@
+"""The whole node: ``bng-agent run --sim`` with the demo configuration, driven over NETCONF.
+
+The agent is started as an operator would start it (a separate process, vppsim as its child), VPP is
+read back with vpp-papi's own client, a NETCONF client commits a change, SIGTERM stops everything, and a
+second start on the same data directory brings the committed configuration back into a fresh VPP.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from ncclient import manager
+from vpp_papi import VPPApiClient
+
+from agent.vpp.api import api_json_files
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_JSON = ROOT / "examples" / "demo-config.json"
+START_TIMEOUT = 90.0
+NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
+
+
+class RunningAgent:
+    def __init__(self, data_dir: Path, *extra: str) -> None:
+        settings = data_dir.parent / "agent.toml"
+        settings.write_text('netconf-host = "127.0.0.1"\nlog-level = "INFO"\n')
+        self.log_path = data_dir.parent / f"agent-{time.monotonic_ns()}.log"
+        self.log = self.log_path.open("w")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "agent.cli",
+                "run",
+                "--sim",
+                "--data-dir",
+                str(data_dir),
+                "--config",
+                str(settings),
+                "--netconf-port",
+                "0",
+                *extra,
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+        )
+        self.out = ""
+        self._wait_for("data directory:")
+        self.netconf_port = int(re.search(r"ssh -p (\d+)", self.out).group(1))  # type: ignore[union-attr]
+        self.api_socket = re.search(r"VPP API socket: (\S+)", self.out).group(1)  # type: ignore[union-attr]
+
+    def _wait_for(self, marker: str) -> None:
+        sel = selectors.DefaultSelector()
+        assert self.proc.stdout is not None
+        sel.register(self.proc.stdout, selectors.EVENT_READ, "out")
+        deadline = time.monotonic() + START_TIMEOUT
+        while marker not in self.out:
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                self.stop()
+                raise AssertionError(f"agent did not start:\n{self.out}\n{self.err[-3000:]}")
+            for key, _ in sel.select(timeout=0.5):
+                chunk = os.read(key.fileobj.fileno(), 65536)  # type: ignore[union-attr]
+                self.out += chunk.decode()
+        sel.close()
+
+    @property
+    def err(self) -> str:
+        return self.log_path.read_text()
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            out, _ = self.proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, _ = self.proc.communicate(timeout=10)
+        self.out += out or ""
+        self.log.close()
+        return int(self.proc.returncode)
+
+
+def vpp_interfaces(api_socket: str) -> dict[str, Any]:
+    c = VPPApiClient(apifiles=[str(p) for p in api_json_files()], server_address=api_socket)
+    c.connect("e2e")
+    try:
+        out = {}
+        for i in c.api.sw_interface_dump(sw_if_index=0xFFFFFFFF):
+            addrs = [
+                str(a.prefix)
+                for v6 in (False, True)
+                for a in c.api.ip_address_dump(sw_if_index=i.sw_if_index, is_ipv6=v6)
+            ]
+            out[str(i.interface_name)] = {"tag": str(i.tag), "flags": int(i.flags), "addresses": addrs}
+        return out
+    finally:
+        c.disconnect()
+
+
+def demo_subinterfaces() -> set[str]:
+    doc = json.loads(DEMO_JSON.read_text())
+    return {
+        e["name"] for e in doc["ietf-interfaces:interfaces"]["interface"] if e["type"].endswith(":l2vlan")
+    }
+
+
+NEW_SUBIF = """
+<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
+  <interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces">
+    <interface>
+      <name>GigabitEthernet0/b/0.3999</name>
+      <type xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">ianaift:l2vlan</type>
+      <sub-interface xmlns="urn:bng-agent:yang:bng-interfaces">
+        <parent-interface>GigabitEthernet0/b/0</parent-interface>
+        <sub-id>3999</sub-id>
+        <encapsulation><single-tagged><vlan-id>3999</vlan-id></single-tagged></encapsulation>
+      </sub-interface>
+      <ipv4 xmlns="urn:ietf:params:xml:ns:yang:ietf-ip">
+        <address><ip>198.18.99.1</ip><prefix-length>24</prefix-length></address>
+      </ipv4>
+    </interface>
+  </interfaces>
+</config>
+"""
+
+
+def demo_startup_with_password(tmp_path: Path, password: str) -> Path:
+    """The demo configuration (JSON-IETF) with the admin user's password set to ``password``."""
+    hashed = subprocess.run(
+        ["openssl", "passwd", "-6", "-salt", "e2esaltvalue", password],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    doc = json.loads(DEMO_JSON.read_text())
+    for user in doc["ietf-system:system"]["authentication"]["user"]:
+        if user["name"] == "admin":
+            user["password"] = hashed
+    path = tmp_path / "startup.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_agent_runs_the_demo_node_and_survives_a_restart(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    password = "e2e-Secret-1"
+    agent = RunningAgent(data, "--startup", str(demo_startup_with_password(tmp_path, password)))
+    try:
+        vpp = vpp_interfaces(agent.api_socket)
+        tagged = {
+            v["tag"].removeprefix("bng-agent:") for v in vpp.values() if v["tag"].startswith("bng-agent:")
+        }
+        assert demo_subinterfaces() <= tagged
+        assert "BondEthernet0" in vpp and vpp["BondEthernet0"]["tag"] == "bng-agent:BondEthernet0"
+        assert re.search(r"reconcile items=\d+ repairs=\d+ vpp_writes=\d+", agent.err)
+
+        with manager.connect(
+            host="127.0.0.1",
+            port=agent.netconf_port,
+            username="admin",
+            password=password,
+            hostkey_verify=False,
+            look_for_keys=False,
+            allow_agent=False,
+            timeout=30,
+        ) as m:
+            m.edit_config(target="candidate", config=NEW_SUBIF)
+            m.commit()
+        vpp = vpp_interfaces(agent.api_socket)
+        new = vpp["GigabitEthernet0/b/0.3999"]
+        assert new["tag"] == "bng-agent:GigabitEthernet0/b/0.3999" and new["addresses"] == ["198.18.99.1/24"]
+    finally:
+        status = agent.stop()
+    assert status == 0, agent.err[-3000:]
+    # one structured line per transaction from the txn layer and from the southbound
+    assert re.search(
+        r"southbound apply items=\d+ steps=\d+ vpp_calls=[1-9]\d* reverted=0 ok=True ms=", agent.err
+    )
+    assert re.search(r"txn id=\d+ .*changes=\d+ steps=\d+", agent.err)
+    assert not os.path.exists(agent.api_socket)  # vppsim went with the agent
+
+    again = RunningAgent(data)  # no --startup: the journal has what was committed
+    try:
+        vpp = vpp_interfaces(again.api_socket)
+        assert vpp["GigabitEthernet0/b/0.3999"]["addresses"] == ["198.18.99.1/24"]
+        assert demo_subinterfaces() <= {v["tag"].removeprefix("bng-agent:") for v in vpp.values()}
+    finally:
+        assert again.stop() == 0
