@@ -31,7 +31,7 @@ def show_version(call: Call, msg: Any) -> Reply:
 def _show_interface(call: Call) -> str:
     emu = call.emu
     lines = [f"{'Name':>15}{'Idx':>18}{'State':>9}  {'MTU (L3/IP4/IP6/MPLS)':<24}"]
-    for i in emu.interfaces.all():
+    for i in sorted(emu.interfaces.all(), key=lambda x: x.name):  # interface_cli.c sorts by name
         state = "up" if i.admin_up else "down"
         mtu = "/".join(str(m) for m in i.mtu)
         lines.append(f"{i.name:<32}{i.sw_if_index:>3}{state:>10}{mtu:>18}")
