@@ -85,10 +85,12 @@ async def copy_config(ctx: OpContext, op: etree._Element) -> None:
         )
     elif target == "startup" and source == "running":
         await shielded(ctx.txn.save_startup(ctx.session))
+        ctx.server.startup_published(ctx.nc.changed_by())
     else:
         ctx.datastores.copy_config(source, target, ctx.session)  # type: ignore[arg-type]
         if target == "startup":
             await ctx.server.startup_changed()
+            ctx.server.startup_published(ctx.nc.changed_by())
 
 
 async def delete_config(ctx: OpContext, op: etree._Element) -> None:
@@ -100,6 +102,7 @@ async def delete_config(ctx: OpContext, op: etree._Element) -> None:
     ctx.datastores.delete_config(target, ctx.session)  # type: ignore[arg-type]
     if target == "startup":
         await ctx.server.startup_changed()
+        ctx.server.startup_published(ctx.nc.changed_by())
 
 
 async def lock(ctx: OpContext, op: etree._Element) -> None:

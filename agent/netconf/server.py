@@ -301,6 +301,14 @@ class NetconfServer:
                 record.time,
             )
 
+    def startup_published(self, by: notify.ChangedBy) -> None:
+        """RFC 6470: startup changed as a whole (copy-config / delete-config); no per-node edits."""
+        self.publish(
+            "ietf-netconf-notifications",
+            "netconf-config-change",
+            notify.config_change([], by, self.module_ns, datastore="startup"),
+        )
+
     async def startup_changed(self) -> None:
         """Make a changed startup datastore durable (the journal keeps it across restarts)."""
         journal = getattr(self.txn, "journal", None)

@@ -84,3 +84,12 @@ def test_second_subscription_and_unknown_stream_are_refused(fx: NetconfFixture) 
         m.create_subscription()
         with pytest.raises(RPCError):
             m.create_subscription()
+
+
+def test_startup_change_is_notified(fx: NetconfFixture) -> None:
+    with fx.connect() as listener, fx.connect() as editor:
+        listener.create_subscription()
+        editor.copy_config(source="running", target="startup")
+        body = _collect(listener, "netconf-config-change")
+        assert body.findtext(f"{{{NCN}}}datastore") == "startup"
+        assert body.findtext(f"{{{NCN}}}changed-by/{{{NCN}}}session-id") == str(editor.session_id)
