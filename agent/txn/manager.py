@@ -8,7 +8,8 @@ immutable snapshot).
 
 Group commit: the owner takes every job that is already queued as one batch, runs each through
 validate .. swap and writes its journal record, then makes the whole batch durable with one fsync before
-acknowledging any of it. A slow disk therefore lowers latency, not throughput.
+acknowledging any of it. Commits that queue up behind a slow fsync share the next one, so the disk's
+fsync rate does not cap the commit rate (docs/performance.md has the numbers).
 
 Failure handling ("no side effect"):
 
@@ -488,6 +489,8 @@ class TransactionManager:
             job.future.set_exception(self._broken or cause)
 
     async def _undo_one(self, done: _Done) -> None:
+        if not done.changes:
+            return
         inverse = [c.inverse() for c in reversed(done.changes)]
         prepared = self._prepare_from_changes(inverse, SYSTEM_SESSION)
         plan = await self.southbound.plan(self.ds.running.dnode, prepared.changes)
