@@ -256,3 +256,47 @@ async def test_restart_loads_last_commit(tmp_path: Path) -> None:
     assert running_interfaces(ds2)[subif_name(4)]["description"] == "kept"
     assert [c.id for c in tm2.list_checkpoints()] == [2, 1]
     await tm2.stop()
+
+
+async def test_failed_fsync_of_a_group_undoes_every_commit_in_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ds, _journal, sb, tm = await start_manager(tmp_path)
+    s0 = Session.create("setup", "cli")
+    add_subifs(ds, s0, range(1, 9))
+    await tm.commit(s0)
+    before = running_doc(ds)
+    real_fsync = os.fsync
+    failing = {"on": True}
+
+    def fsync(fd: int) -> None:
+        if failing["on"]:
+            failing["on"] = False
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    sessions = [Session.create(f"u{i}", "gnmi") for i in range(8)]
+
+    async def one(i: int) -> object:
+        path = if_path(subif_name(i + 1)) + "/description"
+        try:
+            return await tm.edit_running_gnmi(sessions[i], updates=[(path, f"u{i}")])
+        except AgentError as exc:
+            return exc
+
+    results = await asyncio.gather(*(one(i) for i in range(8)))
+    failed = [r for r in results if isinstance(r, AgentError)]
+    assert len(failed) >= 2, "the failing fsync covered a group of commits and fails them all"
+    ok = [r for r in results if not isinstance(r, AgentError)]
+    # whatever succeeded came after the failed group, on top of the restored running
+    assert tm.last_commit_id == 1 + len(ok)
+    ifs = running_interfaces(ds)
+    described = {n for n, e in ifs.items() if "description" in e}
+    assert len(described) == len(ok)
+    assert mirror_doc(sb) == running_doc(ds)
+    if not ok:
+        assert running_doc(ds) == before
+    await tm.stop()
+    last, doc = persisted(tmp_path)
+    assert last == tm.last_commit_id and doc == running_doc(ds)
