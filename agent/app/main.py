@@ -30,6 +30,8 @@ DEFAULT_VPP_API_SOCKET = "/run/vpp/api.sock"
 DEFAULT_VPP_STATS_SOCKET = "/run/vpp/stats.sock"
 DEFAULT_DATA_DIR = "/var/lib/bng-agent"
 DEFAULT_NETCONF_PORT = 830
+DEFAULT_GNMI_PORT = 9339
+DEFAULT_METRICS_PORT = 9464
 VPP_READY_TIMEOUT = 60.0
 
 
@@ -41,8 +43,8 @@ class Settings:
     startup: Path | None
     netconf_port: int
     netconf_host: str
-    gnmi_port: int | None
-    metrics_port: int | None
+    gnmi_port: int
+    metrics_port: int
     vpp_api_socket: str
     vpp_stats_socket: str
     sim: bool
@@ -70,8 +72,8 @@ class Settings:
             startup=Path(startup) if startup else None,
             netconf_port=int(pick("netconf_port", DEFAULT_NETCONF_PORT)),
             netconf_host=str(file.get("netconf-host", "0.0.0.0")),
-            gnmi_port=pick("gnmi_port", None),
-            metrics_port=pick("metrics_port", None),
+            gnmi_port=int(pick("gnmi_port", DEFAULT_GNMI_PORT)),
+            metrics_port=int(pick("metrics_port", DEFAULT_METRICS_PORT)),
             vpp_api_socket=str(api or DEFAULT_VPP_API_SOCKET),
             vpp_stats_socket=str(pick("vpp_stats_socket", DEFAULT_VPP_STATS_SOCKET)),
             sim=sim,
@@ -103,6 +105,8 @@ class Agent:
         self.southbound = VppSouthbound()
         self.txn: Any = None
         self.netconf: Any = None
+        self.gnmi: Any = None
+        self.telemetry: Any = None
         self.datastores: Any = None
         self.journal: Any = None
         self._op_handle: int | None = None
@@ -153,8 +157,44 @@ class Agent:
 
         self.txn = TransactionManager(self.datastores, self.journal, self.southbound)
         await self.txn.start(loaded)
-        self._op_handle = self.datastores.operational.register("/ietf-interfaces:interfaces", self._vpp_state)
+        await self._start_telemetry(stats)
         await self._start_netconf(model)
+        await self._start_gnmi(model)
+
+    async def _start_telemetry(self, stats_socket: str) -> None:
+        try:
+            from agent.telemetry.service import start_telemetry
+        except ImportError:  # a partial build: report at least what the southbound knows
+            log.warning("telemetry not available in this build")
+            self._op_handle = self.datastores.operational.register(
+                "/ietf-interfaces:interfaces", self._vpp_state
+            )
+            return
+        self.telemetry = await start_telemetry(
+            stats_socket=stats_socket,
+            link=self.link,
+            southbound=self.southbound,
+            txn=self.txn,
+            datastores=self.datastores,
+            metrics_port=self.s.metrics_port,
+            metrics_host=self.s.netconf_host,
+        )
+
+    async def _start_gnmi(self, model: Any) -> None:
+        try:
+            from agent.gnmi.server import GnmiServer
+        except ImportError:
+            log.warning("gnmi server not available in this build")
+            return
+        self.gnmi = GnmiServer(
+            self.datastores,
+            self.txn,
+            model,
+            host=self.s.netconf_host,
+            port=self.s.gnmi_port,
+            data_dir=self.s.data_dir / "gnmi",
+        )
+        await self.gnmi.start()
 
     async def _start_netconf(self, model: Any) -> None:
         try:
@@ -195,13 +235,19 @@ class Agent:
 
     def banner(self) -> str:
         lines = ["bng-agent is running"]
+        host = host_of(self.s.netconf_host)
         if self.netconf is not None:
-            host = "127.0.0.1" if self.s.netconf_host in ("0.0.0.0", "::") else self.s.netconf_host
             lines.append(f"  NETCONF: ssh -p {self.netconf.port} admin@{host} -s netconf")
             port = self.netconf.port
             lines.append(
                 f"           netconf-console2 --host {host} --port {port} -u admin -p PASSWORD --get"
             )
+        if self.gnmi is not None:
+            lines.append(f"  gNMI (TLS): {host_of(self.s.netconf_host)}:{self.gnmi.bound_port}")
+        exporter = getattr(self.telemetry, "exporter", None)
+        if exporter is not None:
+            port = getattr(exporter, "port", self.s.metrics_port)
+            lines.append(f"  Prometheus: http://{host_of(self.s.netconf_host)}:{port}/metrics")
         lines.append(f"  VPP API socket: {self.vpp_api_socket}" + (" (vppsim)" if self.sim else ""))
         lines.append(f"  VPP stats socket: {self.vpp_stats_socket}")
         if self.sim is not None:
@@ -210,9 +256,15 @@ class Agent:
         return "\n".join(lines)
 
     async def stop(self) -> None:
+        if self.gnmi is not None:
+            with contextlib.suppress(Exception):
+                await self.gnmi.stop()
         if self.netconf is not None:
             with contextlib.suppress(Exception):
                 await self.netconf.stop()
+        if self.telemetry is not None:
+            with contextlib.suppress(Exception):
+                await self.telemetry.stop()
         if self._op_handle is not None and self.datastores is not None:
             self.datastores.operational.unregister(self._op_handle)
         if self.txn is not None:
@@ -223,6 +275,11 @@ class Agent:
         if self.sim is not None:
             await self.sim.stop()
             self.sim = None
+
+
+def host_of(bind: str) -> str:
+    """Where a client on this host connects for a server bound to ``bind``."""
+    return "127.0.0.1" if bind in ("0.0.0.0", "::", "") else bind
 
 
 async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> int:

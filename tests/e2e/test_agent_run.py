@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,10 @@ class RunningAgent:
                 str(settings),
                 "--netconf-port",
                 "0",
+                "--gnmi-port",
+                "0",
+                "--metrics-port",
+                "0",
                 *extra,
             ],
             cwd=ROOT,
@@ -59,6 +64,9 @@ class RunningAgent:
         self._wait_for("data directory:")
         self.netconf_port = int(re.search(r"ssh -p (\d+)", self.out).group(1))  # type: ignore[union-attr]
         self.api_socket = re.search(r"VPP API socket: (\S+)", self.out).group(1)  # type: ignore[union-attr]
+        metrics = re.search(r"Prometheus: (\S+)", self.out)
+        self.metrics_url = metrics.group(1) if metrics else None
+        self.gnmi = re.search(r"gNMI \(TLS\): (\S+)", self.out)
 
     def _wait_for(self, marker: str) -> None:
         sel = selectors.DefaultSelector()
@@ -164,6 +172,9 @@ def test_agent_runs_the_demo_node_and_survives_a_restart(tmp_path: Path) -> None
         assert demo_subinterfaces() <= tagged
         assert "BondEthernet0" in vpp and vpp["BondEthernet0"]["tag"] == "bng-agent:BondEthernet0"
         assert re.search(r"reconcile items=\d+ repairs=\d+ vpp_writes=\d+", agent.err)
+        assert agent.gnmi is not None and agent.metrics_url is not None, agent.out
+        with urllib.request.urlopen(agent.metrics_url, timeout=10) as resp:
+            assert resp.status == 200 and resp.read()
 
         with manager.connect(
             host="127.0.0.1",
