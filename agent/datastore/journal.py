@@ -305,7 +305,10 @@ class Journal:
         ``recover_partial``: when the chain is broken in the middle (damage an older copy cannot
         cover), start from the last good commit before the damage instead of refusing to start.
         """
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if not self.data_dir.is_dir():
+            self.data_dir.mkdir(parents=True)
+            if self.do_fsync:
+                _fsync_dir(self.data_dir.parent)  # the new directory's own entry must survive a crash
         problems: list[str] = []
         for stale in self.data_dir.glob("*.tmp"):
             stale.unlink()
