@@ -13,10 +13,9 @@ changes (keyed by the datastore generation). Three checks:
 Groups are NACM's own (``/nacm/groups/group/user-name``); ``ietf-system`` has no group leaf.
 
 Decisions: the recovery user (RFC 8341 3.4.1; ``admin`` by default, configurable on the server) is never
-restricted, so a bad rule set cannot lock every operator out. ``merge`` and ``replace`` need ``update``
-access (whether the node exists is not looked up, so a rule that permits ``create`` but denies
-``update`` is not distinguished for merge); ``create`` needs ``create``; ``delete``/``remove`` need
-``delete``. Nodes the modules mark ``default-deny-all`` / ``default-deny-write`` that matter here
+restricted, so a bad rule set cannot lock every operator out. ``merge`` and ``replace`` need ``create``
+or ``update`` depending on whether the node exists (:mod:`agent.netconf.nacm_write`); ``create`` needs
+``create``; ``delete``/``remove`` need ``delete``. Nodes the modules mark ``default-deny-all`` / ``default-deny-write`` that matter here
 (``/nacm`` itself, ietf-system authentication and RADIUS shared secrets) are listed in :data:`DEFAULT_DENY`.
 """
 

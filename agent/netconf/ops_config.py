@@ -48,7 +48,7 @@ async def edit_config(ctx: OpContext, op: etree._Element) -> None:
     error_option = text_of(op, "error-option") or "stop-on-error"
     test_option = text_of(op, "test-option") or "test-then-set"
     config = _config_element(op)
-    check_edit_access(ctx, config, default_op)
+    check_edit_access(ctx, config, default_op, str(target))
     options: dict[str, Any] = {
         "default_operation": default_op,
         "error_option": error_option,
@@ -66,7 +66,7 @@ async def edit_data(ctx: OpContext, op: etree._Element) -> None:
     ds = nmda_datastore(op, ("candidate", "running"))
     default_op = text_of(op, "default-operation", NMDA_NS) or "merge"
     config = _config_element(op, NMDA_NS)
-    check_edit_access(ctx, config, default_op)
+    check_edit_access(ctx, config, default_op, ds)
     if ds == "running":
         await shielded(ctx.txn.edit_running_xml(ctx.session, config, default_operation=default_op))
     else:

@@ -102,3 +102,31 @@ def test_default_deny_all_rpcs_need_an_explicit_permit(fx: NetconfFixture) -> No
     with fx.connect("bob", "bob-pw") as bob, pytest.raises(RPCError) as err:
         bob.delete_config("startup")
     assert err.value.tag == "access-denied"
+
+
+def test_merge_of_a_new_node_needs_create_access_and_of_an_existing_one_update(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    rules = f"""<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
+<system xmlns="{SYS}"><authentication>
+  <user><name>admin</name><password>$0$s3cret-admin</password></user>
+  <user><name>carol</name><password>$0$carol-pw</password></user>
+</authentication></system>
+<nacm xmlns="{NACM}"><write-default>permit</write-default>
+  <groups><group><name>no-new</name><user-name>carol</user-name></group></groups>
+  <rule-list><name>r</name><group>no-new</group>
+    <rule><name>no-create-ifs</name><module-name>ietf-interfaces</module-name>
+      <path xmlns:if="{IF_NS}">/if:interfaces/if:interface</path>
+      <access-operations>create</access-operations><action>deny</action></rule>
+  </rule-list></nacm></config>"""
+    with running_server(tmp_path_factory.mktemp("nc-nacm-create")) as server:
+        with server.connect() as admin:
+            admin.edit_config(target="candidate", config=rules)
+            admin.edit_config(target="candidate", config=interface_config("exists"))
+            admin.commit()
+        with server.connect("carol", "carol-pw") as carol:
+            carol.edit_config(target="candidate", config=interface_config("exists", "changed"))  # update: ok
+            with pytest.raises(RPCError) as err:
+                carol.edit_config(target="candidate", config=interface_config("brand-new"))  # create: denied
+            assert err.value.tag == "access-denied"
+            carol.discard_changes()
