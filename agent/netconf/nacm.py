@@ -15,8 +15,9 @@ Groups are NACM's own (``/nacm/groups/group/user-name``); ``ietf-system`` has no
 Decisions: the recovery user (RFC 8341 3.4.1; ``admin`` by default, configurable on the server) is never
 restricted, so a bad rule set cannot lock every operator out. ``merge`` and ``replace`` need ``create``
 or ``update`` depending on whether the node exists (:mod:`agent.netconf.nacm_write`); ``create`` needs
-``create``; ``delete``/``remove`` need ``delete``. Nodes the modules mark ``default-deny-all`` / ``default-deny-write`` that matter here
-(``/nacm`` itself, ietf-system authentication and RADIUS shared secrets) are listed in :data:`DEFAULT_DENY`.
+``create``; ``delete``/``remove`` need ``delete``. Nodes the modules mark ``default-deny-all`` /
+``default-deny-write`` that matter here (``/nacm`` itself, ietf-system authentication and RADIUS shared
+secrets) are listed in :data:`DEFAULT_DENY`.
 """
 
 from __future__ import annotations
