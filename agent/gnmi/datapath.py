@@ -37,3 +37,24 @@ def split_data_path(path: str) -> tuple[Elem, ...]:
             i = path.index("]", end) + 1
         out.append((name, tuple(keys)))
     return tuple(out)
+
+
+def split_last(path: str) -> tuple[str, str]:
+    """(parent path, last segment) of a data path; a ``/`` inside a key predicate does not count."""
+    depth = 0
+    quote = ""
+    cut = -1
+    for i, ch in enumerate(path):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif depth:
+            if ch in "'\"":
+                quote = ch
+            elif ch == "]":
+                depth -= 1
+        elif ch == "[":
+            depth += 1
+        elif ch == "/":
+            cut = i
+    return path[:cut] if cut > 0 else "", path[cut + 1 :]

@@ -220,7 +220,7 @@ def decode_value(val: Any) -> Any:
         except (ValueError, UnicodeDecodeError) as exc:
             # Some clients (pygnmi) send a string leaf's value unquoted; accept that for scalars only.
             text = raw.decode("utf-8", "replace").strip()
-            if text and text[0] not in "{[\"" and "\ufffd" not in text:
+            if text and text[0] not in '{["' and "\ufffd" not in text:
                 return text
             raise invalid(f"{kind} is not valid JSON: {exc}") from exc
     if kind in ("string_val", "ascii_val"):

@@ -32,6 +32,7 @@ from agent.gnmi import setop, subscribe
 from agent.gnmi.auth import Authenticator
 from agent.gnmi.capabilities import capability_response
 from agent.gnmi.errors import GnmiError, status_of
+from agent.gnmi.flatten import Flattener
 from agent.gnmi.pb import gnmi, gnmi_grpc
 from agent.gnmi.tls import ensure_self_signed, server_credentials
 from agent.model import ModelSet
@@ -97,6 +98,7 @@ class GnmiServer:
         self._bound_port: int | None = None
         self._events: asyncio.Task[None] | None = None
         self._capabilities = capability_response(model.ctx)
+        self.flattener = Flattener(model.ctx)
 
     # ----------------------------------------------------------------------------------- lifecycle
 
@@ -124,7 +126,7 @@ class GnmiServer:
             ("grpc.keepalive_permit_without_calls", 1),
         ]
         server = grpc.aio.server(options=options)
-        gnmi_grpc.add_gNMIServicer_to_server(_Servicer(self), server)
+        server.add_generic_rpc_handlers((_handlers(_Servicer(self)),))
         health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         names = (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME)
@@ -280,4 +282,30 @@ class _Servicer(gnmi_grpc.gNMIServicer):  # type: ignore[misc]
             await self._fail(context, exc, "Subscribe")
 
 
-_ = gnmi
+def _serialize(message: Any) -> bytes:
+    """Subscribe responses may be pre-encoded bytes (:mod:`agent.gnmi.wire`) or protobuf messages."""
+    return message if isinstance(message, bytes) else message.SerializeToString()
+
+
+def _handlers(servicer: _Servicer) -> grpc.GenericRpcHandler:
+    """The gNMI service, registered by hand so that Subscribe can stream pre-encoded responses."""
+    unary = grpc.unary_unary_rpc_method_handler
+    handlers = {
+        "Capabilities": unary(
+            servicer.Capabilities,
+            request_deserializer=gnmi.CapabilityRequest.FromString,
+            response_serializer=_serialize,
+        ),
+        "Get": unary(
+            servicer.Get, request_deserializer=gnmi.GetRequest.FromString, response_serializer=_serialize
+        ),
+        "Set": unary(
+            servicer.Set, request_deserializer=gnmi.SetRequest.FromString, response_serializer=_serialize
+        ),
+        "Subscribe": grpc.stream_stream_rpc_method_handler(
+            servicer.Subscribe,
+            request_deserializer=gnmi.SubscribeRequest.FromString,
+            response_serializer=_serialize,
+        ),
+    }
+    return grpc.method_handlers_generic_handler(SERVICE_NAME, handlers)

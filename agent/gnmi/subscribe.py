@@ -32,11 +32,13 @@ from _libyang import ffi, lib
 
 from agent.datastore.changes import Change
 from agent.datastore.tree import NULL, find_xpath
+from agent.gnmi import wire
 from agent.gnmi.auth import segments
-from agent.gnmi.encode import Leaf, iter_leaves
+from agent.gnmi.datapath import split_data_path, split_last
 from agent.gnmi.errors import GnmiError, invalid, unimplemented
+from agent.gnmi.flatten import FlatLeaf
 from agent.gnmi.matching import CONTAINS, INSIDE, relation, split_pattern
-from agent.gnmi.paths import data_path_to_proto, full_path, to_xpath
+from agent.gnmi.paths import full_path, to_xpath
 from agent.gnmi.pb import gnmi
 
 if TYPE_CHECKING:
@@ -47,6 +49,7 @@ log = logging.getLogger("agent.gnmi.subscribe")
 
 TARGET_DEFINED_INTERVAL = 10.0
 MAX_SUBSCRIPTIONS = 256
+MAX_UPDATES = 2000  # updates per notification: keeps messages well under a client's 4 MB limit
 _END = object()
 
 STREAM, ONCE, POLL = 0, 1, 2
@@ -116,53 +119,53 @@ class StreamSession:
             t.cancel()
 
     def sync(self) -> None:
-        self.put(gnmi.SubscribeResponse(sync_response=True))
+        self.put(wire.SYNC)
 
-    def _value(self, leaf: Leaf) -> Any:
-        if self.encoding == ENC_PROTO:
-            return leaf.typed()
-        import json
-
-        text = json.dumps(leaf.json_value()).encode()
-        if self.encoding == ENC_JSON:
-            return gnmi.TypedValue(json_val=text)
-        return gnmi.TypedValue(json_ietf_val=text)
-
-    def send_leaves(self, leaves: list[Leaf], deletes: list[str], ts: int) -> None:
-        """Updates grouped by parent (the parent is the notification prefix), then deletes."""
-        groups: dict[str, list[Leaf]] = {}
-        for leaf in leaves:
-            groups.setdefault(leaf.parent, []).append(leaf)
-        for parent, group in groups.items():
-            note = gnmi.Notification(timestamp=ts, prefix=data_path_to_proto(parent))
-            for leaf in group:
-                up = note.update.add()
-                up.path.elem.add(name=leaf.name)
-                up.val.CopyFrom(self._value(leaf))
-            self.put(gnmi.SubscribeResponse(update=note))
+    def send_leaves(self, leaves: list[FlatLeaf], deletes: list[str], ts: int) -> None:
+        """Updates in notifications of at most :data:`MAX_UPDATES` (prefix = the top-level container,
+        update paths relative to it), then one notification with the deletes."""
+        enc = self.encoding
+        chunk: list[bytes] = []
+        prefix: str | None = None
+        for parent, name, value, kind, leaflist in leaves:
+            top, rel = _split_top(parent)
+            if top != prefix or len(chunk) >= MAX_UPDATES:
+                if chunk:
+                    self.put(wire.notification(ts, wire.path_bytes(prefix or ""), chunk, []))
+                chunk, prefix = [], top
+            key = (parent, name)
+            path_field = _PATH_FIELDS.get(key)
+            if path_field is None:
+                path_field = _PATH_FIELDS[key] = wire.update_path_field(rel, name)
+                if len(_PATH_FIELDS) > 1_000_000:
+                    _PATH_FIELDS.clear()
+            chunk.append(wire.update_with(path_field, wire.typed(kind, value, leaflist, enc)))
+        if chunk:
+            self.put(wire.notification(ts, wire.path_bytes(prefix or ""), chunk, []))
         if deletes:
-            note = gnmi.Notification(timestamp=ts)
-            for p in deletes:
-                note.delete.append(data_path_to_proto(p))
-            self.put(gnmi.SubscribeResponse(update=note))
+            self.put(wire.notification(ts, None, [], [wire.path_bytes(p) for p in deletes]))
 
     # ------------------------------------------------------------------------------------- values
 
-    def _readable(self, leaves: list[Leaf]) -> list[Leaf]:
+    def _readable(self, leaves: list[FlatLeaf]) -> list[FlatLeaf]:
         if self.acl.unrestricted:
             return leaves
-        return [lf for lf in leaves if self.acl.data_access(segments(lf.path), "read")]
+        return [lf for lf in leaves if self.acl.data_access(segments(f"{lf[0]}/{lf[1]}"), "read")]
 
-    def current(self, sub: Sub) -> list[Leaf]:
+    def current(self, sub: Sub) -> list[FlatLeaf]:
         """The leaves ``sub`` selects now, from the operational datastore (config and state)."""
-        tree = self.server.datastores.read_tree("operational", xpath=sub.xpath, config_only=False)
+        ds = self.server.datastores
+        tree = ds.running.tree.dup()
         try:
-            out: list[Leaf] = []
-            for node in find_xpath(tree.root, sub.xpath) if tree.root != NULL else []:
-                out.extend(iter_leaves(node))
-            # values are read out now: the C tree is freed when this returns
-            proto = self.encoding == ENC_PROTO
-            return [_Frozen(lf, proto) for lf in self._readable(out)]
+            ds.operational.merge_into(tree, [sub.xpath])
+            out: list[FlatLeaf] = []
+            flat = self.server.flattener
+            if tree.root == NULL:
+                return out
+            if not flat.select(_tops(tree.root, sub.pattern), sub.pattern, out):
+                for node in find_xpath(tree.root, sub.xpath):
+                    flat.node(node, out)
+            return self._readable(out)
         finally:
             tree.close()
 
@@ -170,7 +173,7 @@ class StreamSession:
         ts = time.time_ns()
         for sub in subs:
             leaves = self.current(sub)
-            sub.last = {lf.path: lf.json_value() for lf in leaves} if sub.suppress else {}
+            sub.last = {f"{lf[0]}/{lf[1]}": lf[2] for lf in leaves} if sub.suppress else {}
             sub.last_full = time.monotonic()
             self.send_leaves(leaves, [], ts)
 
@@ -199,8 +202,9 @@ class StreamSession:
             return
         now = time.monotonic()
         full = sub.heartbeat > 0 and now - sub.last_full >= sub.heartbeat
-        values = {lf.path: lf.json_value() for lf in leaves}
-        changed = leaves if full else [lf for lf in leaves if sub.last.get(lf.path, _END) != values[lf.path]]
+        values = {f"{lf[0]}/{lf[1]}": lf[2] for lf in leaves}
+        last = sub.last
+        changed = leaves if full else [lf for lf in leaves if last.get(f"{lf[0]}/{lf[1]}", _END) != lf[2]]
         gone = [p for p in sub.last if p not in values]
         if full:
             sub.last_full = now
@@ -223,28 +227,24 @@ class StreamSession:
             return
         running = self.server.datastores.running if not operational else None
         for sub in subs:
-            leaves: list[Leaf] = []
+            leaves: list[FlatLeaf] = []
             deletes: list[str] = []
-            json_updates: list[tuple[str, Any]] = []
             for ch in changes:
                 rel = relation(ch.path, sub.pattern)
                 if rel is None:
                     continue
                 if ch.op == "delete":
                     deletes.append(ch.path)
-                elif operational or running is None:
-                    json_updates.append((ch.path, ch.new))
+                elif running is None:
+                    leaves.extend(_json_leaves(ch.path, ch.new))
                 else:
                     leaves.extend(self._changed_leaves(running, ch.path, sub, rel))
             if not self.acl.unrestricted:
                 deletes = [p for p in deletes if self.acl.data_access(segments(p), "read")]
-                json_updates = [u for u in json_updates if self.acl.data_access(segments(u[0]), "read")]
             if leaves or deletes:
                 self.send_leaves(self._readable(leaves), deletes, ts)
-            for path, value in json_updates:
-                self._send_json(path, value, ts)
 
-    def _changed_leaves(self, running: Any, path: str, sub: Sub, rel: str) -> list[Leaf]:
+    def _changed_leaves(self, running: Any, path: str, sub: Sub, rel: str) -> list[FlatLeaf]:
         root = running.tree.root
         if root == NULL:
             return []
@@ -253,50 +253,57 @@ class StreamSession:
         else:
             assert rel == CONTAINS
             nodes = [n for n in find_xpath(root, sub.xpath) if _under(n, path)]
-        out: list[Leaf] = []
+        out: list[FlatLeaf] = []
         for node in nodes:
-            out.extend(iter_leaves(node))
-        merged: dict[str, Leaf] = {}
+            self.server.flattener.node(node, out)
+        merged: dict[tuple[str, str], FlatLeaf] = {}
         for lf in out:  # a leaf-list found entry by entry becomes one leaf
-            if lf.path in merged:
-                merged[lf.path].nodes.extend(lf.nodes)
+            key = (lf[0], lf[1])
+            if key in merged and lf[4]:
+                prev = merged[key]
+                merged[key] = (prev[0], prev[1], [*prev[2], *lf[2]], prev[3], True)
             else:
-                merged[lf.path] = lf
-        proto = self.encoding == ENC_PROTO
-        return [_Frozen(lf, proto) for lf in merged.values()]
-
-    def _send_json(self, path: str, value: Any, ts: int) -> None:
-        import json
-
-        note = gnmi.Notification(timestamp=ts)
-        up = note.update.add()
-        up.path.CopyFrom(data_path_to_proto(path))
-        if self.encoding == ENC_PROTO and isinstance(value, bool):
-            up.val.bool_val = value
-        elif self.encoding == ENC_PROTO and isinstance(value, int):
-            up.val.int_val = value
-        elif self.encoding == ENC_PROTO and isinstance(value, str):
-            up.val.string_val = value
-        else:
-            up.val.json_ietf_val = json.dumps(value).encode()
-        self.put(gnmi.SubscribeResponse(update=note))
+                merged[key] = lf
+        return list(merged.values())
 
 
-class _Frozen(Leaf):
-    """A :class:`Leaf` whose values were read out of the C tree, so the tree may be freed."""
+def _tops(root: Any, pattern: tuple[Any, ...]) -> list[Any]:
+    """Top-level data nodes the first pattern element can match."""
+    name = pattern[0][0] if pattern else "*"
+    local = name.rpartition(":")[2]
+    out = []
+    node = root
+    while node != NULL:
+        if local in ("*", "//") or ffi.string(node.schema.name).decode() == local:
+            out.append(node)
+        node = node.next
+    return out
 
-    __slots__ = ("_json", "_typed")
 
-    def __init__(self, leaf: Leaf, typed: bool) -> None:
-        super().__init__(leaf.parent, leaf.name, [])
-        self._json = leaf.json_value()
-        self._typed = leaf.typed() if typed else None
+def _json_leaves(path: str, value: Any) -> list[FlatLeaf]:
+    """An operational change's value as one leaf (a subtree value travels as one JSON-IETF update)."""
+    parent, name = split_last(path)
+    return [(parent, name, value, wire.K_STR, isinstance(value, list))]
 
-    def json_value(self) -> Any:
-        return self._json
 
-    def typed(self) -> Any:
-        return self._typed
+_TOP_CACHE: dict[str, tuple[str, bytes]] = {}
+
+
+def _split_top(parent: str) -> tuple[str, bytes]:
+    """(path of the top-level node, encoded elements of the rest of ``parent``), cached."""
+    hit = _TOP_CACHE.get(parent)
+    if hit is not None:
+        return hit
+    elems = split_data_path(parent)
+    top = f"/{elems[0][0]}" if elems else ""
+    result = (top, wire.elems_bytes(elems[1:]))
+    if len(_TOP_CACHE) > 500_000:
+        _TOP_CACHE.clear()
+    _TOP_CACHE[parent] = result
+    return result
+
+
+_PATH_FIELDS: dict[tuple[str, str], bytes] = {}
 
 
 def _under(node: Any, path: str) -> bool:

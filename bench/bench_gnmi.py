@@ -1,0 +1,293 @@
+"""gNMI benchmarks (issue #7 targets); prints one JSON object.
+
+* ``sample``: SAMPLE subscription over N interfaces x 8 counters at a 1 s interval, one client: updates per
+  second delivered, and the sample period as seen by the client (timestamps and arrival times).
+* ``on_change``: median / p90 latency from the start of a gNMI Set that changes one description until the
+  ON_CHANGE update for it arrives on another stream (the Set is validated, planned, applied, journalled
+  with fsync and published in between).
+* ``set``: one SetRequest creating M QinQ sub-interfaces (with an IPv4 address each).
+
+The agent runs in a child process (``--serve``: Datastores, Journal, TransactionManager with the
+RecordingSouthbound, GnmiServer, and an operational provider that serves counters for N synthetic
+interfaces); the client uses grpc.aio with the generated stubs, so client and server do not share a CPU
+core's interpreter. Run: ``.venv/bin/python bench/bench_gnmi.py [--interfaces 10000] [--samples 5]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+MD = [("username", "admin"), ("password", "bench-pw")]
+IFS = "ietf-interfaces:interfaces"
+COUNTERS = (
+    "in-octets",
+    "in-unicast-pkts",
+    "in-discards",
+    "in-errors",
+    "out-octets",
+    "out-unicast-pkts",
+    "out-discards",
+    "out-errors",
+)
+
+
+# ------------------------------------------------------------------------------------------- server
+
+
+class Stats:
+    """Operational counters for ``n`` interfaces named bench0..; the values move every call."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.calls = 0
+
+    def __call__(self) -> str:
+        self.calls += 1
+        c = self.calls
+        parts = []
+        for i in range(self.n):
+            v = c * 1000 + i
+            parts.append(
+                f'{{"name":"bench{i}","type":"iana-if-type:ethernetCsmacd","statistics":{{'
+                f'"in-octets":"{v}","in-unicast-pkts":"{v}","in-discards":{c},"in-errors":0,'
+                f'"out-octets":"{v}","out-unicast-pkts":"{v}","out-discards":{c},"out-errors":0}}}}'
+            )
+        return f'{{"{IFS}":{{"interface":[' + ",".join(parts) + "]}}"
+
+
+async def serve(data_dir: Path, interfaces: int) -> None:
+    from agent.datastore.journal import Journal
+    from agent.datastore.store import Datastores
+    from agent.gnmi import GnmiServer
+    from agent.model import load_model_set
+    from agent.txn import RecordingSouthbound, TransactionManager
+
+    model = load_model_set()
+    ds = Datastores(model)
+    txn = TransactionManager(ds, Journal(data_dir / "journal", model), RecordingSouthbound())
+    await txn.start()
+    pw = data_dir / "pw"
+    pw.write_text("bench-pw\n")
+    ds.operational.register(f"/{IFS}", Stats(interfaces))
+    server = GnmiServer(
+        ds, txn, model, port=0, data_dir=data_dir, insecure=True, admin_password_file=pw, queue_limit=1_000_000
+    )
+    await server.start()
+    print(json.dumps({"port": server.bound_port}), flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    await server.stop()
+    await txn.stop()
+
+
+# ------------------------------------------------------------------------------------------- client
+
+
+def _path(*elems: tuple[str, dict[str, str]]) -> Any:
+    from agent.gnmi.pb import gnmi
+
+    return gnmi.Path(elem=[gnmi.PathElem(name=n, key=k) for n, k in elems])
+
+
+async def bench_sample(stub: Any, samples: int) -> dict[str, Any]:
+    from agent.gnmi.pb import gnmi
+
+    path = _path((IFS, {}), ("interface", {"name": "*"}), ("statistics", {}))
+    sub = gnmi.Subscription(path=path, mode=gnmi.SAMPLE, sample_interval=1_000_000_000)
+    req = gnmi.SubscribeRequest(
+        subscribe=gnmi.SubscriptionList(subscription=[sub], mode=0, encoding=gnmi.PROTO)
+    )
+
+    async def reqs() -> Any:
+        yield req
+        await asyncio.sleep(3600)
+
+    call = stub.Subscribe(reqs(), metadata=MD)
+    synced = False
+    per_sample: dict[int, int] = {}
+    first_arrival: dict[int, float] = {}
+    last_arrival: dict[int, float] = {}
+    async for resp in call:
+        if resp.HasField("sync_response"):
+            synced = True
+            continue
+        if not synced:
+            continue
+        ts = resp.update.timestamp
+        now = time.monotonic()
+        # one sample = the notifications sharing a sampling round; group by the second they were taken
+        key = ts // 500_000_000
+        per_sample[key] = per_sample.get(key, 0) + len(resp.update.update)
+        first_arrival.setdefault(key, now)
+        last_arrival[key] = now
+        if len(per_sample) > samples:
+            break
+    call.cancel()
+    keys = sorted(per_sample)[:samples]
+    starts = [first_arrival[k] for k in keys]
+    periods = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    delivery = [last_arrival[k] - first_arrival[k] for k in keys]
+    total = sum(per_sample[k] for k in keys)
+    span = last_arrival[keys[-1]] - first_arrival[keys[0]]
+    return {
+        "updates_per_sample": [per_sample[k] for k in keys],
+        "updates_per_second_sustained": round(total / (len(keys) * 1.0)),
+        "updates_per_second_while_sending": round(statistics.mean(per_sample[k] / max(d, 1e-6) for k, d in zip(keys, delivery, strict=False))),
+        "sample_delivery_seconds": [round(d, 3) for d in delivery],
+        "sample_period_seconds": [round(p, 3) for p in periods],
+        "max_period_drift_pct": round(max(abs(p - 1.0) for p in periods) * 100, 1) if periods else None,
+        "span_seconds": round(span, 2),
+    }
+
+
+async def bench_on_change(stub: Any, rounds: int) -> dict[str, Any]:
+    from agent.gnmi.pb import gnmi
+
+    entry = {"name": "oc0", "type": "iana-if-type:ethernetCsmacd", "description": "start"}
+    up = gnmi.Update(
+        path=_path((IFS, {})), val=gnmi.TypedValue(json_ietf_val=json.dumps({"interface": [entry]}).encode())
+    )
+    await stub.Set(gnmi.SetRequest(update=[up]), metadata=MD)
+    path = _path((IFS, {}), ("interface", {"name": "oc0"}), ("description", {}))
+    sub = gnmi.Subscription(path=path, mode=gnmi.ON_CHANGE)
+    req = gnmi.SubscribeRequest(subscribe=gnmi.SubscriptionList(subscription=[sub], mode=0, encoding=gnmi.PROTO))
+    queue: asyncio.Queue[tuple[float, str]] = asyncio.Queue()
+
+    async def reqs() -> Any:
+        yield req
+        await asyncio.sleep(3600)
+
+    call = stub.Subscribe(reqs(), metadata=MD)
+
+    async def reader() -> None:
+        async for resp in call:
+            if resp.HasField("update") and resp.update.update:
+                await queue.put((time.perf_counter(), resp.update.update[0].val.string_val))
+            elif resp.HasField("sync_response"):
+                await queue.put((time.perf_counter(), "<sync>"))
+
+    task = asyncio.create_task(reader())
+    while (await queue.get())[1] != "<sync>":
+        pass
+    latencies = []
+    for i in range(rounds):
+        text = f"change-{i}"
+        started = time.perf_counter()
+        await stub.Set(
+            gnmi.SetRequest(update=[gnmi.Update(path=path, val=gnmi.TypedValue(string_val=text))]), metadata=MD
+        )
+        while True:
+            arrived, value = await asyncio.wait_for(queue.get(), 10)
+            if value == text:
+                latencies.append((arrived - started) * 1000)
+                break
+    call.cancel()
+    task.cancel()
+    latencies.sort()
+    return {
+        "rounds": rounds,
+        "median_ms": round(statistics.median(latencies), 2),
+        "p90_ms": round(latencies[int(len(latencies) * 0.9) - 1], 2),
+        "max_ms": round(latencies[-1], 2),
+    }
+
+
+async def bench_set(stub: Any, count: int) -> dict[str, Any]:
+    from agent.gnmi.pb import gnmi
+
+    parent = "GigabitEthernet0/8/0"
+    entries: list[dict[str, Any]] = [{"name": parent, "type": "iana-if-type:ethernetCsmacd"}]
+    for n in range(1, count + 1):
+        outer, inner = 100 + n // 4000, n % 4000 + 1
+        sub_id = outer * 10000 + inner
+        entries.append(
+            {
+                "name": f"{parent}.{sub_id}",
+                "type": "iana-if-type:l2vlan",
+                "bng-interfaces:sub-interface": {
+                    "parent-interface": parent,
+                    "sub-id": sub_id,
+                    "encapsulation": {"double-tagged": {"outer-vlan-id": outer, "inner-vlan-id": inner}},
+                },
+                "ietf-ip:ipv4": {
+                    "address": [{"ip": f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}", "prefix-length": 32}]
+                },
+            }
+        )
+    body = json.dumps({"interface": entries}).encode()
+    up = gnmi.Update(path=_path((IFS, {})), val=gnmi.TypedValue(json_ietf_val=body))
+    started = time.perf_counter()
+    resp = await stub.Set(gnmi.SetRequest(update=[up]), metadata=MD, timeout=300)
+    elapsed = time.perf_counter() - started
+    return {"subinterfaces": count, "request_bytes": len(body), "seconds": round(elapsed, 2), "ok": bool(resp.timestamp)}
+
+
+async def client(port: int, args: argparse.Namespace) -> dict[str, Any]:
+    import grpc
+
+    from agent.gnmi.pb import gnmi_grpc
+
+    opts = [("grpc.max_receive_message_length", 256 * 1024 * 1024), ("grpc.max_send_message_length", 256 * 1024 * 1024)]
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}", options=opts) as channel:
+        stub = gnmi_grpc.gNMIStub(channel)
+        out: dict[str, Any] = {}
+        if "sample" in args.only:
+            out["sample"] = await bench_sample(stub, args.samples)
+        if "on_change" in args.only:
+            out["on_change"] = await bench_on_change(stub, args.rounds)
+        if "set" in args.only:
+            out["set"] = await bench_set(stub, args.subinterfaces)
+        return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--interfaces", type=int, default=10_000)
+    parser.add_argument("--samples", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=50)
+    parser.add_argument("--subinterfaces", type=int, default=10_000)
+    parser.add_argument("--only", default="sample,on_change,set")
+    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        asyncio.run(serve(args.serve, args.interfaces))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        proc = subprocess.Popen(
+            [sys.executable, __file__, "--serve", tmp, "--interfaces", str(args.interfaces)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        try:
+            assert proc.stdout is not None
+            port = json.loads(proc.stdout.readline())["port"]
+            result = asyncio.run(client(port, args))
+        finally:
+            if proc.stdin:
+                proc.stdin.close()
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    result["params"] = {k: v for k, v in vars(args).items() if k != "serve"}
+    result["cpus"] = os.cpu_count()
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
