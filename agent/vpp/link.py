@@ -34,12 +34,14 @@ class VppLink:
         timeout: float = 10.0,
         backoff_initial: float = 0.1,
         backoff_max: float = 5.0,
+        retry_missing_every: float = 10.0,
     ) -> None:
         self.socket_path = socket_path
         self.southbound = southbound
         self.timeout = timeout
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
+        self.retry_missing_every = retry_missing_every
         self.ready = asyncio.Event()
         self.fatal: VppError | None = None
         self.connects = 0
@@ -116,9 +118,26 @@ class VppLink:
             self.connects += 1
             delay = self.backoff_initial
             self.ready.set()
-            await self._lost.wait()
+            await self._watch_until_lost()
             log.warning("vpp link lost; reconnecting")
             await self._drop()
+
+    async def _watch_until_lost(self) -> None:
+        """Wait for the connection to drop; meanwhile retry the reconcile while configured ports are
+        missing (a NIC that appears later gets its configuration without anyone committing again)."""
+        while not self._lost.is_set():
+            if not self.southbound.missing_ports:
+                await self._lost.wait()
+                return
+            try:
+                await asyncio.wait_for(self._lost.wait(), self.retry_missing_every)
+                return
+            except TimeoutError:
+                pass
+            try:
+                await self.southbound.reconcile()
+            except VppError as e:
+                log.warning("vpp reconcile retry failed: %s", e)
 
     async def _forward(self, conn: VppConnection) -> None:
         while True:

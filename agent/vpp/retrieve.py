@@ -10,6 +10,7 @@ one request per interface and family goes out before the first reply is awaited.
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,8 @@ from agent.vpp.items import TAG_PREFIX, Item
 from agent.vpp.naming import NameMap
 
 ALL = 0xFFFFFFFF
+# "GigabitEthernet0/8/0.7 (up): " -- VPP prints a space before the newline of unnumbered interfaces
+_CLI_IF_HEADER = re.compile(r"^(\S+) \((?:up|dn)\):\s*$")
 PATH_LOCAL = 1
 
 
@@ -136,8 +139,9 @@ async def _unnumbered(conn: VppConnection, vpp_to_agent: dict[str, str], out: Re
     reply = await conn.call("cli_inband", cmd="show interface address")
     current: str | None = None
     for line in str(reply.reply).splitlines():
-        if line and not line.startswith(" ") and line.endswith(":"):
-            current = vpp_to_agent.get(line.rsplit(" (", 1)[0])
+        header = _CLI_IF_HEADER.match(line)
+        if header is not None:
+            current = vpp_to_agent.get(header.group(1))
             continue
         text = line.strip()
         if current is not None and current in out.managed_interfaces and text.startswith("unnumbered, use "):

@@ -50,6 +50,8 @@ class ReconcileReport:
     read_calls: int = 0
     unmanaged: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    missing_ports: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
 
 
 def tree_json(running: Any) -> dict[str, Any]:
@@ -204,6 +206,7 @@ class VppSouthbound:
             applied_routes = {k for k in self.applied if k.startswith("route/")}
             found = await retrieve(conn, self.config, applied_routes)
             intended, by_root = self.intended_items()
+            missing, skipped = _without_missing_ports(intended, found.names)
             actual = self._comparable(found.items, intended, found.owned_interfaces, found.managed_interfaces)
             for k, it in found.other_routes.items():
                 if k in intended:
@@ -216,7 +219,13 @@ class VppSouthbound:
                     actual[k] = self.applied[k]
             self.names.replace(found.names.as_dict())
             steps = plan_items(actual, intended)
-            report = ReconcileReport(unmanaged=found.unmanaged)
+            report = ReconcileReport(unmanaged=found.unmanaged, missing_ports=missing, skipped=skipped)
+            if missing:
+                log.error(
+                    "reconcile ports_missing=%s items_skipped=%d (configured but not in VPP)",
+                    ",".join(missing),
+                    len(skipped),
+                )
             report.steps = [f"{s.op} {s.key}: {s.describe()}" for s in steps]
             if steps:
                 result = await Executor(conn, self.names, window=self.window).run(steps)
@@ -224,9 +233,9 @@ class VppSouthbound:
                     self.in_sync = False
                     raise_for(result)
             self.applied = intended
-            self.by_root = by_root
+            self.by_root = {r: [k for k in keys if k in intended] for r, keys in by_root.items()}
             self.unmanaged = found.unmanaged
-            self.in_sync = True
+            self.in_sync = not missing
             self.generation += 1
             report.write_calls = conn.writes - writes0
             report.read_calls = conn.reads - reads0
@@ -278,6 +287,10 @@ class VppSouthbound:
 
     # ------------------------------------------------------------------ introspection
 
+    @property
+    def missing_ports(self) -> list[str]:
+        return list(self.last_report.missing_ports) if self.last_report is not None else []
+
     def interface_state(self) -> dict[str, dict[str, Any]]:
         """Per configured or owned interface: sw_if_index and whether the agent created it."""
         out: dict[str, dict[str, Any]] = {}
@@ -285,3 +298,36 @@ class VppSouthbound:
             it = self.applied.get(f"interface/{name}")
             out[name] = {"sw-if-index": idx, "managed": it is not None and it.kind in CREATED_INTERFACE_KINDS}
         return out
+
+
+def _without_missing_ports(intended: dict[str, Item], names: NameMap) -> tuple[list[str], list[str]]:
+    """Drop from ``intended`` every item that needs a configured physical port VPP does not have.
+
+    A missing NIC must not stop the rest of the node from being programmed; what depends on it is
+    reported and programmed by a later reconcile once the port shows up.
+    """
+    missing = sorted(
+        k.partition("/")[2]
+        for k, it in intended.items()
+        if it.kind == "ethernet" and k.partition("/")[2] not in names
+    )
+    if not missing:
+        return [], []
+    dependants: dict[str, list[str]] = {}
+    for it in intended.values():
+        for d in it.deps:
+            dependants.setdefault(d, []).append(it.key)
+    todo = [f"interface/{m}" for m in missing]
+    gone: set[str] = set(todo)
+    while todo:
+        k = todo.pop()
+        for d in dependants.get(k, ()):
+            if d not in gone:
+                gone.add(d)
+                todo.append(d)
+    for it in list(intended.values()):
+        if it.owner is not None and f"interface/{it.owner}" in gone:
+            gone.add(it.key)
+    for k in gone:
+        intended.pop(k, None)
+    return missing, sorted(gone)

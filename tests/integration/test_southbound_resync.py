@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 from collections.abc import Callable
 from pathlib import Path
@@ -189,3 +190,36 @@ def _without_loop_names(snap: dict[str, Any]) -> dict[str, Any]:
         for k, v in snap["routes"].items()
     }
     return out
+
+
+async def test_a_missing_port_does_not_block_the_rest_and_is_programmed_when_it_appears(
+    vppsim_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    p2 = "GigabitEthernet0/a/0"
+    first = vppsim_factory(ports=3)
+    st = AgentStack(first.api_socket, tmp_path / "data")
+    await st.start()
+    await st.commit(updates=list(CONFIG.items()))
+    await st.commit(updates=[(IF, {"interface": [port(p2), subif(p2, 5, **addrs("10.5.0.1/24"))]})])
+    await st.stop()
+
+    sim = vppsim_factory(ports=2)  # a box where the third NIC is not (yet) there
+    st = AgentStack(sim.api_socket, tmp_path / "data")
+    st.link.retry_missing_every = 0.2
+    await st.start()
+    try:
+        report = st.sb.last_report
+        assert report is not None and report.missing_ports == [p2]
+        assert f"interface/{p2}.5" in report.skipped and f"address/{p2}.5/10.5.0.1/24" in report.skipped
+        snap = await vpp_snapshot(sim.api_socket)
+        assert f"{P0}.100" in snap["interfaces"] and snap["interfaces"][f"{P0}.100"]["tables"] == [2, 2]
+        assert sim.ctl("add_port")["name"] == p2
+        for _ in range(200):
+            snap = await vpp_snapshot(sim.api_socket)
+            if f"{p2}.5" in snap["interfaces"]:
+                break
+            await asyncio.sleep(0.05)
+        assert snap["interfaces"][f"{p2}.5"]["addresses"] == ["10.5.0.1/24"]
+        assert st.sb.missing_ports == [] and st.sb.in_sync
+    finally:
+        await st.stop()
