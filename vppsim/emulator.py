@@ -35,6 +35,14 @@ if TYPE_CHECKING:
 log = logging.getLogger("vppsim")
 
 GIGABIT_KBPS = 1_000_000
+
+# interface_api.c enum api_events
+EVENT_LINK_UP = 1 << 1
+EVENT_LINK_DOWN = 1 << 2
+EVENT_ADMIN_UP = 1 << 3
+EVENT_ADMIN_DOWN = 1 << 4
+EVENT_ADD = 1 << 5
+EVENT_DEL = 1 << 6
 FIRST_PCI_SLOT = 8  # GigabitEthernet0/8/0 is the first NIC on a typical qemu/virtio PCI layout
 
 
@@ -56,7 +64,7 @@ class Emulator:
         self.stalled = False  # an injected delay holds up every client, as a slow handler in VPP does
         self.vlan_slots: dict[tuple[Any, ...], int] = {}
         self.traffic = TrafficTable()
-        self.pending_events: list[tuple[ApiSession, bytes]] = []
+        self._event_bits: dict[int, int] = {}  # sw_if_index -> EVENT_* bits not yet sent
         self._loop_instances: set[int] = set()
         self._route_stats: dict[tuple[bool, int, Any], int] = {}
         self._mac_serial = 0
@@ -152,7 +160,7 @@ class Emulator:
                 self.stats.remove_interface(intf.sw_if_index)
             except Exception:  # the stats segment is best effort; API state is what matters here
                 log.exception("stats remove_interface failed for %s", intf.name)
-        self.notify(intf, deleted=True)
+        self.notify(intf, EVENT_DEL)
 
     def _stats_add(self, intf: Interface) -> None:
         if self.stats is not None:
@@ -195,7 +203,8 @@ class Emulator:
         return {
             "sw_if_index": intf.sw_if_index,
             "sup_sw_if_index": intf.sup_sw_if_index,
-            "l2_address": intf.mac,
+            # send_sw_interface_details: the MAC only for ethernet hardware interfaces (not subs)
+            "l2_address": b"" if intf.is_sub or intf.kind is IfKind.LOCAL else intf.mac,
             "flags": self.interfaces.flags(intf),
             "type": 1 if intf.is_sub else 0,
             "link_duplex": 2 if (link_up and intf.dev_type == "dpdk") else 0,  # NICs report full duplex
@@ -206,7 +215,7 @@ class Emulator:
             "sub_number_of_tags": intf.number_of_tags,
             "sub_outer_vlan_id": intf.outer_vlan_id,
             "sub_inner_vlan_id": intf.inner_vlan_id,
-            "sub_if_flags": intf.sub_flags,
+            "sub_if_flags": intf.sub_flags & 254,  # raw_flags & SUB_IF_API_FLAG_MASK_VNET
             "interface_name": intf.name,
             "interface_dev_type": intf.dev_type,
             "tag": intf.tag,
@@ -214,35 +223,48 @@ class Emulator:
 
     # ------------------------------------------------------------------ admin / link state and events
 
-    def notify(self, intf: Interface, deleted: bool = False) -> None:
-        """Queue ``sw_interface_event`` for every registered client (interface_api.c
-        send_sw_interface_event); the server sends them after the reply being built."""
-        if not self.event_clients:
-            return
-        flags = 0 if deleted else self.interfaces.flags(intf)
-        for session, pid in self.event_clients.items():
-            frame = self.defs.encode(
-                "sw_interface_event",
-                {
+    def notify(self, intf: Interface, event: int = EVENT_ADD) -> None:
+        """Record an interface event for registered clients.
+
+        interface_api.c: the admin/link/add-del callbacks signal ``link_state_process``, which ORs the
+        events per sw_if_index until it runs and then sends one ``sw_interface_event`` per interface
+        whose flags say which *events* happened (ADMIN_UP if an admin-up event occurred, LINK_UP if a
+        link-up event occurred -- not the current state) and ``deleted`` if a delete happened. The
+        server plays the process's part once per batch of requests (:meth:`drain_events`).
+        """
+        if self.event_clients:
+            self._event_bits[intf.sw_if_index] = self._event_bits.get(intf.sw_if_index, 0) | event
+
+    def drain_events(self) -> list[tuple[ApiSession, bytes]]:
+        """The ``sw_interface_event`` messages due now, per registered client."""
+        if not self._event_bits:
+            return []
+        bits, self._event_bits = self._event_bits, {}
+        out: list[tuple[ApiSession, bytes]] = []
+        for sw_if_index, ev in bits.items():
+            flags = (1 if ev & EVENT_ADMIN_UP else 0) | (2 if ev & EVENT_LINK_UP else 0)
+            for session, pid in self.event_clients.items():
+                fields = {
                     "client_index": session.client_index,
                     "pid": pid,
-                    "sw_if_index": intf.sw_if_index,
+                    "sw_if_index": sw_if_index,
                     "flags": flags,
-                    "deleted": deleted,
-                },
-            )
-            self.pending_events.append((session, frame))
+                    "deleted": bool(ev & EVENT_DEL),
+                }
+                out.append((session, self.defs.encode("sw_interface_event", fields)))
+        return out
 
     def set_admin(self, intf: Interface, up: bool) -> None:
         if intf.admin_up == up:
             return
         intf.admin_up = up
+        self.notify(intf, EVENT_ADMIN_UP if up else EVENT_ADMIN_DOWN)
         if intf.kind is IfKind.LOOPBACK:
             # ethernet/interface.c simulated_ethernet_admin_up_down: carrier follows admin state
             intf.hw_link_up = up
+            self.notify(intf, EVENT_LINK_UP if up else EVENT_LINK_DOWN)
         elif intf.kind is IfKind.BOND:
             self._bond_link(intf)
-        self.notify(intf)
         owner = self.bonds.bond_of(intf.sw_if_index)
         if owner is not None:
             self.refresh_bond_link(owner)
@@ -252,7 +274,7 @@ class Emulator:
         if intf.hw_link_up == up:
             return
         intf.hw_link_up = up
-        self.notify(intf)
+        self.notify(intf, EVENT_LINK_UP if up else EVENT_LINK_DOWN)
         owner = self.bonds.bond_of(intf.sw_if_index)
         if owner is not None:
             self.refresh_bond_link(owner)
@@ -276,7 +298,7 @@ class Emulator:
         up = bool(bond is not None and intf.admin_up and self.active_members(bond))
         if up != intf.hw_link_up:
             intf.hw_link_up = up
-            self.notify(intf)
+            self.notify(intf, EVENT_LINK_UP if up else EVENT_LINK_DOWN)
 
     # ------------------------------------------------------------------ addresses and tables
 
@@ -350,15 +372,18 @@ class Emulator:
             self.unnumbered.add(intf.sw_if_index)
 
     def bind_table(self, intf: Interface, is_ip6: bool, table_id: int) -> int:
-        """ip_table_bind: NO_SUCH_FIB for an unknown table; ADDRESS_FOUND_FOR_INTERFACE when the
-        interface has addresses of that family and the table would change."""
+        """ip_table_bind (interface_api.c): NO_SUCH_FIB for an unknown table; ADDRESS_FOUND_FOR_INTERFACE
+        when ``foreach_ip_interface_address`` (honouring unnumbered) finds any address of the family."""
         if self.fib.get(is_ip6, table_id) is None:
             return errno.NO_SUCH_FIB
+        holder = intf
+        if intf.unnumbered_via is not None:
+            holder = self.interfaces.get(intf.unnumbered_via) or intf
+        if any(isinstance(a, ipaddress.IPv6Interface) == is_ip6 for a in holder.addresses):
+            return errno.ADDRESS_FOUND_FOR_INTERFACE
         current = intf.table_v6 if is_ip6 else intf.table_v4
         if current == table_id:
             return errno.OK
-        if any(isinstance(a, ipaddress.IPv6Interface) == is_ip6 for a in intf.addresses):
-            return errno.ADDRESS_FOUND_FOR_INTERFACE
         self._unlock_table(is_ip6, current)
         new = self.fib.get(is_ip6, table_id)
         assert new is not None

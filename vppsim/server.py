@@ -92,13 +92,11 @@ class ApiSession(asyncio.Protocol):
     def _flush(self, out: list[bytes]) -> None:
         emu = self.emu
         schedule_stats_flush(emu)
-        if emu.pending_events:
-            for session, frame in emu.pending_events:
-                if session is self:
-                    out.append(frame)
-                elif session.transport is not None:
-                    session.transport.write(frame)
-            emu.pending_events.clear()
+        for session, frame in emu.drain_events():
+            if session is self:
+                out.append(frame)
+            elif session.transport is not None:
+                session.transport.write(frame)
         if out and self.transport is not None:
             self.transport.write(b"".join(out))
         if self.close_after_reply and self.transport is not None:
@@ -183,10 +181,9 @@ def schedule_stats_flush(emu: Emulator) -> None:
 def flush_events(emu: Emulator) -> None:
     """Send queued interface events caused outside an API call (control channel link changes)."""
     emu.flush_stats()
-    for session, frame in emu.pending_events:
+    for session, frame in emu.drain_events():
         if session.transport is not None:
             session.transport.write(frame)
-    emu.pending_events.clear()
 
 
 class ApiServer:

@@ -97,6 +97,7 @@ def test_vlan_subif_name_flags_and_duplicate(vppsim: VppSim) -> None:
     assert d.sub_id == 100 and d.sub_number_of_tags == 1 and d.sub_outer_vlan_id == 100
     assert int(d.sub_if_flags) == ONE_TAG | EXACT_MATCH
     assert int(d.type) == 1  # IF_API_TYPE_SUB
+    assert str(d.l2_address) == "00:00:00:00:00:00"  # VPP sends the MAC for hardware interfaces only
     dup = c.api.create_vlan_subif(sw_if_index=1, vlan_id=100)
     assert (dup.retval, dup.sw_if_index) == (-56, ALL)  # VNET_API_ERROR_VLAN_ALREADY_EXISTS
     # the tag is taken by a sub-interface with another sub_id: vnet_create_sw_interface fails and
@@ -152,6 +153,8 @@ def test_name_filter_is_substring_and_wins_over_index(vppsim: VppSim) -> None:
         c.api.create_loopback()
     got = [d.interface_name for d in c.api.sw_interface_dump(name_filter_valid=True, name_filter="loop1")]
     assert got == ["loop1", "loop10"]
+    got = [d.interface_name for d in c.api.sw_interface_dump(name_filter_valid=True, name_filter="LOOP10")]
+    assert got == ["loop10"]  # strcasestr
     got = c.api.sw_interface_dump(sw_if_index=1, name_filter_valid=True, name_filter="loop10")
     assert [d.interface_name for d in got] == ["loop10"]
     assert c.api.sw_interface_dump(sw_if_index=12345) == []

@@ -89,10 +89,11 @@ def test_tables_and_binding(vppsim: VppSim) -> None:
     r = c.api.sw_interface_get_table(sw_if_index=1, is_ipv6=False)
     assert (r.retval, r.vrf_id) == (0, 10)
     assert c.api.sw_interface_get_table(sw_if_index=1, is_ipv6=True).vrf_id == 0
-    # with an address, moving to another table is refused; staying is fine
+    # with an address, any (re)binding of that family is refused, even to the same table
     c.api.sw_interface_add_del_address(sw_if_index=1, is_add=True, prefix="10.10.0.1/24")
     assert c.api.sw_interface_set_table(sw_if_index=1, vrf_id=0, is_ipv6=False).retval == -114
-    assert c.api.sw_interface_set_table(sw_if_index=1, vrf_id=10, is_ipv6=False).retval == 0
+    assert c.api.sw_interface_set_table(sw_if_index=1, vrf_id=10, is_ipv6=False).retval == -114
+    assert c.api.sw_interface_set_table(sw_if_index=1, vrf_id=0, is_ipv6=True).retval == 0  # other family
     # the connected route went into table 10, and the same prefix is free in table 0
     assert "10.10.0.0/24" in routes(c, 10) and "10.10.0.0/24" not in routes(c, 0)
     assert c.api.sw_interface_add_del_address(sw_if_index=2, is_add=True, prefix="10.10.0.1/24").retval == 0

@@ -27,15 +27,17 @@ def _rv(code: int, **fields: Any) -> dict[str, Any]:
 
 @REGISTRY.handler("sw_interface_dump")
 def sw_interface_dump(call: Call, msg: Any) -> Reply:
-    # interface_api.c vl_api_sw_interface_dump_t_handler: a name filter is a substring match ("loop1"
-    # returns loop1 and loop10) and wins over sw_if_index; sw_if_index 0 or ~0 means all interfaces.
+    # interface_api.c vl_api_sw_interface_dump_t_handler: a name filter is a case-insensitive substring
+    # match (strcasestr: "loop1" returns loop1 and loop10) and wins over sw_if_index; sw_if_index 0 or
+    # ~0 means all interfaces.
     emu = call.emu
     if not msg.name_filter_valid and msg.sw_if_index not in (0, ALL):
         intf = emu.interfaces.get(msg.sw_if_index)
         return [] if intf is None else [emu.details(intf)]
     intfs = emu.interfaces.all()
     if msg.name_filter_valid:
-        intfs = [i for i in intfs if msg.name_filter in i.name]
+        wanted = msg.name_filter.lower()
+        intfs = [i for i in intfs if wanted in i.name.lower()]
     return [emu.details(i) for i in intfs]
 
 
@@ -217,8 +219,9 @@ def sw_interface_add_del_address(call: Call, msg: Any) -> Reply:
 
 @REGISTRY.handler("sw_interface_set_table")
 def sw_interface_set_table(call: Call, msg: Any) -> Reply:
-    # interface_api.c -> ip_table_bind (ip_api.c / ip_interface.c): the table must exist; a bound
-    # interface with addresses of that family cannot move to another table.
+    # interface_api.c -> ip_table_bind: the table must exist (NO_SUCH_FIB), and an interface with any
+    # address of that family -- its own, or its lender's when unnumbered -- cannot be (re)bound, not
+    # even to the table it is in (ADDRESS_FOUND_FOR_INTERFACE).
     emu = call.emu
     intf = emu.interfaces.get(msg.sw_if_index)
     if intf is None:
@@ -228,9 +231,10 @@ def sw_interface_set_table(call: Call, msg: Any) -> Reply:
 
 @REGISTRY.handler("sw_interface_get_table")
 def sw_interface_get_table(call: Call, msg: Any) -> Reply:
+    # interface_api.c: on a bad index the reply still goes out, with table_id left at ~0
     intf = call.emu.interfaces.get(msg.sw_if_index)
     if intf is None:
-        return _rv(errno.INVALID_SW_IF_INDEX, vrf_id=0)
+        return _rv(errno.INVALID_SW_IF_INDEX, vrf_id=ALL)
     return _rv(errno.OK, vrf_id=intf.table_v6 if msg.is_ipv6 else intf.table_v4)
 
 
