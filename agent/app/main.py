@@ -29,7 +29,8 @@ log = logging.getLogger("agent.app")
 DEFAULT_VPP_API_SOCKET = "/run/vpp/api.sock"
 DEFAULT_VPP_STATS_SOCKET = "/run/vpp/stats.sock"
 DEFAULT_DATA_DIR = "/var/lib/bng-agent"
-DEFAULT_NETCONF_PORT = 830
+# RFC 6242's port needs root; an unprivileged run (make run on a laptop) uses 8830 instead.
+DEFAULT_NETCONF_PORT = 830 if os.geteuid() == 0 else 8830
 DEFAULT_GNMI_PORT = 9339
 DEFAULT_METRICS_PORT = 9464
 VPP_READY_TIMEOUT = 60.0
@@ -71,7 +72,8 @@ class Settings:
             data_dir=Path(pick("data_dir", DEFAULT_DATA_DIR)),
             startup=Path(startup) if startup else None,
             netconf_port=int(pick("netconf_port", DEFAULT_NETCONF_PORT)),
-            netconf_host=str(file.get("netconf-host", "0.0.0.0")),
+            # with the emulator this is a laptop or CI run: listen on loopback unless told otherwise
+            netconf_host=str(file.get("netconf-host", "127.0.0.1" if sim else "0.0.0.0")),
             gnmi_port=int(pick("gnmi_port", DEFAULT_GNMI_PORT)),
             metrics_port=int(pick("metrics_port", DEFAULT_METRICS_PORT)),
             vpp_api_socket=str(api or DEFAULT_VPP_API_SOCKET),
