@@ -22,6 +22,8 @@ def test_bond_lifecycle_and_dumps(vppsim_factory: object) -> None:
     assert d.interface_name == "BondEthernet0" and d.interface_dev_type == "bond"
     assert int(d.flags) == 0  # admin down, no active member
     assert c.api.bond_add_member(sw_if_index=1, bond_sw_if_index=bond, is_passive=False).retval == 0
+    port1_mac = str(c.api.sw_interface_dump(sw_if_index=1)[0].l2_address)
+    assert str(c.api.sw_interface_dump(sw_if_index=bond)[0].l2_address) == port1_mac  # first member's MAC
     assert c.api.bond_add_member(sw_if_index=2, bond_sw_if_index=bond, is_long_timeout=True).retval == 0
     bonds = c.api.sw_bond_interface_dump()
     assert [(b.sw_if_index, b.id, int(b.mode), int(b.lb), b.members) for b in bonds] == [

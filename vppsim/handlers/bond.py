@@ -29,7 +29,7 @@ def bond_create2(call: Call, msg: Any) -> Reply:
     intf = emu.create_interface(
         IfKind.BOND, f"BondEthernet{instance}", mac=mac, dev_type="bond", instance=instance
     )
-    emu.bonds.add(Bond(intf.sw_if_index, instance, mode, lb, bool(msg.numa_only)))
+    emu.bonds.add(Bond(intf.sw_if_index, instance, mode, lb, bool(msg.numa_only), bool(msg.use_custom_mac)))
     return {"retval": errno.OK, "sw_if_index": intf.sw_if_index}
 
 
@@ -50,21 +50,25 @@ def bond_delete(call: Call, msg: Any) -> Reply:
 
 @REGISTRY.handler("bond_add_member")
 def bond_add_member(call: Call, msg: Any) -> Reply:
-    # cli.c bond_add_member: the bond must exist (INVALID_INTERFACE), the member must be a physical
-    # interface (not a bond, not a sub-interface: INVALID_INTERFACE) and not already in a bond
-    # (VALUE_EXIST).
+    # bond_api.c VALIDATE_SW_IF_INDEX, then cli.c bond_add_member in its order: the bond must exist
+    # (INVALID_INTERFACE), the interface must not be a member already (VALUE_EXIST), a bond cannot be
+    # a member, and only physical interfaces can (INVALID_INTERFACE). Without a custom MAC the bond
+    # takes its first member's MAC.
     emu = call.emu
-    bond = emu.bonds.get(msg.bond_sw_if_index)
-    if bond is None:
-        return {"retval": errno.INVALID_INTERFACE}
     member = emu.interfaces.get(msg.sw_if_index)
     if member is None:
         return {"retval": errno.INVALID_SW_IF_INDEX}
-    if member.kind is not IfKind.ETHERNET:
+    bond = emu.bonds.get(msg.bond_sw_if_index)
+    if bond is None:
         return {"retval": errno.INVALID_INTERFACE}
     if emu.bonds.bond_of(member.sw_if_index) is not None:
         return {"retval": errno.VALUE_EXIST}
+    if member.kind is not IfKind.ETHERNET:
+        return {"retval": errno.INVALID_INTERFACE}
     emu.bonds.add_member(bond, Member(member.sw_if_index, bool(msg.is_passive), bool(msg.is_long_timeout)))
+    bond_intf = emu.interfaces.get(bond.sw_if_index)
+    if bond_intf is not None and not bond.custom_mac and len(bond.members) == 1:
+        bond_intf.mac = member.mac
     emu.refresh_bond_link(bond)
     return {"retval": errno.OK}
 

@@ -29,6 +29,7 @@ class Bond:
     mode: int
     lb: int
     numa_only: bool
+    custom_mac: bool = False
     members: list[Member] = field(default_factory=list)
 
 
