@@ -6,8 +6,10 @@ Measures, with no southbound and no journal (datastore side only); wall-clock an
 benchmark machine is shared, process CPU time (``*_cpu_*``):
   bulk_create_s      one <edit-config> creating N sub-interfaces with an IPv4 address each, then
                      prepare_commit + install (target < 1 s)
-  one_leaf_commit_ms one-leaf edit + prepare_commit + install on that datastore, median of rounds
-                     (target < 50 ms)
+  one_leaf_commit_ms one-leaf edit (a description: no constraint mentions it, so the commit may
+                     skip full validation) + prepare_commit + install, median of rounds (target < 50 ms)
+  constrained_leaf_commit_ms  the same for a leaf a `must` depends on (sub-interface MTU): full
+                     libyang validation of the whole datastore (bng shape only)
   pending_changes_ms pending_changes() after a one-entry change, median (target < 5 ms)
 """
 
@@ -127,6 +129,25 @@ def main() -> None:
         one_leaf_cpu.append((cd - ca) - (c - b))
         pending.append(c - b)
 
+    # A leaf some `must` depends on (bng-interfaces MTU, checked against the parent's via deref): every
+    # such commit runs libyang's full validation.
+    constrained: list[float] = []
+    constrained_cpu: list[float] = []
+    if args.shape == "bng":
+        for r in range(max(3, args.rounds // 5)):
+            name = f"GigabitEthernet0/8/0.{(r * 53) % min(args.count, 4000) + 1}"
+            edit = etree.fromstring(
+                f'<config xmlns="{NC_NS}"><interfaces xmlns="{IF_NS}"><interface><name>{name}</name>'
+                f'<mtu xmlns="{BNGIF_NS}">{1400 + r}</mtu></interface></interfaces></config>'.encode()
+            )
+            ca, a = time.process_time(), time.perf_counter()
+            ds.edit_config("candidate", edit, session=s)
+            p = ds.prepare_commit(s)
+            ds.install(p)
+            constrained.append(time.perf_counter() - a)
+            constrained_cpu.append(time.process_time() - ca)
+            del p
+
     print(
         json.dumps(
             {
@@ -141,6 +162,12 @@ def main() -> None:
                 "one_leaf_commit_cpu_ms": round(statistics.median(one_leaf_cpu) * 1000, 2),
                 "one_leaf_commit_p90_ms": round(sorted(one_leaf)[int(len(one_leaf) * 0.9)] * 1000, 2),
                 "pending_changes_ms": round(statistics.median(pending) * 1000, 3),
+                "constrained_leaf_commit_ms": round(statistics.median(constrained) * 1000, 2)
+                if constrained
+                else None,
+                "constrained_leaf_commit_cpu_ms": (
+                    round(statistics.median(constrained_cpu) * 1000, 2) if constrained else None
+                ),
                 "rounds": args.rounds,
             }
         )

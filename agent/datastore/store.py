@@ -44,6 +44,7 @@ from agent.datastore.edit_xml import EditOutcome, apply_xml_edit, parse_config_e
 from agent.datastore.errors import DatastoreError, EditError, InUseError, LockDeniedError
 from agent.datastore.locks import LockTable
 from agent.datastore.operational import OperationalRegistry
+from agent.datastore.schema_deps import schema_deps
 from agent.datastore.session import Session
 from agent.datastore.tree import DataTree, Format, WithDefaults
 from agent.errors import ErrorDetail
@@ -55,6 +56,8 @@ DefaultOperation = Literal["merge", "replace", "none"]
 ErrorOption = Literal["stop-on-error", "continue-on-error", "rollback-on-error"]
 TestOption = Literal["test-then-set", "set", "test-only"]
 TreeInput = DataTree | libyang.DNode | str | None
+
+_SMALL_CHANGE = 64  # touched paths up to which a commit first checks whether it may skip full validation
 
 __all__ = [
     "Datastores",
@@ -510,6 +513,15 @@ class Datastores:
     def _prepare_tree(
         self, tree: DataTree, touched: set[str] | None, session: Session, *, from_candidate: bool
     ) -> PreparedCommit:
+        if touched is not None and len(touched) <= _SMALL_CHANGE:
+            deps = schema_deps(self.ctx)
+            if deps.all_free_leaves(touched, tree):
+                # Only free leaves changed (see schema_deps): nothing can have become invalid.
+                early = diffmod.changes_for_paths(self._running, tree, touched)
+                if not deps.changes_need_validation(early, tree):
+                    return PreparedCommit(
+                        tree, early, self._generation, session.id, set(touched), from_candidate
+                    )
         tree.validate()
         if touched is not None:
             # Validation deletes nodes whose `when` became false; such conditions almost always look at

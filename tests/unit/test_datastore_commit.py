@@ -260,3 +260,46 @@ def test_discard_between_prepare_and_install_leaves_candidate_equal_to_new_runni
     ds.install(prepared)
     assert ds.pending_changes() == [] and not ds.candidate_dirty
     assert ds.read("candidate", fmt="json") == ds.read("running", fmt="json")
+
+
+def test_leaf_referenced_through_deref_in_another_module_is_still_validated(
+    ds: Datastores, sess: Session
+) -> None:
+    from agent.datastore.schema_deps import schema_deps
+
+    mtu = "<mtu xmlns='urn:bng-agent:yang:bng-interfaces'>{}</mtu>"
+    ds.edit_config(
+        "candidate",
+        interfaces(iface("Gi0", mtu.format(1500)) + subif("Gi0", 7, mtu.format(1500))),
+        session=sess,
+    )
+    commit(ds, sess)
+    # the parent's MTU is only mentioned by a must of the *sub-interface* (via deref): not a free leaf
+    ds.edit_config(
+        "candidate", interfaces(f"<interface><name>Gi0</name>{mtu.format(1000)}</interface>"), session=sess
+    )
+    with pytest.raises(ValidationError) as ei:
+        ds.prepare_commit(sess)
+    assert ei.value.details[0].app_tag == "must-violation"
+    deps = schema_deps(load_model_set().ctx)
+    ctx = load_model_set().ctx
+    assert deps.free_leaf(next(ctx.find_path(f"{IFP}/interface/description")).cdata)
+    assert not deps.free_leaf(next(ctx.find_path(f"{IFP}/interface/name")).cdata)
+
+
+def test_free_leaf_commit_skips_nothing_visible(ds: Datastores, sess: Session) -> None:
+    ds.edit_config("candidate", interfaces(iface("Gi0") + subif("Gi0", 7)), session=sess)
+    commit(ds, sess)
+    ds.edit_config(
+        "candidate",
+        interfaces("<interface><name>Gi0.7</name><description>x</description></interface>"),
+        session=sess,
+    )
+    prepared = ds.prepare_commit(sess)
+    assert [(c.op, c.new) for c in prepared.changes] == [("create", "x")]
+    ds.install(prepared)
+    tree = DataTree.parse(load_model_set().ctx, ds.running.print("json"), "json", validate=True)
+    assert diff_trees(tree, ds.running.tree) == []
+    assert ds.read("running", fmt="json", with_defaults="report-all") == tree.print(
+        "json", with_defaults="report-all"
+    )
