@@ -97,7 +97,7 @@ class NetconfFixture:
     @property
     def port(self) -> int:
         assert self.server is not None
-        return self.server.port
+        return int(self.server.port)
 
     def connect(self, username: str = "admin", password: str = ADMIN_PASSWORD, **kw: Any) -> Any:
         return manager.connect(

@@ -40,12 +40,12 @@ def test_checkpoints_and_rollback(fx: NetconfFixture) -> None:
         m.edit_config(target="candidate", config=interface_config("rb0"))
         m.commit()
         cps = _call(m, f'<list-checkpoints xmlns="{BNG}"/>')
-        first = int(cps.find(f".//{{{BNG}}}checkpoint/{{{BNG}}}id").text or "0")
+        first = int(cps.findtext(f".//{{{BNG}}}checkpoint/{{{BNG}}}id") or "0")
         m.edit_config(target="candidate", config=interface_config("rb1"))
         m.commit()
         assert "rb1" in m.get_config("running").data_xml
         reply = _call(m, f'<rollback xmlns="{BNG}"><id>{first}</id></rollback>')
-        assert int(reply.find(f"{{{BNG}}}commit-id").text or "0") > first
+        assert int(reply.findtext(f"{{{BNG}}}commit-id") or "0") > first
         xml = m.get_config("running").data_xml
         assert "rb0" in xml and "rb1" not in xml
         with pytest.raises(RPCError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncssh
 import pytest
@@ -128,6 +129,7 @@ def test_host_key_is_generated_once_and_reused(tmp_path: Path) -> None:
             agent_path=None,
         )
         key = conn.get_server_host_key()
+        assert key is not None
         conn.close()
         return str(key.get_fingerprint())
 
@@ -193,7 +195,8 @@ def test_shell_and_other_subsystems_are_refused(fx: NetconfFixture) -> None:
             agent_path=None,
         )
         statuses: list[int | None] = []
-        for kwargs in ({"subsystem": "sftp"}, {"command": "id"}, {}):
+        requests: list[dict[str, Any]] = [{"subsystem": "sftp"}, {"command": "id"}, {}]
+        for kwargs in requests:
             try:
                 result = await asyncio.wait_for(conn.run(check=False, **kwargs), 10)
                 statuses.append(result.exit_status)

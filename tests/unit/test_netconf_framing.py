@@ -8,7 +8,7 @@ from agent.netconf.framing import Decoder, FramingError, MessageTooBig, encode
 
 
 def _drain(d: Decoder) -> list[bytes]:
-    out = []
+    out: list[bytes] = []
     for _ in range(1000):
         msg = d.next_message()
         if msg is None:
