@@ -9,7 +9,7 @@ DEB_PKGS := libyang2-dev libyang-tools gcc shellcheck prometheus tshark \
             freeradius freeradius-utils iproute2 procps systemd
 DATA_DIR ?= var/run-data
 
-.PHONY: all run test sysdeps venv lint typecheck yang-check shellcheck pytest bindings bench clean
+.PHONY: all run test sysdeps venv lint typecheck yang-check shellcheck pytest bindings bench clean coverage-telemetry
 
 all: test
 
@@ -62,6 +62,10 @@ pytest: venv
 ## bindings: regenerate pyangbind classes and protobuf modules under bindings/.
 bindings: venv
 	$(PY) -m agent.model.bindgen bindings
+
+## coverage-telemetry: which modules export metrics and have alert rules (goal: 90 % with both).
+coverage-telemetry: venv
+	$(PY) -m agent.telemetry.coverage
 
 bench: venv
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -156,19 +156,19 @@ NAT: Final = ModuleTelemetry(
     "nat",
     "NAT44-ED (ietf-nat)",
     (
-        Family("bng_nat_sessions", "gauge", "Active NAT sessions", ("instance",), (("default",),)),
+        Family("bng_nat_sessions", "gauge", "Active NAT sessions", ("nat_instance",), (("default",),)),
         Family(
             "bng_nat_pool_usage_ratio",
             "gauge",
             "Used fraction of the NAT pool's ports",
-            ("instance",),
+            ("nat_instance",),
             (("default",),),
         ),
         Family(
             "bng_nat_translation_failures",
             "counter",
             "Packets dropped for lack of a translation",
-            ("instance",),
+            ("nat_instance",),
             (("default",),),
         ),
     ),
@@ -295,6 +295,7 @@ IPFIX: Final = ModuleTelemetry(
         Family(
             "bng_ipfix_export_errors", "counter", "Export packets that could not be sent", ("collector",), ()
         ),
+        Family("bng_ipfix_collectors", "gauge", "Configured IPFIX/NetFlow collectors"),
     ),
     "zero",
 )
