@@ -26,7 +26,20 @@ class RpcError(AgentError):
 
 
 def _attrs(rpc_attrs: Mapping[str, str]) -> str:
-    return "".join(f" {k}={quoteattr(v)}" for k, v in rpc_attrs.items())
+    """Attributes in lxml's form; namespaced ones (``{uri}name``, RFC 6241 4.2's ``ex:user-id``) get a
+    prefix declared next to them."""
+    out: list[str] = []
+    prefixes: dict[str, str] = {}
+    for key, value in rpc_attrs.items():
+        if key.startswith("{"):
+            uri, local = key[1:].split("}", 1)
+            if uri not in prefixes:
+                prefixes[uri] = f"a{len(prefixes)}"
+                out.append(f" xmlns:{prefixes[uri]}={quoteattr(uri)}")
+            out.append(f" {prefixes[uri]}:{local}={quoteattr(value)}")
+        else:
+            out.append(f" {key}={quoteattr(value)}")
+    return "".join(out)
 
 
 def _open(rpc_attrs: Mapping[str, str], extra_ns: str = "") -> str:
