@@ -398,6 +398,8 @@ class Emulator:
         table = self.fib.get(is_ip6, table_id)
         if table is not None and table_id != 0:
             table.interface_locks = max(0, table.interface_locks - 1)
+            if table.interface_locks == 0 and not table.api_locked:
+                self.fib.delete(is_ip6, table_id)  # the last lock is gone: fib_table_unlock frees it
 
     def delete_table(self, is_ip6: bool, table_id: int) -> None:
         """ip_table_delete: flush the API's routes and drop the API's lock; a table still bound to
@@ -407,6 +409,7 @@ class Emulator:
             return
         for prefix in [p for p, r in table.routes.items() if r.source is Source.API]:
             del table.routes[prefix]
+        table.api_locked = False
         if table.interface_locks == 0:
             self.fib.delete(is_ip6, table_id)
 

@@ -219,3 +219,19 @@ def test_ipv6_table_route_and_address(vppsim: VppSim) -> None:
     assert "::/0" in got
     # the IPv4 side of the interface stays in table 0
     assert c.api.sw_interface_get_table(sw_if_index=2, is_ipv6=False).vrf_id == 0
+
+
+def test_deleted_table_lives_while_interfaces_are_bound(vppsim: VppSim) -> None:
+    c = vppsim.client()
+    c.api.ip_table_add_del(is_add=True, table={"table_id": 20})
+    c.api.sw_interface_set_table(sw_if_index=1, vrf_id=20)
+    rt = {"table_id": 20, "prefix": "192.0.2.0/24", "n_paths": 1, "paths": [path(1, "10.0.0.2")]}
+    c.api.ip_route_add_del(is_add=True, route=rt)
+    assert c.api.ip_table_add_del(is_add=False, table={"table_id": 20}).retval == 0
+    # the API's routes are flushed, but the interface still holds the table
+    assert 20 in {t.table.table_id for t in c.api.ip_table_dump()}
+    assert "192.0.2.0/24" not in routes(c, 20)
+    assert c.api.sw_interface_get_table(sw_if_index=1, is_ipv6=False).vrf_id == 20
+    # moving the last interface out frees it
+    assert c.api.sw_interface_set_table(sw_if_index=1, vrf_id=0).retval == 0
+    assert 20 not in {t.table.table_id for t in c.api.ip_table_dump()}

@@ -46,7 +46,8 @@ class Table:
     is_ip6: bool
     name: str
     routes: dict[Network, Route] = field(default_factory=dict)
-    interface_locks: int = 0  # interfaces bound to the table
+    interface_locks: int = 0  # interfaces bound to the table (FIB_SOURCE_INTERFACE locks)
+    api_locked: bool = True  # the API's lock, dropped by ip_table_add_del(is_add=0)
 
 
 def _drop_path(is_ip6: bool) -> dict[str, Any]:
