@@ -15,7 +15,15 @@ from agent.errors import AgentError, ErrorDetail
 
 NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
 # error-info children defined by RFC 6241 Appendix A live in the base namespace.
-_BASE_INFO = {"session-id", "bad-attribute", "bad-element", "ok-element", "err-element", "noop-element"}
+_BASE_INFO = {
+    "session-id",
+    "bad-attribute",
+    "bad-element",
+    "bad-namespace",
+    "ok-element",
+    "err-element",
+    "noop-element",
+}
 
 
 class RpcError(AgentError):
