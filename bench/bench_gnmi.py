@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import statistics
@@ -68,6 +69,30 @@ class Stats:
         return f'{{"{IFS}":{{"interface":[' + ",".join(parts) + "]}}"
 
 
+async def serve_app(data_dir: Path) -> None:
+    """The whole agent as ``bng-agent run --sim`` builds it: VPP southbound programming vppsim."""
+    from agent.app.main import Agent, Settings
+
+    settings = Settings(
+        data_dir=data_dir,
+        startup=None,
+        netconf_port=0,
+        netconf_host="127.0.0.1",
+        gnmi_port=0,
+        metrics_port=0,
+        vpp_api_socket="",
+        vpp_stats_socket="",
+        sim=True,
+        sim_ports=4,
+        log_level="WARNING",
+    )
+    agent = Agent(settings)
+    await agent.start()
+    print(json.dumps({"port": agent.gnmi.bound_port, "cert": str(agent.gnmi.tls_cert)}), flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    await agent.stop()
+
+
 async def serve(data_dir: Path, interfaces: int) -> None:
     from agent.datastore.journal import Journal
     from agent.datastore.store import Datastores
@@ -83,7 +108,14 @@ async def serve(data_dir: Path, interfaces: int) -> None:
     pw.write_text("bench-pw\n")
     ds.operational.register(f"/{IFS}", Stats(interfaces))
     server = GnmiServer(
-        ds, txn, model, port=0, data_dir=data_dir, insecure=True, admin_password_file=pw, queue_limit=1_000_000
+        ds,
+        txn,
+        model,
+        port=0,
+        data_dir=data_dir,
+        insecure=True,
+        admin_password_file=pw,
+        queue_limit=1_000_000,
     )
     await server.start()
     print(json.dumps({"port": server.bound_port}), flush=True)
@@ -137,14 +169,19 @@ async def bench_sample(stub: Any, samples: int) -> dict[str, Any]:
     call.cancel()
     keys = sorted(per_sample)[:samples]
     starts = [first_arrival[k] for k in keys]
-    periods = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    periods = [b - a for a, b in itertools.pairwise(starts)]
     delivery = [last_arrival[k] - first_arrival[k] for k in keys]
     total = sum(per_sample[k] for k in keys)
     span = last_arrival[keys[-1]] - first_arrival[keys[0]]
+    # from the first sample's start to the start of the sample after the last one counted
+    nxt = sorted(per_sample)[len(keys)] if len(per_sample) > len(keys) else keys[-1]
+    span_full = first_arrival[nxt] - first_arrival[keys[0]] if nxt != keys[-1] else span
     return {
         "updates_per_sample": [per_sample[k] for k in keys],
-        "updates_per_second_sustained": round(total / (len(keys) * 1.0)),
-        "updates_per_second_while_sending": round(statistics.mean(per_sample[k] / max(d, 1e-6) for k, d in zip(keys, delivery, strict=False))),
+        "updates_per_second_sustained": round(total / max(span_full, 1e-6)),
+        "updates_per_second_while_sending": round(
+            statistics.mean(per_sample[k] / max(d, 1e-6) for k, d in zip(keys, delivery, strict=False))
+        ),
         "sample_delivery_seconds": [round(d, 3) for d in delivery],
         "sample_period_seconds": [round(p, 3) for p in periods],
         "max_period_drift_pct": round(max(abs(p - 1.0) for p in periods) * 100, 1) if periods else None,
@@ -162,7 +199,9 @@ async def bench_on_change(stub: Any, rounds: int) -> dict[str, Any]:
     await stub.Set(gnmi.SetRequest(update=[up]), metadata=MD)
     path = _path((IFS, {}), ("interface", {"name": "oc0"}), ("description", {}))
     sub = gnmi.Subscription(path=path, mode=gnmi.ON_CHANGE)
-    req = gnmi.SubscribeRequest(subscribe=gnmi.SubscriptionList(subscription=[sub], mode=0, encoding=gnmi.PROTO))
+    req = gnmi.SubscribeRequest(
+        subscribe=gnmi.SubscriptionList(subscription=[sub], mode=0, encoding=gnmi.PROTO)
+    )
     queue: asyncio.Queue[tuple[float, str]] = asyncio.Queue()
 
     async def reqs() -> Any:
@@ -186,7 +225,8 @@ async def bench_on_change(stub: Any, rounds: int) -> dict[str, Any]:
         text = f"change-{i}"
         started = time.perf_counter()
         await stub.Set(
-            gnmi.SetRequest(update=[gnmi.Update(path=path, val=gnmi.TypedValue(string_val=text))]), metadata=MD
+            gnmi.SetRequest(update=[gnmi.Update(path=path, val=gnmi.TypedValue(string_val=text))]),
+            metadata=MD,
         )
         while True:
             arrived, value = await asyncio.wait_for(queue.get(), 10)
@@ -222,7 +262,9 @@ async def bench_set(stub: Any, count: int) -> dict[str, Any]:
                     "encapsulation": {"double-tagged": {"outer-vlan-id": outer, "inner-vlan-id": inner}},
                 },
                 "ietf-ip:ipv4": {
-                    "address": [{"ip": f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}", "prefix-length": 32}]
+                    "address": [
+                        {"ip": f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}", "prefix-length": 32}
+                    ]
                 },
             }
         )
@@ -231,25 +273,69 @@ async def bench_set(stub: Any, count: int) -> dict[str, Any]:
     started = time.perf_counter()
     resp = await stub.Set(gnmi.SetRequest(update=[up]), metadata=MD, timeout=300)
     elapsed = time.perf_counter() - started
-    return {"subinterfaces": count, "request_bytes": len(body), "seconds": round(elapsed, 2), "ok": bool(resp.timestamp)}
+    return {
+        "subinterfaces": count,
+        "request_bytes": len(body),
+        "seconds": round(elapsed, 2),
+        "ok": bool(resp.timestamp),
+    }
 
 
-async def client(port: int, args: argparse.Namespace) -> dict[str, Any]:
+async def client(port: int, args: argparse.Namespace, cert: str | None = None) -> dict[str, Any]:
     import grpc
 
     from agent.gnmi.pb import gnmi_grpc
 
-    opts = [("grpc.max_receive_message_length", 256 * 1024 * 1024), ("grpc.max_send_message_length", 256 * 1024 * 1024)]
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}", options=opts) as channel:
+    opts = [
+        ("grpc.max_receive_message_length", 256 * 1024 * 1024),
+        ("grpc.max_send_message_length", 256 * 1024 * 1024),
+    ]
+    if cert:
+        creds = grpc.ssl_channel_credentials(Path(cert).read_bytes())
+        channel = grpc.aio.secure_channel(f"localhost:{port}", creds, options=opts)
+    else:
+        channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}", options=opts)
+    async with channel:
         stub = gnmi_grpc.gNMIStub(channel)
         out: dict[str, Any] = {}
+        if cert:  # the whole agent with vppsim: only the Set benchmark
+            out["set_vppsim"] = await bench_set(stub, args.subinterfaces)
+            return out
         if "sample" in args.only:
             out["sample"] = await bench_sample(stub, args.samples)
         if "on_change" in args.only:
             out["on_change"] = await bench_on_change(stub, args.rounds)
         if "set" in args.only:
-            out["set"] = await bench_set(stub, args.subinterfaces)
+            out["set_recording_southbound"] = await bench_set(stub, args.subinterfaces)
         return out
+
+
+def run_child(args: argparse.Namespace, mode: list[str]) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "BNG_AGENT_ADMIN_PASSWORD": "bench-pw"}
+        proc = subprocess.Popen(
+            [sys.executable, __file__, *mode, tmp, "--interfaces", str(args.interfaces)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        try:
+            assert proc.stdout is not None
+            line = ""
+            while not line.startswith("{"):
+                line = proc.stdout.readline()
+                if not line:
+                    raise RuntimeError("benchmark server did not start")
+            info = json.loads(line)
+            return asyncio.run(client(info["port"], args, info.get("cert")))
+        finally:
+            if proc.stdin:
+                proc.stdin.close()
+            try:
+                proc.wait(60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 def main() -> None:
@@ -258,33 +344,22 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--subinterfaces", type=int, default=10_000)
-    parser.add_argument("--only", default="sample,on_change,set")
+    parser.add_argument("--only", default="sample,on_change,set,set_vppsim")
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-app", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         asyncio.run(serve(args.serve, args.interfaces))
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        proc = subprocess.Popen(
-            [sys.executable, __file__, "--serve", tmp, "--interfaces", str(args.interfaces)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        try:
-            assert proc.stdout is not None
-            port = json.loads(proc.stdout.readline())["port"]
-            result = asyncio.run(client(port, args))
-        finally:
-            if proc.stdin:
-                proc.stdin.close()
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-    result["params"] = {k: v for k, v in vars(args).items() if k != "serve"}
+    if args.serve_app:
+        asyncio.run(serve_app(args.serve_app))
+        return
+    result: dict[str, Any] = {}
+    if {"sample", "on_change", "set"} & set(args.only.split(",")):
+        result.update(run_child(args, ["--serve"]))
+    if "set_vppsim" in args.only.split(","):
+        result.update(run_child(args, ["--serve-app"]))
+    result["params"] = {k: v for k, v in vars(args).items() if not k.startswith("serve")}
     result["cpus"] = os.cpu_count()
     print(json.dumps(result, indent=1))
 

@@ -37,7 +37,7 @@ from agent.gnmi.pb import gnmi, gnmi_grpc
 from agent.gnmi.tls import ensure_self_signed, server_credentials
 from agent.model import ModelSet
 from agent.model.yanglib import module_entries
-from agent.netconf.auth import USERS_XPATH, UserDirectory
+from agent.netconf.auth import ADMIN_HASH_FILE, USERS_XPATH, UserDirectory
 
 log = logging.getLogger("agent.gnmi")
 
@@ -45,8 +45,25 @@ SERVICE_NAME = "gnmi.gNMI"
 DEFAULT_MAX_MESSAGE = 64 * 1024 * 1024
 
 
+def _shared_users_dir(data_dir: Path) -> Path:
+    """Where the bootstrap ``admin`` hash lives: shared with NETCONF so one password works for both.
+
+    ``bng-agent run`` gives each server its own folder (``<data>/gnmi``, ``<data>/netconf``); when a
+    sibling ``netconf`` folder exists (or is about to be created by the NETCONF server) its hash is used,
+    so the agent never holds two different bootstrap passwords.
+    """
+    sibling = data_dir.parent / "netconf"
+    if data_dir.name == "gnmi" and (sibling / ADMIN_HASH_FILE).exists():
+        return sibling
+    return data_dir
+
+
 class GnmiServer:
-    """gNMI on ``host:port``; TLS unless ``insecure``."""
+    """gNMI on ``host:port``; TLS unless ``insecure``.
+
+    ``users_dir`` is the folder holding the bootstrap ``admin`` password hash (default: shared with a
+    sibling ``netconf`` data folder, else ``data_dir``).
+    """
 
     def __init__(
         self,
@@ -68,6 +85,7 @@ class GnmiServer:
         max_message_size: int = DEFAULT_MAX_MESSAGE,
         max_streams: int = 512,
         first_request_timeout: float = 30.0,
+        users_dir: Path | None = None,
     ) -> None:
         if (tls_cert is None) != (tls_key is None):
             raise ValueError("the gNMI TLS certificate and key must be given together")
@@ -87,7 +105,7 @@ class GnmiServer:
         self.max_message_size = max_message_size
         self.max_streams = max_streams
         self.first_request_timeout = first_request_timeout
-        self.users = UserDirectory(self._users_json, self.data_dir)
+        self.users = UserDirectory(self._users_json, users_dir or _shared_users_dir(self.data_dir))
         self.auth = Authenticator(
             self.users, self._nacm_json, lambda: datastores.generation, recovery_user=recovery_user
         )
