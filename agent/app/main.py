@@ -162,6 +162,9 @@ class Agent:
         await self._start_telemetry(stats)
         await self._start_netconf(model)
         await self._start_gnmi(model)
+        if self.telemetry is not None and self.gnmi is not None:
+            # oper-status and VPP connection events drive gNMI ON_CHANGE subscriptions
+            self.telemetry.forward(self.gnmi.publish_operational)
 
     async def _start_telemetry(self, stats_socket: str) -> None:
         try:

@@ -103,9 +103,8 @@ def report(rules_path: Path = RULES, body: str | None = None) -> list[ModuleCove
 def format_report(rows: list[ModuleCoverage]) -> str:
     lines = [f"{'module':<14} {'values':<6} {'families':>8} {'alerts':>6}  alert rules", "-" * 78]
     for r in rows:
-        lines.append(
-            f"{r.module:<14} {r.status:<6} {len(r.exported):>8} {len(r.alerts):>6}  {', '.join(r.alerts) or '-'}"
-        )
+        names = ", ".join(r.alerts) or "-"
+        lines.append(f"{r.module:<14} {r.status:<6} {len(r.exported):>8} {len(r.alerts):>6}  {names}")
     both = sum(r.covered for r in rows)
     lines.append("-" * 78)
     lines.append(

@@ -59,13 +59,10 @@ class VppConnectionEvent:
     kind = "vpp-connection"
 
     def changes(self) -> list[Change]:
-        # No YANG leaf holds this yet (see docs/telemetry.md); the path names the agent's state node so a
-        # consumer can route it, and Prometheus has bng_vpp_connected.
-        return [
-            Change(
-                "modify", "/bng-agent:agent-state/vpp-connected", old=not self.connected, new=self.connected
-            )
-        ]
+        """None yet: the YANG set has no agent-state node to carry this (docs/telemetry.md says which leaf
+        is proposed). Consumers that want it subscribe to ``kinds={"vpp-connection"}``; Prometheus has
+        ``bng_vpp_connected``."""
+        return []
 
 
 Event = InterfaceStateEvent | VppConnectionEvent

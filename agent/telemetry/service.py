@@ -165,7 +165,13 @@ class Telemetry:
         async def pump() -> None:
             try:
                 async for event in sub:
-                    publish(event.changes(), int(event.time * 1e9))
+                    changes = event.changes()
+                    if not changes:
+                        continue
+                    try:
+                        publish(changes, int(event.time * 1e9))
+                    except Exception:  # a consumer's bug must not stop the events of the others
+                        log.exception("telemetry event consumer failed")
             finally:
                 sub.close()
 
