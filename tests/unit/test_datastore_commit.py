@@ -229,26 +229,28 @@ def test_memory_flat_over_5000_commits(ds: Datastores, sess: Session) -> None:
 
 
 def test_when_removal_next_to_an_edited_leaf_is_a_change(ds: Datastores, sess: Session) -> None:
-    ds.edit_config("candidate", interfaces(iface("Gi0") + subif("Gi0", 5)), session=sess)
+    bond = "<bond xmlns='urn:bng-agent:yang:bng-interfaces'>{}</bond>"
+    body = bond.format("<mode>lacp</mode><lacp-rate>fast</lacp-rate>")
+    ds.edit_config("candidate", interfaces(iface("Bond0", body, kind="ieee8023adLag")), session=sess)
     commit(ds, sess)
-    # changing the type makes bng-interfaces' `when` on sub-interface false: validation removes it
+    # lacp-rate has `when "../mode = 'lacp'"`: changing the mode makes validation remove it
     ds.edit_config(
         "candidate",
-        interfaces("<interface><name>Gi0.5</name><type>ianaift:ethernetCsmacd</type></interface>"),
+        interfaces(f"<interface><name>Bond0</name>{bond.format('<mode>active-backup</mode>')}</interface>"),
         session=sess,
     )
     prepared = ds.prepare_commit(sess)
-    got = {(c.op, c.path) for c in prepared.changes}
-    assert ("modify", f"{IFP}/interface[name='Gi0.5']/type") in got
-    assert ("delete", f"{IFP}/interface[name='Gi0.5']/bng-interfaces:sub-interface") in got
+    got = {(c.op, c.path.rsplit("/", 1)[-1]) for c in prepared.changes}
+    assert ("modify", "mode") in got
+    assert ("delete", "lacp-rate") in got
     ds.install(prepared)
-    assert "sub-interface" not in ds.running.json()
+    assert "lacp-rate" not in ds.running.json()
     ds.edit_config(
         "candidate",
-        interfaces("<interface><name>Gi0</name><description>x</description></interface>"),
+        interfaces("<interface><name>Bond0</name><description>x</description></interface>"),
         session=sess,
     )
-    assert "sub-interface" not in ds.read("candidate", fmt="json")  # the recycled copy follows running
+    assert "lacp-rate" not in ds.read("candidate", fmt="json")  # the recycled copy follows running
 
 
 def test_discard_between_prepare_and_install_leaves_candidate_equal_to_new_running(
