@@ -153,3 +153,23 @@ def test_ctl_command_line(vppsim: VppSim) -> None:
     assert int(c.api.sw_interface_dump(sw_if_index=out.get("sw_if_index", 3))[0].flags) == 0
     rc, out = ctl("frobnicate")
     assert rc == 1 and not out["ok"] and "unknown command" in out["error"]
+
+
+def test_stats_names_follow_interface_creation_and_deletion(vppsim: VppSim) -> None:
+    c = vppsim.client()
+    stats = VPPStats(socketname=vppsim.stats_socket)
+    stats.connect()
+    try:
+        names = stats["/if/names"]
+        assert names[:3] == ["local0", "GigabitEthernet0/8/0", "GigabitEthernet0/9/0"]
+        loop = c.api.create_loopback().sw_if_index
+        deadline = time.monotonic() + 5
+        while len(stats["/if/names"]) <= loop and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert stats["/if/names"][loop] == "loop0"
+        c.api.delete_loopback(sw_if_index=loop)
+        names = stats["/if/names"]
+        assert len(names) <= loop or not names[loop]  # VPP clears the entry of a deleted interface
+        assert names[:3] == ["local0", "GigabitEthernet0/8/0", "GigabitEthernet0/9/0"]
+    finally:
+        stats.disconnect()
