@@ -25,13 +25,12 @@ def split_pattern(xpath: str) -> tuple[Elem, ...]:
     if xpath in ("/*", "/"):
         return (_DESC,)
     out: list[Elem] = []
-    for part in xpath.replace("//", "/\x00/").split("\x00"):
-        if part == "/":
+    for i, part in enumerate(xpath.split("//")):
+        if i:
             out.append(_DESC)
-            continue
-        text = part.rstrip("/") if part != "/" else ""
-        if text:
-            out.extend(split_data_path(text if text.startswith("/") else "/" + text))
+        part = part.rstrip("/")
+        if (part and part != "*") or (part == "*" and i == 0):
+            out.extend(split_data_path(part if part.startswith("/") else "/" + part))
     return tuple(out)
 
 
