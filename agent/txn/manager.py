@@ -48,6 +48,20 @@ MAX_BATCH = 64
 SUBSCRIBER_QUEUE = 1024
 
 
+def _settle(future: asyncio.Future[Any], *, result: Any = None, exc: BaseException | None = None) -> None:
+    """Resolve a caller's future unless the caller already gave up (cancelled it).
+
+    A NETCONF session that drops mid-commit cancels its await; the commit still completes (or fails)
+    for everyone else, and the owner task must not die on ``InvalidStateError``.
+    """
+    if future.done():
+        return
+    if exc is not None:
+        future.set_exception(exc)
+    else:
+        future.set_result(result)
+
+
 @dataclass
 class _Done:
     """A job that reached the swap phase and waits for the batch fsync."""
@@ -400,8 +414,7 @@ class TransactionManager:
             except Exception as exc:  # never let the owner die silently
                 log.exception("txn owner: unexpected error")
                 for j in batch:
-                    if not j.future.done():
-                        j.future.set_exception(exc)
+                    _settle(j.future, exc=exc)
             if stop:
                 return
 
@@ -410,24 +423,24 @@ class TransactionManager:
         durable: list[_Job] = []
         for job in batch:
             if self._broken is not None:
-                job.future.set_exception(self._broken)
+                _settle(job.future, exc=self._broken)
                 continue
             try:
                 result = await job.run()
             except AgentError as exc:
                 self.stats.failed += 1
-                job.future.set_exception(exc)
+                _settle(job.future, exc=exc)
                 continue
             except Exception as exc:
                 log.exception("txn job failed unexpectedly")
                 self.stats.failed += 1
-                job.future.set_exception(TransactionError(f"internal error: {exc}"))
+                _settle(job.future, exc=TransactionError(f"internal error: {exc}"))
                 continue
             if isinstance(result, _Done):
                 job.done = result
                 durable.append(job)
             else:
-                job.future.set_result(result)
+                _settle(job.future, result=result)
         if not durable:
             return
         try:
@@ -442,7 +455,7 @@ class TransactionManager:
             event = CommitEvent(job.done.record, job.done.changes)
             for sub in list(self._subscribers):
                 sub._offer(event)
-            job.future.set_result(job.done.record)
+            _settle(job.future, result=job.done.record)
         self._trim_history()
         if self.journal.snapshot_due():
             await asyncio.sleep(0)  # let the acknowledged callers run before the snapshot is printed
@@ -486,7 +499,7 @@ class TransactionManager:
             self.ds.replace_candidate(tree, session=_sid(first.record))
         for job in jobs:
             self.stats.failed += 1
-            job.future.set_exception(self._broken or cause)
+            _settle(job.future, exc=self._broken or cause)
 
     async def _undo_one(self, done: _Done) -> None:
         if not done.changes:

@@ -300,3 +300,20 @@ async def test_failed_fsync_of_a_group_undoes_every_commit_in_it(
     await tm.stop()
     last, doc = persisted(tmp_path)
     assert last == tm.last_commit_id and doc == running_doc(ds)
+
+
+async def test_caller_giving_up_mid_commit_does_not_stop_the_owner(tmp_path: Path) -> None:
+    """A session that drops while its commit is in flight: the commit lands, later commits still work."""
+    ds, _journal, _sb, tm = await start_manager(tmp_path)
+    alice = Session.create("alice", "netconf")
+    add_subifs(ds, alice, range(1, 3))
+    abandoned = asyncio.create_task(tm.commit(alice))
+    await asyncio.sleep(0)
+    abandoned.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await abandoned
+    set_description(ds, alice, 1, "after the drop")
+    rec = await asyncio.wait_for(tm.commit(alice), timeout=30)
+    assert rec.id >= 1
+    assert set(running_interfaces(ds)) >= {subif_name(1), subif_name(2)}
+    await tm.stop()
