@@ -29,6 +29,7 @@ from agent.datastore.tree import (
     Cdata,
     DataTree,
     ensure_error_paths,
+    modules_by_ns,
     node_path,
     node_value,
     take_errors,
@@ -96,20 +97,6 @@ def parse_config_element(config: etree._Element) -> list[etree._Element]:
     return [config]
 
 
-_NS_CACHE: dict[int, dict[str, Cdata]] = {}
-
-
-def _modules_by_ns(ctx: libyang.Context) -> dict[str, Cdata]:
-    cached = _NS_CACHE.get(id(ctx))
-    if cached is None:
-        cached = {}
-        for mod in ctx:
-            if mod.implemented():
-                cached[ffi.string(mod.cdata.ns).decode()] = mod.cdata
-        _NS_CACHE[id(ctx)] = cached
-    return cached
-
-
 def _xpath_quote(value: str) -> str:
     return f"'{value}'" if "'" not in value else f'"{value}"'
 
@@ -126,7 +113,7 @@ class _XmlEditor:
         self.default_operation = default_operation
         self.error_option = error_option
         self.out = EditOutcome()
-        self.modules = _modules_by_ns(ctx)
+        self.modules = modules_by_ns(ctx)
 
     # -- error handling
 

@@ -11,7 +11,7 @@ import libyang
 from _libyang import ffi, lib
 from lxml import etree
 
-from agent.datastore.tree import NULL, Cdata, DataTree, find_xpath, is_term, node_value
+from agent.datastore.tree import NULL, Cdata, DataTree, find_xpath, is_term, modules_by_ns, node_value
 from agent.errors import ValidationError
 
 NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
@@ -123,6 +123,27 @@ def _siblings(first: Cdata) -> list[Cdata]:
     return out
 
 
+def _value_matches(f: etree._Element, node: Cdata) -> bool:
+    """Content match (RFC 6241 6.2.5); an identityref given as ``prefix:name`` matches by namespace."""
+    want = (f.text or "").strip()
+    have = node_value(node)
+    if want == have:
+        return True
+    if ":" in want and ":" in have:
+        prefix, name = want.split(":", 1)
+        ns = f.nsmap.get(prefix)
+        if ns is not None:
+            mod = modules_by_ns(_ctx()).get(ns)
+            return mod is not None and have == f"{ffi.string(mod.name).decode()}:{name}"
+    return False
+
+
+def _ctx() -> libyang.Context:
+    from agent.model import load_model_set
+
+    return load_model_set().ctx
+
+
 def _eval(felems: list[etree._Element], data_first: Cdata, parent: Cdata) -> list[Cdata] | None:
     """RFC 6241 6.2: the nodes (whole subtrees) selected by one filter sibling set, or None for no match."""
     content, selection, containment = [], [], []
@@ -138,7 +159,7 @@ def _eval(felems: list[etree._Element], data_first: Cdata, parent: Cdata) -> lis
     data = _siblings(data_first)
     picked: list[Cdata] = []
     for f in content:
-        hits = [d for d in data if _matches(f, d) and is_term(d) and node_value(d) == (f.text or "").strip()]
+        hits = [d for d in data if _matches(f, d) and is_term(d) and _value_matches(f, d)]
         if not hits:
             return None
         picked.extend(hits)

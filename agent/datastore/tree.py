@@ -112,6 +112,21 @@ def raise_validation(ctx: libyang.Context, what: str, default_tag: str = "invali
 # ------------------------------------------------------------------------------------------- node helpers
 
 
+_NS_CACHE: dict[int, dict[str, Cdata]] = {}
+
+
+def modules_by_ns(ctx: libyang.Context) -> dict[str, Cdata]:
+    """Implemented modules of ``ctx`` by XML namespace (cached per context)."""
+    cached = _NS_CACHE.get(id(ctx))
+    if cached is None:
+        cached = {}
+        for mod in ctx:
+            if mod.implemented():
+                cached[ffi.string(mod.cdata.ns).decode()] = mod.cdata
+        _NS_CACHE[id(ctx)] = cached
+    return cached
+
+
 def node_path(node: Cdata) -> str:
     """libyang's data path of ``node`` (keys in predicates, module prefixes where the module changes)."""
     c = lib.lyd_path(node, lib.LYD_PATH_STD, NULL, 0)

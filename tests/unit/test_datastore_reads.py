@@ -132,3 +132,12 @@ def test_candidate_read_shows_uncommitted_edit(ds: Datastores) -> None:
     ds.edit_config("candidate", interfaces(iface("e9")), session=s)
     assert "e9" in xml_names(ds.read("candidate"))
     assert "e9" not in xml_names(ds.read("running"))
+
+
+def test_subtree_content_match_on_identityref_uses_namespaces(ds: Datastores) -> None:
+    body = (
+        f'<interfaces xmlns="{IF}" xmlns:x="urn:ietf:params:xml:ns:yang:iana-if-type">'
+        "<interface><type>x:ethernetCsmacd</type><name/></interface></interfaces>"
+    )
+    assert xml_names(ds.read("running", subtree=filt(body))) == ["e1", "e2", "e3"]
+    assert ds.read("running", subtree=filt(body.replace("ethernetCsmacd", "l2vlan"))) == ""
