@@ -69,7 +69,10 @@ async def _pipelined(conn: VppConnection, requests: list[tuple[str, dict[str, An
 
 
 async def read_inventory(conn: VppConnection, *, details: bool = True) -> Inventory:
-    """One full inventory. ``details=False`` reads interfaces only (after a link event burst)."""
+    """One full inventory. ``details=False`` reads interfaces only.
+
+    The interfaces' admin/link state comes from the last request sent (the freshest possible).
+    """
     ifs = await conn.dump("sw_interface_dump", sw_if_index=ALL, name_filter_valid=False, name_filter="")
     if not details:
         return Inventory(interfaces={int(d.sw_if_index): interface_info(d) for d in ifs}, read_at=time.time())
@@ -95,6 +98,13 @@ async def read_inventory(conn: VppConnection, *, details: bool = True) -> Invent
             addresses[info.sw_if_index] = tuple(prefixes)
     members = await _bond_members(conn, interfaces)
     routes = await _routes(conn, vrf_of_table, interfaces)
+    # Admin/link state from a dump sent last, so the state installed is as fresh as the inventory ends;
+    # events that arrive meanwhile trigger their own one-interface dump (see Telemetry._interface_events).
+    final = await conn.dump("sw_interface_dump", sw_if_index=ALL, name_filter_valid=False, name_filter="")
+    vrfs = {idx: info.vrf for idx, info in interfaces.items()}
+    interfaces = {
+        int(d.sw_if_index): interface_info(d, vrfs.get(int(d.sw_if_index), "default")) for d in final
+    }
     return Inventory(interfaces, members, addresses, routes, time.time())
 
 

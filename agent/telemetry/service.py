@@ -32,7 +32,7 @@ from typing import Any
 from agent.datastore.changes import Change
 from agent.telemetry.events import EventBus, InterfaceStateEvent, VppConnectionEvent
 from agent.telemetry.exporter import DEFAULT_MAX_INTERFACES, Exporter, Sample
-from agent.telemetry.inventory import IF_ADMIN_UP, IF_LINK_UP, read_inventory
+from agent.telemetry.inventory import interface_info, read_inventory
 from agent.telemetry.latency import LatencyHistogram
 from agent.telemetry.operational import interfaces_json
 from agent.telemetry.segment import CounterTable, SegmentReader, StatsReadError
@@ -307,37 +307,65 @@ class Telemetry:
             batch = [await q.get()]
             while not q.empty() and len(batch) < 10_000:
                 batch.append(q.get_nowait())
-            changed = False
-            for msg in batch:
-                if type(msg).__name__ == "sw_interface_event":
-                    changed |= self._interface_event(msg)
-            if changed:
-                self._publish_snapshot()
+            try:
+                await self._interface_events([m for m in batch if type(m).__name__ == "sw_interface_event"])
+            except Exception:  # VPP went away mid-way: the link loop reports that
+                log.exception("interface event handling failed")
 
-    def _interface_event(self, msg: Any) -> bool:
-        idx = int(msg.sw_if_index)
-        flags = int(msg.flags)
-        old = self._interfaces.get(idx)
-        if bool(msg.deleted):
-            if old is None:
-                return False
-            del self._interfaces[idx]
-            self.bus.publish(InterfaceStateEvent(old.name, idx, "down", False, old.oper_status, deleted=True))
-            self._inventory_wanted.set()
-            return True
-        if old is None:
-            # A new interface: its name and properties come from the next dump.
-            self._inventory_wanted.set()
-            return False
-        new = dataclasses.replace(old, admin_up=bool(flags & IF_ADMIN_UP), link_up=bool(flags & IF_LINK_UP))
-        if new == old:
-            return False
-        self._interfaces[idx] = new
-        if new.oper_status != old.oper_status or new.admin_up != old.admin_up:
-            self.bus.publish(
-                InterfaceStateEvent(new.name, idx, new.oper_status, new.admin_up, old.oper_status)
-            )
-        return True
+    async def _interface_events(self, events: list[Any]) -> None:
+        """Apply a batch of ``sw_interface_event`` messages.
+
+        VPP's flags in these events say which *events* happened since the last message (an admin-up event,
+        a link-up event: ``send_sw_interface_event`` in ``src/vnet/interface_api.c``), not the current
+        state -- a carrier loss arrives as flags 0, the same as an admin-down. So the event only says
+        which interface to look at; its state comes from a ``sw_interface_dump`` of that one interface,
+        sent at once (all of a batch pipelined). ``deleted`` is reliable and applied directly.
+        """
+        if not events:
+            return
+        changed = False
+        wanted: list[int] = []
+        for msg in events:
+            idx = int(msg.sw_if_index)
+            if bool(msg.deleted):
+                old = self._interfaces.pop(idx, None)
+                if old is not None:
+                    self.bus.publish(
+                        InterfaceStateEvent(old.name, idx, "down", False, old.oper_status, deleted=True)
+                    )
+                    self._inventory_wanted.set()
+                    changed = True
+            elif idx not in self._interfaces:
+                self._inventory_wanted.set()  # a new interface: name, VRF, addresses come from the dump
+            elif idx != 0 and idx not in wanted:
+                wanted.append(idx)
+        conn = self._conn()
+        if wanted and conn is not None:
+            t0 = time.perf_counter()
+            futs = [
+                conn.send("sw_interface_dump", sw_if_index=idx, name_filter_valid=False, name_filter="")
+                for idx in wanted
+            ]
+            replies = await asyncio.gather(*futs)
+            self.latency.observe("sw_interface_dump", (time.perf_counter() - t0) / len(futs))
+            for idx, (_, details) in zip(wanted, replies, strict=True):
+                old = self._interfaces.get(idx)
+                if old is None or not details:
+                    continue
+                fresh = interface_info(details[0], old.vrf)
+                new = dataclasses.replace(
+                    old, admin_up=fresh.admin_up, link_up=fresh.link_up, speed_kbps=fresh.speed_kbps
+                )
+                if new == old:
+                    continue
+                self._interfaces[idx] = new
+                changed = True
+                if new.oper_status != old.oper_status or new.admin_up != old.admin_up:
+                    self.bus.publish(
+                        InterfaceStateEvent(new.name, idx, new.oper_status, new.admin_up, old.oper_status)
+                    )
+        if changed:
+            self._publish_snapshot()
 
     # ------------------------------------------------------------------ inventory
 
