@@ -199,8 +199,6 @@ class Flattener:
         meta = self.meta(schema_path)
         kind = meta.kind if meta is not None else K_STR
         leaflist = meta.leaflist if meta is not None else isinstance(value, list)
-        if whole_path is not None and "[" in whole_path.rsplit("/", 1)[-1] and leaflist:
-            pass  # a single leaf-list entry selected: keep the member name without the predicate
         out.append((parent, member, value, kind, leaflist))
 
 

@@ -196,6 +196,31 @@ def test_on_change_of_operational_state_and_several_subscriptions(agent: Agent, 
         agent.command("oper", name="e0", status="up")
 
 
+def test_target_defined_samples_counters_and_watches_config(agent: Agent, client: gNMIclient) -> None:
+    req = {
+        "subscription": [
+            _sub(f"{IFS}/interface[name=e1]/statistics/in-octets", "target_defined", 150),
+            _sub(f"{IFS}/interface[name=e1]/description", "target_defined", 150),
+        ],
+        "mode": "stream",
+        "encoding": "json_ietf",
+    }
+    sub = client.subscribe_stream(subscribe=req)
+    try:
+        sub.get_update(timeout=10)
+        msgs = _collect(sub, lambda g: len(g) >= 4, timeout=3)
+        paths = {p for m in msgs for p in _flat(m)}
+        assert paths == {"ietf-interfaces:interfaces/interface[name=e1]/statistics/in-octets"}  # sampled
+        client.set(update=[(f"{IFS}/interface[name=e1]/description", "td")], encoding="json_ietf")
+        changed = _collect(sub, lambda g: any("description" in p for m in g for p in _flat(m)), timeout=5)
+        assert any(
+            _flat(m).get("ietf-interfaces:interfaces/interface[name=e1]/description") == "td" for m in changed
+        )
+    finally:
+        sub.close()
+        client.set(update=[(f"{IFS}/interface[name=e1]/description", "one")], encoding="json_ietf")
+
+
 def test_updates_only_skips_the_initial_state(client: gNMIclient) -> None:
     req = {
         "subscription": [_sub(f"{IFS}/interface[name=e0]/statistics/in-octets", "sample", 100)],
