@@ -48,12 +48,16 @@ class CallFailed(Exception):
 
 
 def resolve(value: Any, names: NameMap) -> Any:
-    """Replace every :class:`IfRef` in call arguments with the interface's current ``sw_if_index``."""
-    if isinstance(value, IfRef):
+    """Replace every :class:`IfRef` in call arguments with the interface's current ``sw_if_index``.
+
+    Only dicts and lists are walked; tuples (fixed arrays such as an MPLS label stack) never hold one.
+    """
+    kind = type(value)
+    if kind is IfRef:
         return names.index(value.name)
-    if isinstance(value, dict):
+    if kind is dict:
         return {k: resolve(v, names) for k, v in value.items()}
-    if isinstance(value, list):
+    if kind is list:
         return [resolve(v, names) for v in value]
     return value
 

@@ -32,6 +32,8 @@ from agent.vpp.retrieve import retrieve
 
 log = logging.getLogger(__name__)
 
+REPORTED_STEPS = 1000
+
 
 @dataclass
 class PlanData:
@@ -45,7 +47,8 @@ class PlanData:
 class ReconcileReport:
     """What a reconcile found and did; ``steps`` lists the repairs (empty when VPP matched)."""
 
-    steps: list[str] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)  # the first REPORTED_STEPS repairs, rendered
+    repairs: int = 0
     write_calls: int = 0
     read_calls: int = 0
     unmanaged: list[dict[str, Any]] = field(default_factory=list)
@@ -226,7 +229,8 @@ class VppSouthbound:
                     ",".join(missing),
                     len(skipped),
                 )
-            report.steps = [f"{s.op} {s.key}: {s.describe()}" for s in steps]
+            report.repairs = len(steps)
+            report.steps = [f"{s.op} {s.key}: {s.describe()}" for s in steps[:REPORTED_STEPS]]
             if steps:
                 result = await Executor(conn, self.names, window=self.window).run(steps)
                 if result.failed is not None:
@@ -250,7 +254,7 @@ class VppSouthbound:
             log.info(
                 "reconcile items=%d repairs=%d vpp_writes=%d vpp_reads=%d unmanaged=%d ms=%.1f",
                 len(intended),
-                len(steps),
+                report.repairs,
                 report.write_calls,
                 report.read_calls,
                 len(found.unmanaged),

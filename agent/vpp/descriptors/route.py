@@ -17,7 +17,7 @@ PATH_NORMAL = 0
 PATH_DROP = 2
 PROTO_IP4 = 0
 PROTO_IP6 = 1
-NO_LABELS = [{"is_uniform": 0, "label": 0, "ttl": 0, "exp": 0}] * 16
+NO_LABELS = tuple({"is_uniform": 0, "label": 0, "ttl": 0, "exp": 0} for _ in range(16))
 
 
 def fib_path(path: dict[str, Any], table_id: int, is_ip6: bool) -> dict[str, Any]:

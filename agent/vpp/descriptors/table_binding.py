@@ -15,8 +15,11 @@ class TableBindingDescriptor(Descriptor):
     implied_by_owner_delete = True
 
     def _call(self, item: Item, table_id: int) -> VppCall:
-        name = item.key.split("/")[1:-1]
-        args = {"sw_if_index": IfRef("/".join(name)), "is_ipv6": item.value["is_ip6"], "vrf_id": table_id}
+        args = {
+            "sw_if_index": IfRef(item.value["interface"]),
+            "is_ipv6": item.value["is_ip6"],
+            "vrf_id": table_id,
+        }
         return VppCall("sw_interface_set_table", args)
 
     def create(self, item: Item) -> VppCall:
