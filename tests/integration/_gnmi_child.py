@@ -112,6 +112,9 @@ async def main() -> None:
     parser.add_argument(
         "--no-users", action="store_true", help="keep the bootstrap admin (no ietf-system users)"
     )
+    parser.add_argument("--tls-cert", type=Path)
+    parser.add_argument("--tls-key", type=Path)
+    parser.add_argument("--client-ca", type=Path)
     args = parser.parse_args()
     model = load_model_set()
     ds = Datastores(model, running=None if args.no_users else json.dumps(initial_config()))
@@ -138,6 +141,9 @@ async def main() -> None:
         queue_limit=args.queue_limit,
         max_message_size=args.max_message,
         min_sample_interval=0.05,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        client_ca=args.client_ca,
     )
     await gnmi.start()
     ready = {"gnmi": gnmi.bound_port, "netconf": netconf.port, "cert": str(gnmi.tls_cert or "")}
