@@ -34,7 +34,7 @@ from agent.telemetry.events import EventBus, InterfaceStateEvent, VppConnectionE
 from agent.telemetry.exporter import DEFAULT_MAX_INTERFACES, Exporter, Sample
 from agent.telemetry.inventory import interface_info, read_inventory
 from agent.telemetry.latency import LatencyHistogram
-from agent.telemetry.operational import interfaces_json
+from agent.telemetry.operational import interfaces_text
 from agent.telemetry.segment import CounterTable, SegmentReader, StatsReadError
 from agent.telemetry.snapshot import EMPTY, AgentCounters, InterfaceInfo, Inventory, Snapshot
 from agent.vpp.connection import VppConnection
@@ -102,6 +102,7 @@ class Telemetry:
         self._tasks: list[asyncio.Task[None]] = []
         self._vpp_events: asyncio.Queue[Any] | None = None
         self.provider_handle: int | None = None
+        self._text_cache: tuple[Snapshot, str] | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -136,9 +137,17 @@ class Telemetry:
 
     # ------------------------------------------------------------------ public API
 
-    def operational_json(self) -> dict[str, Any]:
-        """Provider for the operational datastore under ``/ietf-interfaces:interfaces``."""
-        return interfaces_json(self.snapshot)
+    def operational_json(self) -> str:
+        """Provider for the operational datastore under ``/ietf-interfaces:interfaces`` (JSON-IETF text).
+
+        Built once per snapshot and reused by every read until the next poll or event."""
+        snap = self.snapshot
+        cached = self._text_cache
+        if cached is not None and cached[0] is snap:
+            return cached[1]
+        text = interfaces_text(snap)
+        self._text_cache = (snap, text)
+        return text
 
     def observe_vpp_call(self, msg: str, seconds: float) -> None:
         """Record one VPP API call's latency (for callers outside telemetry that time their calls)."""

@@ -1,0 +1,186 @@
+"""Benchmark: telemetry at scale -- stats segment into the operational tree, and the /metrics scrape.
+
+Prints one JSON document. For each interface count:
+
+- ``read``: :class:`agent.telemetry.segment.SegmentReader` reading every interface's 13 counters
+  (5 simple, 8 combined) from a stats segment laid out as VPP 26.06 lays it out (vppsim's writer, with
+  VPP's 17 ``/interfaces/<name>/*`` symlinks per interface), right after a bulk counter update (the
+  epoch moved) and again with nothing changed;
+- ``tree``: that read turned into the operational ``ietf-interfaces`` JSON-IETF and parsed into a libyang
+  data tree (what a NETCONF ``<get>`` or gNMI Get of the interfaces subtree then prints);
+- ``scrape``: an HTTP GET of ``/metrics`` from the exporter's server (plain and gzip), as Prometheus does.
+
+Targets (issue #8): read + tree for 10,000 interfaces < 200 ms; scrape of 10,000 interfaces < 1 s.
+
+Usage: .venv/bin/python bench/bench_telemetry.py [--counts 10000,100000] [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import json
+import os
+import platform
+import statistics
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from agent.model.context import load_model_set
+from agent.telemetry.exporter import Exporter
+from agent.telemetry.latency import LatencyHistogram
+from agent.telemetry.operational import interfaces_text
+from agent.telemetry.segment import CounterTable, SegmentReader
+from agent.telemetry.snapshot import AgentCounters, InterfaceInfo, Inventory, Snapshot
+from vppsim.stats import StatsSegment
+
+T = TypeVar("T")
+
+
+class LoopThread:
+    """The stats socket answers on a side thread while the main thread reads."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=120)
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()
+
+
+def timed(fn: Callable[[], T]) -> tuple[T, float]:
+    t0 = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - t0
+
+
+def median_ms(samples: list[float]) -> float:
+    return round(statistics.median(samples) * 1e3, 1)
+
+
+def snapshot_for(table: CounterTable) -> Snapshot:
+    ifs = {
+        i: InterfaceInfo(
+            i,
+            name,
+            name,
+            True,
+            True,
+            1_000_000,
+            f"02:00:00:{i >> 16 & 255:02x}:{i >> 8 & 255:02x}:{i & 255:02x}",
+            9000,
+            1,
+            "default",
+        )
+        for i, name in enumerate(table.names)
+        if name is not None
+    }
+    return Snapshot(table, Inventory(ifs), AgentCounters(vpp_connected=True), time.time())
+
+
+def one_count(loop: LoopThread, count: int, repeat: int, sock_dir: str, model: Any) -> dict[str, Any]:
+    size = (768 << 20) if count > 20_000 else (128 << 20)
+    seg = StatsSegment(size, workers=0, interface_symlinks=True, counters_under_lock=True)
+    path = os.path.join(sock_dir, f"stats-{count}.sock")
+    out: dict[str, Any] = {"interfaces": count}
+    try:
+        seg.add_interfaces([(i, f"GigabitEthernet0/8/0.{i}" if i else "local0") for i in range(count)])
+        loop.run(seg.serve(path))
+        reader = SegmentReader(path)
+        _, out["connect_and_first_read_s"] = timed(reader.read)
+        after_update, steady, tree_ms, json_ms, total = [], [], [], [], []
+        table = reader.read()
+        for k in range(repeat):
+            seg.add_traffic_bulk((i, 10 + k, 640 + k, 5, 7500) for i in range(1, count))
+            table, t_read = timed(reader.read)
+            after_update.append(t_read)
+            _, t_steady = timed(reader.read)
+            steady.append(t_steady)
+            snap = snapshot_for(table)
+            doc, t_json = timed(lambda s=snap: interfaces_text(s))  # type: ignore[misc]
+            json_ms.append(t_json)
+            tree, t_tree = timed(
+                lambda d=doc: model.ctx.parse_data_mem(d, "json", parse_only=True, strict=True)
+            )  # type: ignore[misc]
+            tree_ms.append(t_tree)
+            total.append(t_read + t_json + t_tree)
+            tree.free()
+        out["read_after_update_ms"] = median_ms(after_update)  # stats segment -> snapshot (the poll)
+        out["read_steady_ms"] = median_ms(steady)
+        out["operational_text_ms"] = median_ms(json_ms)
+        out["libyang_tree_ms"] = median_ms(tree_ms)
+        out["read_to_tree_ms"] = median_ms(total)
+        out["directory_scans"] = reader.directory_scans
+        reader.close()
+
+        snap = snapshot_for(table)
+        ex = Exporter(lambda: snap, LatencyHistogram(), port=0, max_interfaces=max(count, 20_000))
+        ex.start()
+        try:
+            url = f"http://127.0.0.1:{ex.port}/metrics"
+            plain, gz, size_plain, size_gz = [], [], 0, 0
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                with urllib.request.urlopen(url, timeout=60) as r:
+                    body = r.read()
+                plain.append(time.perf_counter() - t0)
+                size_plain = len(body)
+                req = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+                t0 = time.perf_counter()
+                with urllib.request.urlopen(req, timeout=60) as r:
+                    zbody = r.read()
+                gz.append(time.perf_counter() - t0)
+                size_gz = len(zbody)
+                assert gzip.decompress(zbody).count(b"\n") > count * 10
+            out["scrape_ms"] = median_ms(plain)
+            out["scrape_gzip_ms"] = median_ms(gz)
+            out["scrape_bytes"] = size_plain
+            out["scrape_gzip_bytes"] = size_gz
+            out["series"] = sum(1 for line in body.splitlines() if line and not line.startswith(b"#"))
+        finally:
+            ex.stop()
+    finally:
+        seg.close()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--counts", default="10000")
+    ap.add_argument("--repeat", type=int, default=5)
+    ns = ap.parse_args()
+    model = load_model_set()
+    loop = LoopThread()
+    results = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="bt-", dir="/tmp") as d:
+            for c in (int(x) for x in ns.counts.split(",")):
+                results.append(one_count(loop, c, ns.repeat, d, model))
+    finally:
+        loop.stop()
+    print(
+        json.dumps(
+            {
+                "bench": "telemetry",
+                "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                "targets": {"read_to_tree_ms_10k": 200, "scrape_ms_10k": 1000},
+                "results": results,
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
