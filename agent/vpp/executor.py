@@ -165,7 +165,7 @@ class Executor:
         for s in applied:
             waves.setdefault(s.wave, []).append(s)
         for wave in sorted(waves, reverse=True):
-            undo = [(s, s.undo) for s in reversed(waves[wave]) if s.undo is not None]
+            undo = [(s, c) for s in reversed(waves[wave]) if (c := s.undo()) is not None]
             # An undo of a step whose forward call was implied still restores the item.
             done, failures = await self._run_wave(undo, stop_on_failure=False)
             result.reverted += len(done)

@@ -26,14 +26,19 @@ _BOND_NAME = re.compile(r"^BondEthernet(\d+)$")
 VrfTables = Callable[[str], dict[str, Any] | None]  # vrf name -> its entry (for table-id, families)
 
 
+_MISSING = object()
+
+
 def member(d: dict[str, Any] | None, local: str, default: Any = None) -> Any:
     """A JSON-IETF member by local name (whether or not it carries a module prefix)."""
     if not d:
         return default
-    if local in d:
-        return d[local]
+    v = d.get(local, _MISSING)
+    if v is not _MISSING:
+        return v
+    suffix = ":" + local
     for k, v in d.items():
-        if k.rpartition(":")[2] == local:
+        if k.endswith(suffix):
             return v
     return default
 

@@ -27,10 +27,20 @@ class Step:
     key: str
     kind: str
     call: VppCall | None
-    undo: VppCall | None
     wave: int
     item: Item  # the item as it is after the step (the old one for a delete)
     implied_by: str | None = None  # the interface delete that removes this item inside VPP
+    old: Item | None = None  # for an update: the value before
+
+    def undo(self) -> VppCall | None:
+        """The call that reverses this step (computed only when a revert needs it)."""
+        desc = DESCRIPTORS[self.kind]
+        if self.op == "create":
+            return desc.delete(self.item)
+        if self.op == "delete":
+            return desc.create(self.item)
+        assert self.old is not None
+        return desc.update(self.item, self.old)
 
     def describe(self) -> str:
         return self.call.render() if self.call is not None else "(no call: implied or discovered)"
@@ -142,7 +152,7 @@ def _delete_steps(deletes: dict[str, Item]) -> list[Step]:
         implied = desc.implied_by_owner_delete and it.owner is not None and it.owner in dying
         call = None if implied else desc.delete(it)
         owner = f"interface/{it.owner}" if implied else None
-        steps.append(Step("delete", k, it.kind, call, desc.create(it), top - depth[k], it, owner))
+        steps.append(Step("delete", k, it.kind, call, top - depth[k], it, owner))
     return steps
 
 
@@ -154,9 +164,7 @@ def _forward_steps(
     steps = []
     for k, it in creates.items():
         desc = DESCRIPTORS[it.kind]
-        steps.append(Step("create", k, it.kind, desc.create(it), desc.delete(it), first + depth[k], it))
+        steps.append(Step("create", k, it.kind, desc.create(it), first + depth[k], it))
     for k, (o, n, call) in updates.items():
-        desc = DESCRIPTORS[n.kind]
-        undo = desc.update(n, o)
-        steps.append(Step("update", k, n.kind, call, undo, first + depth[k], n))
+        steps.append(Step("update", k, n.kind, call, first + depth[k], n, old=o))
     return steps
