@@ -259,6 +259,12 @@ def test_bond_members_must_point_at_a_bond(ctx: libyang.Context) -> None:
     assert "ieee8023adLag" in msg
 
 
+def test_bond_settings_only_on_bonds(ctx: libyang.Context) -> None:
+    msg = rejected(ctx, interfaces(port(**{"bng-interfaces:bond": {"mode": "lacp"}})))
+    assert "need an interface of type ieee8023adLag" in msg
+    assert f"interface[name='{PORT}']/bng-interfaces:bond" in msg
+
+
 def test_load_balance_only_for_hashing_modes(ctx: libyang.Context) -> None:
     msg = rejected(ctx, interfaces(bond(mode="active-backup", **{"load-balance": "l34"})))
     assert "When condition" in msg and "load-balance" in msg
