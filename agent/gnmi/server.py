@@ -111,7 +111,7 @@ class GnmiServer:
         )
         self.model_names = {e.name for e in module_entries(model.ctx) if e.implemented}
         self.streams: set[subscribe.StreamSession] = set()
-        self.stats = {"rpcs": 0, "errors": 0, "auth-failures": 0, "streams-dropped-slow": 0}
+        self.stats: dict[str, float] = {"rpcs": 0, "errors": 0, "auth-failures": 0, "streams-dropped-slow": 0}
         self._server: grpc.aio.Server | None = None
         self._bound_port: int | None = None
         self._events: asyncio.Task[None] | None = None

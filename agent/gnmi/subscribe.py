@@ -125,6 +125,7 @@ class StreamSession:
         """Updates in notifications of at most :data:`MAX_UPDATES` (prefix = the top-level container,
         update paths relative to it), then one notification with the deletes."""
         enc = self.encoding
+        small, varint = wire.SMALL, wire.varint
         chunk: list[bytes] = []
         prefix: str | None = None
         for parent, name, value, kind, leaflist in leaves:
@@ -139,7 +140,15 @@ class StreamSession:
                 path_field = _PATH_FIELDS[key] = wire.update_path_field(rel, name)
                 if len(_PATH_FIELDS) > 1_000_000:
                     _PATH_FIELDS.clear()
-            chunk.append(wire.update_with(path_field, wire.typed(kind, value, leaflist, enc)))
+            if enc == wire.ENC_PROTO and kind == wire.K_UINT and not leaflist:
+                n = int(value)
+                body = b"\x18" + (small[n] if n < 0x80 else varint(n))
+            else:
+                body = wire.typed(kind, value, leaflist, enc)
+            lb = len(body)
+            inner = path_field + (b"\x1a" + small[lb] + body if lb < 0x80 else wire.ld(3, body))
+            li = len(inner)
+            chunk.append(b"\x22" + (small[li] if li < 0x80 else varint(li)) + inner)
         if chunk:
             self.put(wire.notification(ts, wire.path_bytes(prefix or ""), chunk, []))
         if deletes:
@@ -195,6 +204,15 @@ class StreamSession:
                 tick += int(late // sub.interval) + 1
 
     def sample(self, sub: Sub) -> None:
+        started = time.perf_counter()
+        try:
+            self._sample(sub)
+        finally:
+            stats = self.server.stats
+            stats["samples"] = stats.get("samples", 0) + 1
+            stats["sample-seconds"] = stats.get("sample-seconds", 0.0) + time.perf_counter() - started
+
+    def _sample(self, sub: Sub) -> None:
         ts = time.time_ns()
         leaves = self.current(sub)
         if not sub.suppress:

@@ -24,6 +24,7 @@ ENC_JSON, ENC_PROTO, ENC_JSON_IETF = 0, 2, 4
 
 
 _SMALL = [bytes((i,)) for i in range(128)]
+SMALL = _SMALL  # one-byte varints 0..127, for callers that inline the common case
 
 
 def varint(n: int) -> bytes:
