@@ -45,14 +45,6 @@ def search_path() -> str:
     return ":".join(str(d) for d in dirs)
 
 
-def _enable_features(module: libyang.Module, features: list[str]) -> None:
-    """Implement ``module`` with exactly ``features`` (the Python binding can only set one at a time)."""
-    names = [ffi.new("char[]", f.encode()) for f in features]
-    arr = ffi.new("char *[]", [*names, ffi.NULL])
-    if lib.lys_set_implemented(module.cdata, arr) != lib.LY_SUCCESS:
-        raise ModelError(f"cannot enable features {features} of module {module.name()}")
-
-
 def _load_with_features(ctx: libyang.Context, name: str, features: list[str]) -> libyang.Module:
     """Load and implement ``name`` with ``features`` enabled from the first compilation.
 
