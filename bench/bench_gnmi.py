@@ -120,6 +120,11 @@ async def serve(data_dir: Path, interfaces: int) -> None:
     await server.start()
     print(json.dumps({"port": server.bound_port}), flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    s = server.stats
+    samples = int(s.get("samples", 0))
+    if samples:
+        per = s["sample-seconds"] / samples
+        print(json.dumps({"server_seconds_per_sample": round(per, 3), "samples_taken": samples}), flush=True)
     await server.stop()
     await txn.stop()
 
@@ -328,9 +333,15 @@ def run_child(args: argparse.Namespace, mode: list[str]) -> dict[str, Any]:
                 if not line:
                     raise RuntimeError("benchmark server did not start")
             info = json.loads(line)
-            return asyncio.run(client(info["port"], args, info.get("cert")))
-        finally:
+            out = asyncio.run(client(info["port"], args, info.get("cert")))
             if proc.stdin:
+                proc.stdin.close()
+            for rest in proc.stdout:
+                if rest.startswith("{"):
+                    out.setdefault("server", {}).update(json.loads(rest))
+            return out
+        finally:
+            if proc.stdin and not proc.stdin.closed:
                 proc.stdin.close()
             try:
                 proc.wait(60)

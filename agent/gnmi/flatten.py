@@ -117,6 +117,11 @@ class Flattener:
             self._navigate(obj, pattern, 0, "", "", out)
         return True
 
+    def navigate(self, data: dict[str, Any], pattern: tuple[Any, ...], out: list[FlatLeaf]) -> None:
+        """Leaves of a JSON-IETF document (top-level members module-qualified) selected by ``pattern``."""
+        if pattern:
+            self._navigate(data, pattern, 0, "", "", out)
+
     def _navigate(
         self,
         members: dict[str, Any],

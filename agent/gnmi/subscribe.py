@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -70,6 +71,7 @@ class Sub:
     heartbeat: float
     last: dict[str, Any] = field(default_factory=dict)
     last_full: float = 0.0
+    state_only: bool = False  # every node the path selects is config false (counters, oper-status)
 
 
 class StreamSession:
@@ -163,6 +165,10 @@ class StreamSession:
 
     def current(self, sub: Sub) -> list[FlatLeaf]:
         """The leaves ``sub`` selects now, from the operational datastore (config and state)."""
+        if sub.state_only:
+            fast = self._from_providers(sub)
+            if fast is not None:
+                return fast
         ds = self.server.datastores
         tree = ds.running.tree.dup()
         try:
@@ -177,6 +183,25 @@ class StreamSession:
             return self._readable(out)
         finally:
             tree.close()
+
+    def _from_providers(self, sub: Sub) -> list[FlatLeaf] | None:
+        """State-only paths: the providers' JSON-IETF is navigated directly, with no merge into a copy of
+        running (configuration cannot be selected by such a path). None when a provider returns a tree
+        (the general path handles it) or the pattern has ``...``."""
+        if any(name == "//" for name, _ in sub.pattern):
+            return None
+        regs = self.server.datastores.operational.providers_for([sub.xpath])
+        out: list[FlatLeaf] = []
+        for reg in regs:
+            data = reg.provider()
+            if data is None:
+                continue
+            if isinstance(data, str):
+                data = json.loads(data) if data.strip() else {}
+            if not isinstance(data, dict):
+                return None
+            self.server.flattener.navigate(data, sub.pattern, out)
+        return self._readable(out)
 
     def send_current(self, subs: list[Sub]) -> None:
         ts = time.time_ns()
@@ -355,6 +380,20 @@ def _has_state(ctx: Any, xpath: str) -> bool:
     return False
 
 
+def _state_only(ctx: Any, xpath: str) -> bool:
+    """Is every schema node ``xpath`` selects config false (so all of its descendants are)?"""
+    out = ffi.new("struct ly_set **")
+    if lib.lys_find_xpath(ctx.cdata, ffi.NULL, xpath.encode(), 0, out) != lib.LY_SUCCESS:
+        lib.ly_err_clean(ctx.cdata, ffi.NULL)
+        return False
+    try:
+        s = out[0]
+        nodes = [s.snodes[i] for i in range(s.count)]
+    finally:
+        lib.ly_set_free(out[0], ffi.NULL)
+    return bool(nodes) and all(n.flags & lib.LYS_CONFIG_R for n in nodes)
+
+
 def compile_subscriptions(server: GnmiServer, slist: Any) -> list[Sub]:
     if len(slist.subscription) > MAX_SUBSCRIPTIONS:
         raise invalid(f"more than {MAX_SUBSCRIPTIONS} subscriptions in one request")
@@ -388,6 +427,7 @@ def compile_subscriptions(server: GnmiServer, slist: Any) -> list[Sub]:
                 interval=interval,
                 suppress=item.suppress_redundant,
                 heartbeat=item.heartbeat_interval / 1e9,
+                state_only=_state_only(server.model.ctx, xpath),
             )
         )
     return subs
