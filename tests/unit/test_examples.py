@@ -121,3 +121,16 @@ def test_demo_has_nat_qos_acl_relay_radius_and_admin(demo: libyang.DNode) -> Non
     assert values(demo, "/bng-subscribers:subscribers/dhcpv4-relay/server-group/server")
     assert values(demo, "/bng-aaa:aaa/radius/server/address") == ["192.0.2.20"]
     assert values(demo, "/ietf-system:system/authentication/user/name") == ["admin"]
+
+
+def test_yang_check_exit_status_follows_the_examples(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "demo-config.json").write_text(JSON.read_text())
+    monkeypatch.setattr(lint, "EXAMPLES_DIR", good)
+    assert lint.main([]) == 0
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "demo-config.json").write_text(JSON.read_text().replace('"table-id": 20', '"table-id": 10'))
+    monkeypatch.setattr(lint, "EXAMPLES_DIR", bad)
+    assert lint.main([]) == 1
