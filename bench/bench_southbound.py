@@ -33,6 +33,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from vpp_papi.vpp_papi_async import VPPApiClient  # noqa: E402
+
 from agent.vpp.connection import VppConnection  # noqa: E402
 from agent.vpp.southbound import VppSouthbound  # noqa: E402
 
@@ -109,10 +111,8 @@ def config(subifs: int, routes: int) -> dict[str, Any]:
 
 async def bare_loop(api: str, calls: list[tuple[str, dict[str, Any]]], window: int) -> dict[str, Any]:
     """The same write calls through vpp_papi_async alone, pipelined with ``window`` in flight."""
-    conn = VppConnection(api)
-    await conn.connect()
-    client = conn._client  # the plain vpp_papi_async client inside, used without the agent's layers
-    assert client is not None
+    client = VPPApiClient(server_address=api, read_timeout=60)  # stock vpp-papi, nothing of the agent's
+    assert await client.connect("bare", asyncio.Queue()) == 0
     pending: list[Any] = []
     failures = 0
     t0 = time.perf_counter()
@@ -125,7 +125,7 @@ async def bare_loop(api: str, calls: list[tuple[str, dict[str, Any]]], window: i
         r = await f
         failures += r.retval != 0
     seconds = time.perf_counter() - t0
-    await conn.close()
+    await client.disconnect()
     return {
         "calls": len(calls),
         "seconds": round(seconds, 3),

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 #: Messages that only read state; every other message counts as a write in :attr:`VppConnection.writes`.
 READ_ONLY_PREFIXES = ("sockclnt_", "control_ping", "get_api_json", "show_version", "want_")
 READ_ONLY_SUFFIXES = ("_dump", "_get_table")
+WRITE_BATCH = 256  # requests coalesced into one socket write
 
 
 def is_write(msg: str, args: dict[str, Any] | None = None) -> bool:
@@ -87,6 +88,31 @@ class _Client(VPPApiClient):  # type: ignore[misc]
     ``sw_interface_event`` (which has none) kills the reader and with it the connection. This reader
     routes such messages (and replies nobody waits for) to the event queue instead.
     """
+
+    async def queue_worker(self, requests: dict[int, Any]) -> None:
+        """Write queued requests in batches: one ``write`` and one ``drain`` for everything queued,
+        instead of two writes and a drain per message (vpp-papi's worker); same framing, same order."""
+        queue = self.message_queue
+        while True:
+            item = await queue.get()
+            chunks: list[bytes] = []
+            stop = False
+            while True:
+                if item is None:
+                    stop = True
+                    break
+                if item.context not in requests:
+                    requests[item.context] = (item.future, item.details_msg, item.eof_stream, [])
+                chunks.append(self.header_struct.pack(0, len(item.b), 0))
+                chunks.append(item.b)
+                if queue.empty() or len(chunks) >= 2 * WRITE_BATCH:
+                    break
+                item = queue.get_nowait()
+            if chunks:
+                self.writer.write(b"".join(chunks))
+                await self.writer.drain()
+            if stop:
+                return
 
     async def socket_reader(self, requests: dict[int, Any], event_queue: asyncio.Queue[Any]) -> None:
         while True:
