@@ -125,7 +125,15 @@ async def _bond_members(conn: VppConnection, interfaces: dict[int, InterfaceInfo
                 continue
             # VPP's member dump has no per-member "active" flag; a member carries traffic when its
             # carrier is up and the bond itself is admin up (the bond's active_members counts them).
-            out.append(BondMember(bond_info.name, info.name, info.link_up and bond_info.admin_up))
+            out.append(
+                BondMember(
+                    bond_info.name,
+                    info.name,
+                    info.link_up and bond_info.admin_up,
+                    bond_info.sw_if_index,
+                    info.sw_if_index,
+                )
+            )
     return tuple(out)
 
 

@@ -216,7 +216,13 @@ class Telemetry:
         )
 
     def _publish_snapshot(self) -> None:
-        inv = dataclasses.replace(self._inventory, interfaces=dict(self._interfaces))
+        ifs = dict(self._interfaces)
+        members = []
+        for m in self._inventory.members:
+            bond, port = ifs.get(m.bond_index), ifs.get(m.member_index)
+            if bond is not None and port is not None:
+                members.append(dataclasses.replace(m, active=port.link_up and bond.admin_up))
+        inv = dataclasses.replace(self._inventory, interfaces=ifs, members=tuple(members))
         self.snapshot = Snapshot(self._counters, inv, self._agent_counters(), time.time())
 
     # ------------------------------------------------------------------ poll

@@ -38,7 +38,9 @@ class InterfaceInfo:
 class BondMember:
     bond: str
     member: str
-    active: bool  # is in the bond's active set (LACP collecting/distributing, or the active backup)
+    active: bool  # carries traffic: member carrier up and bond admin up (recomputed on every event)
+    bond_index: int = -1
+    member_index: int = -1
 
 
 @dataclass(frozen=True)
