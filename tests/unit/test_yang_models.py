@@ -402,6 +402,36 @@ def test_access_interface_needs_a_session_type_and_an_existing_template(ctx: lib
     assert "session-template" in rejected(ctx, doc)
 
 
+def test_per_subscriber_vlan_ranges(ctx: libyang.Context) -> None:
+    def doc(model: str, rng: dict[str, Any]) -> dict[str, Any]:
+        access = {
+            "interface": PORT,
+            "session-template": "t",
+            "vlan-model": model,
+            "ipoe": {},
+            "vlan-range": [rng],
+        }
+        subs = {
+            "access-interfaces": {"access-interface": [access]},
+            "session-templates": {"template": [{"name": "t"}]},
+        }
+        return interfaces(port(), **{"bng-subscribers:subscribers": subs})
+
+    qinq_range = {
+        "id": 1,
+        "outer-vlan-min": 3000,
+        "outer-vlan-max": 3099,
+        "inner-vlan-min": 1,
+        "inner-vlan-max": 4094,
+    }
+    parse(ctx, doc("per-subscriber", qinq_range))
+    assert "When condition" in rejected(ctx, doc("shared", qinq_range))
+    backwards = dict(qinq_range, **{"outer-vlan-max": 2999})
+    assert "outer-vlan-max must not be below outer-vlan-min" in rejected(
+        ctx, doc("per-subscriber", backwards)
+    )
+
+
 def test_ra_intervals_follow_rfc4861(ctx: libyang.Context) -> None:
     doc = {
         "bng-subscribers:subscribers": {
