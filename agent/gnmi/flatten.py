@@ -153,18 +153,29 @@ class Flattener:
                         continue
                     here = child + "".join(f"[{k}={_quote(_scalar_text(entry.get(k)))}]" for k in list_keys)
                     if last:
-                        for m, v in entry.items():
-                            self._member(here, schema_child, m, v, out)
+                        self._members(here, schema_child, entry, out)
                     else:
                         self._navigate(entry, pattern, i + 1, here, schema_child, out)
             elif isinstance(value, dict):
                 if last:
-                    for m, v in value.items():
-                        self._member(child, schema_child, m, v, out)
+                    self._members(child, schema_child, value, out)
                 else:
                     self._navigate(value, pattern, i + 1, child, schema_child, out)
             elif last:
                 self._member(path, spath, member, value, out)
+
+    def _members(self, path: str, spath: str, obj: dict[str, Any], out: list[FlatLeaf]) -> None:
+        """Every member of a container / list entry; scalar leaves inline (the common, hot case)."""
+        kids = self._child_meta.get(spath)
+        if kids is None:
+            kids = self._child_meta[spath] = {}
+        append = out.append
+        for m, v in obj.items():
+            if isinstance(v, (dict, list)) or m[0] == "@":
+                self._member(path, spath, m, v, out)
+                continue
+            meta = kids[m] if m in kids else self.child_meta(spath, m)
+            append((path, m, v, meta.kind if meta is not None else K_STR, False))
 
     def _member(
         self,

@@ -130,18 +130,22 @@ class StreamSession:
         small, varint = wire.SMALL, wire.varint
         chunk: list[bytes] = []
         prefix: str | None = None
+        last_parent: str | None = None
+        top = ""
+        fields: dict[str, bytes] = {}
+        rel = b""
         for parent, name, value, kind, leaflist in leaves:
-            top, rel = _split_top(parent)
+            if parent != last_parent:  # leaves arrive grouped by parent: per-parent lookups once
+                last_parent = parent
+                top, rel = _split_top(parent)
+                fields = _PATH_FIELDS.get(parent) or _PATH_FIELDS.setdefault(parent, {})
             if top != prefix or len(chunk) >= MAX_UPDATES:
                 if chunk:
                     self.put(wire.notification(ts, wire.path_bytes(prefix or ""), chunk, []))
                 chunk, prefix = [], top
-            key = (parent, name)
-            path_field = _PATH_FIELDS.get(key)
+            path_field = fields.get(name)
             if path_field is None:
-                path_field = _PATH_FIELDS[key] = wire.update_path_field(rel, name)
-                if len(_PATH_FIELDS) > 1_000_000:
-                    _PATH_FIELDS.clear()
+                path_field = fields[name] = wire.update_path_field(rel, name)
             if enc == wire.ENC_PROTO and kind == wire.K_UINT and not leaflist:
                 n = int(value)
                 body = b"\x18" + (small[n] if n < 0x80 else varint(n))
@@ -342,11 +346,12 @@ def _split_top(parent: str) -> tuple[str, bytes]:
     result = (top, wire.elems_bytes(elems[1:]))
     if len(_TOP_CACHE) > 500_000:
         _TOP_CACHE.clear()
+        _PATH_FIELDS.clear()
     _TOP_CACHE[parent] = result
     return result
 
 
-_PATH_FIELDS: dict[tuple[str, str], bytes] = {}
+_PATH_FIELDS: dict[str, dict[str, bytes]] = {}  # parent path -> leaf name -> encoded Update.path
 
 
 def _under(node: Any, path: str) -> bool:
