@@ -156,6 +156,7 @@ async def bench_sample(stub: Any, samples: int) -> dict[str, Any]:
     per_sample: dict[int, int] = {}
     first_arrival: dict[int, float] = {}
     last_arrival: dict[int, float] = {}
+    first_stamp: dict[int, float] = {}
     async for resp in call:
         if resp.HasField("sync_response"):
             synced = True
@@ -168,6 +169,7 @@ async def bench_sample(stub: Any, samples: int) -> dict[str, Any]:
         key = ts // 500_000_000
         per_sample[key] = per_sample.get(key, 0) + len(resp.update.update)
         first_arrival.setdefault(key, now)
+        first_stamp.setdefault(key, ts / 1e9)
         last_arrival[key] = now
         if len(per_sample) > samples:
             break
@@ -190,6 +192,9 @@ async def bench_sample(stub: Any, samples: int) -> dict[str, Any]:
         "sample_delivery_seconds": [round(d, 3) for d in delivery],
         "sample_period_seconds": [round(p, 3) for p in periods],
         "max_period_drift_pct": round(max(abs(p - 1.0) for p in periods) * 100, 1) if periods else None,
+        "sample_timestamp_period_seconds": [
+            round(b - a, 3) for a, b in itertools.pairwise([first_stamp[k] for k in keys])
+        ],
         "span_seconds": round(span, 2),
     }
 
