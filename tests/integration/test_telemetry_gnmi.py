@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from pygnmi.client import gNMIclient
+from pygnmi.client import gNMIclient  # type: ignore[import-untyped]
 
 from vppsim.control import send_command
 

@@ -25,12 +25,13 @@ from agent.telemetry import InterfaceStateEvent, Telemetry, VppConnectionEvent, 
 
 P0, P1 = "GigabitEthernet0/8/0", "GigabitEthernet0/9/0"
 SUB = f"{P0}.100"
+SUB_EXTRA: dict[str, Any] = {"bng-vrf:vrf": "red", **addrs("10.100.0.1/24", "2001:db8:100::1/64")}
 CONFIG = {
     IF: {
         "interface": [
             port(P0),
             port(P1),
-            subif(P0, 100, **{"bng-vrf:vrf": "red"}, **addrs("10.100.0.1/24", "2001:db8:100::1/64")),
+            subif(P0, 100, **SUB_EXTRA),
         ]
     },
     VRFS: {"vrf": [{"name": "red", "table-id": 7}]},

@@ -24,7 +24,7 @@ Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
 def make_snapshot(n: int = 4, *, connected: bool = True) -> Snapshot:
-    names: list[str | None] = ["local0"] + [f"GigabitEthernet0/8/0.{i}" for i in range(1, n)]
+    names: list[str | None] = ["local0", *(f"GigabitEthernet0/8/0.{i}" for i in range(1, n))]
     cols = {c: [0] * n for c in all_columns()}
     for i in range(1, n):
         cols[column_name("rx", "bytes")][i] = 1000 * i

@@ -62,6 +62,7 @@ def test_document_is_valid_yang_with_rfc7951_encodings() -> None:
     model = load_model_set()
     text = interfaces_text(snapshot())
     tree = model.ctx.parse_data_mem(text, "json", parse_only=True, strict=True)
+    assert tree is not None
     try:
         back = json.loads(tree.print_mem("json", with_siblings=True))
     finally:
