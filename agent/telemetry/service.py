@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import itertools
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 DEFAULT_INTERVAL = 1.0
 DEFAULT_INVENTORY_INTERVAL = 30.0
 LINK_WATCH_INTERVAL = 0.05
+MIN_INTERVAL = 0.1
 
 
 class Telemetry:
@@ -103,6 +105,9 @@ class Telemetry:
         self._vpp_events: asyncio.Queue[Any] | None = None
         self.provider_handle: int | None = None
         self._text_cache: tuple[Snapshot, str] | None = None
+        self._wanted: dict[int, float] = {}
+        self._want_ids = itertools.count(1)
+        self._wake = asyncio.Event()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -148,6 +153,24 @@ class Telemetry:
         text = interfaces_text(snap)
         self._text_cache = (snap, text)
         return text
+
+    @property
+    def effective_interval(self) -> float:
+        """The poll interval now: the configured one, or the fastest a subscriber asked for."""
+        return min([self.interval, *self._wanted.values()])
+
+    def want_interval(self, seconds: float) -> Callable[[], None]:
+        """Poll at least every ``seconds`` (not below :data:`MIN_INTERVAL`) until the returned function
+        is called -- for a gNMI SAMPLE subscription faster than the configured interval, so counters are
+        read in bulk at the subscription's interval instead of being re-read per request."""
+        key = next(self._want_ids)
+        self._wanted[key] = max(MIN_INTERVAL, seconds)
+        self._wake.set()
+
+        def release() -> None:
+            self._wanted.pop(key, None)
+
+        return release
 
     def observe_vpp_call(self, msg: str, seconds: float) -> None:
         """Record one VPP API call's latency (for callers outside telemetry that time their calls)."""
@@ -268,11 +291,16 @@ class Telemetry:
             except Exception:
                 self._poll_errors += 1
                 log.exception("telemetry poll failed")
-            next_at += self.interval
+            interval = self.effective_interval
+            next_at += interval
             now = time.monotonic()
             if next_at < now:  # a slow read: skip the missed ticks instead of bunching up
-                next_at = now + self.interval
-            await asyncio.sleep(next_at - now)
+                next_at = now + interval
+            if next_at - now > interval:  # a faster interval was just requested
+                next_at = now + interval
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), next_at - now)
 
     # ------------------------------------------------------------------ VPP connection
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from _southbound_helpers import IF, VRFS, AgentStack, addrs, port, subif
 from prometheus_client.parser import text_string_to_metric_families
 from vpp_papi.vpp_stats import VPPStats
@@ -230,5 +231,31 @@ async def test_vpp_restart_is_visible_and_counters_restart(vppsim: Any, tmp_path
         m = scrape(tel.metrics_port)
         assert m[("bng_vpp_connects_total", ())] == 2 and m[("bng_agent_resyncs_total", ())] == 2
         sub.close()
+    finally:
+        await _stop(st, tel)
+
+
+async def test_a_faster_subscriber_interval_speeds_up_polling(vppsim: Any, tmp_path: Path) -> None:
+    st = AgentStack(vppsim.api_socket, tmp_path / "data")
+    await st.start()
+    tel = await start_telemetry(
+        stats_socket=vppsim.stats_socket, link=st.link, datastores=st.ds, interval=30.0
+    )
+    try:
+        await until(lambda: tel.snapshot.agent.polls >= 1, what="first poll")
+        polls = tel.snapshot.agent.polls
+        await asyncio.sleep(0.5)
+        assert tel.snapshot.agent.polls == polls  # 30 s interval: no poll meanwhile
+        release = tel.want_interval(0.1)
+        assert tel.effective_interval == pytest.approx(0.1)
+        await asyncio.sleep(1.0)
+        fast = tel.snapshot.agent.polls - polls
+        assert 4 <= fast <= 12  # ~10 polls in a second, bounded by the 100 ms floor
+        release()
+        assert tel.effective_interval == 30.0
+        await asyncio.sleep(0.3)
+        settled = tel.snapshot.agent.polls
+        await asyncio.sleep(0.5)
+        assert tel.snapshot.agent.polls == settled
     finally:
         await _stop(st, tel)
