@@ -57,7 +57,7 @@ shellcheck: sysdeps
 	shellcheck scripts/*.sh .ci/run
 
 pytest: venv
-	$(BIN)/pytest -q -x -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider --durations=15
 
 ## bindings: regenerate pyangbind classes and protobuf modules under bindings/.
 bindings: venv
