@@ -23,6 +23,7 @@ from vpp_papi.vpp_papi_async import VPPApiClient
 
 from agent.vpp.api import MESSAGES_USED, load_definitions
 from agent.vpp.errors import ApiMismatchError, VppConnectError
+from agent.vpp.fastdecode import decode_route_details, self_check
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,13 @@ class _Client(VPPApiClient):  # type: ignore[misc]
     ``sw_interface_event`` (which has none) kills the reader and with it the connection. This reader
     routes such messages (and replies nobody waits for) to the event queue instead.
     """
+
+    fast_route_id = -1  # message id decoded by agent.vpp.fastdecode (set once its self-check passed)
+
+    def decode_incoming_msg(self, msg: bytes, no_type_conversion: bool = False) -> Any:
+        if len(msg) > 2 and (msg[0] << 8 | msg[1]) == self.fast_route_id:
+            return decode_route_details(msg)
+        return super().decode_incoming_msg(msg, no_type_conversion)
 
     async def queue_worker(self, requests: dict[int, Any]) -> None:
         """Write queued requests in batches: one ``write`` and one ``drain`` for everything queued,
@@ -201,12 +209,29 @@ class VppConnection:
                 "VPP API mismatch, refusing to run:\n  " + "\n  ".join(problems),
                 info={"mismatches": str(len(problems))},
             )
+        self._enable_fast_decode(client)
         self.connected = True
         self._lost_reason = None
         self._watchdog = asyncio.create_task(self._watch(), name="vpp-watchdog")
         reply = await self.call("show_version")
         self.version = str(reply.version)
         log.info("vpp connected socket=%s version=%s", self.socket_path, self.version)
+
+    @staticmethod
+    def _enable_fast_decode(client: _Client) -> None:
+        msgdef = client.messages.get("ip_route_details")
+        if msgdef is None:
+            return
+        msg_id = client.message_table.get(f"ip_route_details_{msgdef.crc[2:]}", 0)
+        try:
+            ok = msg_id > 0 and self_check(msgdef, msg_id)
+        except Exception:  # any surprise in the layout: stay on vpp-papi's decoder
+            log.exception("fast ip_route_details decoder self-check raised")
+            ok = False
+        if ok:
+            client.fast_route_id = msg_id
+        else:
+            log.warning("fast ip_route_details decoder disagrees with vpp-papi; using vpp-papi's")
 
     async def close(self) -> None:
         """Disconnect politely (``sockclnt_delete``) if still connected; idempotent."""

@@ -141,3 +141,49 @@ async def _next_event(q: asyncio.Queue[Any], sw_if_index: int) -> Any:
         ev = await q.get()
         if type(ev).__name__ == "sw_interface_event" and int(ev.sw_if_index) == sw_if_index:
             return ev
+
+
+async def test_fast_route_decoder_reads_what_vpp_papi_reads(vppsim_factory: Callable[..., Any]) -> None:
+    sim = vppsim_factory(ports=1)
+    c = sim.client("writer")
+    c.api.ip_table_add_del(is_add=True, table={"table_id": 5, "is_ip6": True, "name": "t"})
+    c.api.sw_interface_add_del_address(sw_if_index=1, is_add=True, prefix="2001:db8:1::1/64")
+    labels = [{"is_uniform": 0, "label": 0, "ttl": 0, "exp": 0}] * 16
+    for table, prefix, nh, proto in (
+        (0, "10.9.0.0/16", {"ip4": "192.0.2.9"}, 0),
+        (5, "2001:db8:9::/48", {"ip6": "2001:db8:1::fe"}, 1),
+    ):
+        path = {
+            "sw_if_index": 1,
+            "table_id": table,
+            "weight": 7,
+            "preference": 2,
+            "proto": proto,
+            "nh": {"address": nh},
+            "label_stack": labels,
+        }
+        reply = c.api.ip_route_add_del(
+            is_add=True, route={"table_id": table, "prefix": prefix, "n_paths": 1, "paths": [path]}
+        )
+        assert reply.retval == 0
+    conn = VppConnection(sim.api_socket)
+    await conn.connect()
+    try:
+        assert conn._client is not None and conn._client.fast_route_id > 0  # the self-check passed
+        for table_id, is_ip6 in ((0, False), (0, True), (5, True)):
+            table = {"table_id": table_id, "is_ip6": is_ip6, "name": ""}
+            fast = await conn.dump("ip_route_dump", table=table)
+            slow = c.api.ip_route_dump(table=table)
+            assert len(fast) == len(slow) > 0
+            for f, s in zip(fast, slow, strict=True):
+                assert f.route.prefix == s.route.prefix and f.route.table_id == s.route.table_id
+                fam = "ip6" if is_ip6 else "ip4"
+                assert [
+                    (p.sw_if_index, p.weight, p.preference, int(p.type), str(getattr(p.nh.address, fam)))
+                    for p in f.route.paths
+                ] == [
+                    (p.sw_if_index, p.weight, p.preference, int(p.type), str(getattr(p.nh.address, fam)))
+                    for p in s.route.paths
+                ]
+    finally:
+        await conn.close()
