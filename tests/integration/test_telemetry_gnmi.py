@@ -1,6 +1,6 @@
 """Telemetry through the agent process: ``bng-agent run --sim`` with the demo node, a carrier loss driven
-through vppsim's control channel, seen by a gNMI ON_CHANGE subscriber (pygnmi) and in ``/metrics``, and
-counters sampled over gNMI while traffic flows.
+through vppsim's control channel, seen by a gNMI ON_CHANGE subscriber (pygnmi) and in ``/metrics``,
+counters sampled over gNMI while traffic flows, and state read with NETCONF ``<get-data>``.
 
 All listeners are on 127.0.0.1 with ports chosen at run time; gNMI runs over TLS with the certificate the
 agent generated in its data directory.
@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import etree
+from ncclient import manager
 from prometheus_client.parser import text_string_to_metric_families
 from pygnmi.client import gNMIclient  # type: ignore[import-untyped]
 
@@ -81,12 +83,14 @@ def node(tmp_path: Path) -> Iterator[dict[str, Any]]:
             for key, _ in sel.select(timeout=0.5):
                 out += os.read(key.fileobj.fileno(), 65536).decode()  # type: ignore[union-attr]
         gnmi = re.search(r"gNMI \(TLS\): \S+:(\d+)", out)
+        netconf = re.search(r"ssh -p (\d+)", out)
         metrics = re.search(r"Prometheus: (\S+)", out)
         control = re.search(r"--control-socket (\S+)", out)
-        assert gnmi and metrics and control, out
+        assert gnmi and netconf and metrics and control, out
         cert = next((data / "gnmi").glob("*cert*.pem"))
         yield {
             "gnmi": int(gnmi.group(1)),
+            "netconf": int(netconf.group(1)),
             "metrics": metrics.group(1),
             "control": control.group(1),
             "cert": cert,
@@ -200,3 +204,52 @@ def test_counters_sampled_over_gnmi_while_traffic_flows(node: dict[str, Any]) ->
     assert len(values) >= 4, values
     assert values == sorted(values) and values[-1] > values[0]
     assert all(v % 64 == 0 for v in values)  # 64-byte frames: octets move in whole frames
+
+
+NMDA = "urn:ietf:params:xml:ns:yang:ietf-netconf-nmda"
+DS = "urn:ietf:params:xml:ns:yang:ietf-datastores"
+IF_NS = "urn:ietf:params:xml:ns:yang:ietf-interfaces"
+BNG_IF_NS = "urn:bng-agent:yang:bng-interfaces"
+
+
+def test_netconf_get_data_reads_state_and_counters(node: dict[str, Any]) -> None:
+    port = "GigabitEthernet0/a/0"
+    send_command(node["control"], "traffic", name=port, tx_pps=1000, tx_bps=1500000)  # 1,500-byte frames out
+    time.sleep(1.5)
+    send_command(node["control"], "traffic", name=port, tx_pps=0, tx_bps=0)
+    time.sleep(1.5)  # a poll after the last emulator tick
+    xpath = f"/if:interfaces/if:interface[if:name='{port}']"
+    rpc = (
+        f'<get-data xmlns="{NMDA}" xmlns:ds="{DS}"><datastore>ds:operational</datastore>'
+        f'<xpath-filter xmlns:if="{IF_NS}">{xpath}</xpath-filter></get-data>'
+    )
+    with manager.connect(
+        host="127.0.0.1",
+        port=node["netconf"],
+        username="admin",
+        password=PASSWORD,
+        hostkey_verify=False,
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=30,
+    ) as m:
+        reply = etree.fromstring(m.dispatch(etree.fromstring(rpc)).xml.encode())
+    (intf,) = reply.iter(f"{{{IF_NS}}}interface")
+
+    def leaf(path: str) -> str:
+        found = intf.find(path, {"if": IF_NS, "bif": BNG_IF_NS})
+        assert found is not None and found.text is not None, path
+        return str(found.text)
+
+    assert leaf("if:name") == port
+    assert leaf("if:oper-status") == "up"  # enabled in the demo configuration, carrier up
+    assert leaf("if:speed") == "1000000000"
+    assert leaf("if:description")  # intended configuration merged with state (NMDA)
+    out_octets, out_pkts = (
+        int(leaf("if:statistics/if:out-octets")),
+        int(leaf("if:statistics/if:out-unicast-pkts")),
+    )
+    assert out_pkts >= 500 and out_octets == 1500 * out_pkts
+    assert leaf("if:statistics/if:in-octets") == "0"
+    assert int(leaf("bif:vpp-state/bif:sw-if-index")) > 0
+    assert leaf("bif:vpp-state/bif:link-mtu") == "9000"
