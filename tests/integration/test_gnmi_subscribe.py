@@ -291,3 +291,64 @@ def test_a_client_that_never_reads_is_cut_off_and_others_are_unaffected(tmp_path
                     pass
             assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
             assert agent.command("stats")["streams"] == 0
+
+
+def test_many_streams_each_get_the_change(agent: Agent, client: gNMIclient) -> None:
+    import queue
+    import threading
+
+    channel, stub = _raw(agent)
+    path = gnmi_pb2.Path(
+        elem=[
+            gnmi_pb2.PathElem(name="ietf-interfaces:interfaces"),
+            gnmi_pb2.PathElem(name="interface", key={"name": "e0"}),
+            gnmi_pb2.PathElem(name="description"),
+        ]
+    )
+    sub = gnmi_pb2.Subscription(path=path, mode=gnmi_pb2.ON_CHANGE)
+    req = gnmi_pb2.SubscribeRequest(
+        subscribe=gnmi_pb2.SubscriptionList(subscription=[sub], mode=0, encoding=4)
+    )
+    got: queue.Queue[tuple[int, str]] = queue.Queue()
+    stop = threading.Event()
+
+    def requests() -> Iterator[Any]:
+        yield req
+        stop.wait(30)
+
+    calls = [stub.Subscribe(requests(), metadata=MD) for _ in range(24)]
+
+    def read(i: int, call: Any) -> None:
+        try:
+            for resp in call:
+                if resp.HasField("sync_response"):
+                    got.put((i, "<sync>"))
+                for u in resp.update.update:
+                    got.put((i, u.val.json_ietf_val.decode()))
+        except grpc.RpcError:
+            pass
+
+    threads = [threading.Thread(target=read, args=(i, c), daemon=True) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    try:
+        synced: set[int] = set()
+        deadline = time.monotonic() + 20
+        while len(synced) < len(calls) and time.monotonic() < deadline:
+            i, v = got.get(timeout=20)
+            if v == "<sync>":
+                synced.add(i)
+        assert len(synced) == len(calls)
+        client.set(update=[(f"{IFS}/interface[name=e0]/description", "fan-out")], encoding="json_ietf")
+        seen: set[int] = set()
+        while len(seen) < len(calls) and time.monotonic() < deadline + 10:
+            i, v = got.get(timeout=20)
+            if v == '"fan-out"':
+                seen.add(i)
+        assert len(seen) == len(calls)
+    finally:
+        stop.set()
+        for c in calls:
+            c.cancel()
+        channel.close()
+        client.set(update=[(f"{IFS}/interface[name=e0]/description", "zero")], encoding="json_ietf")
