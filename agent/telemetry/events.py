@@ -11,7 +11,6 @@ notifications already consume.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -102,9 +101,12 @@ class Subscription:
         return event
 
     def close(self) -> None:
+        """Stop receiving; a consumer blocked in ``async for`` ends (even when its queue was full)."""
         self._bus._subs.discard(self)
-        with contextlib.suppress(asyncio.QueueFull):
-            self._queue.put_nowait(None)
+        if self._queue.full():
+            self._queue.get_nowait()
+            self.overflowed += 1
+        self._queue.put_nowait(None)
 
 
 class EventBus:

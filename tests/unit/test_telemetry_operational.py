@@ -119,6 +119,8 @@ async def test_bus_fans_out_filters_and_bounds_each_subscriber() -> None:
     assert bus.subscribers == 2
     seen = [e async for e in everything]
     assert seen == []  # close ends iteration
+    slow.close()  # its queue is full: closing still ends its iteration
+    assert [e async for e in slow] == [up]
 
 
 def test_interface_event_as_gnmi_changes() -> None:
