@@ -77,6 +77,23 @@ def test_once_sends_current_values_then_sync_and_ends(client: gNMIclient) -> Non
     assert msgs[-1].get("sync_response") is True
 
 
+def test_once_with_a_prefix_and_a_descendants_wildcard(client: gNMIclient) -> None:
+    req = {
+        "prefix": "/ietf-interfaces:interfaces",
+        "subscription": [_sub(".../in-octets", "sample")],
+        "mode": "once",
+        "encoding": "proto",
+    }
+    values: dict[str, Any] = {}
+    for m in client.subscribe2(subscribe=req):
+        values.update(_flat(m))
+    counters = {p: v for p, v in values.items() if p.endswith("/statistics/in-octets")}
+    assert sorted(counters) == [
+        f"ietf-interfaces:interfaces/interface[name={n}]/statistics/in-octets" for n in ("e0", "e1")
+    ]
+    assert all(isinstance(v, int) for v in counters.values())
+
+
 def test_poll_answers_every_poll_with_fresh_counters(client: gNMIclient) -> None:
     req = {
         "subscription": [_sub(f"{IFS}/interface[name=e0]/statistics/in-octets", "sample")],
