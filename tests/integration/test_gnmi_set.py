@@ -148,8 +148,9 @@ def _field(num: int, payload: bytes) -> bytes:
 
 def _commit_ext(token: str, action: str, seconds: int = 0) -> Any:
     body = _field(1, token.encode())
-    if action == "commit":
-        body += _field(2, _field(1, _varint(1 << 3) + _varint(seconds)))
+    if action in ("commit", "set_rollback_duration"):
+        number = 2 if action == "commit" else 5
+        body += _field(number, _field(1, _varint(1 << 3) + _varint(seconds)))
     else:
         body += _field({"confirm": 3, "cancel": 4}[action], b"")
     return gnmi_ext_pb2.Extension.FromString(_field(4, body))
@@ -218,6 +219,22 @@ def test_commit_confirmed_rolls_back_unless_confirmed(agent: Agent, client: gNMI
         stub.Set(gnmi_pb2.SetRequest(extension=[_commit_ext("t4", "cancel")]), metadata=MD)
         assert mirror_interfaces(agent)["c1"]["description"] == "kept"
         assert _running_interfaces(agent)["c1"]["description"] == "kept"
+
+
+def test_set_rollback_duration_rearms_the_pending_commit(agent: Agent, client: gNMIclient) -> None:
+    client.set(update=[(IFS, {"interface": [interface("r1", "stable")]})], encoding="json_ietf")
+    channel, stub = _stub(agent)
+    with channel:
+        stub.Set(
+            gnmi_pb2.SetRequest(
+                update=[_desc_update("r1", "trial")], extension=[_commit_ext("r", "commit", 300)]
+            ),
+            metadata=MD,
+        )
+        assert mirror_interfaces(agent)["r1"]["description"] == "trial"
+        stub.Set(gnmi_pb2.SetRequest(extension=[_commit_ext("r", "set_rollback_duration", 1)]), metadata=MD)
+        assert _wait(lambda: mirror_interfaces(agent)["r1"]["description"] == "stable")
+        assert _running_interfaces(agent)["r1"]["description"] == "stable"
 
 
 def test_union_replace_and_unknown_extensions_are_unimplemented(agent: Agent) -> None:
