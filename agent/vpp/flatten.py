@@ -183,6 +183,8 @@ def _address(a: dict[str, Any]) -> str:
     if plen is None:
         mask = member(a, "netmask")
         plen = ipaddress.IPv4Network(f"0.0.0.0/{mask}").prefixlen if mask else 32
+    if ":" not in ip and int(plen) <= 32:
+        return f"{ip}/{plen}"  # libyang prints inet:ipv4-address in its canonical dotted-quad form
     return str(ipaddress.ip_interface(f"{ip}/{plen}"))
 
 
