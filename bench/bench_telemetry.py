@@ -10,9 +10,13 @@ Prints one JSON document. For each interface count:
   data tree (what a NETCONF ``<get>`` or gNMI Get of the interfaces subtree then prints);
 - ``scrape``: an HTTP GET of ``/metrics`` from the exporter's server (plain and gzip), as Prometheus does.
 
+With ``--inventory N`` it also starts a ``bng-vppsim`` process, creates N QinQ sub-interfaces and times
+the inventory refresh (``read_inventory``: interface dumps, per-interface table and address dumps,
+bonds, routes -- the periodic background load) and a stats read from that other process's segment.
+
 Targets (issue #8): read + tree for 10,000 interfaces < 200 ms; scrape of 10,000 interfaces < 1 s.
 
-Usage: .venv/bin/python bench/bench_telemetry.py [--counts 10000,100000] [--repeat 5]
+Usage: .venv/bin/python bench/bench_telemetry.py [--counts 10000,100000] [--repeat 5] [--inventory 10000]
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -33,10 +39,12 @@ from typing import Any, TypeVar
 
 from agent.model.context import load_model_set
 from agent.telemetry.exporter import Exporter
+from agent.telemetry.inventory import read_inventory
 from agent.telemetry.latency import LatencyHistogram
 from agent.telemetry.operational import interfaces_text
 from agent.telemetry.segment import CounterTable, SegmentReader
 from agent.telemetry.snapshot import AgentCounters, InterfaceInfo, Inventory, Snapshot
+from agent.vpp.connection import VppConnection
 from vppsim.stats import StatsSegment
 
 T = TypeVar("T")
@@ -157,18 +165,73 @@ def one_count(loop: LoopThread, count: int, repeat: int, sock_dir: str, model: A
     return out
 
 
+async def inventory_case(count: int, repeat: int, sock_dir: str) -> dict[str, Any]:
+    api, stats = os.path.join(sock_dir, "inv-api.sock"), os.path.join(sock_dir, "inv-stats.sock")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vppsim.cli", "--api-socket", api, "--stats-socket", stats, "--ports", "2",
+         "--stats-size-mb", "256", "--no-interface-symlinks"],
+        cwd=root,
+    )  # fmt: skip
+    out: dict[str, Any] = {"interfaces": count + 3}
+    try:
+        deadline = time.monotonic() + 30
+        while not (os.path.exists(api) and os.path.exists(stats)):
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("vppsim did not start")
+            await asyncio.sleep(0.05)
+        conn = VppConnection(api, timeout=60)
+        await conn.connect()
+        try:
+            t0 = time.perf_counter()
+            window: list[Any] = []
+            for i in range(count):
+                args = {"sw_if_index": 1, "sub_id": i + 1, "sub_if_flags": 4 | 8 | 16,
+                        "outer_vlan_id": 1 + i // 4000, "inner_vlan_id": 1 + i % 4000}  # fmt: skip
+                window.append(conn.send("create_subif", **args))
+                if len(window) >= 256:
+                    await asyncio.gather(*window)
+                    window.clear()
+            await asyncio.gather(*window)
+            out["create_s"] = round(time.perf_counter() - t0, 2)
+            times = []
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                inv = await read_inventory(conn)
+                times.append(time.perf_counter() - t0)
+            out["inventory_refresh_ms"] = median_ms(times)
+            out["inventory_interfaces"] = len(inv.interfaces)
+            t0 = time.perf_counter()
+            await read_inventory(conn, details=False)
+            out["interface_dump_only_ms"] = round((time.perf_counter() - t0) * 1e3, 1)
+        finally:
+            await conn.close()
+        reader = SegmentReader(stats)
+        _, out["stats_connect_and_first_read_s"] = timed(reader.read)
+        reads = [timed(reader.read)[1] for _ in range(repeat)]
+        out["stats_read_ms"] = median_ms(reads)
+        reader.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--counts", default="10000")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--inventory", type=int, default=0, help="sub-interfaces for the vppsim inventory case")
     ns = ap.parse_args()
     model = load_model_set()
     loop = LoopThread()
     results = []
     try:
         with tempfile.TemporaryDirectory(prefix="bt-", dir="/tmp") as d:
-            for c in (int(x) for x in ns.counts.split(",")):
+            for c in (int(x) for x in ns.counts.split(",") if x):
                 results.append(one_count(loop, c, ns.repeat, d, model))
+            if ns.inventory:
+                results.append({"vppsim_inventory": asyncio.run(inventory_case(ns.inventory, ns.repeat, d))})
     finally:
         loop.stop()
     print(

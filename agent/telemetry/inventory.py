@@ -174,3 +174,31 @@ def _hop(p: Any, is_ip6: bool, interfaces: dict[int, InterfaceInfo]) -> str:
     info = interfaces.get(int(p.sw_if_index))
     via = info.name if info is not None else ""
     return " ".join(x for x in (addr, via) if x) or "drop"
+
+
+async def read_interfaces(
+    conn: VppConnection, indices: list[int]
+) -> tuple[dict[int, InterfaceInfo], dict[int, tuple[str, ...]]]:
+    """State, VRF and addresses of just these interfaces (new ones, or ones a commit touched): four
+    pipelined requests each plus one ``ip_table_dump``, instead of a full inventory."""
+    tables = await conn.dump("ip_table_dump")
+    vrf_of_table = {int(t.table.table_id): str(t.table.name or "") for t in tables if not t.table.is_ip6}
+    requests: list[tuple[str, dict[str, Any]]] = []
+    for idx in indices:
+        requests.append(
+            ("sw_interface_dump", {"sw_if_index": idx, "name_filter_valid": False, "name_filter": ""})
+        )
+        requests.append(("sw_interface_get_table", {"sw_if_index": idx, "is_ipv6": False}))
+        for is_ip6 in (False, True):
+            requests.append(("ip_address_dump", {"sw_if_index": idx, "is_ipv6": is_ip6}))
+    replies = await _pipelined(conn, requests)
+    infos: dict[int, InterfaceInfo] = {}
+    addresses: dict[int, tuple[str, ...]] = {}
+    for k, idx in enumerate(indices):
+        (_, details), table_reply, v4, v6 = replies[4 * k : 4 * k + 4]
+        if not details:
+            continue  # gone again
+        table_id = int(table_reply.vrf_id) if int(table_reply.retval) == 0 else 0
+        infos[idx] = interface_info(details[0], table_vrf_name(table_id, vrf_of_table.get(table_id, "")))
+        addresses[idx] = tuple(str(ipaddress.ip_interface(str(a.prefix))) for a in (*v4[1], *v6[1]))
+    return infos, addresses

@@ -25,6 +25,7 @@ import contextlib
 import dataclasses
 import itertools
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +34,7 @@ from typing import Any
 from agent.datastore.changes import Change
 from agent.telemetry.events import EventBus, InterfaceStateEvent, VppConnectionEvent
 from agent.telemetry.exporter import DEFAULT_MAX_INTERFACES, Exporter, Sample
-from agent.telemetry.inventory import interface_info, read_inventory
+from agent.telemetry.inventory import interface_info, read_interfaces, read_inventory
 from agent.telemetry.latency import LatencyHistogram
 from agent.telemetry.operational import interfaces_text
 from agent.telemetry.segment import CounterTable, SegmentReader, StatsReadError
@@ -43,9 +44,13 @@ from agent.vpp.connection import VppConnection
 log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL = 1.0
-DEFAULT_INVENTORY_INTERVAL = 30.0
+#: Full inventories (every interface's addresses and VRF, bonds, routes) cost ~4 s of agent CPU at 10,000
+#: interfaces (docs/performance.md), so they run at connect and then rarely; new interfaces and interfaces
+#: a commit touches are refreshed one by one at once.
+DEFAULT_INVENTORY_INTERVAL = 300.0
 LINK_WATCH_INTERVAL = 0.05
 MIN_INTERVAL = 0.1
+_IF_NAME = re.compile(r"^/ietf-interfaces:interfaces/interface\[name=(['\"])(.*?)\1\]")
 
 
 class Telemetry:
@@ -105,6 +110,9 @@ class Telemetry:
         self._vpp_events: asyncio.Queue[Any] | None = None
         self.provider_handle: int | None = None
         self._text_cache: tuple[Snapshot, str] | None = None
+        self._refresh_indices: set[int] = set()
+        self._refresh_names: set[str] = set()
+        self._full_due = 0.0
         self._wanted: dict[int, float] = {}
         self._want_ids = itertools.count(1)
         self._wake = asyncio.Event()
@@ -119,6 +127,7 @@ class Telemetry:
             ("telemetry-events", self._event_loop()),
             ("telemetry-link", self._link_loop()),
             ("telemetry-inventory", self._inventory_loop()),
+            ("telemetry-commits", self._commit_loop()),
         ):
             self._tasks.append(asyncio.create_task(coro, name=name))
         if self.exporter is not None:
@@ -325,6 +334,7 @@ class Telemetry:
                     self._connects += 1
                     self._vpp_version = str(getattr(conn, "version", ""))
                     log.info("telemetry vpp connected connects=%d", self._connects)
+                    self._full_due = 0.0  # the loop below does a full inventory now
                     await self._refresh_inventory()
                 else:
                     self._disconnects += 1
@@ -379,7 +389,8 @@ class Telemetry:
                     self._inventory_wanted.set()
                     changed = True
             elif idx not in self._interfaces:
-                self._inventory_wanted.set()  # a new interface: name, VRF, addresses come from the dump
+                self._refresh_indices.add(idx)  # a new interface: name, VRF, addresses from a dump of it
+                self._inventory_wanted.set()
             elif idx != 0 and idx not in wanted:
                 wanted.append(idx)
         conn = self._conn()
@@ -439,6 +450,7 @@ class Telemetry:
                 )
         self._interfaces = dict(inv.interfaces)
         self._inventory = inv
+        self._full_due = time.monotonic() + self.inventory_interval
         self._publish_snapshot()
 
     async def refresh_inventory(self) -> None:
@@ -446,14 +458,74 @@ class Telemetry:
         await self._refresh_inventory()
 
     async def _inventory_loop(self) -> None:
+        """Full inventories at ``inventory_interval`` (and after every connect); in between, targeted
+        reads of interfaces that appeared or that a commit touched."""
         while True:
+            timeout = (
+                max(0.0, self._full_due - time.monotonic()) if self._full_due else self.inventory_interval
+            )
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._inventory_wanted.wait(), self.inventory_interval)
+                await asyncio.wait_for(self._inventory_wanted.wait(), timeout)
             if self._inventory_wanted.is_set():
-                await asyncio.sleep(0.05)  # coalesce a burst of creations/deletions into one dump
+                await asyncio.sleep(0.05)  # coalesce a burst of creations/commits into one round
             self._inventory_wanted.clear()
-            if self._connected:
+            if not self._connected:
+                continue
+            if time.monotonic() >= self._full_due:
+                self._refresh_indices.clear()
+                self._refresh_names.clear()
                 await self._refresh_inventory()
+            elif self._refresh_indices or self._refresh_names:
+                await self._refresh_some()
+
+    async def _refresh_some(self) -> None:
+        conn = self._conn()
+        if conn is None:
+            return
+        by_name = {info.name: idx for idx, info in self._interfaces.items()}
+        indices = sorted(self._refresh_indices | {by_name[n] for n in self._refresh_names if n in by_name})
+        self._refresh_indices.clear()
+        self._refresh_names.clear()
+        try:
+            infos, addrs = await read_interfaces(conn, indices)
+        except Exception as e:  # VPP went away; the link loop reports it
+            log.warning("interface refresh failed: %r", e)
+            return
+        addresses = dict(self._inventory.addresses)
+        for idx, info in infos.items():
+            old = self._interfaces.get(idx)
+            if old is None or old.name != info.name:
+                self.bus.publish(InterfaceStateEvent(info.name, idx, info.oper_status, info.admin_up, None))
+            elif old.oper_status != info.oper_status or old.admin_up != info.admin_up:
+                self.bus.publish(
+                    InterfaceStateEvent(info.name, idx, info.oper_status, info.admin_up, old.oper_status)
+                )
+            self._interfaces[idx] = info
+            if addrs.get(idx):
+                addresses[idx] = addrs[idx]
+            else:
+                addresses.pop(idx, None)
+        self._inventory = dataclasses.replace(self._inventory, addresses=addresses)
+        self._publish_snapshot()
+
+    async def _commit_loop(self) -> None:
+        """Interfaces a commit touched (addresses, VRF binding, new sub-interfaces) are re-read at once."""
+        subscribe = getattr(self.txn, "subscribe", None)
+        if subscribe is None:
+            return
+        while True:
+            sub = subscribe()
+            try:
+                async for event in sub:
+                    for ch in event.changes:
+                        m = _IF_NAME.search(ch.path)
+                        if m is not None:
+                            self._refresh_names.add(m.group(2))
+                    if self._refresh_names:
+                        self._inventory_wanted.set()
+            finally:
+                sub.close()
+            await asyncio.sleep(0.1)  # dropped for falling behind: subscribe again
 
 
 async def start_telemetry(

@@ -259,3 +259,39 @@ async def test_a_faster_subscriber_interval_speeds_up_polling(vppsim: Any, tmp_p
         assert tel.snapshot.agent.polls == settled
     finally:
         await _stop(st, tel)
+
+
+async def test_commits_refresh_the_interfaces_they_touch_without_a_full_inventory(
+    vppsim: Any, tmp_path: Path
+) -> None:
+    st = AgentStack(vppsim.api_socket, tmp_path / "data")
+    await st.start()
+    tel = await start_telemetry(
+        stats_socket=vppsim.stats_socket, link=st.link, southbound=st.sb, txn=st.txn, datastores=st.ds
+    )
+
+    def sub_state() -> Any:
+        return next((i for i in tel.snapshot.interface_rows() if i.name == SUB), None)
+
+    def sub_addresses() -> set[str]:
+        info = sub_state()
+        return set(tel.snapshot.inventory.addresses.get(info.sw_if_index, ())) if info else set()
+
+    try:
+        await until(lambda: tel.snapshot.inventory.read_at > 0, what="the first full inventory")
+        full_at = tel.snapshot.inventory.read_at
+        await st.commit(updates=list(CONFIG.items()))
+        # operational merges intended config, so check what only VPP can say: index, VRF, addresses
+        await until(
+            lambda: sub_state() is not None and sub_state().vrf == "red", what="the new subif from VPP"
+        )
+        assert sub_addresses() == {"10.100.0.1/24", "2001:db8:100::1/64"}
+        assert operational(st)[SUB]["bng-interfaces:vpp-state"]["sw-if-index"] == sub_state().sw_if_index
+        new_address = {"address": [{"ip": "10.200.0.1", "prefix-length": 16}]}
+        await st.commit(updates=[(f"{IF}/interface[name='{SUB}']/ietf-ip:ipv4", new_address)])
+        await until(
+            lambda: "10.200.0.1/16" in sub_addresses(), what="the committed address read back from VPP"
+        )
+        assert tel.snapshot.inventory.read_at == full_at  # targeted reads only: no new full inventory
+    finally:
+        await _stop(st, tel)
