@@ -98,6 +98,8 @@ class Overlay:
     def __init__(self, base: ConfigIndex) -> None:
         self.base = base
         self.roots: dict[RootId, dict[str, Any] | None] = {}
+        # roots holding a Change's value as is (not copied): copied before any in-place edit
+        self._borrowed: set[RootId] = set()
 
     def get(self, root: RootId) -> dict[str, Any] | None:
         if root in self.roots:
@@ -107,6 +109,9 @@ class Overlay:
     def _writable(self, root: RootId) -> dict[str, Any] | None:
         if root not in self.roots:
             self.roots[root] = copy.deepcopy(self.base.get(root))
+        elif root in self._borrowed:
+            self._borrowed.discard(root)
+            self.roots[root] = copy.deepcopy(self.roots[root])
         return self.roots[root]
 
     def interface_names(self) -> set[str]:
@@ -130,10 +135,12 @@ class Overlay:
         return names
 
     def commit(self) -> None:
-        """Make the overlay the new base (after VPP accepted it)."""
+        """Make the overlay the new base (after VPP accepted it). Borrowed values stay shared with the
+        Change records, which nobody modifies; the base is only ever edited through copies."""
         for root, entry in self.roots.items():
             self.base.put(root, entry)
         self.roots = {}
+        self._borrowed = set()
 
     # ---------------------------------------------------------------- change replay
 
@@ -188,10 +195,11 @@ class Overlay:
             if change.op == "delete":
                 self.roots[root] = None
             else:
-                fresh: dict[str, Any] = copy.deepcopy(change.new) if isinstance(change.new, dict) else {}
-                if root[0] != "global":
-                    fresh["name"] = root[1]
+                fresh: dict[str, Any] = change.new if isinstance(change.new, dict) else {}
+                if root[0] != "global" and fresh.get("name") != root[1]:
+                    fresh = {**fresh, "name": root[1]}
                 self.roots[root] = fresh
+                self._borrowed.add(root)
             return root
         entry = self._writable(root)
         if entry is None:
