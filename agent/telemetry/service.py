@@ -109,6 +109,7 @@ class Telemetry:
         self._tasks: list[asyncio.Task[None]] = []
         self._vpp_events: asyncio.Queue[Any] | None = None
         self.provider_handle: int | None = None
+        self._datastores: Any = None
         self._text_cache: tuple[Snapshot, str] | None = None
         self._refresh_indices: set[int] = set()
         self._refresh_names: set[str] = set()
@@ -133,7 +134,17 @@ class Telemetry:
         if self.exporter is not None:
             self.exporter.start()
 
+    def serve_operational(self, datastores: Any) -> None:
+        """Register :meth:`operational_json` as the provider of ``/ietf-interfaces:interfaces``."""
+        self._datastores = datastores
+        self.provider_handle = datastores.operational.register(
+            "/ietf-interfaces:interfaces", self.operational_json
+        )
+
     async def stop(self) -> None:
+        if self.provider_handle is not None and self._datastores is not None:
+            self._datastores.operational.unregister(self.provider_handle)
+            self.provider_handle = None
         if self.exporter is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.exporter.stop)
         for t in self._tasks:
@@ -552,7 +563,5 @@ async def start_telemetry(
     )
     await tel.start()
     if datastores is not None:
-        tel.provider_handle = datastores.operational.register(
-            "/ietf-interfaces:interfaces", tel.operational_json
-        )
+        tel.serve_operational(datastores)
     return tel
