@@ -250,7 +250,7 @@ async def test_a_faster_subscriber_interval_speeds_up_polling(vppsim: Any, tmp_p
         assert tel.effective_interval == pytest.approx(0.1)
         await asyncio.sleep(1.0)
         fast = tel.snapshot.agent.polls - polls
-        assert 4 <= fast <= 12  # ~10 polls in a second, bounded by the 100 ms floor
+        assert 3 <= fast <= 12  # ~10 a second (fewer on a loaded machine), never above the floor
         release()
         assert tel.effective_interval == 30.0
         await asyncio.sleep(0.3)
