@@ -68,7 +68,10 @@ class Emulator:
         self._loop_instances: set[int] = set()
         self._route_stats: dict[tuple[bool, int, Any], int] = {}
         self._mac_serial = 0
-        self._stats_pending: list[tuple[int, str]] = []
+        # stats-segment changes not yet published: names to add (by index, in creation order) and
+        # indices to withdraw; flush_stats applies both under one lock (one epoch change)
+        self._stats_added: dict[int, str] = {}
+        self._stats_removed: list[int] = []
         self.stats_flush_scheduled = False
         self._next_slot = FIRST_PCI_SLOT
         # VPP always has local0 at index 0 (vnet/interface.c: vnet_interface_init creates it).
@@ -154,33 +157,37 @@ class Emulator:
             self.vlan_slots.pop(intf.vlan_key, None)
         self.traffic.discard(intf.sw_if_index)
         self.interfaces.remove(intf.sw_if_index)
-        self.flush_stats()
-        if self.stats is not None:
-            try:
-                self.stats.remove_interface(intf.sw_if_index)
-            except Exception:  # the stats segment is best effort; API state is what matters here
-                log.exception("stats remove_interface failed for %s", intf.name)
+        if self.stats is not None and self._stats_added.pop(intf.sw_if_index, None) is None:
+            self._stats_removed.append(intf.sw_if_index)  # published: withdraw it (a never-published one
+            # is simply dropped from the pending additions)
         self.notify(intf, EVENT_DEL)
 
     def _stats_add(self, intf: Interface) -> None:
         if self.stats is not None:
-            self._stats_pending.append((intf.sw_if_index, intf.name))
+            self._stats_added[intf.sw_if_index] = intf.name
 
     @property
     def stats_pending(self) -> int:
         """Interfaces created but not yet published in the stats segment."""
-        return len(self._stats_pending)
+        return len(self._stats_added)
+
+    @property
+    def stats_removals_pending(self) -> bool:
+        """Deleted interfaces still named in the stats segment (the server flushes these before it
+        sends the delete's reply, as VPP withdraws the name inside the delete call)."""
+        return bool(self._stats_removed)
 
     def flush_stats(self) -> None:
-        """Publish interfaces created since the last flush in one stats-segment update; the server calls
-        this once per batch of requests (VPP also publishes names from a process, not inline)."""
-        if not self._stats_pending or self.stats is None:
+        """Apply the pending stats-segment changes in one update: withdraw deleted interfaces, then
+        publish created ones (an index can be in both when a deleted index was reused)."""
+        if self.stats is None or not (self._stats_added or self._stats_removed):
             return
-        pending, self._stats_pending = self._stats_pending, []
+        removed, self._stats_removed = self._stats_removed, []
+        added, self._stats_added = list(self._stats_added.items()), {}
         try:
-            self.stats.add_interfaces(pending)
+            self.stats.update_interfaces(removed, added)
         except Exception:  # the stats segment is best effort; API state is what matters here
-            log.exception("stats add_interfaces failed for %d interfaces", len(pending))
+            log.exception("stats update failed (%d removed, %d added)", len(removed), len(added))
 
     def add_port(self) -> Interface:
         """Hot-plug a NIC: ``GigabitEthernet0/<slot>/0`` (PCI-derived name, slot in hex as in

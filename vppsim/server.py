@@ -159,16 +159,19 @@ STATS_FLUSH_BATCH = 1024
 
 
 def schedule_stats_flush(emu: Emulator) -> None:
-    """Publish new interfaces in the stats segment within a few milliseconds, many per update.
+    """Publish new interfaces in the stats segment within ``STATS_FLUSH_SECONDS`` of the reply, many per
+    update; withdraw deleted ones before the reply goes out.
 
-    Each stats update re-validates every ``/if/*`` vector, so doing it per created interface would cost
-    more than the API call itself when a client creates thousands of sub-interfaces.
+    Every stats update takes the segment lock, re-validates the ``/if/*`` vectors and moves the epoch
+    (which makes every reader re-read the directory), so doing it per created interface would cost more
+    than the API call itself when a client creates thousands of sub-interfaces. Deletions are applied
+    in the same batch before the replies are written: a reader never finds a deleted interface's name
+    after the delete's reply (VPP withdraws it inside the call, ``src/vnet/interface/stats.c``), and a
+    reused index is withdrawn and published again in one update.
     """
-    if not emu.stats_pending:
-        return
-    if emu.stats_pending >= STATS_FLUSH_BATCH:
+    if emu.stats_removals_pending or emu.stats_pending >= STATS_FLUSH_BATCH:
         emu.flush_stats()
-    elif not emu.stats_flush_scheduled:
+    elif emu.stats_pending and not emu.stats_flush_scheduled:
         emu.stats_flush_scheduled = True
 
         def flush() -> None:

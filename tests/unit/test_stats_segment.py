@@ -186,6 +186,56 @@ async def test_removed_interface_loses_name_and_links_and_reuse_starts_at_zero(s
         r.disconnect()
 
 
+async def test_one_update_withdraws_then_publishes_a_reused_index(served: Served) -> None:
+    seg = served.seg
+    seg.add_interfaces([(0, "local0"), (1, "loop0"), (2, "loop1")])
+    seg.add_traffic(1, 5, 500, 0, 0)
+    epoch = seg.epoch
+    # loop0 deleted and its index reused by a sub-interface in the same batch: one epoch change
+    seg.update_interfaces([1, 2], [(1, "GigabitEthernet0/8/0.7"), (3, "loop2")])
+    assert seg.epoch == epoch + 1
+    r = await served.reader()
+    try:
+        assert await served.read(r, "/if/names") == ["local0", "GigabitEthernet0/8/0.7", "loop2"]
+        assert (await served.read(r, "/if/rx"))[:, 1].sum_packets() == 0
+        assert await in_thread(lambda: r.ls("^/interfaces/loop[01]/")) == []
+        assert len(await in_thread(lambda: r.ls("^/interfaces/GigabitEthernet0_8_0.7/"))) == 17
+    finally:
+        r.disconnect()
+    with pytest.raises(StatsSegmentError):
+        seg.update_interfaces([2], [])  # already withdrawn
+    with pytest.raises(StatsSegmentError):
+        seg.update_interfaces([], [(5, "a"), (5, "b")])
+    assert seg.epoch == epoch + 1  # rejected batches write nothing
+
+
+async def test_symlink_clashes_keep_the_first_link_and_long_paths_are_cut(served: Served) -> None:
+    seg = served.seg
+    long_name = "x" * 120
+    # "a/b" and "a_b" map to the same /interfaces/a_b/ paths: VPP keeps the first interface's links
+    seg.add_interfaces([(0, "a/b"), (1, "a_b"), (2, long_name)])
+    r = await served.reader()
+    try:
+        links = await in_thread(lambda: r.ls("^/interfaces/a_b/"))
+        assert len(links) == 17
+        seg.add_traffic(0, 3, 300, 0, 0)
+        assert (await served.read(r, "/interfaces/a_b/rx")).sum_packets() == 3
+        cut = await in_thread(lambda: r.ls("^/interfaces/x"))
+        # every path is cut to 127 bytes, so the 17 collapse into the distinct prefixes that remain
+        assert cut and all(len(p) == 127 for p in cut)
+        assert len(cut) == len(set(cut))
+        # the first owner goes: its links go with it, the clashing second interface never had any
+        seg.remove_interface(0)
+        assert await in_thread(lambda: r.ls("^/interfaces/a_b/")) == []
+        seg.remove_interface(1)
+        seg.add_interface(0, "a_b")
+        assert len(await in_thread(lambda: r.ls("^/interfaces/a_b/"))) == 17
+        seg.remove_interface(2)
+        assert await in_thread(lambda: r.ls("^/interfaces/x")) == []
+    finally:
+        r.disconnect()
+
+
 async def test_clear_interface_counters_and_tick(served: Served) -> None:
     seg = served.seg
     seg.add_interfaces([(0, "local0"), (1, "loop0")])

@@ -51,8 +51,10 @@ from vppsim.stats.layout import (
     SIMPLE_INTERFACE_COUNTERS,
     STATS_HEAP_NAME,
     STRING_VECTOR_USER_HEADER,
+    VEC_HEADER_SIZE,
     DirType,
     symlink_component,
+    vec_header_words,
 )
 from vppsim.stats.server import StatsSocketServer
 from vppsim.stats.vectors import SegmentVector, new_vector, regrow, write_header
@@ -81,6 +83,10 @@ class _CounterVector:
     @property
     def width(self) -> int:
         return 2 if self.combined else 1
+
+
+def _round8(n: int) -> int:
+    return (n + 7) & ~7
 
 
 def _encode_name(name: str) -> bytes:
@@ -138,8 +144,16 @@ class StatsSegment:
         self._n_free_entries = 0
         self._counters: dict[str, _CounterVector] = {}
         self._if_names: dict[int, str] = {}
-        self._if_name_blocks: dict[int, SegmentVector] = {}
+        # /if/names strings of one batch share one heap block (an arena), freed when its last name goes
+        self._if_name_arena: dict[int, int] = {}  # sw_if_index -> arena block
+        self._arena_refs: dict[int, int] = {}  # arena block -> names still in it
         self._if_symlinks: dict[int, list[int]] = {}
+        # /interfaces/... symlink names are kept apart from _by_name (17 per interface): the usual case by
+        # its "/interfaces/<name>/" prefix, clashing or truncated paths one by one
+        self._symlink_prefixes: dict[str, int] = {}
+        self._symlink_odd: set[str] = set()
+        self._if_symlink_names: dict[int, tuple[str | None, list[str]]] = {}
+        self._symlink_packer: tuple[int, struct.Struct] | None = None
         self._error_columns: dict[str, dict[str, int]] = {}
         self._packets_since_tick = [0] * self._n_threads
         self._last_tick = time.monotonic()
@@ -187,45 +201,71 @@ class StatsSegment:
         Bad input is rejected before anything is written. If the segment fills up part-way
         (:class:`StatsSegmentFullError`), the interfaces published so far stay published and readable.
         """
-        self._check_open()
-        if not interfaces:
-            return
-        batch: set[int] = set()
-        for sw_if_index, name in interfaces:
-            if sw_if_index < 0 or sw_if_index >= 0xFFFF_FFFF:
-                raise StatsSegmentError(f"invalid sw_if_index {sw_if_index}")
-            if sw_if_index in self._if_names or sw_if_index in batch:
-                raise StatsSegmentError(f"sw_if_index {sw_if_index} already has a name in /if/names")
-            batch.add(sw_if_index)
-            _encode_name(name)
-        top = max(i for i, _ in interfaces)
-        # Cells past a row's old length have never been written (blocks come zeroed), so only reused
-        # indices need clearing.
-        reused_below = self._counters["/if/rx"].rows[0].length
-        with self._locked():
-            for cv in self._interface_counters():
-                self._validate(cv, top)
-            self._ensure_names_length(self._names_vec, top + 1)
-            for sw_if_index, name in interfaces:
-                if sw_if_index < reused_below:
-                    self._zero_interface(sw_if_index)
-                self._set_name(sw_if_index, name)
-            if self._symlinks_enabled:
-                self._add_interface_symlinks(interfaces)
+        self.update_interfaces((), interfaces)
 
     def remove_interface(self, sw_if_index: int) -> None:
         """Withdraw an interface: VPP frees its name (the slot becomes a NULL pointer, which readers skip)
         and removes its ``/interfaces/...`` symlinks; the counters stay until the index is reused."""
+        self.update_interfaces((sw_if_index,), ())
+
+    def update_interfaces(self, removed: Sequence[int], added: Sequence[tuple[int, str]]) -> None:
+        """Withdraw ``removed``, then publish ``added``, under one lock: one epoch change for a whole
+        batch of creations and deletions (an index may be in both: deleted, then reused).
+
+        Everything is checked before the first write; a bad index or name changes nothing.
+        """
         self._check_open()
-        if sw_if_index not in self._if_names:
-            raise StatsSegmentError(f"sw_if_index {sw_if_index} is not in /if/names")
+        if not removed and not added:
+            return
+        gone: set[int] = set()
+        for sw_if_index in removed:
+            if sw_if_index not in self._if_names or sw_if_index in gone:
+                raise StatsSegmentError(f"sw_if_index {sw_if_index} is not in /if/names")
+            gone.add(sw_if_index)
+        batch: set[int] = set()
+        encoded: list[tuple[int, str, bytes]] = []
+        names = self._if_names
+        for sw_if_index, name in added:
+            if sw_if_index < 0 or sw_if_index >= 0xFFFF_FFFF:
+                raise StatsSegmentError(f"invalid sw_if_index {sw_if_index}")
+            if (sw_if_index in names and sw_if_index not in gone) or sw_if_index in batch:
+                raise StatsSegmentError(f"sw_if_index {sw_if_index} already has a name in /if/names")
+            batch.add(sw_if_index)
+            encoded.append((sw_if_index, name, _encode_name(name)))
         with self._locked():
-            names = self._names_vec
-            self._write_u64(names.data + 8 * sw_if_index, 0)
-            self._heap.free(self._if_name_blocks.pop(sw_if_index).block)
-            del self._if_names[sw_if_index]
-            for entry in self._if_symlinks.pop(sw_if_index, []):
-                self._remove_entry(entry)
+            for sw_if_index in removed:
+                self._withdraw(sw_if_index)
+            if encoded:
+                self._publish(encoded)
+
+    def _withdraw(self, sw_if_index: int) -> None:
+        self._write_u64(self._names_vec.data + 8 * sw_if_index, 0)
+        del self._if_names[sw_if_index]
+        arena = self._if_name_arena.pop(sw_if_index)
+        left = self._arena_refs[arena] - 1
+        if left:
+            self._arena_refs[arena] = left
+        else:
+            del self._arena_refs[arena]
+            self._heap.free(arena)
+        for entry in self._if_symlinks.pop(sw_if_index, ()):
+            self._free_entry(entry)
+        self._drop_symlink_names(sw_if_index)
+
+    def _publish(self, interfaces: Sequence[tuple[int, str, bytes]]) -> None:
+        top = max(i for i, _, _ in interfaces)
+        # Cells past a row's old length have never been written (blocks come zeroed), so only reused
+        # indices need clearing.
+        reused_below = self._counters["/if/rx"].rows[0].length
+        for cv in self._interface_counters():
+            self._validate(cv, top)
+        self._ensure_names_length(self._names_vec, top + 1)
+        reused = [i for i, _, _ in interfaces if i < reused_below]
+        if reused:
+            self._zero_interfaces(reused)
+        self._set_names(interfaces)
+        if self._symlinks_enabled:
+            self._add_interface_symlinks([(i, name) for i, name, _ in interfaces])
 
     def add_traffic(
         self,
@@ -474,26 +514,46 @@ class StatsSegment:
 
     def _add_encoded_entries(self, encoded: Sequence[tuple[DirType, str, bytes, int]]) -> list[int]:
         """:meth:`_add_entries` for names already checked: unique, new, ASCII and short enough."""
-        n_append = max(0, len(encoded) - self._n_free_entries)
+        indices = self._add_raw_entries([(kind, raw, value) for kind, _, raw, value in encoded])
+        by_name = self._by_name
+        for (_, name, _, _), index in zip(encoded, indices, strict=True):
+            by_name[name] = index
+        return indices
+
+    def _add_raw_entries(self, encoded: Sequence[tuple[DirType, bytes, int]]) -> list[int]:
+        """Write directory entries (freed slots first, then appended); names are the caller's business."""
+        packed = bytearray(DIR_ENTRY_SIZE * len(encoded))
+        for k, (kind, raw, value) in enumerate(encoded):
+            DIR_ENTRY.pack_into(packed, k * DIR_ENTRY_SIZE, kind, value, raw)
+        return self._add_packed_entries(packed)
+
+    def _add_packed_entries(self, packed: bytes | bytearray) -> list[int]:
+        """Write already packed ``vlib_stats_entry_t`` images: into freed slots first
+        (``vlib_stats_create_counter`` reuses them), the rest appended in one copy."""
+        count = len(packed) // DIR_ENTRY_SIZE
+        n_append = max(0, count - self._n_free_entries)
         if n_append:
             self._reserve_entries(self._dir.length + n_append)
         indices: list[int] = []
-        appended: list[tuple[DirType, bytes, int]] = []
-        for kind, name, raw, value in encoded:
-            if self._first_free_entry is not None:
-                index = self._first_free_entry
-                off = self._entry_offset(index)
-                nxt = _U64.unpack_from(self._mm, off + DIR_ENTRY_VALUE_OFF)[0]
-                self._first_free_entry = None if nxt == 0xFFFF_FFFF else int(nxt)
-                self._n_free_entries -= 1
-                DIR_ENTRY.pack_into(self._mm, off, kind, value, raw)
-            else:
-                index = self._dir.length + len(appended)
-                appended.append((kind, raw, value))
-            self._by_name[name] = index
+        k = 0
+        mm = self._mm
+        while k < count and self._first_free_entry is not None:
+            index = self._first_free_entry
+            off = self._entry_offset(index)
+            nxt = _U64.unpack_from(mm, off + DIR_ENTRY_VALUE_OFF)[0]
+            self._first_free_entry = None if nxt == 0xFFFF_FFFF else int(nxt)
+            self._n_free_entries -= 1
+            mm[off : off + DIR_ENTRY_SIZE] = packed[k * DIR_ENTRY_SIZE : (k + 1) * DIR_ENTRY_SIZE]
             indices.append(index)
-        if appended:
-            self._append_entries(appended)
+            k += 1
+        if k < count:
+            first = self._dir.length
+            start = self._entry_offset(first)
+            rest = packed[k * DIR_ENTRY_SIZE :]
+            self._buf[start : start + len(rest)] = rest
+            self._dir.length = first + count - k
+            write_header(self._buf, self._dir)
+            indices.extend(range(first, first + count - k))
         return indices
 
     def _reserve_entries(self, length: int) -> None:
@@ -508,23 +568,16 @@ class StatsSegment:
         self._publish_directory()
         self._heap.free(old.block)
 
-    def _append_entries(self, appended: list[tuple[DirType, bytes, int]]) -> None:
-        first = self._dir.length
-        new_length = first + len(appended)
-        self._reserve_entries(new_length)
-        packed = bytearray(DIR_ENTRY_SIZE * len(appended))
-        for k, (kind, raw, value) in enumerate(appended):
-            DIR_ENTRY.pack_into(packed, k * DIR_ENTRY_SIZE, kind, value, raw)
-        start = self._entry_offset(first)
-        self._buf[start : start + len(packed)] = packed
-        self._dir.length = new_length
-        write_header(self._buf, self._dir)
-
     def _remove_entry(self, index: int) -> None:
         """``vlib_stats_remove_entry``: the slot becomes EMPTY and joins the free chain via its value."""
         off = self._entry_offset(index)
         name = DIR_ENTRY.unpack_from(self._mm, off)[2].split(b"\0", 1)[0].decode("ascii")
         self._by_name.pop(name, None)
+        self._free_entry(index)
+
+    def _free_entry(self, index: int) -> None:
+        """Empty a slot whose name is not in ``_by_name`` (symlinks) and chain it as free."""
+        off = self._entry_offset(index)
         nxt = 0xFFFF_FFFF if self._first_free_entry is None else self._first_free_entry
         DIR_ENTRY.pack_into(self._mm, off, DirType.EMPTY, nxt, b"")
         self._first_free_entry = index
@@ -621,13 +674,15 @@ class StatsSegment:
             self._write_u64(cv.threads.data + 8 * t, SEGMENT_BASE + moved.data)
             self._heap.free(row.block)
 
-    def _zero_interface(self, sw_if_index: int) -> None:
+    def _zero_interfaces(self, indices: Sequence[int]) -> None:
         for cv in self._interface_counters():
-            i = cv.width * sw_if_index
+            w = cv.width
             for view in cv.views:
-                view[i] = 0
-                if cv.combined:
-                    view[i + 1] = 0
+                for sw_if_index in indices:
+                    i = w * sw_if_index
+                    view[i] = 0
+                    if w == 2:
+                        view[i + 1] = 0
 
     def _bump_combined(self, name: str, row: int, index: int, packets: int, nbytes: int) -> None:
         """Packets and bytes go out in one 16-byte copy (one aligned vector store on x86_64), so even a
@@ -670,40 +725,126 @@ class StatsSegment:
         self._heap.free(names.block)
         self._names_vec = moved
 
-    def _set_name(self, sw_if_index: int, name: str) -> None:
-        raw = name.encode("ascii") + b"\0"
-        string = new_vector(self._heap, self._buf, 1, len(raw), len(raw))
-        self._buf[string.data : string.data + len(raw)] = raw
-        self._write_u64(self._names_vec.data + 8 * sw_if_index, SEGMENT_BASE + string.data)
-        self._if_names[sw_if_index] = name
-        self._if_name_blocks[sw_if_index] = string
+    def _set_names(self, interfaces: Sequence[tuple[int, str, bytes]]) -> None:
+        """Write each name as its own NUL-terminated ``u8`` vector (what ``/if/names`` slots point to, as
+        ``vlib_stats_set_string_vector`` makes them), all of one batch packed into one heap block.
+
+        One allocation per batch instead of one per name; the block is freed when its last name is."""
+        layout: list[tuple[int, str, bytes, int]] = []
+        pos = 0
+        for sw_if_index, name, raw in interfaces:
+            layout.append((sw_if_index, name, raw, pos))
+            pos += _round8(VEC_HEADER_SIZE + len(raw) + 1)
+        arena = self._heap.alloc(pos)
+        image = bytearray(pos)
+        pointers = self._mm
+        slots = self._names_vec.data
+        base = SEGMENT_BASE + arena + VEC_HEADER_SIZE
+        names = self._if_names
+        owner = self._if_name_arena
+        for sw_if_index, name, raw, at in layout:
+            n = len(raw) + 1
+            image[at : at + VEC_HEADER_SIZE] = vec_header_words(n, VEC_HEADER_SIZE, 3, 0)
+            image[at + VEC_HEADER_SIZE : at + VEC_HEADER_SIZE + n - 1] = raw
+            names[sw_if_index] = name
+            owner[sw_if_index] = arena
+        self._buf[arena : arena + pos] = image
+        # pointers last: a slot never names a string that is not written yet
+        for sw_if_index, _, _, at in layout:
+            _U64.pack_into(pointers, slots + 8 * sw_if_index, base + at)
+        self._arena_refs[arena] = len(layout)
 
     def _add_interface_symlinks(self, interfaces: Sequence[tuple[int, str]]) -> None:
         """``/interfaces/<name with / as _>/<counter>`` -> (counter entry, sw_if_index), for every simple
-        then combined counter, as ``statseg_sw_interface_add_del`` creates them."""
-        leaves = [(leaf, self._counters[f"/if/{leaf}"].entry) for leaf in SIMPLE_INTERFACE_COUNTERS]
-        leaves += [(leaf, self._counters[f"/if/{leaf}"].entry) for leaf in COMBINED_INTERFACE_COUNTERS]
-        wanted: list[tuple[DirType, str, bytes, int]] = []
-        owners: list[int] = []
-        taken = self._by_name
-        seen: set[str] = set()
-        link = DirType.SYMLINK
+        then combined counter, as ``statseg_sw_interface_add_del`` (``src/vnet/interface/stats.c``)
+        creates them.
+
+        The usual case -- a prefix no other interface uses, every path within VPP's 127 bytes -- packs
+        the interface's 17 entries with one ``struct`` call and remembers only the prefix. A clash (two
+        names that map to one path, e.g. ``a/b`` and ``a_b``) or an over-long path goes path by path and
+        keeps the first link, as VPP's does."""
+        leaves = self._symlink_leaves()
+        fast = self._symlink_prefixes
+        odd = self._symlink_odd
         limit = MAX_NAME_SZ - 1
+        room = limit - max(len(leaf) for leaf, _, _ in leaves)
+        pack = self._symlink_struct(len(leaves)).pack
+        link = int(DirType.SYMLINK)
+        chunks: list[bytes] = []
+        owners: list[tuple[int, int, str | None, list[str]]] = []
         for sw_if_index, name in interfaces:
             prefix = f"/interfaces/{symlink_component(name)}/"
             column = sw_if_index << 32
-            for leaf, entry in leaves:
-                # vlib_stats_set_entry_name keeps 127 bytes; a clash keeps the first link, as VPP's does.
-                path = prefix + leaf
-                if len(path) > limit:
-                    path = path[:limit]
-                if path in taken or path in seen:
+            if (
+                len(prefix) <= room
+                and prefix not in fast
+                and (not odd or not self._odd_clash(prefix, leaves))
+            ):
+                head = prefix.encode("ascii")
+                args: list[int | bytes] = []
+                for _, raw_leaf, entry in leaves:
+                    args += (link, entry | column, head + raw_leaf)
+                chunks.append(pack(*args))
+                fast[prefix] = sw_if_index
+                owners.append((sw_if_index, len(leaves), prefix, []))
+                continue
+            kept: list[str] = []
+            rows: list[tuple[DirType, bytes, int]] = []
+            for leaf, _, entry in leaves:
+                path = (prefix + leaf)[:limit]  # vlib_stats_set_entry_name keeps 127 bytes
+                if path in odd or path in kept or self._fast_owner(path, leaves) is not None:
                     continue
-                seen.add(path)
-                wanted.append((link, path, path.encode("ascii"), entry | column))
-                owners.append(sw_if_index)
-        for sw_if_index, index in zip(owners, self._add_encoded_entries(wanted), strict=True):
-            self._if_symlinks.setdefault(sw_if_index, []).append(index)
+                kept.append(path)
+                rows.append((DirType.SYMLINK, path.encode("ascii"), entry | column))
+            odd.update(kept)
+            packed = bytearray(DIR_ENTRY_SIZE * len(rows))
+            for k, (kind, raw, value) in enumerate(rows):
+                DIR_ENTRY.pack_into(packed, k * DIR_ENTRY_SIZE, kind, value, raw)
+            chunks.append(bytes(packed))
+            owners.append((sw_if_index, len(rows), None, kept))
+        try:
+            indices = self._add_packed_entries(b"".join(chunks))
+        except Exception:
+            for _, _, owned, kept in owners:
+                if owned is not None:
+                    fast.pop(owned, None)
+                odd.difference_update(kept)
+            raise
+        at = 0
+        for sw_if_index, n, owned, kept in owners:
+            self._if_symlinks[sw_if_index] = indices[at : at + n]
+            self._if_symlink_names[sw_if_index] = (owned, kept)
+            at += n
+
+    def _drop_symlink_names(self, sw_if_index: int) -> None:
+        prefix, kept = self._if_symlink_names.pop(sw_if_index, (None, []))
+        if prefix is not None:
+            self._symlink_prefixes.pop(prefix, None)
+        self._symlink_odd.difference_update(kept)
+
+    def _symlink_leaves(self) -> list[tuple[str, bytes, int]]:
+        """(counter leaf, its bytes, its directory entry) in VPP's order: simple then combined."""
+        return [
+            (leaf, leaf.encode("ascii"), self._counters[f"/if/{leaf}"].entry)
+            for leaf in (*SIMPLE_INTERFACE_COUNTERS, *COMBINED_INTERFACE_COUNTERS)
+        ]
+
+    def _symlink_struct(self, n: int) -> struct.Struct:
+        if self._symlink_packer is None or self._symlink_packer[0] != n:
+            self._symlink_packer = (n, struct.Struct("<" + "I4xQ128s" * n))
+        return self._symlink_packer[1]
+
+    def _odd_clash(self, prefix: str, leaves: Sequence[tuple[str, bytes, int]]) -> bool:
+        return any(prefix + leaf in self._symlink_odd for leaf, _, _ in leaves)
+
+    def _fast_owner(self, path: str, leaves: Sequence[tuple[str, bytes, int]]) -> int | None:
+        """The interface whose usual-case symlinks include ``path``, if any."""
+        for leaf, _, _ in leaves:
+            if path.endswith("/" + leaf):
+                owner = self._symlink_prefixes.get(path[: len(path) - len(leaf)])
+                if owner is not None:
+                    return owner
+        return None
 
     # ----------------------------------------------------------------------------------------------
     # helpers
