@@ -153,3 +153,48 @@ async def test_commit_without_vpp_fails_cleanly(stack: tuple[AgentStack, Any]) -
     assert "VPP" in str(info.value)
     assert st.ds.running.json() == running_before
     await st.discard()
+
+
+async def test_vpp_refusing_the_kth_address_of_a_wave_reverts_the_others(
+    stack: tuple[AgentStack, Any],
+) -> None:
+    """VPP itself refuses call k of n (an overlapping address someone else configured, ADDRESS_IN_USE)
+    while the other calls of the same wave are in flight; for every k VPP ends up as before."""
+    st, sim = stack
+    n = 12
+    change = [
+        (
+            IF,
+            {
+                "interface": [
+                    port(P1),
+                    *[subif(P1, 200 + i, **addrs(f"10.{100 + i}.0.1/24")) for i in range(n)],
+                ]
+            },
+        )
+    ]
+    c = sim.client("other-team")
+    running_before = st.ds.running.json()
+    for k in range(n):
+        loop = c.api.create_loopback().sw_if_index
+        assert (
+            c.api.sw_interface_add_del_address(
+                sw_if_index=loop, is_add=True, prefix=f"10.{100 + k}.0.9/24"
+            ).retval
+            == 0
+        )
+        before = await vpp_snapshot(sim.api_socket)
+        with pytest.raises(AgentError) as info:
+            await st.commit(updates=change)
+        assert info.value.details[0].info["vpp-message"] == "sw_interface_add_del_address"
+        assert info.value.details[0].info["vpp-retval"] == "-105"
+        assert info.value.path == f"address/{P1}.{200 + k}/10.{100 + k}.0.1/24"
+        assert await vpp_snapshot(sim.api_socket) == before, f"VPP changed when address {k} was refused"
+        assert st.ds.running.json() == running_before
+        await st.discard()
+        assert c.api.delete_loopback(sw_if_index=loop).retval == 0
+    await st.commit(updates=change)
+    snap = await vpp_snapshot(sim.api_socket)
+    assert all(
+        snap["interfaces"][f"{P1}.{200 + i}"]["addresses"] == [f"10.{100 + i}.0.1/24"] for i in range(n)
+    )
