@@ -1,0 +1,389 @@
+"""Every worked example in ``docs/features/`` runs against ``bng-agent run --sim`` and gives the reply shown.
+
+The payloads and the expected replies live in ``docs/features/examples/``; the pages quote them, and the
+last test checks that each page still quotes its files verbatim, so a page cannot drift from what the
+agent does. One agent serves the whole module and the tests run in file order, as a reader follows the
+pages: interfaces first, then bonds, loopbacks, VRFs (which route over the interfaces made before),
+commits and telemetry.
+
+Replies are compared after normalisation: XML without message-ids, whitespace between elements or
+times; gNMI replies without timestamps. pygnmi cannot share a process with the agent's own gNMI
+modules, so the agent runs as a child process (as in production).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import selectors
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lxml import etree
+from ncclient import manager
+from ncclient.operations.rpc import RPCError
+from pygnmi.client import gNMIclient, gNMIException
+from pygnmi.spec.v080 import gnmi_ext_pb2, gnmi_pb2
+from vpp_papi import VPPApiClient
+
+from agent.vpp.api import api_json_files
+from vppsim.control import send_command
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = ROOT / "docs" / "features"
+EXAMPLES = PAGES / "examples"
+PASSWORD = "Docs-Secret-1"
+START_TIMEOUT = 90.0
+
+
+# ----------------------------------------------------------------------------------------- the agent
+@dataclass
+class Node:
+    proc: subprocess.Popen[str]
+    netconf_port: int
+    gnmi_port: int
+    metrics_url: str
+    api_socket: str
+    control_socket: str
+    cert: str
+
+
+def _start(tmp: Path) -> tuple[Node, Any]:
+    settings = tmp / "agent.toml"
+    settings.write_text('netconf-host = "127.0.0.1"\nlog-level = "INFO"\n')
+    log = (tmp / "agent.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agent.cli", "run", "--sim", "--data-dir", str(tmp / "data")]
+        + ["--config", str(settings), "--netconf-port", "0", "--gnmi-port", "0", "--metrics-port", "0"],
+        cwd=ROOT,
+        env={**os.environ, "BNG_AGENT_ADMIN_PASSWORD": PASSWORD},
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+    )
+    out = ""
+    sel = selectors.DefaultSelector()
+    assert proc.stdout is not None
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + START_TIMEOUT
+    while "data directory:" not in out:
+        if time.monotonic() > deadline or proc.poll() is not None:
+            _stop(proc)
+            raise AssertionError(f"agent did not start:\n{out}\n{(tmp / 'agent.log').read_text()[-3000:]}")
+        for key, _ in sel.select(timeout=0.5):
+            out += os.read(key.fileobj.fileno(), 65536).decode()  # type: ignore[union-attr]
+    sel.close()
+
+    def find(pattern: str) -> str:
+        match = re.search(pattern, out)
+        assert match, out
+        return match.group(1)
+
+    node = Node(
+        proc=proc,
+        netconf_port=int(find(r"ssh -p (\d+)")),
+        gnmi_port=int(find(r"gNMI \(TLS\): \S+:(\d+)")),
+        metrics_url=find(r"Prometheus: (\S+)"),
+        api_socket=find(r"VPP API socket: (\S+)"),
+        control_socket=find(r"--control-socket (\S+)"),
+        cert=str(tmp / "data" / "gnmi" / "gnmi-cert.pem"),
+    )
+    return node, log
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
+    agent, log = _start(tmp_path_factory.mktemp("docs"))
+    try:
+        yield agent
+    finally:
+        _stop(agent.proc)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def nc(node: Node) -> Iterator[Any]:
+    with manager.connect(
+        host="127.0.0.1",
+        port=node.netconf_port,
+        username="admin",
+        password=PASSWORD,
+        hostkey_verify=False,
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=30,
+    ) as m:
+        yield m
+
+
+@pytest.fixture(scope="module")
+def gnmi(node: Node) -> Iterator[gNMIclient]:
+    target = ("127.0.0.1", node.gnmi_port)
+    with gNMIclient(target=target, username="admin", password=PASSWORD, path_cert=node.cert) as c:
+        yield c
+
+
+# ------------------------------------------------------------------------------------ normalisation
+def canonical_xml(text: str | bytes) -> str:
+    """The XML with message-ids, times and whitespace-only text removed, pretty-printed for diffs."""
+    parser = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True)
+    root = etree.fromstring(text.encode() if isinstance(text, str) else text, parser)
+    root.attrib.pop("message-id", None)
+    for el in root.iter():
+        if isinstance(el.tag, str) and etree.QName(el).localname == "time":
+            el.text = "TIME"
+        if el.text is not None and not el.text.strip():
+            el.text = None
+    return etree.tostring(etree.fromstring(etree.tostring(root, method="c14n")), pretty_print=True).decode()
+
+
+def example(name: str) -> str:
+    return (EXAMPLES / name).read_text()
+
+
+def expect_xml(name: str, actual: str | bytes) -> None:
+    assert canonical_xml(actual) == canonical_xml(example(name)), f"reply differs from {name}"
+
+
+def expect_json(name: str, actual: Any) -> None:
+    assert actual == json.loads(example(name)), f"reply differs from {name}:\n{json.dumps(actual, indent=2)}"
+
+
+def expect_text(name: str, actual: str) -> None:
+    assert actual.strip() == example(name).strip(), f"output differs from {name}:\n{actual}"
+
+
+# ------------------------------------------------------------------------------------------ drivers
+DRY_RUN = '<dry-run xmlns="urn:bng-agent:netconf"/>'
+
+
+def edit_plan_commit(nc: Any, feature: str) -> None:
+    """``<edit-config>`` the page's payload, compare the dry-run plan with the page, commit."""
+    reply = nc.edit_config(target="candidate", config=example(f"{feature}.xml"))
+    assert reply.ok
+    expect_xml(f"{feature}.plan.xml", nc.dispatch(etree.fromstring(DRY_RUN)).xml)
+    expect_xml("ok.reply.xml", nc.commit().xml)
+
+
+def rpc_error(nc: Any, name: str) -> None:
+    """The payload of ``<name>.xml`` is refused (at edit-config or at validate) with ``<name>.reply.xml``."""
+    try:
+        with pytest.raises(RPCError) as info:
+            nc.edit_config(target="candidate", config=example(f"{name}.xml"))
+            nc.validate(source="candidate")
+        expect_xml(f"{name}.reply.xml", etree.tostring(info.value.xml))
+    finally:
+        nc.discard_changes()
+
+
+def gnmi_set(gnmi: gNMIclient, feature: str) -> None:
+    request = json.loads(example(f"{feature}.gnmi.json"))
+    reply = gnmi.set(update=[(u["path"], u["val"]) for u in request["update"]], encoding="json_ietf")
+    assert reply["response"] == [{"path": u["path"].split(":", 1)[1], "op": "UPDATE"} for u in request["update"]]
+
+
+def gnmi_get(gnmi: gNMIclient, feature: str) -> None:
+    request = json.loads(example(f"{feature}.gnmi-get.json"))
+    deadline = time.monotonic() + 10.0
+    while True:  # state follows a commit within one operational refresh: retry NOT_FOUND for a while
+        try:
+            reply = gnmi.get(path=[request["path"]], datatype=request["type"], encoding="json_ietf")
+            break
+        except gNMIException:
+            if request["type"] != "state" or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    updates = [u for n in reply["notification"] for u in n.get("update", [])]
+    expect_json(f"{feature}.gnmi-get.reply.json", updates)
+
+
+def vpp_cli(node: Node, command: str, names: list[str]) -> str:
+    """VPP's own view (``vppctl`` through the ``cli_inband`` API), limited to the lines about ``names``."""
+    client = VPPApiClient(apifiles=[str(p) for p in api_json_files()], server_address=node.api_socket)
+    client.connect("docs-examples")
+    try:
+        reply = client.api.cli_inband(cmd=command)
+    finally:
+        client.disconnect()
+    assert reply.retval == 0
+    lines = str(reply.reply).splitlines()
+    keep = [lines[0]] if command == "show interface" else []
+    for i, line in enumerate(lines):
+        if line.split(" ", 1)[0] in names:
+            keep.append(line)
+            if command == "show interface address":  # the address lines that follow the name
+                keep += [n for n in _following(lines, i)]
+    return "\n".join(keep)
+
+
+def _following(lines: list[str], i: int) -> list[str]:
+    out = []
+    for line in lines[i + 1 :]:
+        if not line.startswith(" "):
+            break
+        out.append(line)
+    return out
+
+
+# ---------------------------------------------------------------------------------------- the pages
+def test_interfaces(node: Node, nc: Any, gnmi: gNMIclient) -> None:
+    edit_plan_commit(nc, "interfaces")
+    subifs = ["GigabitEthernet0/8/0", "GigabitEthernet0/8/0.100", "GigabitEthernet0/8/0.20001001"]
+    expect_text("interfaces.vpp.txt", vpp_cli(node, "show interface", subifs))
+    gnmi_set(gnmi, "interfaces")
+    gnmi_get(gnmi, "interfaces")
+    expect_text("interfaces.gnmi.vpp.txt", vpp_cli(node, "show interface address", ["GigabitEthernet0/9/0.300"]))
+    for error in ("interfaces-error-subid", "interfaces-error-vlan", "interfaces-error-nested"):
+        rpc_error(nc, error)
+
+
+def test_bonds(node: Node, nc: Any, gnmi: gNMIclient) -> None:
+    edit_plan_commit(nc, "bonds")
+    names = ["BondEthernet0", "BondEthernet0.200", "GigabitEthernet0/a/0", "GigabitEthernet0/b/0"]
+    expect_text("bonds.vpp.txt", vpp_cli(node, "show interface", names))
+    gnmi_set(gnmi, "bonds")
+    gnmi_get(gnmi, "bonds")
+    rpc_error(nc, "bonds-error-member")
+
+
+def test_loopbacks(node: Node, nc: Any, gnmi: gNMIclient) -> None:
+    edit_plan_commit(nc, "loopbacks")
+    gnmi_set(gnmi, "loopbacks")
+    expect_text("loopbacks.vpp.txt", vpp_cli(node, "show interface address", ["loop0", "loop1"]))
+    rpc_error(nc, "loopbacks-error-own-address")
+
+
+def test_vrfs(node: Node, nc: Any, gnmi: gNMIclient) -> None:
+    edit_plan_commit(nc, "vrfs")
+    gnmi_set(gnmi, "vrfs")
+    gnmi_get(gnmi, "vrfs")
+    rpc_error(nc, "vrfs-error-table-id")
+
+
+IF_100 = (
+    "subtree",
+    '<interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface>'
+    "<name>GigabitEthernet0/8/0.100</name><description/>"
+    '<mtu xmlns="urn:bng-agent:yang:bng-interfaces"/></interface></interfaces>',
+)
+
+
+def rpc(nc: Any, name: str) -> str:
+    return str(nc.dispatch(etree.fromstring(example(name).encode())).xml)
+
+
+def test_commit_confirmed_rollback_and_revert(node: Node, nc: Any) -> None:
+    subif = ["GigabitEthernet0/8/0.100"]
+    nc.edit_config(target="candidate", config=example("commit-edit.xml"))
+    expect_xml("commit.plan.xml", nc.dispatch(etree.fromstring(DRY_RUN)).xml)
+    expect_xml("ok.reply.xml", rpc(nc, "commit-confirmed.xml"))
+    expect_xml("commit-trial.reply.xml", nc.get_config(source="running", filter=IF_100).xml)
+    expect_text("commit-trial.vpp.txt", vpp_cli(node, "show interface", subif))
+    expect_xml("ok.reply.xml", rpc(nc, "commit-cancel.xml"))  # back to before, in VPP too
+    expect_xml("commit-cancelled.reply.xml", nc.get_config(source="running", filter=IF_100).xml)
+    expect_text("commit-cancelled.vpp.txt", vpp_cli(node, "show interface", subif))
+
+    nc.edit_config(target="candidate", config=example("commit-edit.xml"))
+    expect_xml("ok.reply.xml", rpc(nc, "commit-confirmed.xml"))
+    expect_xml("ok.reply.xml", rpc(nc, "commit-confirm.xml"))
+    checkpoints = etree.fromstring(rpc(nc, "commit-list-checkpoints.xml").encode())
+    listing = checkpoints[0]
+    for old in list(listing)[3:]:  # newest first; the page shows the newest three
+        listing.remove(old)
+    expect_xml("commit-list-checkpoints.reply.xml", etree.tostring(checkpoints))
+    # newest first: the confirmation (no changes), the confirmed commit, and the state before it
+    rollback_to = int(listing[2][0].text or "")
+    expect_xml("commit-rollback.xml", f'<rollback xmlns="urn:bng-agent:netconf"><id>{rollback_to}</id></rollback>')
+    expect_xml("commit-rollback.reply.xml", rpc(nc, "commit-rollback.xml"))
+    expect_text("commit-rolled-back.vpp.txt", vpp_cli(node, "show interface", subif))
+
+    # a data-plane failure: VPP refuses the address, the sub-interface created before it is deleted again
+    send_command(node.control_socket, "fail", message="sw_interface_add_del_address", retval=-105)
+    nc.edit_config(target="candidate", config=example("commit-failure.xml"))
+    try:
+        with pytest.raises(RPCError) as info:
+            nc.commit()
+        expect_xml("commit-failure.reply.xml", etree.tostring(info.value.xml))
+    finally:
+        nc.discard_changes()
+    assert "GigabitEthernet0/8/0.103" not in vpp_cli(node, "show interface", ["GigabitEthernet0/8/0.103"])
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while n > 0x7F:
+        out.append(n & 0x7F | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def _message(field: int, body: bytes) -> bytes:
+    return _varint(field << 3 | 2) + _varint(len(body)) + body
+
+
+def commit_extension(commit_id: str, action: str, seconds: int = 0) -> Any:
+    """gnmi_ext ``Extension{commit: Commit{id, commit|confirm|cancel}}``, encoded by field number.
+
+    pygnmi bundles gNMI 0.8's gnmi_ext, which predates the Commit extension (gnmi_ext.proto:
+    Extension.commit = 4; Commit.id = 1, commit = 2, confirm = 3, cancel = 4;
+    CommitRequest.rollback_duration = 1; google.protobuf.Duration.seconds = 1).
+    """
+    body = _message(1, commit_id.encode())
+    if action == "commit":
+        duration = _varint(1 << 3) + _varint(seconds)
+        body += _message(2, _message(1, duration))
+    else:
+        body += _message({"confirm": 3, "cancel": 4}[action], b"")
+    return gnmi_ext_pb2.Extension.FromString(_message(4, body))
+
+
+def test_gnmi_commit_confirmed(node: Node, gnmi: gNMIclient) -> None:
+    request = json.loads(example("commit.gnmi.json"))
+    commit = request["commit"]
+    path = request["update"][0]["path"]
+    stub = gnmi._gNMIclient__stub  # type: ignore[attr-defined]
+    metadata = [("username", "admin"), ("password", PASSWORD)]
+
+    def description() -> Any:
+        reply = gnmi.get(path=[path.removeprefix("/ietf-interfaces:")], datatype="config", encoding="json_ietf")
+        return reply["notification"][0]["update"][0]["val"]
+
+    before = description()
+    update = gnmi_pb2.Update(
+        path=gnmi_pb2.Path(
+            elem=[
+                gnmi_pb2.PathElem(name="ietf-interfaces:interfaces"),
+                gnmi_pb2.PathElem(name="interface", key={"name": "GigabitEthernet0/8/0.100"}),
+                gnmi_pb2.PathElem(name="description"),
+            ]
+        ),
+        val=gnmi_pb2.TypedValue(json_ietf_val=json.dumps(request["update"][0]["val"]).encode()),
+    )
+    ext = commit_extension(commit["id"], "commit", commit["rollback_duration_s"])
+    stub.Set(gnmi_pb2.SetRequest(update=[update], extension=[ext]), metadata=metadata)
+    assert description() == request["update"][0]["val"]
+    stub.Set(gnmi_pb2.SetRequest(extension=[commit_extension(commit["id"], "cancel")]), metadata=metadata)
+    assert description() == before
+    stub.Set(gnmi_pb2.SetRequest(update=[update], extension=[ext]), metadata=metadata)
+    stub.Set(gnmi_pb2.SetRequest(extension=[commit_extension(commit["id"], "confirm")]), metadata=metadata)
+    assert description() == request["update"][0]["val"]
