@@ -55,32 +55,36 @@ class TreeHolder(Protocol):
 # --------------------------------------------------------------------------------------------- paths
 
 
+_SPLIT_TOKENS = re.compile(r"'[^']*'|\"[^\"]*\"|[\[\]/]")
+
+
+def _top_slashes(path: str) -> list[int]:
+    """Offsets of the ``/`` separators outside predicates and quotes (a regex scan, not a char loop:
+    replaying 10,000 changes calls this 20,000 times)."""
+    cuts: list[int] = []
+    depth = 0
+    for m in _SPLIT_TOKENS.finditer(path):
+        tok = m.group()
+        if tok == "/":
+            if depth == 0:
+                cuts.append(m.start())
+        elif tok == "[":
+            depth += 1
+        elif tok == "]":
+            depth -= 1
+    return cuts
+
+
 def split_path(path: str) -> list[str]:
     """Split a libyang data path into its node segments (``/`` inside predicates is not a separator)."""
-    segs: list[str] = []
-    cur: list[str] = []
-    quote = ""
-    depth = 0
-    for ch in path:
-        if quote:
-            cur.append(ch)
-            if ch == quote:
-                quote = ""
-            continue
-        if ch in "'\"":
-            quote = ch
-        elif ch == "[":
-            depth += 1
-        elif ch == "]":
-            depth -= 1
-        elif ch == "/" and depth == 0:
-            if cur:
-                segs.append("".join(cur))
-            cur = []
-            continue
-        cur.append(ch)
-    if cur:
-        segs.append("".join(cur))
+    cuts = _top_slashes(path)
+    bounds = [*cuts, len(path)]
+    segs = []
+    start = 0
+    for end in bounds:
+        if end > start:
+            segs.append(path[start:end])
+        start = end + 1
     return segs
 
 
@@ -389,8 +393,19 @@ def apply_changes(holder: TreeHolder | DataTree, changes: list[Change]) -> None:
     """
     tree = _holder_tree(holder)
     try:
-        for ch in changes:
-            _apply_one(tree, ch)
+        i, n = 0, len(changes)
+        while i < n:
+            key = _bulk_key(changes[i])
+            j = i + 1
+            if key is not None:
+                while j < n and _bulk_key(changes[j]) == key:
+                    j += 1
+            if j - i > 1:
+                assert key is not None
+                _apply_bulk_create(tree, changes[i:j], key)
+            else:
+                _apply_one(tree, changes[i])
+            i = j
     finally:
         if not isinstance(holder, DataTree):
             root = tree.release()
@@ -456,6 +471,53 @@ def _apply_one(tree: DataTree, ch: Change) -> None:
             nxt = n.next
             tree.insert_top(n)
             n = nxt
+
+
+def _bulk_key(ch: Change) -> tuple[str | None, str] | None:
+    """(parent path, qualified list name) when ``ch`` creates a whole list entry, else None.
+
+    Consecutive creates of entries of one list under one parent (a bulk edit's 10,000 new
+    sub-interfaces) are replayed with one JSON parse instead of one parse each (0.2 ms apiece).
+    """
+    if ch.op != "create" or not isinstance(ch.new, dict):
+        return None
+    segs = split_path(ch.path)
+    last = segs[-1] if segs else ""
+    if "[" not in last:
+        return None
+    name = last.split("[", 1)[0]
+    qname = f"{_module_of(segs)}:{name.split(':')[-1]}"
+    return ("/" + "/".join(segs[:-1]) if len(segs) > 1 else None, qname)
+
+
+def _apply_bulk_create(tree: DataTree, changes: list[Change], key: tuple[str | None, str]) -> None:
+    """Replay creates of entries of one list under one parent (see :func:`_bulk_key`) in one parse."""
+    ctx = tree.ctx
+    par, qname = key
+    for ch in changes:
+        existing = find_path(tree.root, ch.path)
+        if existing != NULL:
+            tree.free_node(existing)
+    doc = json.dumps({qname: [ch.new for ch in changes]})
+    parent = NULL
+    if par is not None:
+        parent = find_path(tree.root, par)
+        if parent == NULL:
+            _new_path(tree, par, None)
+            parent = find_path(tree.root, par)
+    if parent != NULL:
+        if _parse_under(ctx, parent, doc) != lib.LY_SUCCESS:
+            raise_validation(ctx, f"cannot replay {len(changes)} changes under {par}")
+        return
+    out = ffi.new("struct lyd_node **")
+    opts = lib.LYD_PARSE_ONLY | lib.LYD_PARSE_STRICT
+    if lib.lyd_parse_data_mem(ctx.cdata, doc.encode(), lib.LYD_JSON, opts, 0, out) != lib.LY_SUCCESS:
+        raise_validation(ctx, f"cannot replay {len(changes)} top-level changes")
+    n = out[0]
+    while n != NULL:
+        nxt = n.next
+        tree.insert_top(n)
+        n = nxt
 
 
 def _parse_under(ctx: libyang.Context, parent: Cdata, doc: str) -> int:

@@ -29,9 +29,11 @@ part of their commit.
 
 from __future__ import annotations
 
+import asyncio
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import libyang
 from lxml import etree
@@ -56,6 +58,8 @@ DefaultOperation = Literal["merge", "replace", "none"]
 ErrorOption = Literal["stop-on-error", "continue-on-error", "rollback-on-error"]
 TestOption = Literal["test-then-set", "set", "test-only"]
 TreeInput = DataTree | libyang.DNode | str | None
+
+_T = TypeVar("_T")
 
 _SMALL_CHANGE = 64  # touched paths up to which a commit first checks whether it may skip full validation
 
@@ -174,6 +178,11 @@ class Datastores:
         self._cand_dirty = False
         self._spare: DataTree | None = None  # previous running, reusable as the next candidate copy
         self._spare_paths: set[str] | None = None
+        # Long libyang work on the candidate (a large edit's parse, full validation, printing) runs in a
+        # worker thread under this lock; _busy is the tree the worker holds (see _in_worker).
+        self._cand_lock: asyncio.Lock | None = None
+        self._busy: DataTree | None = None
+        self._busy_dropped = False
         self.locks = LockTable()
         self.operational = OperationalRegistry(self.ctx)
 
@@ -271,14 +280,15 @@ class Datastores:
                 errors=outcome.errors,
                 running_edit=edit,
             )
+        self._check_candidate_idle()
         tree = self._writable_candidate()
-        outcome = run(tree)
-        if outcome.fatal or test_only:
-            outcome.undo.rollback(tree)
-            if outcome.fatal:
-                raise outcome.error()
+        return self._finish_candidate_edit(_run_edit(run, tree, test_only), session, test_only)
+
+    def _finish_candidate_edit(self, outcome: EditOutcome, session: Session, test_only: bool) -> EditResult:
+        if outcome.fatal:
+            raise outcome.error()
+        if test_only:
             return EditResult(changed=False, touched=sorted(outcome.touched))
-        outcome.undo.discard()
         if outcome.changed:
             self._note_touched(outcome.touched)
             if not self._cand_dirty:
@@ -338,6 +348,7 @@ class Datastores:
         if datastore in ("running", "intended"):
             return self._running, False
         if datastore == "candidate":
+            self._check_candidate_idle()
             return self._cand, False
         if datastore == "startup":
             return self._startup, False
@@ -356,6 +367,7 @@ class Datastores:
             if source in ("running", "intended"):
                 tree = self._running.dup()
             elif source == "candidate":
+                self._check_candidate_idle()
                 tree = self._cand.dup()
             elif source == "startup":
                 tree = self._startup.dup()
@@ -393,8 +405,7 @@ class Datastores:
         self._reset_candidate()
 
     def _reset_candidate(self) -> None:
-        if not self._cand_shared:
-            self._cand.close()
+        self._drop_candidate_tree()
         self._cand = self._running
         self._cand_shared = True
         self._touched = set()
@@ -431,6 +442,7 @@ class Datastores:
             if source in ("running", "intended"):
                 return self._running.dup()
             if source == "candidate":
+                self._check_candidate_idle()
                 return self._cand.dup()
             if source == "startup":
                 return self._startup.dup()
@@ -484,6 +496,7 @@ class Datastores:
         """What the candidate changes relative to running (cost ~ size of the change, not of the data)."""
         if self._cand is self._running:
             return []
+        self._check_candidate_idle()
         if self._touched is None:
             return diffmod.diff_trees(self._running, self._cand)
         return diffmod.changes_for_paths(self._running, self._cand, self._touched)
@@ -503,6 +516,7 @@ class Datastores:
         self.locks.check_writable("candidate", session)
         if self._cand is self._running:
             return PreparedCommit(self._running, [], self._generation, session.id, set(), from_candidate=True)
+        self._check_candidate_idle()
         tree = self._writable_candidate() if self._cand_shared else self._cand
         prepared = self._prepare_tree(tree, self._touched, session, from_candidate=True)
         # The prepared tree must stay as validated: later candidate edits copy it first.
@@ -513,6 +527,15 @@ class Datastores:
     def _prepare_tree(
         self, tree: DataTree, touched: set[str] | None, session: Session, *, from_candidate: bool
     ) -> PreparedCommit:
+        early = self._prepare_unvalidated(tree, touched, session, from_candidate=from_candidate)
+        if early is not None:
+            return early
+        return self._prepare_validated(tree, touched, session, from_candidate=from_candidate)
+
+    def _prepare_unvalidated(
+        self, tree: DataTree, touched: set[str] | None, session: Session, *, from_candidate: bool
+    ) -> PreparedCommit | None:
+        """The prepared commit when only free leaves changed (see schema_deps), else None (cheap)."""
         if touched is not None and len(touched) <= _SMALL_CHANGE:
             deps = schema_deps(self.ctx)
             if deps.all_free_leaves(touched, tree):
@@ -522,6 +545,12 @@ class Datastores:
                     return PreparedCommit(
                         tree, early, self._generation, session.id, set(touched), from_candidate
                     )
+        return None
+
+    def _prepare_validated(
+        self, tree: DataTree, touched: set[str] | None, session: Session, *, from_candidate: bool
+    ) -> PreparedCommit:
+        """Full validation of ``tree`` (in place) and its changes relative to running."""
         tree.validate()
         if touched is not None:
             # Validation deletes nodes whose `when` became false; such conditions almost always look at
@@ -576,8 +605,7 @@ class Datastores:
         pending_changes/prepare_commit does one full diff.
         """
         new = self._own(tree)
-        if not self._cand_shared:
-            self._cand.close()
+        self._drop_candidate_tree()
         self._cand = new
         self._cand_shared = False
         self._touched = None
@@ -589,8 +617,7 @@ class Datastores:
         """Install ``tree`` as running directly (start-up load). Validates it; the candidate is reset."""
         new = self._own(tree)
         new.validate()
-        if not self._cand_shared:
-            self._cand.close()
+        self._drop_candidate_tree()
         self._running = new
         self._generation += 1
         self._spare = None
@@ -607,6 +634,204 @@ class Datastores:
         if not new.empty:
             new.validate()
         self._startup = new
+
+    # ------------------------------------------------------------------ async variants (worker thread)
+    #
+    # DESIGN.md core idea 6: long work never blocks other sessions. cffi releases the GIL during libyang
+    # calls, so a large edit's parse, a full validation or the print of a large tree runs in a worker
+    # thread while the event loop keeps serving reads of running (an immutable tree: safe to read from
+    # any thread). The candidate is mutable, so everything a worker does with it happens under
+    # ``_cand_lock``, one worker at a time; the synchronous methods refuse (in-use) to read or edit the
+    # candidate while a worker holds it, and a discard / copy-config that replaces it meanwhile leaves
+    # the old tree to the worker instead of freeing it under its feet.
+
+    def _candidate_lock(self) -> asyncio.Lock:
+        if self._cand_lock is None:
+            self._cand_lock = asyncio.Lock()
+        return self._cand_lock
+
+    def _check_candidate_idle(self) -> None:
+        if self._busy is not None and self._busy is self._cand:
+            raise InUseError("the candidate is being edited or validated by another operation; retry")
+
+    def _drop_candidate_tree(self) -> None:
+        """Forget the candidate's own tree: free it, unless a worker thread holds it (then it is the
+        worker's to free or to keep)."""
+        if self._cand_shared:
+            return
+        if self._cand is self._busy:
+            self._busy_dropped = True
+            return
+        self._cand.close()
+
+    async def _in_worker(self, tree: DataTree, fn: Callable[..., _T], *args: Any) -> tuple[_T, bool]:
+        """Run ``fn(*args)`` in a worker thread while it owns ``tree`` (the candidate); return its result
+        and whether the candidate was replaced meanwhile (then ``tree`` is no longer the candidate)."""
+        self._busy, self._busy_dropped = tree, False
+        try:
+            result = await asyncio.to_thread(fn, *args)
+        finally:
+            dropped = self._busy_dropped
+            self._busy, self._busy_dropped = None, False
+        return result, dropped
+
+    async def edit_config_async(
+        self,
+        target: EditTarget,
+        config: etree._Element,
+        *,
+        default_operation: DefaultOperation = "merge",
+        error_option: ErrorOption = "stop-on-error",
+        test_option: TestOption = "test-then-set",
+        session: Session,
+    ) -> EditResult:
+        """:meth:`edit_config` with the parse and edit of a candidate in a worker thread.
+
+        Edits of ``running`` are made inside the transaction owner task (``edit_running``) and stay
+        synchronous here.
+        """
+        if target != "candidate":
+            return self.edit_config(
+                target,
+                config,
+                default_operation=default_operation,
+                error_option=error_option,
+                test_option=test_option,
+                session=session,
+            )
+        _check_choice("default-operation", default_operation, ("merge", "replace", "none"))
+        _check_choice(
+            "error-option", error_option, ("stop-on-error", "continue-on-error", "rollback-on-error")
+        )
+        _check_choice("test-option", test_option, ("test-then-set", "set", "test-only"))
+        elems = parse_config_element(config)
+        test_only = test_option == "test-only"
+
+        def run(tree: DataTree) -> EditOutcome:
+            return apply_xml_edit(
+                self.ctx, tree, elems, default_operation=default_operation, error_option=error_option
+            )
+
+        async with self._candidate_lock():
+            self.locks.check_writable("candidate", session)
+            tree = self._writable_candidate()
+            outcome, dropped = await self._in_worker(tree, _run_edit, run, tree, test_only)
+            if dropped:
+                # discarded (or replaced) while the edit ran: as if the edit had come first
+                tree.close()
+                if outcome.fatal:
+                    raise outcome.error()
+                return EditResult(changed=False, touched=sorted(outcome.touched), errors=outcome.errors)
+            return self._finish_candidate_edit(outcome, session, test_only)
+
+    async def read_async(
+        self,
+        datastore: DatastoreName,
+        *,
+        xpath: str | None = None,
+        subtree: etree._Element | None = None,
+        with_defaults: WithDefaults | None = None,
+        config_only: bool = True,
+        fmt: Format = "xml",
+    ) -> str:
+        """:meth:`read`, selecting and printing running or candidate in a worker thread."""
+        if datastore in ("running", "intended"):
+            view = self.running  # keeps the tree alive while the worker reads it
+
+            def read_running() -> str:
+                tree = readmod.select(
+                    self.ctx, view.tree, xpath=xpath, subtree=subtree, config_only=config_only
+                )
+                try:
+                    return tree.print(fmt, with_defaults=with_defaults)
+                finally:
+                    tree.close()
+
+            return await asyncio.to_thread(read_running)
+        if datastore != "candidate":
+            return self.read(
+                datastore,
+                xpath=xpath,
+                subtree=subtree,
+                with_defaults=with_defaults,
+                config_only=config_only,
+                fmt=fmt,
+            )
+        async with self._candidate_lock():
+            cand = self._cand
+
+            def read_candidate() -> str:
+                tree = readmod.select(self.ctx, cand, xpath=xpath, subtree=subtree, config_only=config_only)
+                try:
+                    return tree.print(fmt, with_defaults=with_defaults)
+                finally:
+                    tree.close()
+
+            text, _ = await self._in_worker(cand, read_candidate)
+            return text
+
+    async def validate_async(self, source: DatastoreName | etree._Element) -> None:
+        """:meth:`validate` with the copy and the full validation in a worker thread."""
+        if source in ("running", "intended"):
+            view = self.running
+            await asyncio.to_thread(_validate_copy, view.tree)
+            return
+        if source != "candidate":
+            self.validate(source)
+            return
+        async with self._candidate_lock():
+            cand = self._cand
+            await self._in_worker(cand, _validate_copy, cand)
+
+    async def prepare_commit_async(
+        self, session: Session, *, edit: RunningEdit | None = None
+    ) -> PreparedCommit:
+        """:meth:`prepare_commit` with the validation and the change computation in a worker thread.
+
+        The transaction owner task calls this; reads of running go on meanwhile, and candidate edits
+        wait for the candidate lock (the tree being validated is the candidate).
+        """
+        self.locks.check_writable("running", session)
+        if edit is not None:
+            if edit.base_generation != self._generation:
+                raise DatastoreError("running changed since this edit was made; retry", tag="in-use")
+            touched: set[str] | None = None if edit.full else set(edit.touched)
+            return await asyncio.to_thread(
+                self._prepare_tree, edit.tree, touched, session, from_candidate=False
+            )
+        async with self._candidate_lock():
+            self.locks.check_writable("candidate", session)
+            if self._cand is self._running:
+                return PreparedCommit(
+                    self._running, [], self._generation, session.id, set(), from_candidate=True
+                )
+            tree = self._writable_candidate() if self._cand_shared else self._cand
+            cand_touched = set(self._touched) if self._touched is not None else None
+            early = self._prepare_unvalidated(tree, cand_touched, session, from_candidate=True)
+            if early is not None:
+                self._cand_shared = True
+                self._touched_since_prepare = set()
+                return early
+            # Validate a private copy: synchronous callers may keep editing the candidate meanwhile
+            # (async edits wait for the lock). Edits made during the validation are recorded in
+            # _touched_since_prepare and stay in the candidate after the commit.
+            copy = tree.dup()
+            self._touched_since_prepare = set()
+            try:
+                prepared = await asyncio.to_thread(
+                    self._prepare_validated, copy, cand_touched, session, from_candidate=True
+                )
+            except BaseException:
+                copy.close()
+                self._touched_since_prepare = None
+                raise
+            if self._cand is tree and not self._touched_since_prepare:
+                # Nothing happened meanwhile: the validated copy becomes the candidate (as the
+                # synchronous prepare_commit does), and the original is freed off the loop.
+                self._cand = copy
+                self._cand_shared = True
+                await asyncio.to_thread(tree.close)
+            return prepared
 
     # -------------------------------------------------------------------------------------- internals
 
@@ -642,6 +867,25 @@ class Datastores:
             self._cand = copy
             self._cand_shared = False
         return self._cand
+
+
+def _run_edit(run: Callable[[DataTree], EditOutcome], tree: DataTree, test_only: bool) -> EditOutcome:
+    """Apply an edit to ``tree``; undo it again if it failed or was only a test."""
+    outcome = run(tree)
+    if outcome.fatal or test_only:
+        outcome.undo.rollback(tree)
+    else:
+        outcome.undo.discard()
+    return outcome
+
+
+def _validate_copy(tree: DataTree) -> None:
+    """Validate a private copy of ``tree`` (validation adds and removes nodes; the original stays)."""
+    copy = tree.dup()
+    try:
+        copy.validate()
+    finally:
+        copy.close()
 
 
 def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:

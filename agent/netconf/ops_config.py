@@ -57,7 +57,7 @@ async def edit_config(ctx: OpContext, op: etree._Element) -> None:
     if target == "running":
         result, _record = await shielded(ctx.txn.edit_running_xml(ctx.session, config, **options))
     else:
-        result = ctx.datastores.edit_config("candidate", config, session=ctx.session, **options)
+        result = await ctx.datastores.edit_config_async("candidate", config, session=ctx.session, **options)
     if result.errors:  # continue-on-error: the successful parts were kept
         raise AgentError(result.errors[0].message, details=result.errors)
 
@@ -70,7 +70,12 @@ async def edit_data(ctx: OpContext, op: etree._Element) -> None:
     if ds == "running":
         await shielded(ctx.txn.edit_running_xml(ctx.session, config, default_operation=default_op))
     else:
-        ctx.datastores.edit_config("candidate", config, default_operation=default_op, session=ctx.session)  # type: ignore[arg-type]
+        await ctx.datastores.edit_config_async(
+            "candidate",
+            config,
+            default_operation=default_op,  # type: ignore[arg-type]
+            session=ctx.session,
+        )
 
 
 async def copy_config(ctx: OpContext, op: etree._Element) -> None:
@@ -118,7 +123,7 @@ async def unlock(ctx: OpContext, op: etree._Element) -> None:
 
 async def validate(ctx: OpContext, op: etree._Element) -> None:
     source = datastore_choice(op, "source", ("running", "candidate", "startup", "config"))
-    ctx.datastores.validate(source)  # type: ignore[arg-type]
+    await ctx.datastores.validate_async(source)  # type: ignore[arg-type]
 
 
 async def discard_changes(ctx: OpContext, op: etree._Element) -> None:

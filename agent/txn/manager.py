@@ -280,7 +280,7 @@ class TransactionManager:
         """Validate the candidate and return the southbound plan without applying anything."""
 
         async def job() -> Plan:
-            prepared = self.ds.prepare_commit(session)
+            prepared = await self.ds.prepare_commit_async(session)
             return await self.southbound.plan(self.ds.running.dnode, prepared.changes)
 
         result = await self._submit(job)
@@ -314,7 +314,7 @@ class TransactionManager:
             box.append(result)
             if result.running_edit is None or not result.changed:
                 return None
-            prepared = self.ds.prepare_commit(session, edit=result.running_edit)
+            prepared = await self.ds.prepare_commit_async(session, edit=result.running_edit)
             if prepared.empty:
                 return None
             record = self._new_record(session, comment, "commit", confirmed=self._pending is not None)
@@ -460,7 +460,9 @@ class TransactionManager:
         if self.journal.snapshot_due():
             await asyncio.sleep(0)  # let the acknowledged callers run before the snapshot is printed
             try:
-                await self.journal.snapshot(self.ds.running.json(), self._last_id, list(self._history))
+                # printing megabytes of JSON in a worker thread keeps the loop serving sessions
+                running_json = await asyncio.to_thread(self.ds.running.json)
+                await self.journal.snapshot(running_json, self._last_id, list(self._history))
             except (AgentError, OSError) as exc:
                 log.error("txn snapshot failed: %s", exc)
 
@@ -505,7 +507,7 @@ class TransactionManager:
         if not done.changes:
             return
         inverse = [c.inverse() for c in reversed(done.changes)]
-        prepared = self._prepare_from_changes(inverse, SYSTEM_SESSION)
+        prepared = await self._prepare_from_changes(inverse, SYSTEM_SESSION)
         plan = await self.southbound.plan(self.ds.running.dnode, prepared.changes)
         await self.southbound.apply(plan)
         self.ds.install(prepared)
@@ -523,7 +525,7 @@ class TransactionManager:
     ) -> _Done | CommitRecord | None:
         pending = self._pending
         check_may_act(pending, session, persist_id, "commit")
-        prepared = self.ds.prepare_commit(session)
+        prepared = await self.ds.prepare_commit_async(session)
         if prepared.empty and not confirmed and pending is None:
             # Nothing to do: no new id, no checkpoint, no fsync.
             return self._noop_record(session, comment)
@@ -603,12 +605,16 @@ class TransactionManager:
         record.rollback_to = target_id
         if not inverse:
             return self._record_only(record)
-        prepared = self._prepare_from_changes(inverse, session)
+        prepared = await self._prepare_from_changes(inverse, session)
         return await self._execute(prepared, record)
 
-    def _prepare_from_changes(self, changes: list[Change], session: Session) -> PreparedCommit:
+    async def _prepare_from_changes(self, changes: list[Change], session: Session) -> PreparedCommit:
         """A prepared commit that applies ``changes`` to running (rollback, revert, undo): validated, with the
-        change list recomputed under the touched paths so it describes the net effect."""
+        change list recomputed under the touched paths so it describes the net effect. The copy, replay and
+        validation run in a worker thread (the tree is private; running is immutable)."""
+        return await asyncio.to_thread(self._prepare_from_changes_sync, changes, session)
+
+    def _prepare_from_changes_sync(self, changes: list[Change], session: Session) -> PreparedCommit:
         running = self.ds.running
         tree = running.tree.dup()
         try:
