@@ -63,5 +63,6 @@ PROJECT_MODULES: list[str] = [
     "bng-aaa",
     "bng-telemetry",
     "bng-ha",
+    "bng-agent",
     "bng-deviations",
 ]
