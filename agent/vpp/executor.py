@@ -37,6 +37,9 @@ class ExecResult:
     retval: int | None = None
     reverted: int = 0
     revert_errors: list[str] = field(default_factory=list)
+    # interfaces this plan created whose undo (delete) failed: name -> sw_if_index, so the next reconcile
+    # knows them as the agent's even if their tag was never set
+    orphans: dict[str, int] = field(default_factory=dict)
 
 
 class CallFailed(Exception):
@@ -161,8 +164,18 @@ class Executor:
         return result
 
     async def _revert(self, applied: list[Step], result: ExecResult) -> None:
+        # Interfaces this plan created are deleted by the undo; what VPP drops with them (tag, flags,
+        # addresses ...) needs no undo call of its own. Above all the tag stays until the interface goes:
+        # should that delete fail, the leftover is still recognisably the agent's for the next reconcile.
+        dying = {
+            s.key.partition("/")[2]
+            for s in applied
+            if s.op == "create" and s.key.startswith("interface/") and s.call is not None
+        }
         waves: dict[int, list[Step]] = {}
         for s in applied:
+            if s.op == "create" and s.item.owner in dying and DESCRIPTORS[s.kind].implied_by_owner_delete:
+                continue
             waves.setdefault(s.wave, []).append(s)
         for wave in sorted(waves, reverse=True):
             undo = [(s, c) for s in reversed(waves[wave]) if (c := s.undo()) is not None]
@@ -171,6 +184,8 @@ class Executor:
             result.reverted += len(done)
             for step, err in failures:
                 result.revert_errors.append(f"undo {step.op} {step.key}: {err.reason}")
+                if err.call.unbinds is not None and (idx := self.names.get(err.call.unbinds)) is not None:
+                    result.orphans[err.call.unbinds] = idx
 
 
 def raise_for(result: ExecResult) -> None:

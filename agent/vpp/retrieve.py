@@ -49,8 +49,12 @@ def _str_ip(addr: Any, is_ip6: bool) -> str | None:
     return None if ip.is_unspecified else str(ip)
 
 
-async def retrieve(conn: VppConnection, config: ConfigIndex, applied_routes: set[str]) -> Retrieved:
-    """Everything the reconciler compares with intended configuration."""
+async def retrieve(
+    conn: VppConnection, config: ConfigIndex, applied_routes: set[str], orphans: dict[str, int] | None = None
+) -> Retrieved:
+    """Everything the reconciler compares with intended configuration. ``orphans`` (name -> index):
+    interfaces a failed commit created and could not delete, known as the agent's even without a tag."""
+    orphan_names = {idx: name for name, idx in (orphans or {}).items()}
     details = await conn.dump("sw_interface_dump", sw_if_index=ALL, name_filter_valid=False, name_filter="")
     names = NameMap()
     out = Retrieved(names=names, items={})
@@ -62,6 +66,10 @@ async def retrieve(conn: VppConnection, config: ConfigIndex, applied_routes: set
         vpp_name = str(d.interface_name)
         if tag.startswith(TAG_PREFIX):
             name = tag[len(TAG_PREFIX) :]
+            out.owned_interfaces.add(name)
+            out.managed_interfaces.add(name)
+        elif int(d.sw_if_index) in orphan_names:
+            name = orphan_names[int(d.sw_if_index)]
             out.owned_interfaces.add(name)
             out.managed_interfaces.add(name)
         elif vpp_name in config.interfaces:

@@ -86,6 +86,8 @@ class VppSouthbound:
         self.in_sync = False
         self.generation = 0
         self.last_report: ReconcileReport | None = None
+        self._stale = True  # VPP state unknown until a reconcile on the current connection
+        self._orphans: dict[str, int] = {}  # created by a failed commit, undo failed too
         self._lock = asyncio.Lock()
 
     # ------------------------------------------------------------------ configuration
@@ -103,6 +105,8 @@ class VppSouthbound:
         """Use ``conn`` for calls (``None`` when the link is down); the next reconcile rebuilds state."""
         self.conn = conn
         self.in_sync = False
+        self._stale = True
+        self._orphans = {}  # indices mean nothing on another connection (VPP may have restarted)
         self.generation += 1
 
     def _vrf_lookup(self, overlay: Overlay | ConfigIndex) -> Any:
@@ -150,8 +154,14 @@ class VppSouthbound:
                 # VPP was resynchronised since this plan was made: plan again against the current state.
                 plan = await self.plan(None, plan.changes)
                 data = plan.data
-            assert isinstance(data, PlanData)
             conn = self._require_conn()
+            if self._stale:
+                # a new connection not reconciled yet (its name map may be from a VPP that is gone) or a
+                # failed undo: bring VPP back to running first, then plan this commit against that.
+                await self._reconcile()
+                plan = await self.plan(None, plan.changes)
+                data = plan.data
+            assert isinstance(data, PlanData)
             t0 = time.perf_counter()
             writes0 = conn.writes
             result = await Executor(conn, self.names, window=self.window).run(data.steps)
@@ -168,6 +178,8 @@ class VppSouthbound:
             if result.failed is not None:
                 if result.revert_errors:
                     self.in_sync = False
+                    self._stale = True
+                    self._orphans.update(result.orphans)
                 raise_for(result)
             data.overlay.commit()
             for root, items in data.new_items.items():
@@ -202,65 +214,70 @@ class VppSouthbound:
     async def reconcile(self) -> ReconcileReport:
         """Make VPP equal the intended configuration, touching only what differs and only what is ours."""
         async with self._lock:
-            conn = self._require_conn()
-            t0 = time.perf_counter()
-            writes0, reads0 = conn.writes, conn.reads
-            previous = self.names.as_dict()
-            applied_routes = {k for k in self.applied if k.startswith("route/")}
-            found = await retrieve(conn, self.config, applied_routes)
-            intended, by_root = self.intended_items()
-            missing, skipped = _without_missing_ports(intended, found.names)
-            actual = self._comparable(found.items, intended, found.owned_interfaces, found.managed_interfaces)
-            for k, it in found.other_routes.items():
-                if k in intended:
-                    actual[k] = it
-            for k, it in intended.items():
-                if DESCRIPTORS[it.kind].retrievable or it.owner is None:
-                    continue
-                survived = it.owner in previous and previous[it.owner] == found.index_of.get(it.owner)
-                if survived and k in self.applied:
-                    actual[k] = self.applied[k]
-            self.names.replace(found.names.as_dict())
-            steps = plan_items(actual, intended)
-            report = ReconcileReport(unmanaged=found.unmanaged, missing_ports=missing, skipped=skipped)
-            if missing:
-                log.error(
-                    "reconcile ports_missing=%s items_skipped=%d (configured but not in VPP)",
-                    ",".join(missing),
-                    len(skipped),
-                )
-            report.repairs = len(steps)
-            report.steps = [f"{s.op} {s.key}: {s.describe()}" for s in steps[:REPORTED_STEPS]]
-            if steps:
-                result = await Executor(conn, self.names, window=self.window).run(steps)
-                if result.failed is not None:
-                    self.in_sync = False
-                    raise_for(result)
-            self.applied = intended
-            self.by_root = {r: [k for k in keys if k in intended] for r, keys in by_root.items()}
-            self.unmanaged = found.unmanaged
-            self.in_sync = not missing
-            self.generation += 1
-            report.write_calls = conn.writes - writes0
-            report.read_calls = conn.reads - reads0
-            report.seconds = time.perf_counter() - t0
-            first = self.last_report is None
-            self.last_report = report
-            for line in report.steps[:50]:
-                if first:
-                    log.debug("reconcile programs: %s", line)
-                else:
-                    log.warning("reconcile repaired drift: %s", line)
-            log.info(
-                "reconcile items=%d repairs=%d vpp_writes=%d vpp_reads=%d unmanaged=%d ms=%.1f",
-                len(intended),
-                report.repairs,
-                report.write_calls,
-                report.read_calls,
-                len(found.unmanaged),
-                report.seconds * 1e3,
+            return await self._reconcile()
+
+    async def _reconcile(self) -> ReconcileReport:
+        conn = self._require_conn()
+        t0 = time.perf_counter()
+        writes0, reads0 = conn.writes, conn.reads
+        previous = self.names.as_dict()
+        applied_routes = {k for k in self.applied if k.startswith("route/")}
+        found = await retrieve(conn, self.config, applied_routes, self._orphans)
+        intended, by_root = self.intended_items()
+        missing, skipped = _without_missing_ports(intended, found.names)
+        actual = self._comparable(found.items, intended, found.owned_interfaces, found.managed_interfaces)
+        for k, it in found.other_routes.items():
+            if k in intended:
+                actual[k] = it
+        for k, it in intended.items():
+            if DESCRIPTORS[it.kind].retrievable or it.owner is None:
+                continue
+            survived = it.owner in previous and previous[it.owner] == found.index_of.get(it.owner)
+            if survived and k in self.applied:
+                actual[k] = self.applied[k]
+        self.names.replace(found.names.as_dict())
+        steps = plan_items(actual, intended)
+        report = ReconcileReport(unmanaged=found.unmanaged, missing_ports=missing, skipped=skipped)
+        if missing:
+            log.error(
+                "reconcile ports_missing=%s items_skipped=%d (configured but not in VPP)",
+                ",".join(missing),
+                len(skipped),
             )
-            return report
+        report.repairs = len(steps)
+        report.steps = [f"{s.op} {s.key}: {s.describe()}" for s in steps[:REPORTED_STEPS]]
+        if steps:
+            result = await Executor(conn, self.names, window=self.window).run(steps)
+            if result.failed is not None:
+                self.in_sync = False
+                raise_for(result)
+        self.applied = intended
+        self.by_root = {r: [k for k in keys if k in intended] for r, keys in by_root.items()}
+        self.unmanaged = found.unmanaged
+        self.in_sync = not missing
+        self._stale = False
+        self._orphans = {}
+        self.generation += 1
+        report.write_calls = conn.writes - writes0
+        report.read_calls = conn.reads - reads0
+        report.seconds = time.perf_counter() - t0
+        first = self.last_report is None
+        self.last_report = report
+        for line in report.steps[:50]:
+            if first:
+                log.debug("reconcile programs: %s", line)
+            else:
+                log.warning("reconcile repaired drift: %s", line)
+        log.info(
+            "reconcile items=%d repairs=%d vpp_writes=%d vpp_reads=%d unmanaged=%d ms=%.1f",
+            len(intended),
+            report.repairs,
+            report.write_calls,
+            report.read_calls,
+            len(found.unmanaged),
+            report.seconds * 1e3,
+        )
+        return report
 
     @staticmethod
     def _comparable(

@@ -198,3 +198,24 @@ async def test_vpp_refusing_the_kth_address_of_a_wave_reverts_the_others(
     assert all(
         snap["interfaces"][f"{P1}.{200 + i}"]["addresses"] == [f"10.{100 + i}.0.1/24"] for i in range(n)
     )
+
+
+async def test_after_a_failed_undo_the_next_commit_repairs_vpp_first(stack: tuple[AgentStack, Any]) -> None:
+    st, sim = stack
+    before = await vpp_snapshot(sim.api_socket)
+    # routes go last, so everything else is applied when the route fails; undoing the new loopback then
+    # fails too (delete_loopback is only sent by the undo)
+    sim.ctl("fail", message="ip_route_add_del", count=1, retval=-52)
+    sim.ctl("fail", message="delete_loopback", count=1, retval=-2)
+    with pytest.raises(AgentError) as info:
+        await st.commit(updates=CHANGE_UPDATES)
+    assert info.value.tag == "rollback-failed", str(info.value)
+    assert "delete_loopback" in str(info.value)
+    sim.ctl("clear_faults")
+    await st.discard()
+    left = await vpp_snapshot(sim.api_socket)
+    extra = set(left["interfaces"]) - set(before["interfaces"])
+    assert len(extra) == 1 and extra.pop().startswith("loop")  # the undo's leftover (maybe untagged)
+    await st.commit(updates=[(f"{IF}/interface[name='{P2}.51']/description", "next commit")])
+    assert await vpp_snapshot(sim.api_socket) == before  # repaired before the (VPP-neutral) commit
+    assert (await st.sb.reconcile()).write_calls == 0
