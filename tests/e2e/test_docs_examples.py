@@ -27,12 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import grpc
 import pytest
 from lxml import etree
 from ncclient import manager
 from ncclient.operations.rpc import RPCError
-from pygnmi.client import gNMIclient, gNMIException
-from pygnmi.spec.v080 import gnmi_ext_pb2, gnmi_pb2
+from pygnmi.client import gNMIclient, gNMIException  # type: ignore[import-untyped]
+from pygnmi.spec.v080 import gnmi_ext_pb2, gnmi_pb2  # type: ignore[import-untyped]
+from pygnmi.spec.v080.gnmi_pb2_grpc import gNMIStub  # type: ignore[import-untyped]
 from vpp_papi import VPPApiClient
 
 from agent.vpp.api import api_json_files
@@ -43,6 +45,9 @@ PAGES = ROOT / "docs" / "features"
 EXAMPLES = PAGES / "examples"
 PASSWORD = "Docs-Secret-1"
 START_TIMEOUT = 90.0
+
+# pygnmi's stream reader thread re-raises the CANCELLED status that closing a subscription causes
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 
 
 # ----------------------------------------------------------------------------------------- the agent
@@ -61,9 +66,20 @@ def _start(tmp: Path) -> tuple[Node, Any]:
     settings = tmp / "agent.toml"
     settings.write_text('netconf-host = "127.0.0.1"\nlog-level = "INFO"\n')
     log = (tmp / "agent.log").open("w")
+    ports = ["--netconf-port", "0", "--gnmi-port", "0", "--metrics-port", "0"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "agent.cli", "run", "--sim", "--data-dir", str(tmp / "data")]
-        + ["--config", str(settings), "--netconf-port", "0", "--gnmi-port", "0", "--metrics-port", "0"],
+        [
+            sys.executable,
+            "-m",
+            "agent.cli",
+            "run",
+            "--sim",
+            "--data-dir",
+            str(tmp / "data"),
+            "--config",
+            str(settings),
+            *ports,
+        ],
         cwd=ROOT,
         env={**os.environ, "BNG_AGENT_ADMIN_PASSWORD": PASSWORD},
         stdout=subprocess.PIPE,
@@ -147,7 +163,8 @@ def canonical_xml(text: str | bytes) -> str:
     """The XML with message-ids, times and whitespace-only text removed, pretty-printed for diffs."""
     parser = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True)
     root = etree.fromstring(text.encode() if isinstance(text, str) else text, parser)
-    root.attrib.pop("message-id", None)
+    if "message-id" in root.attrib:
+        del root.attrib["message-id"]
     for el in root.iter():
         if isinstance(el.tag, str) and etree.QName(el).localname == "time":
             el.text = "TIME"
@@ -198,7 +215,9 @@ def rpc_error(nc: Any, name: str) -> None:
 def gnmi_set(gnmi: gNMIclient, feature: str) -> None:
     request = json.loads(example(f"{feature}.gnmi.json"))
     reply = gnmi.set(update=[(u["path"], u["val"]) for u in request["update"]], encoding="json_ietf")
-    assert reply["response"] == [{"path": u["path"].split(":", 1)[1], "op": "UPDATE"} for u in request["update"]]
+    assert reply["response"] == [
+        {"path": u["path"].split(":", 1)[1], "op": "UPDATE"} for u in request["update"]
+    ]
 
 
 def gnmi_get(gnmi: gNMIclient, feature: str) -> None:
@@ -230,13 +249,13 @@ def vpp_cli(node: Node, command: str, names: list[str]) -> str:
     for i, line in enumerate(lines):
         if line.split(" ", 1)[0] in names:
             keep.append(line)
-            if command == "show interface address":  # the address lines that follow the name
-                keep += [n for n in _following(lines, i)]
+            if command != "show interface":  # the indented lines that belong to the matched one
+                keep += _following(lines, i)
     return "\n".join(keep)
 
 
 def _following(lines: list[str], i: int) -> list[str]:
-    out = []
+    out: list[str] = []
     for line in lines[i + 1 :]:
         if not line.startswith(" "):
             break
@@ -251,7 +270,9 @@ def test_interfaces(node: Node, nc: Any, gnmi: gNMIclient) -> None:
     expect_text("interfaces.vpp.txt", vpp_cli(node, "show interface", subifs))
     gnmi_set(gnmi, "interfaces")
     gnmi_get(gnmi, "interfaces")
-    expect_text("interfaces.gnmi.vpp.txt", vpp_cli(node, "show interface address", ["GigabitEthernet0/9/0.300"]))
+    expect_text(
+        "interfaces.gnmi.vpp.txt", vpp_cli(node, "show interface address", ["GigabitEthernet0/9/0.300"])
+    )
     for error in ("interfaces-error-subid", "interfaces-error-vlan", "interfaces-error-nested"):
         rpc_error(nc, error)
 
@@ -274,6 +295,7 @@ def test_loopbacks(node: Node, nc: Any, gnmi: gNMIclient) -> None:
 
 def test_vrfs(node: Node, nc: Any, gnmi: gNMIclient) -> None:
     edit_plan_commit(nc, "vrfs")
+    expect_text("vrfs.vpp.txt", vpp_cli(node, "show ip fib summary", ["ipv4-VRF:10,"]))
     gnmi_set(gnmi, "vrfs")
     gnmi_get(gnmi, "vrfs")
     rpc_error(nc, "vrfs-error-table-id")
@@ -312,7 +334,9 @@ def test_commit_confirmed_rollback_and_revert(node: Node, nc: Any) -> None:
     expect_xml("commit-list-checkpoints.reply.xml", etree.tostring(checkpoints))
     # newest first: the confirmation (no changes), the confirmed commit, and the state before it
     rollback_to = int(listing[2][0].text or "")
-    expect_xml("commit-rollback.xml", f'<rollback xmlns="urn:bng-agent:netconf"><id>{rollback_to}</id></rollback>')
+    expect_xml(
+        "commit-rollback.xml", f'<rollback xmlns="urn:bng-agent:netconf"><id>{rollback_to}</id></rollback>'
+    )
     expect_xml("commit-rollback.reply.xml", rpc(nc, "commit-rollback.xml"))
     expect_text("commit-rolled-back.vpp.txt", vpp_cli(node, "show interface", subif))
 
@@ -361,11 +385,16 @@ def test_gnmi_commit_confirmed(node: Node, gnmi: gNMIclient) -> None:
     request = json.loads(example("commit.gnmi.json"))
     commit = request["commit"]
     path = request["update"][0]["path"]
-    stub = gnmi._gNMIclient__stub  # type: ignore[attr-defined]
+    channel = grpc.secure_channel(
+        f"localhost:{node.gnmi_port}", grpc.ssl_channel_credentials(Path(node.cert).read_bytes())
+    )
+    stub = gNMIStub(channel)
     metadata = [("username", "admin"), ("password", PASSWORD)]
 
     def description() -> Any:
-        reply = gnmi.get(path=[path.removeprefix("/ietf-interfaces:")], datatype="config", encoding="json_ietf")
+        reply = gnmi.get(
+            path=[path.removeprefix("/ietf-interfaces:")], datatype="config", encoding="json_ietf"
+        )
         return reply["notification"][0]["update"][0]["val"]
 
     before = description()
@@ -387,3 +416,91 @@ def test_gnmi_commit_confirmed(node: Node, gnmi: gNMIclient) -> None:
     stub.Set(gnmi_pb2.SetRequest(update=[update], extension=[ext]), metadata=metadata)
     stub.Set(gnmi_pb2.SetRequest(extension=[commit_extension(commit["id"], "confirm")]), metadata=metadata)
     assert description() == request["update"][0]["val"]
+    channel.close()
+
+
+PORT = "GigabitEthernet0/9/0"
+
+
+def flat(message: dict[str, Any]) -> dict[str, Any]:
+    """One pygnmi stream message as {full path: value}; ``{"sync_response": True}`` passes through."""
+    if message.get("sync_response"):
+        return {"sync_response": True}
+    update = message.get("update") or {}
+    prefix = update.get("prefix") or ""
+    return {(f"{prefix}/{u['path']}" if prefix else u["path"]): u["val"] for u in update.get("update") or []}
+
+
+def test_telemetry_sample_counters(node: Node, gnmi: gNMIclient) -> None:
+    request = json.loads(example("telemetry-sample.json"))
+    # 1,000 frames/s and 64,000 bytes/s (64-byte frames) arrive on the port (vppsim's control channel)
+    send_command(node.control_socket, "traffic", name=PORT, rx_pps=1000, rx_bps=64000)
+    stream = gnmi.subscribe_stream(subscribe=request)
+    shown = json.loads(example("telemetry-sample.reply.json"))  # one sample of each subscribed leaf
+    series: dict[str, list[int]] = {path: [] for path in shown}
+    try:
+        deadline = time.monotonic() + 20
+        while min(len(v) for v in series.values()) < 4 and time.monotonic() < deadline:
+            for path, value in flat(stream.get_update(timeout=10)).items():
+                if path != "sync_response":
+                    series[path].append(int(value))  # KeyError: a path the page does not show
+    finally:
+        stream.close()
+        send_command(node.control_socket, "traffic", name=PORT, rx_pps=0, rx_bps=0)
+    octets, packets = (series[next(k for k in shown if k.endswith(leaf))] for leaf in ("octets", "pkts"))
+    assert len(octets) >= 4 and octets == sorted(octets) and octets[-1] > octets[0], series
+    # samples of one tick come from one stats read: whole 64-byte frames
+    assert all(o == 64 * p for o, p in zip(octets, packets, strict=False)), series
+
+
+def test_telemetry_on_change_oper_status(node: Node, gnmi: gNMIclient) -> None:
+    stream = gnmi.subscribe_stream(subscribe=json.loads(example("telemetry-on-change.json")))
+    seen: list[dict[str, Any]] = []
+    try:
+        while not seen or "sync_response" not in seen[-1]:  # (the current value and) sync_response
+            seen.append(flat(stream.get_update(timeout=15)))
+            assert len(seen) < 10, seen
+        send_command(node.control_socket, "link", name=PORT, up=False)
+        changes = [flat(stream.get_update(timeout=10))]
+        send_command(node.control_socket, "link", name=PORT, up=True)
+        changes.append(flat(stream.get_update(timeout=10)))
+    finally:
+        stream.close()
+    expect_json("telemetry-on-change.reply.json", changes)
+
+
+def scrape(node: Node, names: list[str]) -> str:
+    """The exposition lines of ``names`` for the example port, as ``curl .../metrics | grep`` shows them."""
+    with urllib.request.urlopen(node.metrics_url, timeout=10) as reply:
+        text = reply.read().decode()
+    keep = [
+        line for line in text.splitlines() if line.split("{", 1)[0] in names and f'interface="{PORT}"' in line
+    ]
+    return "\n".join(keep)
+
+
+def test_prometheus_metrics(node: Node) -> None:
+    gauges = ["bng_interface_oper_up", "bng_interface_admin_up", "bng_interface_mtu_bytes"]
+    deadline = time.monotonic() + 10
+    while True:  # the exporter reads state once per refresh: the link test above may still be settling
+        try:
+            expect_text("telemetry-metrics.txt", scrape(node, gauges))
+            break
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    counters = scrape(node, ["bng_interface_receive_packets_total", "bng_interface_receive_bytes_total"])
+    assert re.search(r"bng_interface_receive_bytes_total\{.*\} [1-9]", counters), counters
+
+
+def _normalised_lines(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.strip().splitlines())
+
+
+def test_every_example_is_quoted_verbatim_by_a_page() -> None:
+    pages = {page.name: _normalised_lines(page.read_text()) for page in PAGES.glob("*.md")}
+    for path in sorted(EXAMPLES.iterdir()):
+        quoting = [name for name, text in pages.items() if _normalised_lines(path.read_text()) in text]
+        assert quoting, f"no page in docs/features quotes {path.name} as it is"
+        assert any(f"examples/{path.name}" in pages[name] for name in quoting), f"{path.name} is not linked"
