@@ -190,7 +190,16 @@ def expect_text(name: str, actual: str) -> None:
 
 
 # ------------------------------------------------------------------------------------------ drivers
-DRY_RUN = '<dry-run xmlns="urn:bng-agent:netconf"/>'
+DRY_RUN = example("dry-run.xml")
+CONSOLE = str(Path(sys.executable).with_name("netconf-console2"))
+
+
+def console(node: Node, *args: str) -> str:
+    """netconf-console2 as an operator runs it; returns what it prints."""
+    cmd = [CONSOLE, "--host", "127.0.0.1", "--port", str(node.netconf_port), "-u", "admin", "-p", PASSWORD]
+    done = subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
 
 
 def edit_plan_commit(nc: Any, feature: str) -> None:
@@ -265,6 +274,9 @@ def _following(lines: list[str], i: int) -> list[str]:
 
 # ---------------------------------------------------------------------------------------- the pages
 def test_interfaces(node: Node, nc: Any, gnmi: gNMIclient) -> None:
+    nc.edit_config(target="candidate", config=example("interfaces.xml"))
+    # the same plan from the command line (the candidate is shared by all sessions)
+    expect_xml("interfaces.plan.xml", console(node, "--rpc", str(EXAMPLES / "dry-run.xml")))
     edit_plan_commit(nc, "interfaces")
     subifs = ["GigabitEthernet0/8/0", "GigabitEthernet0/8/0.100", "GigabitEthernet0/8/0.20001001"]
     expect_text("interfaces.vpp.txt", vpp_cli(node, "show interface", subifs))
