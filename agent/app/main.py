@@ -165,6 +165,9 @@ class Agent:
         if self.telemetry is not None and self.gnmi is not None:
             # oper-status and VPP connection events drive gNMI ON_CHANGE subscriptions
             self.telemetry.forward(self.gnmi.publish_operational)
+        if self.telemetry is not None and self.netconf is not None:
+            # bng-agent:vpp-connection-change and oper-status-change on the NETCONF stream (RFC 5277)
+            self.netconf.follow_telemetry(self.telemetry.bus)
 
     async def _start_telemetry(self, stats_socket: str) -> None:
         try:

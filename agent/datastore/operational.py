@@ -5,6 +5,11 @@ per subtree, and a read of ``operational`` merges intended configuration with wh
 subtree the read asks for return at that moment. Providers are plain callables so that they stay
 decoupled from the datastore: each returns a fresh libyang tree (which the datastore then owns and
 frees), a JSON-IETF text, or a JSON-IETF object.
+
+A provider registered with :meth:`OperationalRegistry.register_scoped` also receives the paths the read
+asks for (XPath / gNMI-style data paths, only those that overlap its subtree; None for the whole subtree),
+so that a read of one list entry builds that entry and not 10,000 of them. Providers are free to return
+more than was asked for: the read's own filter still selects the result.
 """
 
 from __future__ import annotations
@@ -22,13 +27,24 @@ from agent.datastore.tree import DataTree
 
 ProviderResult = libyang.DNode | DataTree | str | dict[str, Any] | None
 Provider = Callable[[], ProviderResult]
+#: ``provider(paths)``: ``paths`` are the requested data paths under its subtree, or None for all of it.
+ScopedProvider = Callable[[list[str] | None], ProviderResult]
 
 
 @dataclass(frozen=True)
 class Registration:
     id: int
     path_prefix: str
-    provider: Provider
+    provider: Provider  # the whole subtree (also for scoped providers: called with None)
+    scoped: ScopedProvider | None = None
+
+    def fetch(self, paths: list[str] | None) -> ProviderResult:
+        """The provider's data for a read of ``paths`` (None = everything)."""
+        if self.scoped is None:
+            return self.provider()
+        if paths is not None:
+            paths = [p for p in paths if _overlaps(self.path_prefix, p)]
+        return self.scoped(paths or None)
 
 
 class OperationalRegistry:
@@ -48,6 +64,14 @@ class OperationalRegistry:
         self._regs[reg.id] = reg
         return reg.id
 
+    def register_scoped(self, path_prefix: str, provider: ScopedProvider) -> int:
+        """Like :meth:`register`, for a provider that takes the requested paths (see the module doc)."""
+        reg = Registration(
+            next(self._ids), path_prefix.rstrip("/") or "/", lambda: provider(None), scoped=provider
+        )
+        self._regs[reg.id] = reg
+        return reg.id
+
     def unregister(self, handle: int) -> None:
         self._regs.pop(handle, None)
 
@@ -64,7 +88,7 @@ class OperationalRegistry:
     def merge_into(self, tree: DataTree, paths: list[str] | None) -> None:
         """Merge the data of the relevant providers into ``tree`` (a private copy the caller owns)."""
         for reg in self.providers_for(paths):
-            data = reg.provider()
+            data = reg.fetch(paths)
             src = self._as_tree(data)
             if src is None or src.empty:
                 continue

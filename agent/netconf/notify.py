@@ -3,17 +3,24 @@
 ``netconf-config-change`` is built from the transaction manager's commit events (one ``<edit>`` per
 :class:`~agent.datastore.changes.Change`, its target an instance-identifier whose prefixes are the
 module names, each bound on the ``<target>`` element); ``netconf-confirmed-commit`` and
-``netconf-session-start/end`` come from the NETCONF server itself.
+``netconf-session-start/end`` come from the NETCONF server itself. The project's
+``bng-agent:vpp-connection-change`` and ``bng-agent:oper-status-change`` come from the telemetry event
+bus (:func:`relay_telemetry`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from agent.datastore.changes import Change
+
+log = logging.getLogger(__name__)
 
 NOTIF_NS = "urn:ietf:params:xml:ns:netconf:notification:1.0"
 NCN_NS = "urn:ietf:params:xml:ns:yang:ietf-netconf-notifications"
@@ -95,3 +102,59 @@ def session_end(by: ChangedBy, reason: str, killed_by: int | None = None) -> str
 def _session_fields(by: ChangedBy) -> str:
     host = f"<source-host>{escape(by.source_host)}</source-host>" if by.source_host else ""
     return f"<username>{escape(by.user or '')}</username><session-id>{by.session_id or 0}</session-id>{host}"
+
+
+# ---------------------------------------------------------------------------------- bng-agent notifications
+
+AGENT_NS = "urn:bng-agent:yang:bng-agent"
+AGENT_MODULE = "bng-agent"
+
+
+def vpp_connection_change(
+    state: str, previous: str, vpp_version: str, connects: int, reason: str = ""
+) -> str:
+    """``bng-agent:vpp-connection-change`` (the agent lost or regained VPP)."""
+    version = f"<vpp-version>{escape(vpp_version)}</vpp-version>" if vpp_version else ""
+    why = f"<reason>{escape(reason)}</reason>" if reason and state != "connected" else ""
+    return (
+        f'<vpp-connection-change xmlns="{AGENT_NS}"><connection-state>{state}</connection-state>'
+        f"{version}<connects>{connects}</connects><previous-state>{previous}</previous-state>{why}"
+        "</vpp-connection-change>"
+    )
+
+
+def oper_status_change(name: str, oper_status: str, admin_up: bool, previous: str | None) -> str:
+    """``bng-agent:oper-status-change`` (ietf-interfaces defines no notification of its own)."""
+    prev = f"<previous-oper-status>{previous}</previous-oper-status>" if previous else ""
+    return (
+        f'<oper-status-change xmlns="{AGENT_NS}"><name>{escape(name)}</name>'
+        f"<oper-status>{oper_status}</oper-status>"
+        f"<admin-status>{'up' if admin_up else 'down'}</admin-status>{prev}</oper-status-change>"
+    )
+
+
+Publish = Callable[[str, str, str, float | None], None]
+
+
+async def relay_telemetry(events: AsyncIterator[Any], publish: Publish) -> None:
+    """Turn telemetry bus events into NETCONF notifications until ``events`` ends.
+
+    Duck-typed on the event's ``kind`` so that the northbound does not import the telemetry layer.
+    Interfaces that appear (no previous state) or disappear are not status changes: a reconnect to a
+    VPP with 10,000 interfaces would otherwise flood every subscriber."""
+    async for ev in events:
+        try:
+            if ev.kind == "vpp-connection":
+                state = "connected" if ev.connected else "disconnected"
+                previous = getattr(ev, "previous_state", "") or (
+                    "disconnected" if ev.connected else "connected"
+                )
+                body = vpp_connection_change(state, previous, ev.vpp_version, ev.connects, ev.reason)
+                publish(AGENT_MODULE, "vpp-connection-change", body, ev.time)
+            elif ev.kind == "interface-state":
+                if ev.deleted or ev.previous_oper_status is None:
+                    continue
+                body = oper_status_change(ev.name, ev.oper_status, ev.admin_up, ev.previous_oper_status)
+                publish(AGENT_MODULE, "oper-status-change", body, ev.time)
+        except Exception:  # one bad event must not end the stream for everyone
+            log.exception("netconf event=telemetry-notification-failed")

@@ -267,6 +267,21 @@ class NetconfServer:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
+    def follow_telemetry(self, bus: Any) -> None:
+        """Send the telemetry bus's VPP connection and interface status events as ``bng-agent``
+        notifications to subscribed sessions (until :meth:`stop`)."""
+        sub = bus.subscribe(kinds={"vpp-connection", "interface-state"})
+
+        async def relay() -> None:
+            try:
+                await notify.relay_telemetry(sub, self.publish)
+            finally:
+                sub.close()
+
+        task = asyncio.create_task(relay(), name="netconf-telemetry-events")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     async def _commit_events(self) -> None:
         sub = self.txn.subscribe()
         try:

@@ -54,17 +54,31 @@ class VppConnectionEvent:
     reason: str = ""
     vpp_version: str = ""
     time: float = field(default_factory=time.time)
+    previous_state: str = ""  # bng-agent connection-state before: connected | connecting | disconnected
 
     kind = "vpp-connection"
 
     def changes(self) -> list[Change]:
-        """None yet: the YANG set has no agent-state node to carry this (docs/telemetry.md says which leaf
-        is proposed). Consumers that want it subscribe to ``kinds={"vpp-connection"}``; Prometheus has
-        ``bng_vpp_connected``."""
+        """None: the ``/bng-agent:agent-state`` leaves this moves (connection-state, connects, last-change,
+        ...) travel as an :class:`AgentStateEvent` published at the same moment, so they reach gNMI once.
+        This event is the ``bng-agent:vpp-connection-change`` notification."""
         return []
 
 
-Event = InterfaceStateEvent | VppConnectionEvent
+@dataclass(frozen=True)
+class AgentStateEvent:
+    """Leaves of ``/bng-agent:agent-state`` that changed: ``(path, old, new)``, values as JSON-IETF text."""
+
+    leaves: tuple[tuple[str, str | None, str], ...]
+    time: float = field(default_factory=time.time)
+
+    kind = "agent-state"
+
+    def changes(self) -> list[Change]:
+        return [Change("modify", path, old=old, new=new) for path, old, new in self.leaves]
+
+
+Event = InterfaceStateEvent | VppConnectionEvent | AgentStateEvent
 
 
 class Subscription:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
+import re
+from collections.abc import Sequence
 from typing import Any
 
 from agent.telemetry.counters import STATISTICS, column_name
-from agent.telemetry.snapshot import Snapshot
+from agent.telemetry.snapshot import InterfaceInfo, Snapshot
 
 
 def date_and_time(epoch_seconds: float) -> str:
@@ -105,23 +107,53 @@ def _column_totals(snapshot: Snapshot) -> list[tuple[str, int, list[int]]]:
 
 def interfaces_text(snapshot: Snapshot, names: set[str] | None = None) -> str:
     """The same document as :func:`interfaces_json`, written directly as JSON text (5x faster at 10,000
-    interfaces: no intermediate dicts); ``names`` limits it to those interfaces."""
+    interfaces: no intermediate dicts); ``names`` limits it to those interfaces, and then only their
+    rows and counters are looked at (a read of one interface costs the same at 10 or 10,000)."""
+    totals: Sequence[tuple[str, int, Sequence[int] | dict[int, int]]]
+    if names is None:
+        rows = snapshot.interface_rows()
+        totals = _column_totals(snapshot)
+    else:
+        rows = sorted(
+            (i for i in snapshot.inventory.interfaces.values() if i.name in names and i.sw_if_index != 0),
+            key=lambda i: i.sw_if_index,
+        )
+        totals = _row_totals(snapshot, [i.sw_if_index for i in rows])
+    return '{"ietf-interfaces:interfaces":{"interface":[' + ",".join(_entries(snapshot, rows, totals)) + "]}}"
+
+
+def _row_totals(snapshot: Snapshot, indices: list[int]) -> list[tuple[str, int, dict[int, int]]]:
+    """Like :func:`_column_totals` for a few sw_if_indexes only."""
+    table = snapshot.counters
+    if table is None:
+        return []
+    n = len(table.names)
+    out: list[tuple[str, int, dict[int, int]]] = []
+    for m in STATISTICS:
+        cols = [table.columns.get(column_name(c, part)) for c, part in m.sources]
+        per = {idx: sum(col[idx] for col in cols if col is not None) for idx in indices if idx < n}
+        out.append((m.leaf, m.bits, per))
+    return out
+
+
+def _entries(
+    snapshot: Snapshot,
+    rows: list[InterfaceInfo],
+    totals: Sequence[tuple[str, int, Sequence[int] | dict[int, int]]],
+) -> list[str]:
     table = snapshot.counters
     n = len(table.names) if table is not None else 0
     since = json.dumps(date_and_time(discontinuity_seconds(snapshot)))
-    totals = _column_totals(snapshot)
     connected = snapshot.agent.vpp_connected
     parts: list[str] = []
-    for info in snapshot.interface_rows():
-        if names is not None and info.name not in names:
-            continue
+    for info in rows:
         idx = info.sw_if_index
         oper = info.oper_status if connected else "unknown"
         e = [f'{{"name":{json.dumps(info.name)},"oper-status":"{oper}"']
         if info.mac and info.mac != "00:00:00:00:00:00":
             e.append(f',"phys-address":"{info.mac}"')
         e.append(f',"speed":"{info.speed_kbps * 1000}"')
-        if idx < n:
+        if idx < n and totals:
             stats = ",".join(
                 f'"{leaf}":{v & 0xFFFF_FFFF}' if bits == 32 else f'"{leaf}":"{v & 0xFFFF_FFFF_FFFF_FFFF}"'
                 for leaf, bits, col in totals
@@ -146,4 +178,58 @@ def interfaces_text(snapshot: Snapshot, names: set[str] | None = None) -> str:
                 e.append(f',"{key}":{{"address":[{",".join(items)}]}}')
         e.append("}")
         parts.append("".join(e))
-    return '{"ietf-interfaces:interfaces":{"interface":[' + ",".join(parts) + "]}}"
+    return parts
+
+
+_KEYED = re.compile(
+    r"""^/(?:ietf-interfaces:)?interfaces/(?:ietf-interfaces:)?interface"""
+    r"""\[\s*(?:ietf-interfaces:)?name\s*=\s*(?:'([^']*)'|"([^"]*)")\s*\]"""
+)
+_FIRST_NODE = re.compile(r"^/(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
+
+
+def requested_interfaces(paths: list[str] | None) -> set[str] | None:
+    """The interface names a read of ``paths`` can select, or None when it may select any.
+
+    Only the plain shapes NETCONF XPath filters and gNMI paths produce are narrowed
+    (``/ietf-interfaces:interfaces/interface[name='X']...``, with module-name prefixes or none, unions
+    of those); anything else -- wildcards, ``//``, other predicates, axes -- means every interface, so a
+    read never misses data it asked for."""
+    if not paths:
+        return None
+    names: set[str] = set()
+    for path in paths:
+        for part in _union_members(path):
+            m = _KEYED.match(part)
+            if m is not None:
+                rest = part[m.end() :]
+                if ".." in rest or "::" in rest or (rest and rest[0] not in "/["):
+                    return None
+                names.add(m.group(1) if m.group(1) is not None else m.group(2))
+                continue
+            first = _FIRST_NODE.match(part)
+            if first is None or part.startswith("//") or first.group(1) == "interfaces":
+                return None  # '/', '/*', '//...', or the whole list / a non-key predicate
+            # another top-level tree: nothing of ours
+    return names or None
+
+
+def _union_members(path: str) -> list[str]:
+    """Split an XPath union at top-level ``|`` (outside quotes and predicates)."""
+    out: list[str] = []
+    depth, quote, start = 0, "", 0
+    for i, ch in enumerate(path):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append(path[start:i].strip())
+            start = i + 1
+    out.append(path[start:].strip())
+    return out

@@ -32,11 +32,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from agent.datastore.changes import Change
-from agent.telemetry.events import EventBus, InterfaceStateEvent, VppConnectionEvent
+from agent.telemetry.agent_state import ROOT as AGENT_STATE_ROOT
+from agent.telemetry.agent_state import agent_state_json, agent_state_leaves
+from agent.telemetry.events import AgentStateEvent, EventBus, InterfaceStateEvent, VppConnectionEvent
 from agent.telemetry.exporter import DEFAULT_MAX_INTERFACES, Exporter, Sample
 from agent.telemetry.inventory import interface_info, read_interfaces, read_inventory
 from agent.telemetry.latency import LatencyHistogram
-from agent.telemetry.operational import interfaces_text
+from agent.telemetry.operational import interfaces_text, requested_interfaces
 from agent.telemetry.segment import CounterTable, SegmentReader, StatsReadError
 from agent.telemetry.snapshot import EMPTY, AgentCounters, InterfaceInfo, Inventory, Snapshot
 from agent.vpp.connection import VppConnection
@@ -96,6 +98,11 @@ class Telemetry:
         self._connects = 0
         self._disconnects = 0
         self._vpp_version = ""
+        self._vpp_state = "disconnected"
+        self._vpp_last_change = 0.0
+        self._vpp_last_error = ""
+        self._seen_conn: Any = None
+        self._agent_leaves: dict[str, str] | None = None
         self._polls = 0
         self._poll_errors = 0
         self._last_poll_seconds = 0.0
@@ -109,6 +116,7 @@ class Telemetry:
         self._tasks: list[asyncio.Task[None]] = []
         self._vpp_events: asyncio.Queue[Any] | None = None
         self.provider_handle: int | None = None
+        self.agent_state_handle: int | None = None
         self._datastores: Any = None
         self._text_cache: tuple[Snapshot, str] | None = None
         self._refresh_indices: set[int] = set()
@@ -135,16 +143,20 @@ class Telemetry:
             self.exporter.start()
 
     def serve_operational(self, datastores: Any) -> None:
-        """Register :meth:`operational_json` as the provider of ``/ietf-interfaces:interfaces``."""
+        """Register the providers of ``/ietf-interfaces:interfaces`` (:meth:`operational_for`, which
+        builds only the interfaces a read names) and ``/bng-agent:agent-state`` (:meth:`agent_state`)."""
         self._datastores = datastores
-        self.provider_handle = datastores.operational.register(
-            "/ietf-interfaces:interfaces", self.operational_json
+        self.provider_handle = datastores.operational.register_scoped(
+            "/ietf-interfaces:interfaces", self.operational_for
         )
+        self.agent_state_handle = datastores.operational.register(AGENT_STATE_ROOT, self.agent_state)
 
     async def stop(self) -> None:
-        if self.provider_handle is not None and self._datastores is not None:
-            self._datastores.operational.unregister(self.provider_handle)
-            self.provider_handle = None
+        if self._datastores is not None:
+            for handle in (self.provider_handle, self.agent_state_handle):
+                if handle is not None:
+                    self._datastores.operational.unregister(handle)
+            self.provider_handle = self.agent_state_handle = None
         if self.exporter is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.exporter.stop)
         for t in self._tasks:
@@ -173,6 +185,18 @@ class Telemetry:
         text = interfaces_text(snap)
         self._text_cache = (snap, text)
         return text
+
+    def operational_for(self, paths: list[str] | None) -> str:
+        """Provider for a read of ``paths``: only the interfaces they name (``interface[name='X']``),
+        or every interface (cached per snapshot) when they may select any."""
+        names = requested_interfaces(paths)
+        if names is None:
+            return self.operational_json()
+        return interfaces_text(self.snapshot, names)
+
+    def agent_state(self) -> dict[str, Any]:
+        """Provider for ``/bng-agent:agent-state``: computed at read time, so a commit is visible at once."""
+        return agent_state_json(self._agent_counters())
 
     @property
     def effective_interval(self) -> float:
@@ -256,7 +280,23 @@ class Telemetry:
             poll_errors=self._poll_errors,
             last_poll_seconds=self._last_poll_seconds,
             last_poll_at=self._last_poll_at,
+            vpp_state=self._vpp_state,
+            vpp_last_change=self._vpp_last_change,
+            vpp_last_error=self._vpp_last_error,
+            last_commit_id=int(getattr(self.txn, "last_commit_id", 0) or 0),
+            unmanaged=len(getattr(sb, "unmanaged", None) or ()),
         )
+
+    def _publish_agent_state(self, counters: AgentCounters | None = None) -> None:
+        """Publish the ``agent-state`` leaves that changed since the last call (gNMI ON_CHANGE)."""
+        leaves = agent_state_leaves(counters if counters is not None else self._agent_counters())
+        before = self._agent_leaves
+        self._agent_leaves = leaves
+        if before is None:
+            return
+        changed = tuple((p, before.get(p), v) for p, v in leaves.items() if before.get(p) != v)
+        if changed:
+            self.bus.publish(AgentStateEvent(changed))
 
     def _publish_snapshot(self) -> None:
         ifs = dict(self._interfaces)
@@ -266,7 +306,9 @@ class Telemetry:
             if bond is not None and port is not None:
                 members.append(dataclasses.replace(m, active=port.link_up and bond.admin_up))
         inv = dataclasses.replace(self._inventory, interfaces=ifs, members=tuple(members))
-        self.snapshot = Snapshot(self._counters, inv, self._agent_counters(), time.time())
+        agent = self._agent_counters()
+        self.snapshot = Snapshot(self._counters, inv, agent, time.time())
+        self._publish_agent_state(agent)
 
     # ------------------------------------------------------------------ poll
 
@@ -335,9 +377,35 @@ class Telemetry:
             return False
         return self._conn() is not None and self.link.ready.is_set() and self.link.fatal is None
 
+    def _link_state(self) -> str:
+        """bng-agent ``connection-state``: connected (and reconciled), connecting (socket up, reconcile
+        running), disconnected."""
+        if self._link_up():
+            return "connected"
+        if self._conn() is not None and self.link is not None and self.link.fatal is None:
+            return "connecting"
+        return "disconnected"
+
+    def _lost_reason(self) -> str:
+        fatal = getattr(self.link, "fatal", None)
+        if fatal is not None:
+            return str(getattr(fatal, "message", fatal))
+        reason = getattr(self._seen_conn, "_lost_reason", None)
+        return f"VPP connection lost: {reason}" if reason else "VPP connection lost"
+
     async def _link_loop(self) -> None:
         while True:
-            up = self._link_up()
+            conn = self._conn()
+            if conn is not None:
+                self._seen_conn = conn
+            state = self._link_state()
+            previous_state = self._vpp_state
+            if state != previous_state:
+                self._vpp_state = state
+                self._vpp_last_change = time.time()
+                if state == "disconnected":  # lost, or dropped mid-reconcile
+                    self._vpp_last_error = self._lost_reason()
+            up = state == "connected"
             if up != self._connected:
                 conn = self._conn()
                 self._connected = up
@@ -354,11 +422,14 @@ class Telemetry:
                     VppConnectionEvent(
                         up,
                         self._connects,
-                        reason="" if up else "VPP connection lost",
+                        reason="" if up else self._vpp_last_error or "VPP connection lost",
                         vpp_version=self._vpp_version,
+                        previous_state=previous_state if previous_state != state else "",
                     )
                 )
                 self._publish_snapshot()
+            elif state != previous_state:
+                self._publish_agent_state()  # connecting <-> disconnected
             await asyncio.sleep(LINK_WATCH_INTERVAL)
 
     # ------------------------------------------------------------------ interface events
@@ -534,6 +605,7 @@ class Telemetry:
                             self._refresh_names.add(m.group(2))
                     if self._refresh_names:
                         self._inventory_wanted.set()
+                    self._publish_agent_state()  # commits, last-commit-id
             finally:
                 sub.close()
             await asyncio.sleep(0.1)  # dropped for falling behind: subscribe again

@@ -79,6 +79,11 @@ class AgentCounters:
     poll_errors: int = 0
     last_poll_seconds: float = 0.0
     last_poll_at: float = 0.0
+    vpp_state: str = "disconnected"  # bng-agent connection-state: connected | connecting | disconnected
+    vpp_last_change: float = 0.0  # epoch seconds; 0 = never changed
+    vpp_last_error: str = ""
+    last_commit_id: int = 0
+    unmanaged: int = 0  # VPP objects the last reconcile found that the agent did not create
 
 
 @dataclass(frozen=True)
