@@ -12,7 +12,7 @@ null one (plans one step per change, applies nothing), so the numbers are the ag
                        reported separately as bulk_edit_s
   one_leaf_commit_ms   one-leaf candidate edit + commit on that datastore, median of rounds (< 50 ms)
                        (wall clock and process CPU time: the machine is shared);
-                       validate_ms is the part spent in Datastores.prepare_commit (libyang validation
+                       validate_ms is the part spent in Datastores.prepare_commit_async (libyang validation
                        of the whole candidate), txn_ms the rest (plan, swap, journal write + fsync)
   fsync_per_s          the disk: 128-byte append + fsync, back to back
   commit_rate          one-leaf writable-running commits per second with C concurrent clients, and
@@ -127,16 +127,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     await tm.start()
     s = Session.create("bench", "netconf")
     validate_s = [0.0]
-    real_prepare = ds.prepare_commit
+    real_prepare = ds.prepare_commit_async
 
-    def timed_prepare(*a: Any, **kw: Any) -> Any:
+    async def timed_prepare(*a: Any, **kw: Any) -> Any:
         t = time.perf_counter()
         try:
-            return real_prepare(*a, **kw)
+            return await real_prepare(*a, **kw)
         finally:
             validate_s[0] += time.perf_counter() - t
 
-    ds.prepare_commit = timed_prepare  # type: ignore[method-assign]
+    ds.prepare_commit_async = timed_prepare  # type: ignore[method-assign]
 
     t0 = time.perf_counter()
     ds.edit_config("candidate", subif_config(args.count, args.shape), session=s)

@@ -18,11 +18,11 @@ list on a tree (journal replay at start-up).
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Protocol
 
 import libyang
+import orjson
 from _libyang import ffi, lib
 
 from agent.datastore import _ly
@@ -229,23 +229,31 @@ def _creates_from_parent(parent: Cdata, created: list[tuple[Cdata, str]]) -> lis
     """
     content = node_json(parent)
     parent_mod = ffi.string(parent.schema.module.name).decode()
-    position: dict[int, int] = {}
+    wanted = {int(ffi.cast("uintptr_t", node)): i for i, (node, _path) in enumerate(created)}
     index_of: dict[int, int] = {}
+    position: dict[Any, int] = {}
     c = lib.lyd_child(parent)
     while c != NULL:
-        sk = int(ffi.cast("uintptr_t", c.schema))
-        index_of[int(ffi.cast("uintptr_t", c))] = position.get(sk, 0)
-        position[sk] = position.get(sk, 0) + 1
+        sk = c.schema
+        pos = position.get(sk, 0)
+        ptr = int(ffi.cast("uintptr_t", c))
+        if ptr in wanted:
+            index_of[ptr] = pos
+        position[sk] = pos + 1
         c = c.next
+    members: dict[Any, tuple[Any, bool]] = {}  # per schema node: (JSON member, is a list)
     out = []
     for node, path in created:
-        mod = ffi.string(node.schema.module.name).decode()
-        name = ffi.string(node.schema.name).decode()
-        member = content.get(name if mod == parent_mod else f"{mod}:{name}")
-        if nodetype(node) == lib.LYS_LIST and isinstance(member, list):
-            value = member[index_of[int(ffi.cast("uintptr_t", node))]]
-        else:
-            value = member
+        sk = node.schema
+        found = members.get(sk)
+        if found is None:
+            mod = ffi.string(sk.module.name).decode()
+            name = ffi.string(sk.name).decode()
+            member = content.get(name if mod == parent_mod else f"{mod}:{name}")
+            found = (member, nodetype(node) == lib.LYS_LIST and isinstance(member, list))
+            members[sk] = found
+        member, is_list = found
+        value = member[index_of[int(ffi.cast("uintptr_t", node))]] if is_list else member
         out.append(Change("create", path, None, value))
     return out
 
@@ -448,7 +456,7 @@ def _apply_one(tree: DataTree, ch: Change) -> None:
     module = _module_of(segs)
     qname = f"{module}:{name.split(':')[-1]}"
     is_list = "[" in last
-    doc = json.dumps({qname: [value] if is_list else value})
+    doc = orjson.dumps({qname: [value] if is_list else value})
     par = parent_path(ch.path)
     parent = NULL
     if par is not None:
@@ -459,7 +467,7 @@ def _apply_one(tree: DataTree, ch: Change) -> None:
     out = ffi.new("struct lyd_node **")
     opts = lib.LYD_PARSE_ONLY | lib.LYD_PARSE_STRICT
     ret = (
-        lib.lyd_parse_data_mem(ctx.cdata, doc.encode(), lib.LYD_JSON, opts, 0, out)
+        lib.lyd_parse_data_mem(ctx.cdata, doc, lib.LYD_JSON, opts, 0, out)
         if parent == NULL
         else (_parse_under(ctx, parent, doc))
     )
@@ -498,7 +506,7 @@ def _apply_bulk_create(tree: DataTree, changes: list[Change], key: tuple[str | N
         existing = find_path(tree.root, ch.path)
         if existing != NULL:
             tree.free_node(existing)
-    doc = json.dumps({qname: [ch.new for ch in changes]})
+    doc = orjson.dumps({qname: [ch.new for ch in changes]})
     parent = NULL
     if par is not None:
         parent = find_path(tree.root, par)
@@ -511,7 +519,7 @@ def _apply_bulk_create(tree: DataTree, changes: list[Change], key: tuple[str | N
         return
     out = ffi.new("struct lyd_node **")
     opts = lib.LYD_PARSE_ONLY | lib.LYD_PARSE_STRICT
-    if lib.lyd_parse_data_mem(ctx.cdata, doc.encode(), lib.LYD_JSON, opts, 0, out) != lib.LY_SUCCESS:
+    if lib.lyd_parse_data_mem(ctx.cdata, doc, lib.LYD_JSON, opts, 0, out) != lib.LY_SUCCESS:
         raise_validation(ctx, f"cannot replay {len(changes)} top-level changes")
     n = out[0]
     while n != NULL:
@@ -520,9 +528,9 @@ def _apply_bulk_create(tree: DataTree, changes: list[Change], key: tuple[str | N
         n = nxt
 
 
-def _parse_under(ctx: libyang.Context, parent: Cdata, doc: str) -> int:
+def _parse_under(ctx: libyang.Context, parent: Cdata, doc: bytes) -> int:
     inp = ffi.new("struct ly_in **")
-    data = ffi.new("char[]", doc.encode())
+    data = ffi.new("char[]", doc)
     if lib.ly_in_new_memory(data, inp) != lib.LY_SUCCESS:
         return int(lib.LY_EMEM)
     try:

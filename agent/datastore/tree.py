@@ -8,12 +8,12 @@ as long as some reader still holds it (DESIGN.md, core idea 1) without reference
 
 from __future__ import annotations
 
-import json
 import re
 import weakref
 from typing import Any, Literal
 
 import libyang
+import orjson
 from _libyang import ffi, lib
 
 from agent.datastore import _ly
@@ -257,9 +257,9 @@ def node_json(node: Cdata) -> Any:
     true}``) so that replaying the value elsewhere reproduces the same tree, default flags included.
     """
     if is_term(node):
-        (leaf_val,) = json.loads(print_node(node, "json", with_defaults="report-all")).values()
+        (leaf_val,) = orjson.loads(print_node(node, "json", with_defaults="report-all")).values()
         return leaf_val
-    obj = json.loads(print_node(node, "json", with_defaults="report-all-tagged"))
+    obj = orjson.loads(print_node(node, "json", with_defaults="report-all-tagged"))
     (val,) = obj.values() if len(obj) == 1 else (obj,)
     if isinstance(val, list) and nodetype(node) == lib.LYS_LIST:
         return val[0]
