@@ -13,6 +13,7 @@ preceded by a 16-byte header ``>QII`` -- an unused 64-bit word, the body length,
 from __future__ import annotations
 
 import json
+import operator
 import struct
 from collections.abc import Iterable
 from pathlib import Path
@@ -74,6 +75,12 @@ class ApiDefinitions:
                 if flat is not None:
                     self.flat[name] = (struct.Struct(flat[0]), flat[1])
         self._fast_by_id = [self.fast.get(m.name) if m is not None else None for m in by_id]
+        # Whole frames of scalar messages in one pack: header, then the body with the id filled in.
+        self._frames: dict[str, tuple[struct.Struct, Any, list[str], int, int]] = {}
+        for name, (packer, names, _) in self.fast.items():
+            frame = struct.Struct(FRAME_HEADER.format + packer.format.lstrip(">"))
+            getter = operator.itemgetter(*names) if len(names) > 1 else None
+            self._frames[name] = (frame, getter, names, self.ids[name], packer.size)
         self.names_by_id = [None, *[m.name for m in by_id[1:]]]
         self.api_json = json.dumps(self.raw)
 
@@ -95,14 +102,19 @@ class ApiDefinitions:
 
     def encode(self, name: str, fields: dict[str, Any]) -> bytes:
         """One framed message: header plus the packed body with ``_vl_msg_id`` filled in."""
+        frame = self._frames.get(name)
+        if frame is not None:
+            packer, getter, names, msg_id, size = frame
+            fields["_vl_msg_id"] = msg_id
+            if getter is not None:
+                try:
+                    return packer.pack(0, size, 0, *getter(fields))
+                except KeyError:
+                    pass
+            return packer.pack(0, size, 0, *[fields.get(n, 0) for n in names])
         fields["_vl_msg_id"] = self.ids[name]
-        fast = self.fast.get(name)
-        if fast is not None:
-            body = fast[0].pack(*[fields.get(n, 0) for n in fast[1]])
-        elif name in self.flat:
-            body = _pack_flat(self.flat[name], fields)
-        else:
-            body = self.messages[name].pack(fields)
+        flat = self.flat.get(name)
+        body = _pack_flat(flat, fields) if flat is not None else self.messages[name].pack(fields)
         return FRAME_HEADER.pack(0, len(body), 0) + body
 
 

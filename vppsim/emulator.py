@@ -215,6 +215,10 @@ class Emulator:
             "flags": self.interfaces.flags(intf),
             "type": 1 if intf.is_sub else 0,
             "link_duplex": 2 if (link_up and intf.dev_type == "dpdk") else 0,  # NICs report full duplex
+            # interface_api.c sends hi->link_speed as it is; the dpdk plugin (dpdk/device/common.c
+            # dpdk_update_link_state) copies DPDK's rte_eth_link speed into it on every change, and
+            # DPDK PMDs report RTE_ETH_SPEED_NUM_NONE (0) while the link is down. Sub-interfaces share
+            # their NIC's hardware interface, so they follow it.
             "link_speed": intf.link_speed if link_up else 0,
             "link_mtu": intf.link_mtu,
             "mtu": intf.mtu,
@@ -287,10 +291,13 @@ class Emulator:
             self.refresh_bond_link(owner)
 
     def active_members(self, bond: Bond) -> list[int]:
+        """Members whose ``port_enabled`` holds: admin up and carrier up (bonding/cli.c bond_add_member:
+        ``vnet_sw_interface_is_up``); a sub-interface member has its parent NIC's carrier."""
         out = []
+        link_up = self.interfaces.link_up
         for m in bond.members:
             intf = self.interfaces.get(m.sw_if_index)
-            if intf is not None and intf.admin_up and intf.hw_link_up:
+            if intf is not None and intf.admin_up and link_up(intf):
                 out.append(m.sw_if_index)
         return out
 
@@ -300,12 +307,14 @@ class Emulator:
             self._bond_link(intf)
 
     def _bond_link(self, intf: Interface) -> None:
-        # bonding/device.c: the bond's carrier is up while it is admin up and has an active member.
-        bond = self.bonds.get(intf.sw_if_index)
-        up = bool(bond is not None and intf.admin_up and self.active_members(bond))
-        if up != intf.hw_link_up:
-            intf.hw_link_up = up
-            self.notify(intf, EVENT_LINK_UP if up else EVENT_LINK_DOWN)
+        """A bond's carrier does not follow its members. bonding/cli.c bond_create_if sets LINK_UP on
+        the new bond's hardware interface, bonding/device.c bond_interface_admin_up_down sets it again on
+        admin up, and nothing clears it until bond_delete_if; (de)activating members only changes
+        ``active_members`` (bond_enable/disable_collecting_distributing). So a bond with no member, or
+        with every member down, still reports LINK_UP."""
+        if intf.admin_up and not intf.hw_link_up:
+            intf.hw_link_up = True
+            self.notify(intf, EVENT_LINK_UP)
 
     # ------------------------------------------------------------------ addresses and tables
 
@@ -315,14 +324,17 @@ class Emulator:
         return table
 
     def add_address(self, intf: Interface, addr: IpInterface) -> int:
-        """ip4_add_del_interface_address_internal (ip4_forward.c; ip6_forward.c alike): an address that
-        overlaps one on any interface in the same table is ADDRESS_IN_USE, except another address of the
-        same prefix length on the same interface."""
+        """ip4_add_del_interface_address_internal (ip4_forward.c; ip6_add_del_interface_address in
+        ip6_forward.c alike): an address that overlaps one on any interface in the same table is refused,
+        except another address of the same prefix length on the same interface. Re-adding the very same
+        address is such an overlap too (the scan runs before the exact-match lookup), so it is refused,
+        not ignored. The two files set different errors in that scan: ADDRESS_IN_USE (-105) for IPv4,
+        DUPLICATE_IF_ADDRESS (-127) for IPv6."""
         is_ip6 = isinstance(addr, ipaddress.IPv6Interface)
         table_id = intf.table_v6 if is_ip6 else intf.table_v4
         in_table = self._addresses.setdefault((is_ip6, table_id), AddressIndex())
         if in_table.conflicts(intf.sw_if_index, addr):
-            return errno.ADDRESS_IN_USE
+            return errno.DUPLICATE_IF_ADDRESS if is_ip6 else errno.ADDRESS_IN_USE
         in_table.add(intf.sw_if_index, addr)
         intf.addresses.append(addr)
         table = self._table_of(intf, is_ip6)

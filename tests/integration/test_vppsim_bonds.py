@@ -20,7 +20,8 @@ def test_bond_lifecycle_and_dumps(vppsim_factory: object) -> None:
     bond = r.sw_if_index
     d = c.api.sw_interface_dump(sw_if_index=bond)[0]
     assert d.interface_name == "BondEthernet0" and d.interface_dev_type == "bond"
-    assert int(d.flags) == 0  # admin down, no active member
+    # bonding/cli.c bond_create_if: a new bond's carrier is up at once, before any member exists
+    assert int(d.flags) == LINK_UP
     assert c.api.bond_add_member(sw_if_index=1, bond_sw_if_index=bond, is_passive=False).retval == 0
     port1_mac = str(c.api.sw_interface_dump(sw_if_index=1)[0].l2_address)
     assert str(c.api.sw_interface_dump(sw_if_index=bond)[0].l2_address) == port1_mac  # first member's MAC
@@ -35,18 +36,25 @@ def test_bond_lifecycle_and_dumps(vppsim_factory: object) -> None:
         (1, "GigabitEthernet0/8/0", False),
         (2, "GigabitEthernet0/9/0", True),
     ]
-    # bond link comes up when it is admin up and a member is up
+    # members coming up change active_members, not the bond's carrier (which stays up)
     c.api.sw_interface_set_flags(sw_if_index=bond, flags=ADMIN_UP)
-    assert int(c.api.sw_interface_dump(sw_if_index=bond)[0].flags) == ADMIN_UP
+    assert int(c.api.sw_interface_dump(sw_if_index=bond)[0].flags) == ADMIN_UP | LINK_UP
+    assert c.api.sw_bond_interface_dump(sw_if_index=bond)[0].active_members == 0
     c.api.sw_interface_set_flags(sw_if_index=1, flags=ADMIN_UP)
     assert int(c.api.sw_interface_dump(sw_if_index=bond)[0].flags) == ADMIN_UP | LINK_UP
+    assert c.api.sw_bond_interface_dump(sw_if_index=bond)[0].active_members == 1
+    sim.ctl("link", sw_if_index=1, up=False)
+    assert c.api.sw_bond_interface_dump(sw_if_index=bond)[0].active_members == 0
+    assert int(c.api.sw_interface_dump(sw_if_index=bond)[0].flags) == ADMIN_UP | LINK_UP
+    sim.ctl("link", sw_if_index=1, up=True)
     assert c.api.sw_bond_interface_dump(sw_if_index=bond)[0].active_members == 1
     # a VLAN on the bond itself is fine, on a member it is not
     assert c.api.create_vlan_subif(sw_if_index=bond, vlan_id=10).retval == 0
     assert c.api.create_vlan_subif(sw_if_index=1, vlan_id=10).retval == -80  # BOND_SLAVE_NOT_ALLOWED
     assert c.api.bond_detach_member(sw_if_index=1).retval == 0
     assert c.api.bond_detach_member(sw_if_index=1).retval == -71  # INVALID_INTERFACE: not a member
-    assert int(c.api.sw_interface_dump(sw_if_index=bond)[0].flags) == ADMIN_UP
+    assert int(c.api.sw_interface_dump(sw_if_index=bond)[0].flags) == ADMIN_UP | LINK_UP
+    assert c.api.sw_bond_interface_dump(sw_if_index=bond)[0].active_members == 0
     assert c.api.bond_delete(sw_if_index=bond).retval == 0
     names = {x.interface_name for x in c.api.sw_interface_dump()}
     assert "BondEthernet0" not in names and "BondEthernet0.10" not in names
@@ -65,8 +73,22 @@ def test_bond_ids_and_member_rules(vppsim: VppSim) -> None:
     assert c.api.sw_interface_dump(sw_if_index=auto.sw_if_index)[0].interface_name == "BondEthernet0"
     assert c.api.bond_add_member(sw_if_index=1, bond_sw_if_index=1).retval == -71  # not a bond
     assert c.api.bond_add_member(sw_if_index=auto.sw_if_index, bond_sw_if_index=b5.sw_if_index).retval == -71
+    # bonding/cli.c refuses only an interface whose hardware is a bond, so a sub-interface of a bond
+    # is refused too, while a sub-interface of a NIC is accepted (dumped under its NIC's name)
+    bond_sub = c.api.create_vlan_subif(sw_if_index=b5.sw_if_index, vlan_id=9).sw_if_index
+    assert c.api.bond_add_member(sw_if_index=bond_sub, bond_sw_if_index=auto.sw_if_index).retval == -71
     sub = c.api.create_vlan_subif(sw_if_index=2, vlan_id=3).sw_if_index
-    assert c.api.bond_add_member(sw_if_index=sub, bond_sw_if_index=b5.sw_if_index).retval == -71
+    assert c.api.bond_add_member(sw_if_index=sub, bond_sw_if_index=auto.sw_if_index).retval == 0
+    assert [
+        (m.sw_if_index, m.interface_name)
+        for m in c.api.sw_member_interface_dump(sw_if_index=auto.sw_if_index)
+    ] == [(sub, "GigabitEthernet0/9/0")]
+    # a sub-interface member is active when it is admin up and its NIC has carrier
+    c.api.sw_interface_set_flags(sw_if_index=sub, flags=ADMIN_UP)
+    assert c.api.sw_bond_interface_dump(sw_if_index=auto.sw_if_index)[0].active_members == 1
+    vppsim.ctl("link", sw_if_index=2, up=False)
+    assert c.api.sw_bond_interface_dump(sw_if_index=auto.sw_if_index)[0].active_members == 0
+    assert c.api.bond_detach_member(sw_if_index=sub).retval == 0
     assert c.api.bond_add_member(sw_if_index=1, bond_sw_if_index=b5.sw_if_index).retval == 0
     assert (
         c.api.bond_add_member(sw_if_index=1, bond_sw_if_index=auto.sw_if_index).retval == -81

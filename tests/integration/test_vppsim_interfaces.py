@@ -181,3 +181,28 @@ def test_show_version_and_cli(vppsim: VppSim) -> None:
     assert "GigabitEthernet0/8/0.42" in out and "local0" in out
     bad = c.api.cli_inband(cmd="show frobnicate")
     assert bad.retval == 0 and "unknown input" in bad.reply
+
+
+def test_link_speed_follows_carrier_and_dev_types_are_device_class_names(vppsim: VppSim) -> None:
+    c = vppsim.client()
+    sub = c.api.create_vlan_subif(sw_if_index=1, vlan_id=7).sw_if_index
+    loop = c.api.create_loopback().sw_if_index
+    bond = c.api.bond_create2(mode=1, lb=0).sw_if_index
+    dump = {d.sw_if_index: d for d in c.api.sw_interface_dump()}
+    # interface_dev_type is the device class name of the (parent's) hardware interface
+    assert [dump[i].interface_dev_type for i in (0, 1, sub, loop, bond)] == [
+        "local",
+        "dpdk",
+        "dpdk",
+        "Loopback",
+        "bond",
+    ]
+    assert dump[1].link_speed == dump[sub].link_speed == 1_000_000
+    assert dump[loop].link_speed == 0 and dump[bond].link_speed == 0  # no speed is ever set on these
+    # the NIC loses carrier: DPDK reports speed 0, and the sub-interface shares the NIC's hardware
+    assert vppsim.ctl("link", sw_if_index=1, up=False)["ok"]
+    dump = {d.sw_if_index: d for d in c.api.sw_interface_dump()}
+    assert dump[1].link_speed == 0 and dump[sub].link_speed == 0
+    assert int(dump[1].flags) & LINK_UP == 0 and int(dump[sub].flags) & LINK_UP == 0
+    assert vppsim.ctl("link", sw_if_index=1, up=True)["ok"]
+    assert c.api.sw_interface_dump(sw_if_index=sub)[0].link_speed == 1_000_000

@@ -51,6 +51,21 @@ def test_addresses_add_dump_delete_and_errors(vppsim: VppSim) -> None:
         c.api.sw_interface_add_del_address(sw_if_index=2, is_add=True, prefix="10.0.0.129/25").retval == -105
     )
     assert c.api.sw_interface_add_del_address(sw_if_index=2, is_add=True, prefix="10.0.1.1/24").retval == 0
+    # IPv6: ip6_forward.c's overlap scan answers DUPLICATE_IF_ADDRESS, for the same address re-added too
+    assert (
+        c.api.sw_interface_add_del_address(sw_if_index=1, is_add=True, prefix="2001:db8::1/64").retval == -127
+    )
+    assert (
+        c.api.sw_interface_add_del_address(sw_if_index=2, is_add=True, prefix="2001:db8::9/64").retval == -127
+    )
+    assert (
+        c.api.sw_interface_add_del_address(sw_if_index=2, is_add=True, prefix="2001:db8::/48").retval == -127
+    )
+    assert c.api.sw_interface_add_del_address(sw_if_index=1, is_add=True, prefix="2001:db8::2/64").retval == 0
+    assert [str(a.prefix) for a in c.api.ip_address_dump(sw_if_index=1, is_ipv6=True)] == [
+        "2001:db8::1/64",
+        "2001:db8::2/64",
+    ]
     # a second address of the same prefix on the same interface is fine
     assert c.api.sw_interface_add_del_address(sw_if_index=1, is_add=True, prefix="10.0.0.2/24").retval == 0
     # deleting an address that is not there

@@ -27,7 +27,13 @@ def bond_create2(call: Call, msg: Any) -> Reply:
         return {"retval": errno.INSTANCE_IN_USE, "sw_if_index": ALL}
     mac = bytes(msg.mac_address.packed) if msg.use_custom_mac else emu.next_mac()
     intf = emu.create_interface(
-        IfKind.BOND, f"BondEthernet{instance}", mac=mac, dev_type="bond", instance=instance
+        # bonding/cli.c bond_create_if: the new bond's carrier is up at once (see Emulator._bond_link)
+        IfKind.BOND,
+        f"BondEthernet{instance}",
+        mac=mac,
+        dev_type="bond",
+        instance=instance,
+        hw_link_up=True,
     )
     emu.bonds.add(Bond(intf.sw_if_index, instance, mode, lb, bool(msg.numa_only), bool(msg.use_custom_mac)))
     return {"retval": errno.OK, "sw_if_index": intf.sw_if_index}
@@ -50,10 +56,12 @@ def bond_delete(call: Call, msg: Any) -> Reply:
 
 @REGISTRY.handler("bond_add_member")
 def bond_add_member(call: Call, msg: Any) -> Reply:
-    # bond_api.c VALIDATE_SW_IF_INDEX, then cli.c bond_add_member in its order: the bond must exist
-    # (INVALID_INTERFACE), the interface must not be a member already (VALUE_EXIST), a bond cannot be
-    # a member, and only physical interfaces can (INVALID_INTERFACE). Without a custom MAC the bond
-    # takes its first member's MAC.
+    # bond_api.c VALIDATE_SW_IF_INDEX, then bonding/cli.c bond_add_member in its order: the bond must
+    # exist (INVALID_INTERFACE), the interface must not be a member already (VALUE_EXIST), and its
+    # hardware interface (vnet_get_sup_hw_interface: a sub-interface's parent) must not be a bond
+    # (INVALID_INTERFACE). There is no check of the member's type beyond that, so VPP accepts a
+    # sub-interface or a loopback as a member. Without a custom MAC the bond takes its first member's
+    # hardware MAC.
     emu = call.emu
     member = emu.interfaces.get(msg.sw_if_index)
     if member is None:
@@ -63,7 +71,8 @@ def bond_add_member(call: Call, msg: Any) -> Reply:
         return {"retval": errno.INVALID_INTERFACE}
     if emu.bonds.bond_of(member.sw_if_index) is not None:
         return {"retval": errno.VALUE_EXIST}
-    if member.kind is not IfKind.ETHERNET:
+    hw = emu.interfaces.get(member.sup_sw_if_index) if member.is_sub else member
+    if hw is None or hw.kind is IfKind.BOND:
         return {"retval": errno.INVALID_INTERFACE}
     emu.bonds.add_member(bond, Member(member.sw_if_index, bool(msg.is_passive), bool(msg.is_long_timeout)))
     bond_intf = emu.interfaces.get(bond.sw_if_index)
@@ -120,10 +129,13 @@ def sw_member_interface_dump(call: Call, msg: Any) -> Reply:
     for m in bond.members:
         intf = emu.interfaces.get(m.sw_if_index)
         assert intf is not None
+        # bonding/cli.c bond_dump_member_ifs names the member's hardware interface (hi->name), which for
+        # a sub-interface member is its parent NIC
+        hw = emu.interfaces.get(intf.sup_sw_if_index) if intf.is_sub else intf
         out.append(
             {
                 "sw_if_index": m.sw_if_index,
-                "interface_name": intf.name,
+                "interface_name": (hw or intf).name,
                 "is_passive": m.is_passive,
                 "is_long_timeout": m.is_long_timeout,
                 "is_local_numa": False,

@@ -1,0 +1,104 @@
+"""When interfaces created or deleted over the binary API show up in the stats segment.
+
+vppsim publishes new interfaces in batches (one segment lock and epoch change per batch, at most
+``STATS_FLUSH_SECONDS`` = 5 ms after the reply on an idle event loop, at once when 1,024 are waiting) and
+withdraws deleted ones before the delete's reply is sent, as VPP does inside the call. Driven only through
+vpp-papi's async client and ``VPPStats``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from vpp_papi.vpp_papi_async import VPPApiClient
+from vpp_papi.vpp_stats import VPPStats
+
+if TYPE_CHECKING:
+    from conftest import VppSim
+
+TWO_TAGS_DOT1AD_EXACT = 4 | 8 | 16
+#: The documented bound is 5 ms plus one event-loop turn; CI machines are shared, so allow for a stall.
+VISIBLE_WITHIN_S = 0.5
+COUNT = 1500
+
+
+async def create_pipelined(client: VPPApiClient, count: int, window: int) -> list[int]:
+    in_flight: deque[Any] = deque()
+    indices: list[int] = []
+    for i in range(1, count + 1):
+        in_flight.append(
+            client.api.create_subif(
+                sw_if_index=1,
+                sub_id=i,
+                sub_if_flags=TWO_TAGS_DOT1AD_EXACT,
+                outer_vlan_id=100,
+                inner_vlan_id=i,
+            )
+        )
+        if len(in_flight) >= window:
+            r = await in_flight.popleft()
+            assert r.retval == 0
+            indices.append(r.sw_if_index)
+    while in_flight:
+        r = await in_flight.popleft()
+        assert r.retval == 0
+        indices.append(r.sw_if_index)
+    return indices
+
+
+def names_of(stats: VPPStats, indices: list[int]) -> list[str | None]:
+    """Names by sw_if_index (valid while no slot below is empty: VPPStats skips empty slots)."""
+    names = stats["/if/names"]
+    return [names[i] if i < len(names) else None for i in indices]
+
+
+async def test_created_interfaces_appear_within_the_bound_and_deleted_ones_leave_before_the_reply(
+    vppsim: VppSim,
+) -> None:
+    client = VPPApiClient(server_address=vppsim.api_socket)
+    assert await client.connect("publish-test", asyncio.Queue()) == 0
+    stats = VPPStats(socketname=vppsim.stats_socket)
+    stats.connect()
+    try:
+        indices = await create_pipelined(client, COUNT, 128)
+        replied = time.monotonic()
+        want = [f"GigabitEthernet0/8/0.{i}" for i in range(1, COUNT + 1)]
+        seen: list[str | None] = []
+        for _ in range(1000):
+            seen = names_of(stats, indices)
+            if seen == want or time.monotonic() - replied > 5:
+                break
+            await asyncio.sleep(0.001)
+        visible_after = time.monotonic() - replied
+        assert seen == want
+        assert visible_after < VISIBLE_WITHIN_S, f"names appeared {visible_after:.3f} s after the last reply"
+        # counters and VPP's per-interface symlinks came with the names
+        assert len(stats["/if/rx"][0]) > max(indices)
+        last = f"/interfaces/GigabitEthernet0_8_0.{COUNT}/rx"
+        assert stats[last].sum_packets() == 0
+
+        # deletions: gone from /if/names as soon as the replies are in, with no wait at all
+        half = indices[: COUNT // 2]
+        for idx in half:
+            assert (await client.api.delete_subif(sw_if_index=idx)).retval == 0
+        # (VPPStats skips the NULL slots of withdrawn names, so later names shift down in its list)
+        remaining = set(stats["/if/names"])
+        assert not remaining & set(want[: COUNT // 2])
+        assert set(want[COUNT // 2 :]) <= remaining
+        assert stats.ls([f"^/interfaces/GigabitEthernet0_8_0.{COUNT // 2}/"]) == []
+        # the freed indices are reused; a reused index is published under its new name
+        r = await client.api.create_loopback()
+        assert r.retval == 0 and r.sw_if_index in half
+        for _ in range(1000):
+            if "loop0" in stats["/if/names"] or time.monotonic() - replied > 10:
+                break
+            await asyncio.sleep(0.001)
+        rx = stats["/if/rx"]
+        assert "loop0" in stats["/if/names"]
+        assert rx[:, r.sw_if_index].sum_packets() == 0  # a reused index starts from zero
+    finally:
+        stats.disconnect()
+        await client.disconnect()
