@@ -11,9 +11,11 @@ names exactly the interfaces it named before.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +50,18 @@ class CallFailed(Exception):
         self.call = call
         self.retval = retval
         self.reason = reason
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a bounded burst of work (nesting is fine)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def resolve(value: Any, names: NameMap) -> Any:
@@ -126,7 +140,16 @@ class Executor:
         return done, failures
 
     async def run(self, steps: list[Step]) -> ExecResult:
-        """Apply ``steps`` (sorted by wave); all or nothing."""
+        """Apply ``steps`` (sorted by wave); all or nothing.
+
+        The cyclic garbage collector is paused meanwhile: a large plan holds tens of thousands of live
+        objects that every collection would rescan (about a fifth of the CPU of a 70,000-call cold start)
+        while the calls themselves create no reference cycles. Other tasks' cycles are collected after.
+        """
+        with paused_gc():
+            return await self._run(steps)
+
+    async def _run(self, steps: list[Step]) -> ExecResult:
         result = ExecResult()
         applied: list[Step] = []
         # Items VPP removes with their interface count as applied only once that delete succeeded,

@@ -23,7 +23,7 @@ from agent.vpp.config import ConfigIndex, Overlay, RootId
 from agent.vpp.connection import VppConnection
 from agent.vpp.descriptors import CREATED_INTERFACE_KINDS, DESCRIPTORS
 from agent.vpp.errors import VppConnectError
-from agent.vpp.executor import DEFAULT_WINDOW, Executor, raise_for
+from agent.vpp.executor import DEFAULT_WINDOW, Executor, paused_gc, raise_for
 from agent.vpp.flatten import member, root_items
 from agent.vpp.items import TAG_PREFIX, Item
 from agent.vpp.naming import NameMap
@@ -115,6 +115,10 @@ class VppSouthbound:
     # ------------------------------------------------------------------ Southbound protocol
 
     async def plan(self, running: Any, changes: list[Change]) -> Plan:
+        with paused_gc():
+            return self._plan(running, changes)
+
+    def _plan(self, running: Any, changes: list[Change]) -> Plan:
         if not self.config_loaded:
             self.load_config(tree_json(running))
         overlay = Overlay(self.config)
@@ -152,14 +156,14 @@ class VppSouthbound:
             data = plan.data
             if not isinstance(data, PlanData) or data.generation != self.generation:
                 # VPP was resynchronised since this plan was made: plan again against the current state.
-                plan = await self.plan(None, plan.changes)
+                plan = self._plan(None, plan.changes)
                 data = plan.data
             conn = self._require_conn()
             if self._stale:
                 # a new connection not reconciled yet (its name map may be from a VPP that is gone) or a
                 # failed undo: bring VPP back to running first, then plan this commit against that.
                 await self._reconcile()
-                plan = await self.plan(None, plan.changes)
+                plan = self._plan(None, plan.changes)
                 data = plan.data
             assert isinstance(data, PlanData)
             t0 = time.perf_counter()
@@ -214,7 +218,8 @@ class VppSouthbound:
     async def reconcile(self) -> ReconcileReport:
         """Make VPP equal the intended configuration, touching only what differs and only what is ours."""
         async with self._lock:
-            return await self._reconcile()
+            with paused_gc():
+                return await self._reconcile()
 
     async def _reconcile(self) -> ReconcileReport:
         conn = self._require_conn()
