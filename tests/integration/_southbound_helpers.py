@@ -35,9 +35,8 @@ def port(name: str, **extra: Any) -> dict[str, Any]:
     return {"name": name, "type": "iana-if-type:ethernetCsmacd", **extra}
 
 
-def subif(
-    parent: str, sub_id: int, *, vlan: int | None = None, inner: int | None = None, **extra: Any
-) -> dict[str, Any]:
+def subif(parent: str, sub_id: int, *, vlan: Any = None, inner: Any = None, **extra: Any) -> dict[str, Any]:
+    """A sub-interface entry (``vlan``/``inner``: int VLAN ids; typed Any so ``**`` extras type-check)."""
     if inner is None:
         enc: dict[str, Any] = {"single-tagged": {"vlan-id": vlan or sub_id}}
     else:

@@ -171,9 +171,9 @@ async def test_fast_route_decoder_reads_what_vpp_papi_reads(vppsim_factory: Call
     try:
         assert conn._client is not None and conn._client.fast_route_id > 0  # the self-check passed
         for table_id, is_ip6 in ((0, False), (0, True), (5, True)):
-            table = {"table_id": table_id, "is_ip6": is_ip6, "name": ""}
-            fast = await conn.dump("ip_route_dump", table=table)
-            slow = c.api.ip_route_dump(table=table)
+            which = {"table_id": table_id, "is_ip6": is_ip6, "name": ""}
+            fast = await conn.dump("ip_route_dump", table=which)
+            slow = c.api.ip_route_dump(table=which)
             assert len(fast) == len(slow) > 0
             for f, s in zip(fast, slow, strict=True):
                 assert f.route.prefix == s.route.prefix and f.route.table_id == s.route.table_id
