@@ -6,7 +6,7 @@ from __future__ import annotations
 from lxml import etree
 
 from agent.netconf.context import NOTIF_NS, OpContext, child, text_of
-from agent.netconf.replies import RpcError
+from agent.netconf.replies import NC_NS, RpcError
 
 
 async def close_session(ctx: OpContext, op: etree._Element) -> None:
@@ -41,6 +41,8 @@ async def create_subscription(ctx: OpContext, op: etree._Element) -> None:
     if ctx.nc.subscribed:
         raise RpcError("this session already has a subscription", tag="operation-failed")
     flt = child(op, "filter", NOTIF_NS)
+    if flt is None:  # RFC 5277 puts <filter> in its own namespace; ncclient sends the base one
+        flt = child(op, "filter", NC_NS)
     names: set[str] | None = None
     if flt is not None:
         names = {etree.QName(c).localname for c in flt if isinstance(c.tag, str)}
