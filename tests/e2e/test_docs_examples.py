@@ -229,6 +229,36 @@ def gnmi_set(gnmi: gNMIclient, feature: str) -> None:
     ]
 
 
+def gnmi_stub(node: Node) -> tuple[grpc.Channel, Any]:
+    """A raw gNMI stub (pygnmi's generated one) for what pygnmi's client does not expose."""
+    credentials = grpc.ssl_channel_credentials(Path(node.cert).read_bytes())
+    channel = grpc.secure_channel(f"localhost:{node.gnmi_port}", credentials)
+    return channel, gNMIStub(channel)
+
+
+METADATA = [("username", "admin"), ("password", PASSWORD)]
+
+
+def gnmi_error(node: Node, name: str) -> None:
+    """The Set of ``<name>.gnmi.json`` fails with the status and message in ``<name>.gnmi-reply.json``."""
+    request = json.loads(example(f"{name}.gnmi.json"))
+    channel, stub = gnmi_stub(node)
+    updates = [
+        gnmi_pb2.Update(
+            path=gnmi_pb2.Path(elem=[gnmi_pb2.PathElem(name=u["path"].strip("/"))]),
+            val=gnmi_pb2.TypedValue(json_ietf_val=json.dumps(u["val"]).encode()),
+        )
+        for u in request["update"]
+    ]
+    try:
+        with pytest.raises(grpc.RpcError) as info:
+            stub.Set(gnmi_pb2.SetRequest(update=updates), metadata=METADATA, timeout=30)
+    finally:
+        channel.close()
+    error: Any = info.value
+    expect_json(f"{name}.gnmi-reply.json", {"code": error.code().name, "details": error.details()})
+
+
 def gnmi_get(gnmi: gNMIclient, feature: str) -> None:
     request = json.loads(example(f"{feature}.gnmi-get.json"))
     deadline = time.monotonic() + 10.0
@@ -287,6 +317,7 @@ def test_interfaces(node: Node, nc: Any, gnmi: gNMIclient) -> None:
     )
     for error in ("interfaces-error-subid", "interfaces-error-vlan", "interfaces-error-nested"):
         rpc_error(nc, error)
+    gnmi_error(node, "interfaces-error-subid")
 
 
 def test_bonds(node: Node, nc: Any, gnmi: gNMIclient) -> None:
@@ -397,11 +428,8 @@ def test_gnmi_commit_confirmed(node: Node, gnmi: gNMIclient) -> None:
     request = json.loads(example("commit.gnmi.json"))
     commit = request["commit"]
     path = request["update"][0]["path"]
-    channel = grpc.secure_channel(
-        f"localhost:{node.gnmi_port}", grpc.ssl_channel_credentials(Path(node.cert).read_bytes())
-    )
-    stub = gNMIStub(channel)
-    metadata = [("username", "admin"), ("password", PASSWORD)]
+    channel, stub = gnmi_stub(node)
+    metadata = METADATA
 
     def description() -> Any:
         reply = gnmi.get(
