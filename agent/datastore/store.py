@@ -714,6 +714,9 @@ class Datastores:
 
         async with self._candidate_lock():
             self.locks.check_writable("candidate", session)
+            if not _is_large(elems):
+                # a small edit costs less than the hop to a worker thread and back
+                return self._edit("candidate", run, session, test_only=test_only)
             tree = self._writable_candidate()
             outcome, dropped = await self._in_worker(tree, _run_edit, run, tree, test_only)
             if dropped:
@@ -877,6 +880,20 @@ def _run_edit(run: Callable[[DataTree], EditOutcome], tree: DataTree, test_only:
     else:
         outcome.undo.discard()
     return outcome
+
+
+_LARGE_EDIT = 256  # elements from which an edit is parsed in a worker thread
+
+
+def _is_large(elems: list[etree._Element]) -> bool:
+    """True when the edit has at least _LARGE_EDIT elements (counting stops there: O(1) for big edits)."""
+    count = 0
+    for elem in elems:
+        for _ in elem.iter():
+            count += 1
+            if count >= _LARGE_EDIT:
+                return True
+    return False
 
 
 def _validate_copy(tree: DataTree) -> None:

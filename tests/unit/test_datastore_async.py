@@ -207,7 +207,9 @@ async def test_discard_during_async_edit_drops_the_edit(
         gate.release.set()
 
     results = await asyncio.wait_for(
-        asyncio.gather(ds.edit_config_async("candidate", _config(["eth0"]), session=s), discard()),
+        asyncio.gather(
+            ds.edit_config_async("candidate", _config([f"eth{i}" for i in range(100)]), session=s), discard()
+        ),
         timeout=2 * HOLD_S,
     )
     assert results[0].changed is False
