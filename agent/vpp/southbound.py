@@ -158,6 +158,11 @@ class VppSouthbound:
                 # VPP was resynchronised since this plan was made: plan again against the current state.
                 plan = self._plan(None, plan.changes)
                 data = plan.data
+            assert isinstance(data, PlanData)
+            if not data.steps:
+                # nothing for VPP (users, RADIUS, a description ...): such commits never need VPP up
+                self._adopt(data)
+                return
             conn = self._require_conn()
             if self._stale:
                 # a new connection not reconciled yet (its name map may be from a VPP that is gone) or a
@@ -185,15 +190,19 @@ class VppSouthbound:
                     self._stale = True
                     self._orphans.update(result.orphans)
                 raise_for(result)
-            data.overlay.commit()
-            for root, items in data.new_items.items():
-                for k in self.by_root.pop(root, ()):
-                    self.applied.pop(k, None)
-                for it in items:
-                    self.applied[it.key] = it
-                if items:
-                    self.by_root[root] = [it.key for it in items]
-            self.generation += 1
+            self._adopt(data)
+
+    def _adopt(self, data: PlanData) -> None:
+        """VPP holds what ``data`` planned: make its roots and items the applied state."""
+        data.overlay.commit()
+        for root, items in data.new_items.items():
+            for k in self.by_root.pop(root, ()):
+                self.applied.pop(k, None)
+            for it in items:
+                self.applied[it.key] = it
+            if items:
+                self.by_root[root] = [it.key for it in items]
+        self.generation += 1
 
     def _require_conn(self) -> VppConnection:
         conn = self.conn

@@ -153,6 +153,9 @@ async def test_commit_without_vpp_fails_cleanly(stack: tuple[AgentStack, Any]) -
     assert "VPP" in str(info.value)
     assert st.ds.running.json() == running_before
     await st.discard()
+    # a change VPP does not hold (a description) needs no VPP and is committed
+    await st.commit(updates=[(f"{IF}/interface[name='{P2}.51']/description", "while VPP is down")])
+    assert "while VPP is down" in st.ds.running.json()
 
 
 async def test_vpp_refusing_the_kth_address_of_a_wave_reverts_the_others(
