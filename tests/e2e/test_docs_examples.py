@@ -544,3 +544,89 @@ def test_every_example_is_quoted_verbatim_by_a_page() -> None:
         quoting = [name for name, text in pages.items() if _normalised_lines(path.read_text()) in text]
         assert quoting, f"no page in docs/features quotes {path.name} as it is"
         assert any(f"examples/{path.name}" in pages[name] for name in quoting), f"{path.name} is not linked"
+
+
+# ------------------------------------------------------------------------------ refreshing the pages
+QUOTE = re.compile(
+    r"(\[`examples/(?P<name>[^`]+)`\]\(examples/[^)]+\):\n\n```\w*\n)(?P<body>.*?)(\n```)", re.S
+)
+
+
+def refresh_pages() -> list[str]:
+    """Re-quote every example file in the pages that link it (the block after the link); returns pages."""
+    changed = []
+    for page in sorted(PAGES.glob("*.md")):
+        text = page.read_text()
+        new = QUOTE.sub(lambda m: m.group(1) + example(m.group("name")).rstrip("\n") + m.group(4), text)
+        if new != text:
+            page.write_text(new)
+            changed.append(page.name)
+    return changed
+
+
+def record() -> None:
+    """After an intended change of behaviour: run the pages' examples, write the replies the agent gives
+    now into docs/features/examples/, and re-quote them in the pages. Review the diff before committing.
+
+    ``python tests/e2e/test_docs_examples.py --record``
+    """
+    import inspect
+    import tempfile
+
+    module = sys.modules[__name__]
+
+    def write(name: str, text: str) -> None:
+        (EXAMPLES / name).write_text(text.rstrip("\n") + "\n")
+
+    def write_xml(name: str, actual: str | bytes) -> None:
+        root = etree.fromstring(actual.encode() if isinstance(actual, str) else actual)
+        if "message-id" in root.attrib:
+            del root.attrib["message-id"]
+        for el in root.iter():
+            if el.text is not None and not el.text.strip():
+                el.text = None
+            el.tail = None
+        write(name, etree.tostring(root, pretty_print=True).decode())
+
+    setattr(module, "expect_xml", write_xml)  # noqa: B010 - the drivers look these up at call time
+    setattr(module, "expect_json", lambda name, actual: write(name, json.dumps(actual, indent=2)))  # noqa: B010
+    setattr(module, "expect_text", lambda name, actual: write(name, actual.strip()))  # noqa: B010
+    tmp = Path(tempfile.mkdtemp(prefix="docs-record-"))
+    node, log = _start(tmp)
+    try:
+        nc = manager.connect(
+            host="127.0.0.1",
+            port=node.netconf_port,
+            username="admin",
+            password=PASSWORD,
+            hostkey_verify=False,
+            look_for_keys=False,
+            allow_agent=False,
+            timeout=30,
+        )
+        with gNMIclient(
+            target=("127.0.0.1", node.gnmi_port), username="admin", password=PASSWORD, path_cert=node.cert
+        ) as gnmi:
+            fixtures = {"node": node, "nc": nc, "gnmi": gnmi}
+            ordered = sorted(
+                (
+                    f
+                    for n, f in vars(module).items()
+                    if n.startswith("test_") and "node" in inspect.signature(f).parameters
+                ),
+                key=lambda f: f.__code__.co_firstlineno,
+            )
+            for test in ordered:
+                test(*(fixtures[p] for p in inspect.signature(test).parameters))
+                print("recorded", test.__name__)
+        nc.close_session()
+    finally:
+        _stop(node.proc)
+        log.close()
+    print("pages re-quoted:", ", ".join(refresh_pages()) or "none")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--record"]:
+        sys.exit("usage: python tests/e2e/test_docs_examples.py --record")
+    record()
