@@ -159,7 +159,8 @@ class VppSouthbound:
                 plan = self._plan(None, plan.changes)
                 data = plan.data
             assert isinstance(data, PlanData)
-            if not data.steps:
+            connected = self.conn is not None and self.conn.connected
+            if not data.steps and not (connected and self._stale):
                 # nothing for VPP (users, RADIUS, a description ...): such commits never need VPP up
                 self._adopt(data)
                 return
