@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
+from typing import Any
 
 import libyang
 from _libyang import ffi, lib
@@ -114,6 +115,9 @@ class _XmlEditor:
         self.error_option = error_option
         self.out = EditOutcome()
         self.modules = modules_by_ns(ctx)
+        self._key_names: dict[Any, list[str]] = {}  # list schema node -> its key names
+        self._keys_memo: tuple[etree._Element, list[tuple[str, str]]] | None = None
+        self._where_memo: tuple[Cdata, str] | None = None  # cleared by every change (see _touch)
 
     # -- error handling
 
@@ -187,7 +191,14 @@ class _XmlEditor:
     # -- one element
 
     def _where(self, dparent: Cdata) -> str:
-        return node_path(dparent) if dparent != NULL else ""
+        if dparent == NULL:
+            return ""
+        memo = self._where_memo
+        if memo is not None and memo[0] == dparent:
+            return memo[1]  # the parent of a 10,000-entry batch is asked for its path per entry
+        path = node_path(dparent)
+        self._where_memo = (dparent, path)
+        return path
 
     def _schema(self, elem: etree._Element, dparent: Cdata, sparent: Cdata) -> Cdata:
         q = etree.QName(elem)
@@ -367,16 +378,25 @@ class _XmlEditor:
     # -- containers and list entries
 
     def _keys(self, elem: etree._Element, snode: Cdata, here: str) -> list[tuple[str, str]]:
+        if self._keys_memo is not None and self._keys_memo[0] is elem:
+            return self._keys_memo[1]  # _node and _identity both ask, once each per list entry
+        names = self._key_names.get(snode)
+        if names is None:
+            names = []
+            child = lib.lysc_node_child(snode)
+            while child != NULL and child.flags & lib.LYS_KEY:
+                names.append(ffi.string(child.name).decode())
+                child = child.next
+            self._key_names[snode] = names
+        tag = elem.tag
+        ns = tag[1 : tag.index("}")] if isinstance(tag, str) and tag.startswith("{") else ""
         keys = []
-        child = lib.lysc_node_child(snode)
-        while child != NULL and child.flags & lib.LYS_KEY:
-            kname = ffi.string(child.name).decode()
-            ns = elem.nsmap.get(elem.prefix) if elem.prefix else etree.QName(elem).namespace
+        for kname in names:
             kel = elem.find(f"{{{ns}}}{kname}")
             if kel is None:
                 raise _Fail("missing-element", f"list key {kname!r} is missing", here, {"bad-element": kname})
             keys.append((kname, kel.text or ""))
-            child = child.next
+        self._keys_memo = (elem, keys)
         return keys
 
     def _inner(
@@ -456,6 +476,7 @@ class _XmlEditor:
         self.out.undo.delete(self.tree, node)
 
     def _touch(self, path: str) -> None:
+        self._where_memo = None  # nodes were created or freed: an address may now be another node
         self.out.touched.add(path)
         self.out.changed = True
 
