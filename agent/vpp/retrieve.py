@@ -59,7 +59,8 @@ async def retrieve(
     names = NameMap()
     out = Retrieved(names=names, items={})
     agent_name: dict[int, str] = {}
-    for d in details:
+    # tagged interfaces first: when a tagged one and an untagged one claim the same name, the tag wins
+    for d in sorted(details, key=lambda d: not str(d.tag or "").startswith(TAG_PREFIX)):
         if d.sw_if_index == 0:
             continue
         tag = str(d.tag or "")
@@ -72,13 +73,17 @@ async def retrieve(
             name = orphan_names[int(d.sw_if_index)]
             out.owned_interfaces.add(name)
             out.managed_interfaces.add(name)
-        elif vpp_name in config.interfaces:
+        elif vpp_name in config.interfaces and vpp_name not in names:
             name = vpp_name
             out.managed_interfaces.add(name)
         else:
             name = vpp_name
             out.unmanaged.append({"kind": "interface", "name": vpp_name, "sw_if_index": int(d.sw_if_index)})
-        if name in names:  # two objects claim one name: the tagged one wins, the other is foreign
+        if name in names:  # a second object claims a name already taken: leave it out of the map
+            if not any(u.get("sw_if_index") == int(d.sw_if_index) for u in out.unmanaged):
+                out.unmanaged.append(
+                    {"kind": "interface", "name": vpp_name, "sw_if_index": int(d.sw_if_index)}
+                )
             continue
         agent_name[int(d.sw_if_index)] = name
         names.bind(name, int(d.sw_if_index))
