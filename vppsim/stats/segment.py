@@ -63,6 +63,7 @@ from vppsim.stats.vectors import SegmentVector, new_vector, regrow, write_header
 # cannot see half of), while "<Q" is written a byte at a time. VPP runs little-endian x86_64/aarch64.
 _U64 = struct.Struct("@Q")
 _U32 = struct.Struct("@I")
+_LE32 = struct.Struct("<I")  # the high half of a little-endian symlink value (DIR_ENTRY is "<")
 _PAIR = struct.Struct("@QQ")
 _MASK64 = (1 << 64) - 1
 
@@ -153,7 +154,6 @@ class StatsSegment:
         self._symlink_prefixes: dict[str, int] = {}
         self._symlink_odd: set[str] = set()
         self._if_symlink_names: dict[int, tuple[str | None, list[str]]] = {}
-        self._symlink_packer: tuple[int, struct.Struct] | None = None
         self._error_columns: dict[str, dict[str, int]] = {}
         self._packets_since_tick = [0] * self._n_threads
         self._last_tick = time.monotonic()
@@ -760,7 +760,7 @@ class StatsSegment:
         creates them.
 
         The usual case -- a prefix no other interface uses, every path within VPP's 127 bytes -- packs
-        the interface's 17 entries with one ``struct`` call and remembers only the prefix. A clash (two
+        the interface's 17 entries from cached pieces and remembers only the prefix. A clash (two
         names that map to one path, e.g. ``a/b`` and ``a_b``) or an over-long path goes path by path and
         keeps the first link, as VPP's does."""
         leaves = self._symlink_leaves()
@@ -768,8 +768,13 @@ class StatsSegment:
         odd = self._symlink_odd
         limit = MAX_NAME_SZ - 1
         room = limit - max(len(leaf) for leaf, _, _ in leaves)
-        pack = self._symlink_struct(len(leaves)).pack
-        link = int(DirType.SYMLINK)
+        # An entry is <kind u32, pad, value u64 = entry | sw_if_index << 32, name[128]> (DIR_ENTRY), so
+        # it is four byte strings: (kind, pad, entry) fixed per leaf, the sw_if_index, the path prefix,
+        # and the leaf padded to fill the name -- joined once for the whole batch.
+        heads = [
+            DIR_ENTRY.pack(DirType.SYMLINK, entry, b"")[: DIR_ENTRY_VALUE_OFF + 4] for _, _, entry in leaves
+        ]
+        tails_by_len: dict[int, list[tuple[bytes, bytes]]] = {}
         chunks: list[bytes] = []
         owners: list[tuple[int, int, str | None, list[str]]] = []
         for sw_if_index, name in interfaces:
@@ -781,10 +786,15 @@ class StatsSegment:
                 and (not odd or not self._odd_clash(prefix, leaves))
             ):
                 head = prefix.encode("ascii")
-                args: list[int | bytes] = []
-                for _, raw_leaf, entry in leaves:
-                    args += (link, entry | column, head + raw_leaf)
-                chunks.append(pack(*args))
+                pairs = tails_by_len.get(len(head))
+                if pairs is None:
+                    fill = MAX_NAME_SZ - len(head)
+                    pairs = tails_by_len[len(head)] = [
+                        (fixed, raw_leaf.ljust(fill, b"\0"))
+                        for fixed, (_, raw_leaf, _) in zip(heads, leaves, strict=True)
+                    ]
+                index = _LE32.pack(sw_if_index)
+                chunks += [part for fixed, tail in pairs for part in (fixed, index, head, tail)]
                 fast[prefix] = sw_if_index
                 owners.append((sw_if_index, len(leaves), prefix, []))
                 continue
@@ -828,11 +838,6 @@ class StatsSegment:
             (leaf, leaf.encode("ascii"), self._counters[f"/if/{leaf}"].entry)
             for leaf in (*SIMPLE_INTERFACE_COUNTERS, *COMBINED_INTERFACE_COUNTERS)
         ]
-
-    def _symlink_struct(self, n: int) -> struct.Struct:
-        if self._symlink_packer is None or self._symlink_packer[0] != n:
-            self._symlink_packer = (n, struct.Struct("<" + "I4xQ128s" * n))
-        return self._symlink_packer[1]
 
     def _odd_clash(self, prefix: str, leaves: Sequence[tuple[str, bytes, int]]) -> bool:
         return any(prefix + leaf in self._symlink_odd for leaf, _, _ in leaves)
