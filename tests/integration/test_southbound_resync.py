@@ -56,8 +56,7 @@ async def test_vpp_restart_is_repaired_without_a_manual_step(
         before = await vpp_snapshot(sim.api_socket)
         connects = st.link.connects
         sim.crash()
-        sim.start()  # an empty VPP, as after a restart
-        assert (await vpp_snapshot(sim.api_socket))["interfaces"].keys() == {P0, P1}
+        sim.start()  # an empty VPP, as after a restart (the agent may already be reconnecting)
         await st.wait_reconnected(connects)
         after = await vpp_snapshot(sim.api_socket)
         assert _without_loop_names(after) == _without_loop_names(before)
