@@ -123,10 +123,38 @@ def _first_segment(path: str) -> str:
     return seg.split("[", 1)[0]
 
 
+def xpath_union_members(path: str) -> list[str]:
+    """Split an XPath at its top-level ``|`` (not inside quotes or predicates), members stripped."""
+    out: list[str] = []
+    depth, quote, start = 0, "", 0
+    for i, ch in enumerate(path):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append(path[start:i].strip())
+            start = i + 1
+    out.append(path[start:].strip())
+    return out
+
+
 def _overlaps(prefix: str, path: str) -> bool:
-    if prefix == "/" or path in ("", "/"):
+    """Can ``path`` (an XPath, maybe a union) select data under ``prefix``? Unsure means yes."""
+    return any(_member_overlaps(prefix, member) for member in xpath_union_members(path))
+
+
+def _member_overlaps(prefix: str, path: str) -> bool:
+    if prefix == "/" or path in ("", "/") or path.startswith("//") or not path.startswith("/"):
         return True
     a, b = _first_segment(prefix), _first_segment(path)
+    if b.split(":")[-1] == "*":
+        return True
     if ":" not in b or ":" not in a:
         return a.split(":")[-1] == b.split(":")[-1]
     return a == b

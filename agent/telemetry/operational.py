@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from agent.datastore.operational import xpath_union_members
 from agent.telemetry.counters import STATISTICS, column_name
 from agent.telemetry.snapshot import InterfaceInfo, Snapshot
 
@@ -199,7 +200,7 @@ def requested_interfaces(paths: list[str] | None) -> set[str] | None:
         return None
     names: set[str] = set()
     for path in paths:
-        for part in _union_members(path):
+        for part in xpath_union_members(path):
             m = _KEYED.match(part)
             if m is not None:
                 rest = part[m.end() :]
@@ -212,24 +213,3 @@ def requested_interfaces(paths: list[str] | None) -> set[str] | None:
                 return None  # '/', '/*', '//...', or the whole list / a non-key predicate
             # another top-level tree: nothing of ours
     return names or None
-
-
-def _union_members(path: str) -> list[str]:
-    """Split an XPath union at top-level ``|`` (outside quotes and predicates)."""
-    out: list[str] = []
-    depth, quote, start = 0, "", 0
-    for i, ch in enumerate(path):
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "[":
-            depth += 1
-        elif ch == "]":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            out.append(path[start:i].strip())
-            start = i + 1
-    out.append(path[start:].strip())
-    return out

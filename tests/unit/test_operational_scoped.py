@@ -200,3 +200,21 @@ def test_plain_providers_still_work_and_scoped_ones_see_only_their_paths(model: 
     whole = json.loads(ds.read("operational", config_only=False, fmt="json"))
     assert whole["bng-agent:agent-state"]["vpp"]["connection-state"] == "connected"
     assert seen == [[one], None]
+
+
+@pytest.mark.parametrize(
+    "xpath",
+    [
+        "/bng-agent:agent-state | /ietf-interfaces:interfaces/interface[name='x']",
+        "//ietf-interfaces:interface[ietf-interfaces:name='x']",
+        "/*",
+    ],
+)
+def test_unions_and_descendant_paths_reach_every_provider_they_may_select(model: Any, xpath: str) -> None:
+    ds = Datastores(model)
+    ds.operational.register(
+        IFS, lambda: {"ietf-interfaces:interfaces": {"interface": [{"name": "x", "oper-status": "up"}]}}
+    )
+    assert [r.path_prefix for r in ds.operational.providers_for([xpath])] == [IFS]
+    got = interfaces(ds.read("operational", xpath=xpath, config_only=False, fmt="json"))
+    assert {"name": "x", "oper-status": "up"} in got
