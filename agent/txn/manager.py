@@ -33,7 +33,14 @@ from typing import Any
 
 from agent.datastore.changes import Change
 from agent.datastore.diff import apply_changes, changes_for_paths
-from agent.datastore.journal import CommitRecord, HistoryEntry, Journal, LoadedState, PersistenceError
+from agent.datastore.journal import (
+    CommitRecord,
+    HistoryEntry,
+    Journal,
+    LoadedState,
+    PersistenceError,
+    encode_entry,
+)
 from agent.datastore.session import SYSTEM_SESSION, Session
 from agent.datastore.store import Datastores, EditResult, PreparedCommit
 from agent.errors import AgentError
@@ -45,6 +52,7 @@ from agent.txn.southbound import Plan, Southbound
 log = logging.getLogger("agent.txn")
 
 MAX_BATCH = 64
+LARGE_COMMIT = 1000  # changes from which the journal record is encoded in a worker thread
 SUBSCRIBER_QUEUE = 1024
 
 
@@ -660,8 +668,11 @@ class TransactionManager:
         t_plan = time.perf_counter()
         await self.southbound.apply(plan)  # all or nothing by contract
         t_apply = time.perf_counter()
+        payload = None
+        if len(changes) >= LARGE_COMMIT:
+            payload = await asyncio.to_thread(encode_entry, record, changes)
         try:
-            self.journal.write(record, changes)
+            self.journal.write(record, changes, payload=payload)
         except AgentError:
             await self._southbound_undo(prepared, changes)
             raise

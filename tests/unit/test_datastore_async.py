@@ -235,3 +235,32 @@ async def test_async_validate_reports_errors_without_touching_the_candidate(tmp_
         await ds.validate_async("candidate")
     assert ds.read("candidate", fmt="json") == mid  # validated a copy
     await tm.stop()
+
+
+async def test_discard_during_validation_commits_what_was_issued(tmp_path: Path) -> None:
+    """A discard that arrives while the commit validates behaves as if it came after the commit."""
+    ds, _journal, _sb, tm = await start_manager(tmp_path)
+    s = Session.create("alice", "netconf")
+    add_subifs(ds, s, range(1, 30))
+    gate = Gate()
+    real = ds._prepare_validated
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        gate.hold()
+        return real(*args, **kwargs)
+
+    ds._prepare_validated = held  # type: ignore[method-assign]
+
+    async def discarder() -> None:
+        await gate.wait_started()
+        ds.discard_changes(s)
+        gate.release.set()
+
+    await asyncio.wait_for(asyncio.gather(tm.commit(s), discarder()), timeout=2 * HOLD_S)
+    assert subif_name(29) in running_interfaces(ds)
+    assert not ds.candidate_dirty and ds.pending_changes() == []
+    assert names_in(ds.read("candidate", fmt="json")) == set(running_interfaces(ds))
+    desc = if_path(subif_name(3)) + "/description"
+    ds.edit_gnmi("candidate", deletes=[], replaces=[], updates=[(desc, "next")], session=s)
+    assert [c.path for c in ds.pending_changes()] == [desc]
+    await tm.stop()
