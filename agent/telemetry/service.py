@@ -129,6 +129,7 @@ class Telemetry:
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
+        self._publish_agent_state()  # the baseline later changes are published against
         if self.link is not None:
             self._vpp_events = self.link.subscribe()
         for name, coro in (
@@ -395,42 +396,49 @@ class Telemetry:
 
     async def _link_loop(self) -> None:
         while True:
-            conn = self._conn()
-            if conn is not None:
-                self._seen_conn = conn
-            state = self._link_state()
-            previous_state = self._vpp_state
-            if state != previous_state:
-                self._vpp_state = state
-                self._vpp_last_change = time.time()
-                if state == "disconnected":  # lost, or dropped mid-reconcile
-                    self._vpp_last_error = self._lost_reason()
-            up = state == "connected"
-            if up != self._connected:
-                conn = self._conn()
-                self._connected = up
-                if up:
-                    self._connects += 1
-                    self._vpp_version = str(getattr(conn, "version", ""))
-                    log.info("telemetry vpp connected connects=%d", self._connects)
-                    self._full_due = 0.0  # the loop below does a full inventory now
-                    await self._refresh_inventory()
-                else:
-                    self._disconnects += 1
-                    log.warning("telemetry vpp disconnected")
-                self.bus.publish(
-                    VppConnectionEvent(
-                        up,
-                        self._connects,
-                        reason="" if up else self._vpp_last_error or "VPP connection lost",
-                        vpp_version=self._vpp_version,
-                        previous_state=previous_state if previous_state != state else "",
-                    )
-                )
-                self._publish_snapshot()
-            elif state != previous_state:
-                self._publish_agent_state()  # connecting <-> disconnected
+            await self._link_step()
             await asyncio.sleep(LINK_WATCH_INTERVAL)
+
+    async def _link_step(self) -> None:
+        """Look at the VPP link once: track connection-state and publish what changed."""
+        conn = self._conn()
+        if conn is not None:
+            self._seen_conn = conn
+        state = self._link_state()
+        previous_state = self._vpp_state
+        error_before = self._vpp_last_error
+        if state != previous_state:
+            self._vpp_state = state
+            self._vpp_last_change = time.time()
+            if state == "disconnected":  # lost, or dropped mid-reconcile
+                self._vpp_last_error = self._lost_reason()
+        elif getattr(self.link, "fatal", None) is not None:
+            self._vpp_last_error = self._lost_reason()  # refused before it ever connected
+        up = state == "connected"
+        if up != self._connected:
+            conn = self._conn()
+            self._connected = up
+            if up:
+                self._connects += 1
+                self._vpp_version = str(getattr(conn, "version", ""))
+                log.info("telemetry vpp connected connects=%d", self._connects)
+                self._full_due = 0.0  # the loop below does a full inventory now
+                await self._refresh_inventory()
+            else:
+                self._disconnects += 1
+                log.warning("telemetry vpp disconnected")
+            self.bus.publish(
+                VppConnectionEvent(
+                    up,
+                    self._connects,
+                    reason="" if up else self._vpp_last_error or "VPP connection lost",
+                    vpp_version=self._vpp_version,
+                    previous_state=previous_state,
+                )
+            )
+            self._publish_snapshot()
+        elif state != previous_state or self._vpp_last_error != error_before:
+            self._publish_agent_state()  # connecting <-> disconnected, or a fatal error
 
     # ------------------------------------------------------------------ interface events
 

@@ -221,3 +221,43 @@ async def test_relay_turns_bus_events_into_notifications(model: Any) -> None:
         "connects": 2,
         "previous-state": "connecting",
     }
+
+
+@dataclass
+class RefusedLink:
+    """A VPP link that gave up before connecting (VppLink.fatal: an API definition mismatch)."""
+
+    conn: Any = None
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    fatal: Any = None
+    connects: int = 0
+
+
+@dataclass
+class Mismatch:
+    message: str = "VPP API mismatch: sw_interface_dump CRC 0x1 != 0x2"
+
+
+async def test_a_refused_vpp_shows_its_error_without_ever_connecting(model: Any) -> None:
+    link = RefusedLink()
+    tel = Telemetry("/nonexistent/stats.sock", link=link, txn=FakeTxn(), southbound=FakeSouthbound())
+    try:
+        ds = Datastores(model)
+        tel.serve_operational(ds)
+        await tel._link_step()
+        tel._publish_agent_state()  # the baseline (start() and every poll set it in the agent)
+        sub = tel.bus.subscribe(kinds={"agent-state", "vpp-connection"})
+        link.fatal = Mismatch()
+        await tel._link_step()
+        text = ds.read("operational", xpath="/bng-agent:agent-state/vpp", config_only=False, fmt="json")
+        vpp = json.loads(text)["bng-agent:agent-state"]["vpp"]
+        assert vpp["connection-state"] == "disconnected" and vpp["connects"] == 0
+        assert vpp["last-error"] == Mismatch.message
+        ev = await sub.get(timeout=1)
+        assert isinstance(ev, AgentStateEvent)  # the new error reaches gNMI; no connection event
+        assert [(c.path, c.new) for c in ev.changes()] == [
+            ("/bng-agent:agent-state/vpp/last-error", Mismatch.message)
+        ]
+        assert await sub.get(timeout=0.05) is None
+    finally:
+        tel._executor.shutdown(wait=False)
