@@ -69,8 +69,19 @@ def test_bond_ids_and_member_rules(vppsim: VppSim) -> None:
     assert c.api.sw_interface_dump(sw_if_index=b5.sw_if_index)[0].interface_name == "BondEthernet5"
     taken = c.api.bond_create2(mode=XOR, lb=L34, id=5)
     assert taken.retval == -147  # VNET_API_ERROR_INSTANCE_IN_USE
+    # bonding/cli.c bond_create_if: without an id a bond's id is its bm->interfaces pool slot. BondEthernet5
+    # took slot 0, the refused request put slot 1 back, so this one is BondEthernet1 (not 0)
     auto = c.api.bond_create2(mode=LACP, lb=L34)
-    assert c.api.sw_interface_dump(sw_if_index=auto.sw_if_index)[0].interface_name == "BondEthernet0"
+    assert c.api.sw_interface_dump(sw_if_index=auto.sw_if_index)[0].interface_name == "BondEthernet1"
+    b2 = c.api.bond_create2(mode=XOR, lb=L34, id=2)  # slot 2
+    b4 = c.api.bond_create2(mode=XOR, lb=L34, id=4)  # slot 3
+    assert (b2.retval, b4.retval) == (0, 0)
+    assert c.api.bond_create2(mode=XOR, lb=L34).retval == -147  # slot 4 -> id 4, which is taken
+    assert c.api.bond_delete(sw_if_index=b2.sw_if_index).retval == 0  # frees slot 2 and id 2
+    again = c.api.bond_create2(mode=XOR, lb=L34)  # the most recently freed slot: 2
+    assert again.retval == 0
+    assert c.api.sw_interface_dump(sw_if_index=again.sw_if_index)[0].interface_name == "BondEthernet2"
+    assert [b.id for b in c.api.sw_bond_interface_dump()] == [5, 1, 2, 4]
     assert c.api.bond_add_member(sw_if_index=1, bond_sw_if_index=1).retval == -71  # not a bond
     assert c.api.bond_add_member(sw_if_index=auto.sw_if_index, bond_sw_if_index=b5.sw_if_index).retval == -71
     # bonding/cli.c refuses only an interface whose hardware is a bond, so a sub-interface of a bond

@@ -180,3 +180,15 @@ def test_loopback_admin_up_reports_admin_and_link_in_one_event(vppsim: VppSim) -
     time.sleep(0.2)
     # the loopback's carrier follows admin state; both events are batched into one message
     assert [(e.sw_if_index, int(e.flags)) for e in got] == [(loop, ADMIN_UP | LINK_UP)]
+
+
+def test_bond_creation_is_one_event_with_link_up(vppsim: VppSim) -> None:
+    listener, actor = vppsim.client("listener"), vppsim.client("actor")
+    got: list[Any] = []
+    listener.register_event_callback(lambda name, msg: got.append(msg))
+    assert listener.api.want_interface_events(enable_disable=1, pid=1).retval == 0
+    bond = actor.api.bond_create2(mode=3, lb=0).sw_if_index
+    assert wait_for(lambda: len(got) >= 1)
+    time.sleep(0.2)
+    # bond_create_if sets the new bond's carrier up: the add and the link-up arrive as one event
+    assert [(e.sw_if_index, int(e.flags), e.deleted) for e in got] == [(bond, LINK_UP, False)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from vppsim import errno
+from vppsim.emulator import EVENT_LINK_UP
 from vppsim.handlers.registry import REGISTRY, Call, Reply
 from vppsim.state.bonds import VALID_LB, VALID_MODES, Bond, Member
 from vppsim.state.interfaces import IfKind
@@ -14,16 +15,20 @@ ALL = 0xFFFFFFFF
 
 @REGISTRY.handler("bond_create2")
 def bond_create2(call: Call, msg: Any) -> Reply:
-    # cli.c bond_create_if: id ~0 takes the lowest free instance, a taken id is INSTANCE_IN_USE;
-    # the interface is "BondEthernet<id>", admin down, link down until a member is active.
+    # bonding/cli.c bond_create_if: the bond takes a slot of bm->interfaces (pool_get: the most
+    # recently freed one first); id ~0 means "id = that slot" (not the lowest free id), and an id that is
+    # taken -- asked for, or picked that way -- is INSTANCE_IN_USE (the slot goes back to the pool).
+    # The interface is "BondEthernet<id>", admin down, with its carrier up from the start.
     emu = call.emu
     mode, lb = int(msg.mode), int(msg.lb)
     if mode not in VALID_MODES or lb not in VALID_LB:
         return {"retval": errno.INVALID_ARGUMENT, "sw_if_index": ALL}
+    dev = emu.bonds.allocate_dev_instance()
     instance = int(msg.id)
     if instance == ALL:
-        instance = emu.bonds.free_instance()
-    elif emu.bonds.instance_in_use(instance):
+        instance = dev
+    if emu.bonds.instance_in_use(instance):
+        emu.bonds.release_dev_instance(dev)
         return {"retval": errno.INSTANCE_IN_USE, "sw_if_index": ALL}
     mac = bytes(msg.mac_address.packed) if msg.use_custom_mac else emu.next_mac()
     intf = emu.create_interface(
@@ -35,7 +40,12 @@ def bond_create2(call: Call, msg: Any) -> Reply:
         instance=instance,
         hw_link_up=True,
     )
-    emu.bonds.add(Bond(intf.sw_if_index, instance, mode, lb, bool(msg.numa_only), bool(msg.use_custom_mac)))
+    emu.bonds.add(
+        Bond(intf.sw_if_index, instance, mode, lb, bool(msg.numa_only), bool(msg.use_custom_mac)), dev
+    )
+    # ... and that carrier-up is an interface event too (interface_api.c link_up_down_function), merged
+    # with the creation into one sw_interface_event with LINK_UP
+    emu.notify(intf, EVENT_LINK_UP)
     return {"retval": errno.OK, "sw_if_index": intf.sw_if_index}
 
 

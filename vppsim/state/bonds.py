@@ -39,31 +39,43 @@ class BondTable:
     def __init__(self) -> None:
         self._bonds: dict[int, Bond] = {}
         self._member_of: dict[int, int] = {}
-        self._instances: set[int] = set()
+        self._instances: set[int] = set()  # bif->id values in use (bm->id_used)
+        self._dev_of: dict[int, int] = {}  # sw_if_index -> dev_instance
+        self._dev_free: list[int] = []  # freed dev_instances, most recent last (vppinfra pool)
+        self._dev_next = 0
 
     def get(self, sw_if_index: int) -> Bond | None:
         return self._bonds.get(sw_if_index)
 
     def all(self) -> list[Bond]:
-        return [self._bonds[i] for i in sorted(self._bonds)]
+        """In pool order, as ``bond_dump_ifs`` walks ``bm->interfaces`` (by dev_instance)."""
+        return [self._bonds[i] for i in sorted(self._bonds, key=self._dev_of.__getitem__)]
 
     def instance_in_use(self, instance: int) -> bool:
         return instance in self._instances
 
-    def free_instance(self) -> int:
-        """Lowest unused id (``bond_create_if`` allocates from a bitmap, ``clib_bitmap_first_clear``)."""
-        i = 0
-        while i in self._instances:
-            i += 1
-        return i
+    def allocate_dev_instance(self) -> int:
+        """``pool_get (bm->interfaces, bif)``: the most recently freed slot, else a new one. A bond
+        created without an id takes its dev_instance as id (bonding/cli.c bond_create_if)."""
+        if self._dev_free:
+            return self._dev_free.pop()
+        dev = self._dev_next
+        self._dev_next += 1
+        return dev
 
-    def add(self, bond: Bond) -> None:
+    def release_dev_instance(self, dev: int) -> None:
+        """``pool_put``: also what bond_create_if does when the id turns out to be taken."""
+        self._dev_free.append(dev)
+
+    def add(self, bond: Bond, dev_instance: int) -> None:
         self._bonds[bond.sw_if_index] = bond
         self._instances.add(bond.instance)
+        self._dev_of[bond.sw_if_index] = dev_instance
 
     def remove(self, sw_if_index: int) -> Bond:
         bond = self._bonds.pop(sw_if_index)
         self._instances.discard(bond.instance)
+        self.release_dev_instance(self._dev_of.pop(sw_if_index))
         for m in bond.members:
             self._member_of.pop(m.sw_if_index, None)
         return bond
