@@ -94,12 +94,13 @@ class Executor:
             return fut
         try:
             return self.conn.send(call.msg, **args)
-        except VppError:
-            raise
+        except VppError as e:  # the connection is gone: this step (and its undo) fail like any other
+            reason = e.message
         except Exception as e:  # vpp-papi refuses to encode the arguments
-            fut = asyncio.get_running_loop().create_future()
-            fut.set_exception(CallFailed(call, None, f"cannot encode {call.msg}: {e}"))
-            return fut
+            reason = f"cannot encode {call.msg}: {e}"
+        fut = asyncio.get_running_loop().create_future()
+        fut.set_exception(CallFailed(call, None, reason))
+        return fut
 
     def _finish(self, call: VppCall, reply: Any) -> None:
         retval = int(getattr(reply, "retval", 0))

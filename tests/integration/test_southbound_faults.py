@@ -7,6 +7,7 @@ so failing each message in turn fails the commit at many different positions of 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -222,3 +223,22 @@ async def test_after_a_failed_undo_the_next_commit_repairs_vpp_first(stack: tupl
     await st.commit(updates=[(f"{IF}/interface[name='{P2}.51']/description", "next commit")])
     assert await vpp_snapshot(sim.api_socket) == before  # repaired before the (VPP-neutral) commit
     assert (await st.sb.reconcile()).write_calls == 0
+
+
+async def test_vpp_crashing_in_the_middle_of_a_commit(stack: tuple[AgentStack, Any]) -> None:
+    st, sim = stack
+    before = await vpp_snapshot(sim.api_socket)
+    running_before = st.ds.running.json()
+    connects = st.link.connects
+    sim.ctl("delay", message="sw_interface_set_table", count=1, seconds=5)  # holds the commit mid-way
+    commit = asyncio.create_task(st.commit(updates=CHANGE_UPDATES))
+    await asyncio.sleep(0.5)
+    assert not commit.done()
+    await asyncio.to_thread(sim.crash)
+    with pytest.raises(AgentError):
+        await asyncio.wait_for(commit, 20)
+    assert st.ds.running.json() == running_before
+    await st.discard()
+    sim.start()  # VPP comes back empty; the agent reconnects and programs running again
+    await st.wait_reconnected(connects)
+    assert await vpp_snapshot(sim.api_socket) == before
