@@ -182,7 +182,9 @@ class Emulator:
         publish created ones (an index can be in both when a deleted index was reused)."""
         if self.stats is None or not (self._stats_added or self._stats_removed):
             return
-        removed, self._stats_removed = self._stats_removed, []
+        # an interface whose publication failed (segment full) has nothing to withdraw
+        removed = [i for i in self._stats_removed if self.stats.is_published(i)]
+        self._stats_removed = []
         added, self._stats_added = list(self._stats_added.items()), {}
         try:
             self.stats.update_interfaces(removed, added)

@@ -102,3 +102,33 @@ async def test_created_interfaces_appear_within_the_bound_and_deleted_ones_leave
     finally:
         stats.disconnect()
         await client.disconnect()
+
+
+async def test_a_full_stats_segment_never_fails_an_api_call(vppsim_factory: Any) -> None:
+    # 1 MiB holds a few hundred interfaces with VPP's 17 symlinks each; the API must not notice
+    sim = vppsim_factory(extra_args=("--stats-size-mb", "1"))
+    client = VPPApiClient(server_address=sim.api_socket)
+    assert await client.connect("full-test", asyncio.Queue()) == 0
+    stats = VPPStats(socketname=sim.stats_socket)
+    stats.connect()
+    try:
+        indices = await create_pipelined(client, COUNT, 128)  # every reply says retval 0
+        await asyncio.sleep(0.1)
+        # the names fitted, the symlinks of later batches did not: still readable, nothing half-written
+        assert len(stats["/if/names"]) == 3 + COUNT
+        links = stats.ls(["^/interfaces/GigabitEthernet0_8_0\\."])
+        assert 0 < len(links) < 17 * COUNT and len(links) % 17 == 0
+        for idx in indices:
+            assert (await client.api.delete_subif(sw_if_index=idx)).retval == 0
+        assert stats["/if/names"] == ["local0", "GigabitEthernet0/8/0", "GigabitEthernet0/9/0"]
+        # the space is reusable: a new interface is published again
+        r = await client.api.create_loopback()
+        assert r.retval == 0
+        for _ in range(1000):
+            if "loop0" in stats["/if/names"]:
+                break
+            await asyncio.sleep(0.005)
+        assert "loop0" in stats["/if/names"]
+    finally:
+        stats.disconnect()
+        await client.disconnect()

@@ -183,6 +183,10 @@ class StatsSegment:
     def epoch(self) -> int:
         return int(_U64.unpack_from(self._mm, HDR_EPOCH_OFF)[0])
 
+    def is_published(self, sw_if_index: int) -> bool:
+        """Whether ``/if/names`` has a name at this index."""
+        return sw_if_index in self._if_names
+
     def interface_names(self) -> dict[int, str]:
         """The names currently published in ``/if/names``, by sw_if_index."""
         return dict(self._if_names)
