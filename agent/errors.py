@@ -33,6 +33,23 @@ _GRPC_CODE_FOR_TAG: dict[str, str] = {
     "malformed-message": "INVALID_ARGUMENT",
 }
 
+# RFC 7950 section 15 error-app-tags: the data breaks a constraint of the model (must, min/max-elements,
+# unique, leafref/instance-identifier targets, mandatory choice). NETCONF must report most of them as
+# error-tag operation-failed, which on its own (a data-plane step that failed, say) means
+# FAILED_PRECONDITION; but such a request is invalid whatever the state of the system, which gNMI
+# (specification 3.4.7, gRPC status codes) reports as INVALID_ARGUMENT. The app-tag decides, the tag stays.
+_INVALID_DATA_APP_TAGS = frozenset(
+    {
+        "data-not-unique",
+        "too-many-elements",
+        "too-few-elements",
+        "must-violation",
+        "instance-required",
+        "missing-choice",
+        "missing-instance",
+    }
+)
+
 
 @dataclass
 class ErrorDetail:
@@ -89,7 +106,13 @@ class AgentError(Exception):
 
     @property
     def grpc_code(self) -> str:
-        """The gRPC status code name (``grpc.StatusCode`` member name) for this error."""
+        """The gRPC status code name (``grpc.StatusCode`` member name) for this error.
+
+        An RFC 7950 section 15 app-tag on the first error makes it INVALID_ARGUMENT whatever its
+        error-tag; otherwise the error-tag decides.
+        """
+        if self.details[0].app_tag in _INVALID_DATA_APP_TAGS:
+            return "INVALID_ARGUMENT"
         return _GRPC_CODE_FOR_TAG.get(self.tag, "UNKNOWN")
 
     def __str__(self) -> str:
@@ -109,6 +132,15 @@ class ValidationError(AgentError):
     """Data does not conform to the model (libyang validation or parse failure)."""
 
     default_tag = "invalid-value"
+
+    @property
+    def grpc_code(self) -> str:
+        """As :attr:`AgentError.grpc_code`, except that data-missing is INVALID_ARGUMENT: from validation
+        it means a mandatory node (or a referenced instance) is absent from the proposed configuration,
+        not that a requested target does not exist (NOT_FOUND)."""
+        if self.tag == "data-missing":
+            return "INVALID_ARGUMENT"
+        return super().grpc_code
 
 
 class PathError(AgentError):

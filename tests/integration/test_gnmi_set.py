@@ -10,12 +10,15 @@ from typing import Any
 import grpc
 import pytest
 from _gnmi_helpers import ALICE_PASSWORD, Agent, interface, mirror_interfaces, running_agent
+from ncclient.operations.rpc import RPCError
 from pygnmi.client import gNMIclient, gNMIException
 from pygnmi.spec.v080 import gnmi_ext_pb2, gnmi_pb2
 from pygnmi.spec.v080.gnmi_pb2_grpc import gNMIStub
 
 IFS = "/ietf-interfaces:interfaces"
 MD = [("username", "admin"), ("password", "admin-pw")]
+BNG_IF_NS = "urn:bng-agent:yang:bng-interfaces"
+IF_NS = "urn:ietf:params:xml:ns:yang:ietf-interfaces"
 
 
 @pytest.fixture(scope="module")
@@ -251,3 +254,74 @@ def test_union_replace_and_unknown_extensions_are_unimplemented(agent: Agent) ->
         with pytest.raises(grpc.RpcError) as info:
             stub.Set(gnmi_pb2.SetRequest.FromString(raw), metadata=MD)
         assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
+
+
+def _subif(name: str, parent: str, sub_id: int, vlan: int | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"parent-interface": parent, "sub-id": sub_id}
+    if vlan is not None:
+        body["encapsulation"] = {"single-tagged": {"vlan-id": vlan}}
+    return {"name": name, "type": "iana-if-type:l2vlan", "bng-interfaces:sub-interface": body}
+
+
+@pytest.mark.parametrize(
+    ("entry", "app_tag_text"),
+    [
+        # must: a sub-interface is named <parent>.<sub-id> (RFC 7950 15.4 must-violation)
+        (_subif("p0.5", "p0", 6, 6), "must be named"),
+        # must: single-tagged sub-id equals the VLAN id
+        (_subif("p0.7", "p0", 7, 8), "must equal its VLAN id"),
+        # leafref to an interface that does not exist (15.5 instance-required)
+        (_subif("nope.5", "nope", 5, 5), "no target instance"),
+        # a mandatory choice without a case (15.6 missing-choice)
+        (_subif("p0.9", "p0", 9), "Mandatory choice"),
+    ],
+)
+def test_a_set_breaking_a_model_constraint_is_invalid_argument(
+    agent: Agent, client: gNMIclient, entry: dict[str, Any], app_tag_text: str
+) -> None:
+    client.set(update=[(IFS, {"interface": [interface("p0")]})], encoding="json_ietf")
+    before_plane, before_running = mirror_interfaces(agent), _running_interfaces(agent)
+    with pytest.raises(gNMIException) as info:
+        client.set(update=[(IFS, {"interface": [entry]})], encoding="json_ietf")
+    # the request is invalid whatever the system's state: INVALID_ARGUMENT, not FAILED_PRECONDITION
+    assert _code(info.value) == grpc.StatusCode.INVALID_ARGUMENT
+    assert app_tag_text in info.value.orig_exc.details()
+    assert mirror_interfaces(agent) == before_plane
+    assert _running_interfaces(agent) == before_running
+
+
+def test_netconf_keeps_operation_failed_for_a_must_violation(agent: Agent) -> None:
+    ianaift = 'xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type"'
+    config = f"""<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
+      <interfaces xmlns="{IF_NS}">
+      <interface><name>n0</name><type {ianaift}>ianaift:ethernetCsmacd</type></interface>
+      <interface><name>n0.5</name><type {ianaift}>ianaift:l2vlan</type>
+        <sub-interface xmlns="{BNG_IF_NS}"><parent-interface>n0</parent-interface><sub-id>6</sub-id>
+          <encapsulation><single-tagged><vlan-id>6</vlan-id></single-tagged></encapsulation></sub-interface>
+      </interface></interfaces></config>"""
+    with agent.netconf() as nc:
+        nc.discard_changes()
+        nc.edit_config(target="candidate", config=config)
+        try:
+            with pytest.raises(RPCError) as info:
+                nc.commit()
+        finally:
+            nc.discard_changes()
+    # RFC 7950 15.4: error-tag operation-failed, error-app-tag must-violation (only gNMI's code differs)
+    assert info.value.tag == "operation-failed"
+    assert info.value.app_tag == "must-violation"
+
+
+def test_module_name_origin_paths_from_pygnmi(agent: Agent, client: gNMIclient) -> None:
+    # pygnmi turns "module:path" into origin=module + unqualified elems, as gnmic does
+    entry = "ietf-interfaces:interfaces/interface[name=o1]"
+    client.set(update=[("ietf-interfaces:interfaces", {"interface": [interface("o1", "first")]})])
+    assert _wait(lambda: mirror_interfaces(agent).get("o1", {}).get("description") == "first")
+    client.set(replace=[(entry, interface("o1", "second"))], encoding="json_ietf")
+    got = client.get(path=[f"{entry}/description"], datatype="config", encoding="json_ietf")
+    assert [u["val"] for n in got["notification"] for u in n["update"]] == ["second"]
+    client.set(update=[(f"{entry}/description", "third")], encoding="json_ietf")
+    assert _running_interfaces(agent)["o1"]["description"] == "third"
+    client.set(delete=[entry], encoding="json_ietf")
+    assert "o1" not in _running_interfaces(agent)
+    assert _wait(lambda: "o1" not in mirror_interfaces(agent))

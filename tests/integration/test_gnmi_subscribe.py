@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import json
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -369,3 +371,89 @@ def test_many_streams_each_get_the_change(agent: Agent, client: gNMIclient) -> N
             c.cancel()
         channel.close()
         client.set(update=[(f"{IFS}/interface[name=e0]/description", "zero")], encoding="json_ietf")
+
+
+def _values(resp: Any) -> dict[str, Any]:
+    """{path: JSON value} of a raw SubscribeResponse's updates, prefix joined, keys as [k=v]."""
+    out: dict[str, Any] = {}
+    prefix = resp.update.prefix
+    for up in resp.update.update:
+        parts = []
+        for e in [*prefix.elem, *up.path.elem]:
+            keys = "".join(f"[{k}={v}]" for k, v in sorted(e.key.items()))
+            parts.append(e.name + keys)
+        out["/".join(parts)] = json.loads(up.val.json_ietf_val)
+    return out
+
+
+def test_on_change_sends_current_values_before_sync_response(agent: Agent, client: gNMIclient) -> None:
+    """gNMI 3.5.1.5.2 / 3.5.2.3: without updates_only, the current state of every subscribed path comes
+    first (state from the operational datastore, config from running), then sync_response, then
+    changes. The paths use a module-name origin, as pygnmi and gnmic send "module:path" strings."""
+    agent.command("oper", name="e0", status="up")
+    client.set(update=[(IFS, {"interface": [interface("e0", "zero"), interface("e1", "one")]})])
+    e0 = gnmi_pb2.PathElem(name="interface", key={"name": "e0"})
+    e1 = gnmi_pb2.PathElem(name="interface", key={"name": "e1"})
+
+    def sub(elem: Any, leaf: str, mode: int) -> Any:
+        path = gnmi_pb2.Path(origin="ietf-interfaces", elem=[gnmi_pb2.PathElem(name="interfaces"), elem])
+        path.elem.add(name=leaf)
+        return gnmi_pb2.Subscription(path=path, mode=mode)
+
+    subs = [
+        sub(e0, "oper-status", gnmi_pb2.ON_CHANGE),  # state
+        sub(e0, "description", gnmi_pb2.ON_CHANGE),  # config
+        sub(e1, "description", gnmi_pb2.TARGET_DEFINED),  # config only: resolves to ON_CHANGE
+    ]
+    req = gnmi_pb2.SubscribeRequest(
+        subscribe=gnmi_pb2.SubscriptionList(subscription=subs, mode=0, encoding=gnmi_pb2.JSON_IETF)
+    )
+    done = threading.Event()
+
+    def requests() -> Iterator[Any]:
+        yield req
+        done.wait(20)
+
+    channel, stub = _raw(agent)
+    with channel:
+        call = stub.Subscribe(requests(), metadata=MD, timeout=20)
+        try:
+            before: dict[str, Any] = {}
+            for resp in itertools.islice(call, 20):
+                if resp.sync_response:
+                    break
+                before.update(_values(resp))
+            else:
+                pytest.fail("no sync_response")
+            assert before == {
+                "ietf-interfaces:interfaces/interface[name=e0]/oper-status": "up",
+                "ietf-interfaces:interfaces/interface[name=e0]/description": "zero",
+                "ietf-interfaces:interfaces/interface[name=e1]/description": "one",
+            }
+            agent.command("oper", name="e0", status="down")
+            changed = _values(next(call))
+            assert changed == {"ietf-interfaces:interfaces/interface[name=e0]/oper-status": "down"}
+        finally:
+            done.set()
+            call.cancel()
+            agent.command("oper", name="e0", status="up")
+
+
+def test_pygnmi_module_path_strings_on_change(agent: Agent, client: gNMIclient) -> None:
+    """pygnmi: "ietf-interfaces:interfaces/..." (origin = module name) for an ON_CHANGE STREAM; the first
+    message pygnmi returns is the current value coalesced with sync_response."""
+    path = "ietf-interfaces:interfaces/interface[name=e1]/oper-status"
+    agent.command("oper", name="e1", status="up")
+    stream = client.subscribe_stream(
+        subscribe={"subscription": [_sub(path, "on_change")], "mode": "stream", "encoding": "json_ietf"}
+    )
+    try:
+        first = stream.get_update(timeout=10)
+        assert first.get("sync_response") is True
+        assert _flat(first) == {"ietf-interfaces:interfaces/interface[name=e1]/oper-status": "up"}
+        agent.command("oper", name="e1", status="down")
+        msg = stream.get_update(timeout=10)
+        assert _flat(msg) == {"ietf-interfaces:interfaces/interface[name=e1]/oper-status": "down"}
+    finally:
+        stream.close()
+        agent.command("oper", name="e1", status="up")
