@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from conftest import VppSim
 
-NO_LABELS = [{}] * 16
+NO_LABELS: list[dict[str, Any]] = [{}] * 16
 
 
 def path(sw_if_index: int, nh: str | None = None, weight: int = 1, preference: int = 0) -> dict[str, Any]:
