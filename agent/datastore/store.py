@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -178,6 +179,8 @@ class Datastores:
         self._cand_dirty = False
         self._spare: DataTree | None = None  # previous running, reusable as the next candidate copy
         self._spare_paths: set[str] | None = None
+        # A running edit may take the spare in a worker thread while the loop takes it for the candidate.
+        self._spare_lock = threading.Lock()
         # Long libyang work on the candidate (a large edit's parse, full validation, printing) runs in a
         # worker thread under this lock; _busy is the tree the worker holds (see _in_worker).
         self._cand_lock: asyncio.Lock | None = None
@@ -590,13 +593,12 @@ class Datastores:
         self._keep_spare(old, prepared.touched)
 
     def _keep_spare(self, old: DataTree, paths: set[str] | None) -> None:
-        if self._spare is not None and self._spare is not old:
-            self._spare = None
-        if paths is None or old is self._cand:
-            self._spare = None
-            return
-        self._spare = old
-        self._spare_paths = set(paths)
+        with self._spare_lock:
+            if paths is None or old is self._cand:
+                self._spare, self._spare_paths = None, None
+                return
+            self._spare = old
+            self._spare_paths = set(paths)
 
     def replace_candidate(self, tree: TreeInput, *, session: Session | None = None) -> None:
         """Replace the candidate's content (rollback, confirmed-commit revert, copy-config).
@@ -855,8 +857,9 @@ class Datastores:
         return spare if spare is not None else self._running.dup()
 
     def _take_spare(self) -> DataTree | None:
-        spare, paths = self._spare, self._spare_paths
-        self._spare, self._spare_paths = None, None
+        with self._spare_lock:
+            spare, paths = self._spare, self._spare_paths
+            self._spare, self._spare_paths = None, None
         if spare is None or paths is None:
             return None
         # Referenced only by `spare` here and getrefcount's argument: no reader holds the old running.
@@ -884,7 +887,28 @@ def _run_edit(run: Callable[[DataTree], EditOutcome], tree: DataTree, test_only:
     return outcome
 
 
-_LARGE_EDIT = 256  # elements from which an edit is parsed in a worker thread
+_LARGE_EDIT = 256  # elements (or JSON values) from which an edit is parsed in a worker thread
+
+
+def is_large_edit(config: etree._Element) -> bool:
+    """True when an ``<edit-config>`` is big enough to be worth a worker thread (see _LARGE_EDIT)."""
+    return _is_large(parse_config_element(config))
+
+
+def is_large_json(values: list[JSONValue]) -> bool:
+    """True when gNMI-style JSON values hold at least _LARGE_EDIT scalars and members (counting stops)."""
+    count = 0
+    stack = list(values)
+    while stack:
+        v = stack.pop()
+        count += 1
+        if count >= _LARGE_EDIT:
+            return True
+        if isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
 
 
 def _is_large(elems: list[etree._Element]) -> bool:

@@ -42,7 +42,7 @@ from agent.datastore.journal import (
     encode_entry,
 )
 from agent.datastore.session import SYSTEM_SESSION, Session
-from agent.datastore.store import Datastores, EditResult, PreparedCommit
+from agent.datastore.store import Datastores, EditResult, PreparedCommit, is_large_edit, is_large_json
 from agent.errors import AgentError
 from agent.txn.confirmed import PendingConfirmed, check_may_act
 from agent.txn.errors import ConfirmedCommitError, RollbackFailedError, TransactionError
@@ -302,6 +302,7 @@ class TransactionManager:
         *,
         comment: str | None = None,
         persist_id: str | None = None,
+        offload: bool = False,
     ) -> tuple[EditResult, CommitRecord | None]:
         """Edit running and commit the edit as one transaction (writable-running, gNMI Set).
 
@@ -312,13 +313,16 @@ class TransactionManager:
         While a confirmed commit is pending, running may only be edited by whoever could confirm it (its
         session, or anyone with ``persist_id``); the edit then becomes part of what a timeout or
         cancel-commit rolls back.
+
+        ``offload`` runs ``edit`` in a worker thread (large edits: the loop keeps serving other
+        sessions); only for edits that touch nothing but running's private working copy.
         """
         box: list[EditResult] = []
 
         async def job() -> _Done | CommitRecord | None:
             if self._pending is not None or persist_id is not None:
                 check_may_act(self._pending, session, persist_id, "edit of running")
-            result = edit(self.ds)
+            result = await asyncio.to_thread(edit, self.ds) if offload else edit(self.ds)
             box.append(result)
             if result.running_edit is None or not result.changed:
                 return None
@@ -343,6 +347,7 @@ class TransactionManager:
             lambda ds: ds.edit_config("running", config, session=session, **kwargs),
             comment=comment,
             persist_id=persist_id,
+            offload=is_large_edit(config),
         )
 
     async def edit_running_gnmi(
@@ -367,6 +372,7 @@ class TransactionManager:
             ),
             comment=comment,
             persist_id=persist_id,
+            offload=is_large_json([v for _p, v in (replaces or []) + (updates or [])]),
         )
 
     async def save_startup(self, session: Session) -> None:

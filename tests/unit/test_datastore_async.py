@@ -264,3 +264,39 @@ async def test_discard_during_validation_commits_what_was_issued(tmp_path: Path)
     ds.edit_gnmi("candidate", deletes=[], replaces=[], updates=[(desc, "next")], session=s)
     assert [c.path for c in ds.pending_changes()] == [desc]
     await tm.stop()
+
+
+async def test_large_gnmi_set_on_running_is_parsed_off_the_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ds, _journal, _sb, tm = await start_manager(tmp_path)
+    s = Session.create("alice", "gnmi")
+    add_subifs(ds, s, range(1, 3))
+    await tm.commit(s)
+    gate = Gate()
+    real = storemod.apply_gnmi_edit  # type: ignore[attr-defined]
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        gate.hold()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(storemod, "apply_gnmi_edit", held)
+    entries = [{"name": f"eth{i}", "type": "iana-if-type:ethernetCsmacd"} for i in range(150)]
+    order: list[str] = []
+    seen: set[str] = set()
+
+    async def setter() -> None:
+        await tm.edit_running_gnmi(s, updates=[(IFS, {"interface": entries})])
+        order.append("set")
+
+    async def reader() -> None:
+        await gate.wait_started()
+        seen.update(names_in(await ds.read_async("running", fmt="json")))
+        order.append("read")
+        gate.release.set()
+
+    await asyncio.wait_for(asyncio.gather(setter(), reader()), timeout=2 * HOLD_S)
+    assert order == ["read", "set"]
+    assert subif_name(1) in seen and "eth0" not in seen
+    assert {"eth0", "eth149", subif_name(2)} <= set(running_interfaces(ds))
+    await tm.stop()
