@@ -18,6 +18,10 @@ How the trees are held (DESIGN.md, core idea 1):
   interfaces costs what one leaf costs. A full comparison (:func:`agent.datastore.diff.diff_trees`) is
   used only when the touched set is unknown (after :meth:`replace_candidate` or a copy-config).
 * Edits are atomic: an edit is applied in place with an undo log, and undone on error.
+* Long libyang work does not block the event loop: ``edit_config_async``, ``read_async``,
+  ``validate_async`` and ``prepare_commit_async`` run large parses, full validations and prints in a
+  worker thread; the candidate is serialised behind an asyncio lock and a commit validates a private
+  copy of it (see "async variants" below; numbers in docs/performance.md).
 
 Decision about ``test-option`` on the candidate: edits are checked against the schema and the RFC 6241
 operation rules as they are applied (unknown nodes, types, ranges, patterns, keys, data-exists /

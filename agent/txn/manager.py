@@ -4,7 +4,8 @@ Every change of running -- a candidate commit, a writable-running edit or gNMI S
 checkpoint, the revert of an unconfirmed confirmed commit -- is a job for the owner task, which runs the
 phases validate -> plan -> apply -> swap running -> persist -> publish. Only one job touches running at
 a time, so phases never see a running that moves under them; readers are never blocked (running is an
-immutable snapshot).
+immutable snapshot), and the heavy libyang steps (validation, large edits of running, the journal
+record of a large commit, snapshot printing) run in worker threads so the loop keeps serving sessions.
 
 Group commit: the owner takes every job that is already queued as one batch, runs each through
 validate .. swap and writes its journal record, then makes the whole batch durable with one fsync before
