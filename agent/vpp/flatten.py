@@ -173,7 +173,9 @@ def interface_items(entry: dict[str, Any], vrfs: VrfTables) -> list[Item]:
     unnum = member(member(entry, "ipv4"), "unnumbered")
     if unnum is not None:
         use = str(member(unnum, "use-interface"))
-        items.append(Item(f"unnumbered/{name}", "unnumbered", {"use": use}, (ikey, f"interface/{use}"), name))
+        # VPP checks the lender's addresses when the borrower's table binding changes
+        udeps = (ikey, f"interface/{use}", *(f"binding/{name}/{family(f)}" for f in sorted(bound)))
+        items.append(Item(f"unnumbered/{name}", "unnumbered", {"use": use}, udeps, name))
     return items
 
 

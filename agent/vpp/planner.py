@@ -76,8 +76,19 @@ def plan_items(
                 recreated.add(k)
             else:
                 updates[k] = (o, n, call)
-    if recreated:
-        _cascade(recreated, old, new, outside, deletes, creates, updates)
+    # An item whose descriptor ``guards_dependants`` (a table binding: VPP refuses it while the
+    # interface has addresses of that family) cannot be created, deleted or changed under its
+    # dependants: they are removed before it and added back after it, even when they did not change.
+    # (Only for an interface that stays: a new or deleted one brings or takes its dependants anyway.)
+    guarded = set()
+    for k in deletes.keys() | creates.keys():
+        it = creates.get(k) or deletes[k]
+        if DESCRIPTORS[it.kind].guards_dependants:
+            owner = f"interface/{it.owner}"
+            if owner not in creates and owner not in deletes:
+                guarded.add(k)
+    if recreated or guarded:
+        _cascade(recreated | guarded, old, new, outside, deletes, creates, updates)
     steps = _delete_steps(deletes)
     first = 1 + max((s.wave for s in steps), default=-1)
     steps += _forward_steps(creates, updates, first)
@@ -94,17 +105,22 @@ def _cascade(
     creates: dict[str, Item],
     updates: dict[str, tuple[Item, Item, VppCall]],
 ) -> None:
-    """Re-create every existing item that depends (transitively) on a re-created one."""
+    """Re-create every existing item that depends (transitively) on a re-created one, by its
+    dependencies before or after the change (an address that gains or loses its table binding)."""
     before = {**outside, **old}
     after = {**{k: v for k, v in outside.items() if k not in old}, **new}
-    dependants: dict[str, list[str]] = {}
+    dependants: dict[str, set[str]] = {}
     for it in before.values():
         for d in it.deps:
-            dependants.setdefault(d, []).append(it.key)
+            dependants.setdefault(d, set()).add(it.key)
+    for it in new.values():
+        for d in it.deps:
+            if d in recreated:
+                dependants.setdefault(d, set()).add(it.key)
     todo = list(recreated)
     while todo:
         k = todo.pop()
-        for d in dependants.get(k, ()):
+        for d in sorted(dependants.get(k, ())):
             if d in deletes:
                 continue
             o, n = before.get(d), after.get(d)

@@ -18,12 +18,15 @@ class Descriptor:
     (False for properties every interface has, like the MTU: left as VPP has them unless configured).
     ``retrievable``: the reconciler can read the item back from VPP; when False, it is assumed to still
     be present as long as its owner interface survived (same sw_if_index, same tag).
+    ``guards_dependants``: VPP refuses to create, delete or change the item while its dependants exist,
+    so any change of it removes them first and adds them back afterwards.
     """
 
     kind: str = ""
     implied_by_owner_delete: bool = False
     retrieve_unconfigured: bool = True
     retrievable: bool = True
+    guards_dependants: bool = False
 
     def create(self, item: Item) -> VppCall | None:
         raise NotImplementedError

@@ -2,7 +2,10 @@
 
 VPP refuses to move an interface that has addresses of that family to another table
 (ADDRESS_FOUND_FOR_INTERFACE), so addresses depend on the binding: they are added after it and removed
-before it changes; a change of table is a re-create, which cascades to the addresses."""
+before it changes. That holds for a first binding (global table -> VRF) and an unbinding (VRF -> global)
+too, so the descriptor ``guards_dependants``: the planner removes the family's addresses (and an
+unnumbered setting, which borrows a lender's addresses) before any binding change and adds them back
+after, for IPv4 and IPv6 independently."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from agent.vpp.items import IfRef, Item, VppCall
 class TableBindingDescriptor(Descriptor):
     kind = "table-binding"
     implied_by_owner_delete = True
+    guards_dependants = True
 
     def _call(self, item: Item, table_id: int) -> VppCall:
         args = {
