@@ -78,6 +78,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--metrics-port", type=int, metavar="PORT", help="Prometheus /metrics port")
     run.add_argument("--vpp-api-socket", metavar="PATH", help="VPP binary API socket")
     run.add_argument("--vpp-stats-socket", metavar="PATH", help="VPP stats segment socket")
+    run.add_argument(
+        "--gnmi-insecure", action="store_true", help="serve gNMI without TLS (plaintext; lab use only)"
+    )
+    run.add_argument("--gnmi-tls-cert", metavar="FILE", help="gNMI server certificate (PEM)")
+    run.add_argument("--gnmi-tls-key", metavar="FILE", help="gNMI server private key (PEM)")
+    run.add_argument(
+        "--gnmi-client-ca", metavar="FILE", help="CA bundle (PEM): gNMI clients must present a certificate"
+    )
+    run.add_argument(
+        "--admin-password-file",
+        metavar="FILE",
+        help="first-start password of the bootstrap 'admin' user (NETCONF and gNMI)",
+    )
     run.set_defaults(func=cmd_run)
     return parser
 

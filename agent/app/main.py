@@ -34,6 +34,15 @@ DEFAULT_NETCONF_PORT = 830 if os.geteuid() == 0 else 8830
 DEFAULT_GNMI_PORT = 9339
 DEFAULT_METRICS_PORT = 9464
 VPP_READY_TIMEOUT = 60.0
+# examples/demo-config.* configure this user with this password (a lab node; see docs/southbound.md)
+DEMO_USER = "admin"
+DEMO_PASSWORD = "admin"
+
+
+class SettingsError(AgentError):
+    """A command-line or ``--config`` setting that cannot work (reported before anything starts)."""
+
+    default_tag = "invalid-value"
 
 
 @dataclass
@@ -51,6 +60,11 @@ class Settings:
     sim: bool
     sim_ports: int
     log_level: str
+    gnmi_insecure: bool = False
+    gnmi_tls_cert: Path | None = None
+    gnmi_tls_key: Path | None = None
+    gnmi_client_ca: Path | None = None
+    admin_password_file: Path | None = None
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Settings:
@@ -68,6 +82,26 @@ class Settings:
         api = pick("vpp_api_socket", None)
         sim = bool(pick("sim", False)) or (api is None and not os.path.exists(DEFAULT_VPP_API_SOCKET))
         startup = pick("startup", None)
+
+        def path(name: str) -> Path | None:
+            v = pick(name, None)
+            return Path(v) if v else None
+
+        cert, key = path("gnmi_tls_cert"), path("gnmi_tls_key")
+        insecure = bool(pick("gnmi_insecure", False))
+        if (cert is None) != (key is None):
+            raise SettingsError("--gnmi-tls-cert and --gnmi-tls-key must be given together")
+        if insecure and cert is not None:
+            raise SettingsError("--gnmi-insecure and --gnmi-tls-cert/--gnmi-tls-key exclude each other")
+        client_ca = path("gnmi_client_ca")
+        if client_ca is not None and insecure:
+            raise SettingsError("--gnmi-client-ca needs TLS (drop --gnmi-insecure)")
+        for what, p in (("gnmi-tls-cert", cert), ("gnmi-tls-key", key), ("gnmi-client-ca", client_ca)):
+            if p is not None and not p.is_file():
+                raise SettingsError(f"--{what}: no such file: {p}")
+        password_file = path("admin_password_file")
+        if password_file is not None and not password_file.is_file():
+            raise SettingsError(f"--admin-password-file: no such file: {password_file}")
         return cls(
             data_dir=Path(pick("data_dir", DEFAULT_DATA_DIR)),
             startup=Path(startup) if startup else None,
@@ -81,6 +115,11 @@ class Settings:
             sim=sim,
             sim_ports=int(file.get("sim-ports", 4)),
             log_level=str(file.get("log-level", os.environ.get("BNG_AGENT_LOG", "INFO"))),
+            gnmi_insecure=insecure,
+            gnmi_tls_cert=cert,
+            gnmi_tls_key=key,
+            gnmi_client_ca=client_ca,
+            admin_password_file=password_file,
         )
 
 
@@ -201,6 +240,11 @@ class Agent:
             host=self.s.netconf_host,
             port=self.s.gnmi_port,
             data_dir=self.s.data_dir / "gnmi",
+            tls_cert=self.s.gnmi_tls_cert,
+            tls_key=self.s.gnmi_tls_key,
+            client_ca=self.s.gnmi_client_ca,
+            insecure=self.s.gnmi_insecure,
+            admin_password_file=self.s.admin_password_file,
         )
         await self.gnmi.start()
 
@@ -217,6 +261,7 @@ class Agent:
             host=self.s.netconf_host,
             port=self.s.netconf_port,
             data_dir=self.s.data_dir / "netconf",
+            admin_password_file=self.s.admin_password_file,
         )
         await self.netconf.start()
 
@@ -241,21 +286,57 @@ class Agent:
                 )
         return {"ietf-interfaces:interfaces": {"interface": entries}}
 
+    def login_password(self) -> str | None:
+        """The password to show in the banner: only the demo one (``admin``/``admin`` from
+        ``examples/``), recognised by checking the configured hash -- a real password is never known."""
+        from agent.netconf.auth import verify_password
+
+        server = self.netconf or self.gnmi
+        if server is None:
+            return None
+        user = server.users.lookup(DEMO_USER)
+        if user is not None and user.password_hash and verify_password(DEMO_PASSWORD, user.password_hash):
+            return DEMO_PASSWORD
+        return None
+
     def banner(self) -> str:
         lines = ["bng-agent is running"]
         host = host_of(self.s.netconf_host)
-        if self.netconf is not None:
-            lines.append(f"  NETCONF: ssh -p {self.netconf.port} admin@{host} -s netconf")
-            port = self.netconf.port
+        demo = self.login_password()
+        password = demo or "PASSWORD"
+        if demo is not None:
             lines.append(
-                f"           netconf-console2 --host {host} --port {port} -u admin -p PASSWORD --get"
+                f"  login: user '{DEMO_USER}', password '{demo}' (the demo configuration's;"
+                " change it before exposing the node)"
+            )
+        elif self.s.admin_password_file is not None:
+            lines.append(f"  login: user '{DEMO_USER}' with the password in {self.s.admin_password_file}")
+        if self.netconf is not None:
+            port = self.netconf.port
+            lines.append(f"  NETCONF: ssh -p {port} {DEMO_USER}@{host} -s netconf")
+            lines.append(
+                f"           netconf-console2 --host {host} --port {port} -u {DEMO_USER} -p {password}"
+                " --get-config"
             )
         if self.gnmi is not None:
-            lines.append(f"  gNMI (TLS): {host_of(self.s.netconf_host)}:{self.gnmi.bound_port}")
+            port = self.gnmi.bound_port
+            if self.s.gnmi_insecure:
+                lines.append(f"  gNMI (plaintext): {host}:{port}")
+                flags = "--insecure"
+            else:
+                lines.append(f"  gNMI (TLS): {host}:{port}")
+                flags = (
+                    "--skip-verify" if self.s.gnmi_tls_cert is None else f"--tls-ca {self.s.gnmi_tls_cert}"
+                )
+                if self.s.gnmi_client_ca is not None:
+                    flags += " --tls-cert CLIENT.pem --tls-key CLIENT.key"
+            lines.append(
+                f"           gnmic -a {host}:{port} -u {DEMO_USER} -p {password} {flags} capabilities"
+            )
         exporter = getattr(self.telemetry, "exporter", None)
         if exporter is not None:
             port = getattr(exporter, "port", self.s.metrics_port)
-            lines.append(f"  Prometheus: http://{host_of(self.s.netconf_host)}:{port}/metrics")
+            lines.append(f"  Prometheus: http://{host}:{port}/metrics")
         lines.append(f"  VPP API socket: {self.vpp_api_socket}" + (" (vppsim)" if self.sim else ""))
         lines.append(f"  VPP stats socket: {self.vpp_stats_socket}")
         if self.sim is not None:
@@ -316,7 +397,11 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> int
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = Settings.from_args(args)
+    try:
+        settings = Settings.from_args(args)
+    except SettingsError as e:
+        print(f"bng-agent: {e.message}", file=sys.stderr)
+        return 2
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
@@ -328,4 +413,4 @@ def run(args: argparse.Namespace) -> int:
         return 130
 
 
-__all__ = ["Agent", "Settings", "run", "serve"]
+__all__ = ["Agent", "Settings", "SettingsError", "run", "serve"]

@@ -66,7 +66,7 @@ class RunningAgent:
         self.api_socket = re.search(r"VPP API socket: (\S+)", self.out).group(1)  # type: ignore[union-attr]
         metrics = re.search(r"Prometheus: (\S+)", self.out)
         self.metrics_url = metrics.group(1) if metrics else None
-        self.gnmi = re.search(r"gNMI \(TLS\): (\S+)", self.out)
+        self.gnmi = re.search(r"gNMI \((?:TLS|plaintext)\): (\S+)", self.out)
 
     def _wait_for(self, marker: str) -> None:
         sel = selectors.DefaultSelector()
@@ -208,3 +208,99 @@ def test_agent_runs_the_demo_node_and_survives_a_restart(tmp_path: Path) -> None
         assert demo_subinterfaces() <= {v["tag"].removeprefix("bng-agent:") for v in vpp.values()}
     finally:
         assert again.stop() == 0
+
+
+PYGNMI_CAPABILITIES = """
+import json, sys
+from pygnmi.client import gNMIclient
+host, port, password = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+with gNMIclient(target=(host, port), username="admin", password=password, insecure=True, gnmi_timeout=20) as gc:
+    caps = gc.capabilities()
+print(json.dumps(sorted(m["name"] for m in caps["supported_models"])))
+"""
+
+
+def pygnmi_capabilities(target: str, password: str) -> list[str]:
+    """A plaintext gNMI Capabilities with pygnmi, in its own interpreter (pygnmi registers its own copy
+    of gnmi.proto, which clashes with the server's in one process)."""
+    host, _, port = target.rpartition(":")
+    done = subprocess.run(
+        [sys.executable, "-c", PYGNMI_CAPABILITIES, host, port, password],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return list(json.loads(done.stdout))
+
+
+def test_make_run_banner_logs_in_with_the_demo_credentials(tmp_path: Path) -> None:
+    """``make run``'s start-up (the demo configuration) plus ``--gnmi-insecure``: the banner names the
+    demo login, and the netconf-console2 command line it prints works as printed."""
+    agent = RunningAgent(
+        tmp_path / "data", "--startup", str(ROOT / "examples" / "demo-config.xml"), "--gnmi-insecure"
+    )
+    try:
+        assert "login: user 'admin', password 'admin'" in agent.out, agent.out
+        assert agent.gnmi is not None and "gNMI (plaintext):" in agent.out
+        assert f"gnmic -a {agent.gnmi.group(1)} -u admin -p admin --insecure capabilities" in agent.out
+        models = pygnmi_capabilities(agent.gnmi.group(1), "admin")
+        assert "ietf-interfaces" in models and "bng-interfaces" in models
+        cmd = re.search(r"(netconf-console2 --host .*--get-config)", agent.out)
+        assert cmd is not None, agent.out
+        argv = cmd.group(1).split()
+        argv[0] = str(Path(sys.executable).parent / "netconf-console2")
+        got = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        assert got.returncode == 0, got.stderr[-2000:]
+        assert "GigabitEthernet0/8/0" in got.stdout and "<hostname>bng1</hostname>" in got.stdout
+    finally:
+        assert agent.stop() == 0, agent.err[-3000:]
+
+
+def test_admin_password_file_is_the_bootstrap_login_for_netconf_and_gnmi(tmp_path: Path) -> None:
+    secret = tmp_path / "admin-password"
+    secret.write_text("from-a-file-42\n")
+    agent = RunningAgent(tmp_path / "data", "--gnmi-insecure", "--admin-password-file", str(secret))
+    try:
+        assert "password 'admin'" not in agent.out and "-p PASSWORD" in agent.out
+        assert f"with the password in {secret}" in agent.out
+        assert agent.gnmi is not None
+        assert "ietf-interfaces" in pygnmi_capabilities(agent.gnmi.group(1), "from-a-file-42")
+        with manager.connect(
+            host="127.0.0.1",
+            port=agent.netconf_port,
+            username="admin",
+            password="from-a-file-42",
+            hostkey_verify=False,
+            look_for_keys=False,
+            allow_agent=False,
+            timeout=30,
+        ) as m:
+            assert "<data" in m.get_config(source="running").data_xml
+        # the wrong password is refused on gNMI too
+        host, _, port = agent.gnmi.group(1).rpartition(":")
+        bad = subprocess.run(
+            [sys.executable, "-c", PYGNMI_CAPABILITIES, host, port, "wrong"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert bad.returncode != 0
+    finally:
+        assert agent.stop() == 0, agent.err[-3000:]
+
+
+def test_inconsistent_tls_flags_are_refused_before_anything_starts(tmp_path: Path) -> None:
+    cert = tmp_path / "cert.pem"
+    cert.write_text("not used")
+    for extra in (["--gnmi-tls-cert", str(cert)], ["--gnmi-insecure", "--gnmi-client-ca", str(cert)]):
+        done = subprocess.run(
+            [sys.executable, "-m", "agent.cli", "run", "--sim", "--data-dir", str(tmp_path / "d"), *extra],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 2, done.stderr
+        assert "gnmi" in done.stderr and "Traceback" not in done.stderr
+        assert not (tmp_path / "d").exists()
