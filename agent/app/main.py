@@ -189,6 +189,7 @@ class Agent:
             log.info("vppsim started pid=%d api=%s stats=%s", self.sim.proc.pid, api, stats)
         self.vpp_api_socket, self.vpp_stats_socket = api, stats
         self.link = VppLink(api, self.southbound)
+        self.link.on_call = self._observe_vpp_call
         await self.link.start()
         ready = await self.link.wait_ready(VPP_READY_TIMEOUT)
         if self.link.fatal is not None:
@@ -207,6 +208,12 @@ class Agent:
         if self.telemetry is not None and self.netconf is not None:
             # bng-agent:vpp-connection-change and oper-status-change on the NETCONF stream (RFC 5277)
             self.netconf.follow_telemetry(self.telemetry.bus)
+
+    def _observe_vpp_call(self, msg: str, seconds: float) -> None:
+        """Every VPP call's latency into telemetry's histogram (calls before telemetry started are not
+        counted: the first reconcile runs before the telemetry service exists)."""
+        if self.telemetry is not None:
+            self.telemetry.observe_vpp_call(msg, seconds)
 
     async def _start_telemetry(self, stats_socket: str) -> None:
         try:

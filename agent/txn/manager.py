@@ -672,6 +672,7 @@ class TransactionManager:
         changes = prepared.changes
         record.change_count = len(changes)
         plan = await self.southbound.plan(self.ds.running.dnode, changes)
+        plan.txn_id = record.id
         t_plan = time.perf_counter()
         await self.southbound.apply(plan)  # all or nothing by contract
         t_apply = time.perf_counter()

@@ -41,6 +41,9 @@ class Plan:
     changes: list[Change] = field(default_factory=list)
     # Free-form payload for the implementation (e.g. the VPP planner's item graph).
     data: Any = None
+    # The commit this plan belongs to (set by the transaction manager; None for a dry run or an undo),
+    # so the data plane's log lines can be joined with the "txn id=" line.
+    txn_id: int | None = None
 
     def __len__(self) -> int:
         return len(self.steps)

@@ -154,6 +154,23 @@ class _Client(VPPApiClient):  # type: ignore[misc]
                     future.set_result(item)
 
 
+class _Timer:
+    """Done-callback reporting one call's latency (a small object instead of a closure per call)."""
+
+    __slots__ = ("msg", "observe", "t0")
+
+    def __init__(self, observe: Callable[[str, float], None], msg: str, t0: float) -> None:
+        self.observe, self.msg, self.t0 = observe, msg, t0
+
+    def __call__(self, fut: asyncio.Future[Any]) -> None:
+        if fut.cancelled() or fut.exception() is not None:
+            return  # a lost connection is not a latency
+        try:
+            self.observe(self.msg, time.perf_counter() - self.t0)
+        except Exception:  # an observer bug must not break VPP calls
+            log.exception("vpp call observer failed msg=%s", self.msg)
+
+
 class VppConnection:
     """A connected API client: :meth:`send` returns a future, :meth:`call` and :meth:`dump` await it.
 
@@ -173,6 +190,9 @@ class VppConnection:
         self.client_name = client_name
         self.timeout = timeout
         self.on_lost = on_lost
+        # called with (message, seconds from queueing the request to its reply) for every call; set by
+        # the agent process to feed telemetry's VPP API latency histogram (agent/vpp imports no telemetry)
+        self.on_call: Callable[[str, float], None] | None = None
         self.events: asyncio.Queue[Any] = asyncio.Queue()
         self.writes = 0
         self.reads = 0
@@ -308,6 +328,9 @@ class VppConnection:
             raise VppConnectError(f"not connected to VPP ({self._lost_reason or 'never connected'})")
         fn = getattr(client.api, msg)
         fut: asyncio.Future[Any] = fn(**args)
+        observe = self.on_call
+        if observe is not None:
+            fut.add_done_callback(_Timer(observe, msg, time.perf_counter()))
         if is_write(msg, args):
             self.writes += 1
         else:

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import os
 import random
+from collections.abc import Callable
 from typing import Any
 
 from agent.vpp.connection import VppConnection
@@ -50,6 +51,8 @@ class VppLink:
         self._task: asyncio.Task[None] | None = None
         self._pump: asyncio.Task[None] | None = None
         self._subscribers: list[asyncio.Queue[Any]] = []
+        # (message, seconds) for every VPP call on every connection (see VppConnection.on_call)
+        self.on_call: Callable[[str, float], None] | None = None
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="vpp-link")
@@ -95,6 +98,7 @@ class VppLink:
         while True:
             self._lost.clear()
             conn = VppConnection(self.socket_path, timeout=self.timeout, on_lost=lambda _r: self._lost.set())
+            conn.on_call = self.on_call
             try:
                 await conn.connect()
                 self.conn = conn

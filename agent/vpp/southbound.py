@@ -153,6 +153,7 @@ class VppSouthbound:
 
     async def apply(self, plan: Plan) -> None:
         async with self._lock:
+            txn_id = plan.txn_id
             data = plan.data
             if not isinstance(data, PlanData) or data.generation != self.generation:
                 # VPP was resynchronised since this plan was made: plan again against the current state.
@@ -177,7 +178,8 @@ class VppSouthbound:
             result = await Executor(conn, self.names, window=self.window).run(data.steps)
             ms = (time.perf_counter() - t0) * 1e3
             log.info(
-                "southbound apply items=%d steps=%d vpp_calls=%d reverted=%d ok=%s ms=%.1f",
+                "southbound apply txn=%s items=%d steps=%d vpp_calls=%d reverted=%d ok=%s ms=%.1f",
+                "-" if txn_id is None else txn_id,
                 sum(len(v) for v in data.new_items.values()),
                 len(data.steps),
                 conn.writes - writes0,

@@ -191,14 +191,21 @@ def test_agent_runs_the_demo_node_and_survives_a_restart(tmp_path: Path) -> None
         vpp = vpp_interfaces(agent.api_socket)
         new = vpp["GigabitEthernet0/b/0.3999"]
         assert new["tag"] == "bng-agent:GigabitEthernet0/b/0.3999" and new["addresses"] == ["198.18.99.1/24"]
+        # the commit's calls were timed into the VPP API latency histogram
+        with urllib.request.urlopen(agent.metrics_url, timeout=10) as resp:
+            metrics = resp.read().decode()
+        for msg in ("create_subif", "sw_interface_add_del_address"):
+            count = re.search(rf'bng_vpp_api_latency_seconds_count\{{msg="{msg}"\}} (\S+)', metrics)
+            assert count is not None and float(count.group(1)) >= 1, msg
     finally:
         status = agent.stop()
     assert status == 0, agent.err[-3000:]
     # one structured line per transaction from the txn layer and from the southbound
-    assert re.search(
-        r"southbound apply items=\d+ steps=\d+ vpp_calls=[1-9]\d* reverted=0 ok=True ms=", agent.err
+    applied = re.search(
+        r"southbound apply txn=(\d+) items=\d+ steps=\d+ vpp_calls=[1-9]\d* reverted=0 ok=True ms=", agent.err
     )
-    assert re.search(r"txn id=\d+ .*changes=\d+ steps=\d+", agent.err)
+    assert applied is not None, agent.err[-3000:]
+    assert re.search(rf"txn id={applied.group(1)} .*changes=\d+ steps=\d+", agent.err)
     assert not os.path.exists(agent.api_socket)  # vppsim went with the agent
 
     again = RunningAgent(data)  # no --startup: the journal has what was committed
@@ -214,7 +221,8 @@ PYGNMI_CAPABILITIES = """
 import json, sys
 from pygnmi.client import gNMIclient
 host, port, password = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-with gNMIclient(target=(host, port), username="admin", password=password, insecure=True, gnmi_timeout=20) as gc:
+target = (host, port)
+with gNMIclient(target=target, username="admin", password=password, insecure=True, gnmi_timeout=20) as gc:
     caps = gc.capabilities()
 print(json.dumps(sorted(m["name"] for m in caps["supported_models"])))
 """
