@@ -28654,7 +28654,7 @@ join with bond-member on the physical port.
     self._extmethods = False
     self.__mode = YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'round-robin': {}, 'active-backup': {}, 'xor': {}, 'broadcast': {}, 'lacp': {}},), default=str("lacp"), is_leaf=True, yang_name="mode", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-interfaces', defining_module='bng-interfaces', yang_type='enumeration', is_config=True)
     self.__load_balance = YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'l2': {}, 'l23': {}, 'l34': {}},), default=str("l2"), is_leaf=True, yang_name="load-balance", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-interfaces', defining_module='bng-interfaces', yang_type='enumeration', is_config=True)
-    self.__lacp_rate = YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'slow': {}, 'fast': {}},), default=str("slow"), is_leaf=True, yang_name="lacp-rate", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-interfaces', defining_module='bng-interfaces', yang_type='enumeration', is_config=True)
+    self.__lacp_rate = YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'slow': {}, 'fast': {}},), default=str("fast"), is_leaf=True, yang_name="lacp-rate", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-interfaces', defining_module='bng-interfaces', yang_type='enumeration', is_config=True)
     self.__mac_address = YANGDynClass(base=RestrictedClassType(base_type=str, restriction_dict={'pattern': '[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}'}), is_leaf=True, yang_name="mac-address", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-interfaces', defining_module='bng-interfaces', yang_type='yang:mac-address', is_config=True)
     self.__numa_only = YANGDynClass(base=YANGBool, default=YANGBool("false"), is_leaf=True, yang_name="numa-only", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-interfaces', defining_module='bng-interfaces', yang_type='boolean', is_config=True)
 
@@ -28763,8 +28763,11 @@ join with bond-member on the physical port.
     """
     Getter method for lacp_rate, mapped from YANG variable /interfaces/interface/bond/lacp_rate (enumeration)
 
-    YANG Description: The LACPDU rate for all members; a member may still ask for
-the long timeout with bond-member/lacp-long-timeout.
+    YANG Description: The LACP rate of every member of this bond ('lacp rate
+fast|slow'). VPP sets the LACP timeout per member when the
+member is attached (bond_add_member is_long_timeout), so a
+change detaches and re-attaches each member. The default is
+VPP's: the short timeout.
     """
     return self.__lacp_rate
       
@@ -28776,18 +28779,21 @@ the long timeout with bond-member/lacp-long-timeout.
     method. Backends looking to populate this variable should
     do so via calling thisObj._set_lacp_rate() directly.
 
-    YANG Description: The LACPDU rate for all members; a member may still ask for
-the long timeout with bond-member/lacp-long-timeout.
+    YANG Description: The LACP rate of every member of this bond ('lacp rate
+fast|slow'). VPP sets the LACP timeout per member when the
+member is attached (bond_add_member is_long_timeout), so a
+change detaches and re-attaches each member. The default is
+VPP's: the short timeout.
     """
     if hasattr(v, "_utype"):
       v = v._utype(v)
     try:
-      t = YANGDynClass(v,base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'slow': {}, 'fast': {}},), default=str("slow"), is_leaf=True, yang_name="lacp-rate", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-interfaces', defining_module='bng-interfaces', yang_type='enumeration', is_config=True)
+      t = YANGDynClass(v,base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'slow': {}, 'fast': {}},), default=str("fast"), is_leaf=True, yang_name="lacp-rate", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-interfaces', defining_module='bng-interfaces', yang_type='enumeration', is_config=True)
     except (TypeError, ValueError):
       raise ValueError({
           'error-string': """lacp_rate must be of a type compatible with enumeration""",
           'defined-type': "bng-interfaces:enumeration",
-          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'slow': {}, 'fast': {}},), default=str("slow"), is_leaf=True, yang_name="lacp-rate", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-interfaces', defining_module='bng-interfaces', yang_type='enumeration', is_config=True)""",
+          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'slow': {}, 'fast': {}},), default=str("fast"), is_leaf=True, yang_name="lacp-rate", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-interfaces', defining_module='bng-interfaces', yang_type='enumeration', is_config=True)""",
         })
 
     self.__lacp_rate = t
@@ -28795,7 +28801,7 @@ the long timeout with bond-member/lacp-long-timeout.
       self._set()
 
   def _unset_lacp_rate(self):
-    self.__lacp_rate = YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'slow': {}, 'fast': {}},), default=str("slow"), is_leaf=True, yang_name="lacp-rate", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-interfaces', defining_module='bng-interfaces', yang_type='enumeration', is_config=True)
+    self.__lacp_rate = YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'slow': {}, 'fast': {}},), default=str("fast"), is_leaf=True, yang_name="lacp-rate", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-interfaces', defining_module='bng-interfaces', yang_type='enumeration', is_config=True)
 
 
   def _get_mac_address(self):
@@ -28894,7 +28900,7 @@ class yc_bond_member_ietf_interfaces__interfaces_interface_bond_member(PybindBas
 
   YANG Description: Membership of this port in a bond.
   """
-  __slots__ = ('_path_helper', '_extmethods', '__bond','__lacp_passive','__lacp_long_timeout',)
+  __slots__ = ('_path_helper', '_extmethods', '__bond','__lacp_passive',)
 
   _yang_name = 'bond-member'
   _yang_namespace = 'urn:ietf:params:xml:ns:yang:ietf-interfaces'
@@ -28908,7 +28914,6 @@ class yc_bond_member_ietf_interfaces__interfaces_interface_bond_member(PybindBas
     self._extmethods = False
     self.__bond = YANGDynClass(base=str, is_leaf=True, yang_name="bond", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-interfaces', defining_module='bng-interfaces', yang_type='if:interface-ref', is_config=True)
     self.__lacp_passive = YANGDynClass(base=YANGBool, default=YANGBool("false"), is_leaf=True, yang_name="lacp-passive", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-interfaces', defining_module='bng-interfaces', yang_type='boolean', is_config=True)
-    self.__lacp_long_timeout = YANGDynClass(base=YANGBool, default=YANGBool("false"), is_leaf=True, yang_name="lacp-long-timeout", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-interfaces', defining_module='bng-interfaces', yang_type='boolean', is_config=True)
 
     load = kwargs.pop("load", None)
     if args:
@@ -29010,49 +29015,11 @@ class yc_bond_member_ietf_interfaces__interfaces_interface_bond_member(PybindBas
   def _unset_lacp_passive(self):
     self.__lacp_passive = YANGDynClass(base=YANGBool, default=YANGBool("false"), is_leaf=True, yang_name="lacp-passive", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-interfaces', defining_module='bng-interfaces', yang_type='boolean', is_config=True)
 
-
-  def _get_lacp_long_timeout(self):
-    """
-    Getter method for lacp_long_timeout, mapped from YANG variable /interfaces/interface/bond_member/lacp_long_timeout (boolean)
-
-    YANG Description: Use the long LACP timeout on this member.
-    """
-    return self.__lacp_long_timeout
-      
-  def _set_lacp_long_timeout(self, v, load=False):
-    """
-    Setter method for lacp_long_timeout, mapped from YANG variable /interfaces/interface/bond_member/lacp_long_timeout (boolean)
-    If this variable is read-only (config: false) in the
-    source YANG file, then _set_lacp_long_timeout is considered as a private
-    method. Backends looking to populate this variable should
-    do so via calling thisObj._set_lacp_long_timeout() directly.
-
-    YANG Description: Use the long LACP timeout on this member.
-    """
-    if hasattr(v, "_utype"):
-      v = v._utype(v)
-    try:
-      t = YANGDynClass(v,base=YANGBool, default=YANGBool("false"), is_leaf=True, yang_name="lacp-long-timeout", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-interfaces', defining_module='bng-interfaces', yang_type='boolean', is_config=True)
-    except (TypeError, ValueError):
-      raise ValueError({
-          'error-string': """lacp_long_timeout must be of a type compatible with boolean""",
-          'defined-type': "boolean",
-          'generated-type': """YANGDynClass(base=YANGBool, default=YANGBool("false"), is_leaf=True, yang_name="lacp-long-timeout", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-interfaces', defining_module='bng-interfaces', yang_type='boolean', is_config=True)""",
-        })
-
-    self.__lacp_long_timeout = t
-    if hasattr(self, '_set'):
-      self._set()
-
-  def _unset_lacp_long_timeout(self):
-    self.__lacp_long_timeout = YANGDynClass(base=YANGBool, default=YANGBool("false"), is_leaf=True, yang_name="lacp-long-timeout", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-interfaces', defining_module='bng-interfaces', yang_type='boolean', is_config=True)
-
   bond = __builtin__.property(_get_bond, _set_bond)
   lacp_passive = __builtin__.property(_get_lacp_passive, _set_lacp_passive)
-  lacp_long_timeout = __builtin__.property(_get_lacp_long_timeout, _set_lacp_long_timeout)
 
 
-  _pyangbind_elements = OrderedDict([('bond', bond), ('lacp_passive', lacp_passive), ('lacp_long_timeout', lacp_long_timeout), ])
+  _pyangbind_elements = OrderedDict([('bond', bond), ('lacp_passive', lacp_passive), ])
 
 
 class yc_loopback_ietf_interfaces__interfaces_interface_loopback(PybindBase):

@@ -24,6 +24,7 @@ SPECIAL_PATH_TYPES = {"blackhole": PATH_DROP, "unreachable": 5, "prohibit": 6}
 _BOND_NAME = re.compile(r"^BondEthernet(\d+)$")
 
 VrfTables = Callable[[str], dict[str, Any] | None]  # vrf name -> its entry (for table-id, families)
+Interfaces = Callable[[str], dict[str, Any] | None]  # interface name -> its entry (a member's bond)
 
 
 _MISSING = object()
@@ -111,7 +112,18 @@ def bond_value(name: str, bond: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def interface_items(entry: dict[str, Any], vrfs: VrfTables) -> list[Item]:
+def lacp_long_timeout(bond_entry: dict[str, Any] | None) -> bool:
+    """A member's ``is_long_timeout``: the bond's ``lacp-rate`` is slow (VPP's default is the short
+    timeout, so ``fast`` is the default rate; a non-LACP bond ignores it and gets the default)."""
+    bond = member(bond_entry, "bond")
+    if member(bond, "mode", "lacp") != "lacp":
+        return False
+    return bool(member(bond, "lacp-rate", "fast") == "slow")
+
+
+def interface_items(
+    entry: dict[str, Any], vrfs: VrfTables, interfaces: Interfaces | None = None
+) -> list[Item]:
     """Items of one ``/if:interfaces/interface`` entry (nothing for kinds VPP is not asked to hold)."""
     name = str(entry["name"])
     kind = interface_kind(entry)
@@ -147,7 +159,7 @@ def interface_items(entry: dict[str, Any], vrfs: VrfTables) -> list[Item]:
         value = {
             "bond": bond,
             "passive": bool(member(bm, "lacp-passive", False)),
-            "long_timeout": bool(member(bm, "lacp-long-timeout", False)),
+            "long_timeout": lacp_long_timeout(interfaces(bond) if interfaces is not None else None),
         }
         items.append(Item(f"member/{name}", "bond-member", value, (ikey, f"interface/{bond}"), name))
     vrf_name = member(entry, "vrf")
@@ -270,7 +282,9 @@ def path_sort_key(p: dict[str, Any]) -> tuple[Any, ...]:
     return (p.get("address") or "", p.get("interface") or "", p["weight"], p["preference"], p["type"])
 
 
-def root_items(root: RootId, entry: dict[str, Any] | None, vrfs: VrfTables) -> list[Item]:
+def root_items(
+    root: RootId, entry: dict[str, Any] | None, vrfs: VrfTables, interfaces: Interfaces | None = None
+) -> list[Item]:
     """Every item one configuration root yields (none when the root is absent)."""
     kind, name = root
     if kind == "global":
@@ -278,5 +292,5 @@ def root_items(root: RootId, entry: dict[str, Any] | None, vrfs: VrfTables) -> l
     if entry is None:
         return []
     if kind == "if":
-        return interface_items(entry, vrfs)
+        return interface_items(entry, vrfs, interfaces)
     return vrf_items(name, entry, vrfs)

@@ -24,7 +24,7 @@ from agent.vpp.connection import VppConnection
 from agent.vpp.descriptors import CREATED_INTERFACE_KINDS, DESCRIPTORS
 from agent.vpp.errors import VppConnectError
 from agent.vpp.executor import DEFAULT_WINDOW, Executor, paused_gc, raise_for
-from agent.vpp.flatten import member, root_items
+from agent.vpp.flatten import interface_kind, member, root_items
 from agent.vpp.items import TAG_PREFIX, Item
 from agent.vpp.naming import NameMap
 from agent.vpp.planner import Step, plan_items
@@ -112,6 +112,9 @@ class VppSouthbound:
     def _vrf_lookup(self, overlay: Overlay | ConfigIndex) -> Any:
         return lambda name: overlay.get(("vrf", name))
 
+    def _if_lookup(self, overlay: Overlay | ConfigIndex) -> Any:
+        return lambda name: overlay.get(("if", name))
+
     # ------------------------------------------------------------------ Southbound protocol
 
     async def plan(self, running: Any, changes: list[Change]) -> Plan:
@@ -134,14 +137,30 @@ class VppSouthbound:
                 for source in (overlay.get(("if", name)), self.config.get(("if", name))):
                     if source is not None and member(source, "vrf") in vrfs_touched:
                         touched.add(("if", name))
+        bonds_touched = {
+            name
+            for kind, name in touched
+            if kind == "if"
+            and any(
+                e is not None and interface_kind(e) == "bond"
+                for e in (overlay.get(("if", name)), self.config.get(("if", name)))
+            )
+        }
+        if bonds_touched:
+            # a bond's lacp-rate is programmed on its members (bond_add_member is_long_timeout)
+            for name in overlay.interface_names():
+                entry = overlay.get(("if", name))
+                if member(member(entry, "bond-member"), "bond") in bonds_touched:
+                    touched.add(("if", name))
         lookup = self._vrf_lookup(overlay)
+        ifs = self._if_lookup(overlay)
         old: dict[str, Item] = {}
         new_items: dict[RootId, list[Item]] = {}
         new: dict[str, Item] = {}
         for root in touched:
             for k in self.by_root.get(root, ()):
                 old[k] = self.applied[k]
-            items = root_items(root, overlay.get(root), lookup)
+            items = root_items(root, overlay.get(root), lookup, ifs)
             new_items[root] = items
             for it in items:
                 new[it.key] = it
@@ -217,10 +236,11 @@ class VppSouthbound:
 
     def intended_items(self) -> tuple[dict[str, Item], dict[RootId, list[str]]]:
         lookup = self._vrf_lookup(self.config)
+        ifs = self._if_lookup(self.config)
         items: dict[str, Item] = {}
         by_root: dict[RootId, list[str]] = {}
         for root in self.config.roots():
-            its = root_items(root, self.config.get(root), lookup)
+            its = root_items(root, self.config.get(root), lookup, ifs)
             for it in its:
                 items[it.key] = it
             if its:
