@@ -12,6 +12,11 @@ hops each. Measured in one run:
   library can do on its own.
 
     .venv/bin/python bench/bench_southbound.py [--subifs 10000] [--routes 1000] [--window 1024] [--rounds 2]
+                                               [--no-call-timing]
+
+Every agent connection times each call into a VPP API latency histogram, as ``bng-agent run`` does
+(``VppConnection.on_call`` -> ``LatencyHistogram.observe``); ``--no-call-timing`` leaves that out, to
+measure what the timing costs.
 
 The agent's cold start and the bare loop alternate ``--rounds`` times (the machine is shared; alternating
 exposes both to the same load); rates are totals over all rounds.
@@ -35,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from vpp_papi.vpp_papi_async import VPPApiClient  # noqa: E402
 
+from agent.telemetry.latency import LatencyHistogram  # noqa: E402
 from agent.vpp.connection import VppConnection  # noqa: E402
 from agent.vpp.southbound import VppSouthbound  # noqa: E402
 
@@ -143,6 +149,7 @@ async def cold_start(
     t0, cpu0 = time.perf_counter(), time.process_time()
     sb.load_config(cfg)
     conn = VppConnection(api, timeout=60)
+    conn.on_call = OBSERVE
     await conn.connect()
     sb.attach(conn)
     recorded: list[tuple[str, dict[str, Any]]] = []
@@ -170,7 +177,12 @@ async def cold_start(
 async def run(ns: argparse.Namespace) -> dict[str, Any]:
     tmp = tempfile.mkdtemp(prefix="bench-sb-")
     cfg = config(ns.subifs, ns.routes)
-    out: dict[str, Any] = {"subifs": ns.subifs, "routes": ns.routes, "window": ns.window}
+    out: dict[str, Any] = {
+        "subifs": ns.subifs,
+        "routes": ns.routes,
+        "window": ns.window,
+        "call_timing": OBSERVE is not None,
+    }
 
     # agent and bare loop alternate twice, so a busy machine penalises both the same way
     rounds = []
@@ -191,6 +203,7 @@ async def run(ns: argparse.Namespace) -> dict[str, Any]:
             proc, api = start_vppsim(tmp, "restart")
             t0 = time.perf_counter()
             conn = VppConnection(api, timeout=60)
+            conn.on_call = OBSERVE
             await conn.connect()
             sb.attach(conn)
             report = await sb.reconcile()
@@ -219,13 +232,19 @@ async def run(ns: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+OBSERVE: Any = None  # the per-call latency observer the agent connections get (see main)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--subifs", type=int, default=10000)
     p.add_argument("--routes", type=int, default=1000)
     p.add_argument("--window", type=int, default=1024)
     p.add_argument("--rounds", type=int, default=2, help="agent / bare-loop pairs (default 2)")
+    p.add_argument("--no-call-timing", action="store_true", help="do not time calls into a histogram")
     ns = p.parse_args()
+    global OBSERVE
+    OBSERVE = None if ns.no_call_timing else LatencyHistogram().observe
     print(json.dumps(asyncio.run(run(ns)), indent=2))
 
 
