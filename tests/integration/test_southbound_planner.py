@@ -113,3 +113,33 @@ async def test_a_vrf_table_id_change_recreates_what_hangs_off_it() -> None:
     assert keys.index(f"delete binding/{P0}.10/ipv4") < keys.index("delete vrf/a/ipv4")
     assert keys.index("create vrf/a/ipv4") < keys.index(f"create binding/{P0}.10/ipv4")
     assert any("vrf_id=7" in line for line in lines)
+
+
+async def test_binding_an_addressed_interface_to_its_first_vrf_lifts_the_addresses() -> None:
+    """Global table -> VRF: the binding is new, yet the address that stays must leave and come back."""
+    path = f"{IF}/interface[name='{P0}.10']/bng-vrf:vrf"
+    lines = await plan_lines([Change("delete", path, "a", None)])
+    keys = [" ".join(line.split(" ")[:2]) for line in lines]
+    # VRF -> global table
+    assert keys.index(f"delete address/{P0}.10/10.0.0.1/24") < keys.index(f"delete binding/{P0}.10/ipv4")
+    assert keys.index(f"delete binding/{P0}.10/ipv4") < keys.index(f"create address/{P0}.10/10.0.0.1/24")
+    assert f"create binding/{P0}.10/ipv4" not in keys
+
+    sb = VppSouthbound()
+    cfg = base()
+    del cfg["ietf-interfaces:interfaces"]["interface"][1]["bng-vrf:vrf"]
+    sb.load_config(cfg)
+    sb.applied, sb.by_root = sb.intended_items()
+    lines = (await sb.plan(None, [Change("create", path, None, "b")])).describe()
+    keys = [" ".join(line.split(" ")[:2]) for line in lines]
+    assert keys.index(f"delete address/{P0}.10/10.0.0.1/24") < keys.index(f"create binding/{P0}.10/ipv4")
+    assert keys.index(f"create binding/{P0}.10/ipv4") < keys.index(f"create address/{P0}.10/10.0.0.1/24")
+    assert f"create binding/{P0}.10/ipv6" in keys  # the family without addresses is bound too
+
+
+async def test_a_new_interface_in_a_vrf_needs_no_removals() -> None:
+    entry = sub(
+        30, **{"bng-vrf:vrf": "b", "ietf-ip:ipv4": {"address": [{"ip": "10.3.0.1", "prefix-length": 24}]}}
+    )
+    lines = await plan_lines([Change("create", f"{IF}/interface[name='{P0}.30']", None, entry)])
+    assert lines and all(line.startswith("create ") for line in lines)
