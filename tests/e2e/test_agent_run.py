@@ -218,22 +218,23 @@ def test_agent_runs_the_demo_node_and_survives_a_restart(tmp_path: Path) -> None
 
 
 PYGNMI_CAPABILITIES = """
-import json, sys
+import json, os, sys
 from pygnmi.client import gNMIclient
 host, port, password = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-target = (host, port)
-with gNMIclient(target=target, username="admin", password=password, insecure=True, gnmi_timeout=20) as gc:
+tls = {"path_cert": sys.argv[4]} if len(sys.argv) > 4 else {"insecure": True}  # trusted server cert
+wait = int(os.environ.get("PYGNMI_WAIT", "20"))
+with gNMIclient(target=(host, port), username="admin", password=password, gnmi_timeout=wait, **tls) as gc:
     caps = gc.capabilities()
 print(json.dumps(sorted(m["name"] for m in caps["supported_models"])))
 """
 
 
-def pygnmi_capabilities(target: str, password: str) -> list[str]:
-    """A plaintext gNMI Capabilities with pygnmi, in its own interpreter (pygnmi registers its own copy
-    of gnmi.proto, which clashes with the server's in one process)."""
+def pygnmi_capabilities(target: str, password: str, *tls_cert: str) -> list[str]:
+    """A gNMI Capabilities with pygnmi (plaintext, or TLS trusting ``tls_cert``), in its own interpreter
+    (pygnmi registers its own copy of gnmi.proto, which clashes with the server's in one process)."""
     host, _, port = target.rpartition(":")
     done = subprocess.run(
-        [sys.executable, "-c", PYGNMI_CAPABILITIES, host, port, password],
+        [sys.executable, "-c", PYGNMI_CAPABILITIES, host, port, password, *tls_cert],
         capture_output=True,
         text=True,
         timeout=60,
@@ -312,3 +313,40 @@ def test_inconsistent_tls_flags_are_refused_before_anything_starts(tmp_path: Pat
         assert done.returncode == 2, done.stderr
         assert "gnmi" in done.stderr and "Traceback" not in done.stderr
         assert not (tmp_path / "d").exists()
+
+
+def test_gnmi_serves_the_operators_certificate(tmp_path: Path) -> None:
+    cert, key = tmp_path / "gnmi.pem", tmp_path / "gnmi.key"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"),
+            *("-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=localhost"),
+            *("-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"),
+        ],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    secret = tmp_path / "admin-password"
+    secret.write_text("tls-pw-7")
+    agent = RunningAgent(
+        tmp_path / "data",
+        *("--gnmi-tls-cert", str(cert), "--gnmi-tls-key", str(key), "--admin-password-file", str(secret)),
+    )
+    try:
+        assert agent.gnmi is not None and "gNMI (TLS):" in agent.out
+        assert f"--tls-ca {cert} capabilities" in agent.out
+        assert "ietf-interfaces" in pygnmi_capabilities(agent.gnmi.group(1), "tls-pw-7", str(cert))
+        # the generated self-signed certificate was not used
+        assert not list((tmp_path / "data" / "gnmi").glob("*.pem"))
+        host, _, port = agent.gnmi.group(1).rpartition(":")
+        plain = subprocess.run(
+            [sys.executable, "-c", PYGNMI_CAPABILITIES, host, port, "tls-pw-7"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "PYGNMI_WAIT": "3"},
+        )
+        assert plain.returncode != 0  # no plaintext on a TLS port
+    finally:
+        assert agent.stop() == 0, agent.err[-3000:]
