@@ -338,13 +338,22 @@ class Telemetry:
         self._polled.set()
         return self.snapshot
 
+    def _observe_own_call(self, conn: VppConnection, msg: str, seconds: float) -> None:
+        """Time telemetry's own VPP calls, unless the connection already reports every call.
+
+        Under ``bng-agent run`` the link times each call on the connection (``on_call``) and feeds
+        :meth:`observe_vpp_call`; observing here too would count telemetry's calls twice.
+        """
+        if getattr(conn, "on_call", None) is None:
+            self.latency.observe(msg, seconds)
+
     async def _ping(self, conn: VppConnection) -> None:
         t0 = time.perf_counter()
         try:
             await conn.call("control_ping")
         except Exception:  # the link notices a dead connection itself
             return
-        self.latency.observe("control_ping", time.perf_counter() - t0)
+        self._observe_own_call(conn, "control_ping", time.perf_counter() - t0)
 
     async def _poll_loop(self) -> None:
         next_at = time.monotonic()
@@ -491,7 +500,7 @@ class Telemetry:
                 for idx in wanted
             ]
             replies = await asyncio.gather(*futs)
-            self.latency.observe("sw_interface_dump", (time.perf_counter() - t0) / len(futs))
+            self._observe_own_call(conn, "sw_interface_dump", (time.perf_counter() - t0) / len(futs))
             for idx, (_, details) in zip(wanted, replies, strict=True):
                 old = self._interfaces.get(idx)
                 if old is None or not details:
@@ -523,7 +532,7 @@ class Telemetry:
         except Exception as e:  # VPP went away mid-dump; the link loop reports it
             log.warning("inventory read failed: %r", e)
             return
-        self.latency.observe("sw_interface_dump", time.perf_counter() - t0)
+        self._observe_own_call(conn, "sw_interface_dump", time.perf_counter() - t0)
         before = self._interfaces
         for idx, info in inv.interfaces.items():
             old = before.get(idx)

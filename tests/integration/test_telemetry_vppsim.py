@@ -295,3 +295,37 @@ async def test_commits_refresh_the_interfaces_they_touch_without_a_full_inventor
         assert tel.snapshot.inventory.read_at == full_at  # targeted reads only: no new full inventory
     finally:
         await _stop(st, tel)
+
+
+async def test_calls_timed_by_the_link_are_counted_once(vppsim: Any, tmp_path: Path) -> None:
+    """As `bng-agent run` wires it: the link times every VPP call; telemetry must not count its own again."""
+    st = AgentStack(vppsim.api_socket, tmp_path / "data")
+    await st.start()
+    pings: list[float] = []
+    tel = await start_telemetry(
+        stats_socket=vppsim.stats_socket,
+        link=st.link,
+        southbound=st.sb,
+        txn=st.txn,
+        datastores=st.ds,
+        metrics_port=0,
+        interval=60.0,
+    )
+
+    def on_call(msg: str, seconds: float) -> None:
+        if msg == "control_ping":
+            pings.append(seconds)
+        tel.observe_vpp_call(msg, seconds)
+
+    st.link.on_call = on_call
+    assert st.link.conn is not None
+    st.link.conn.on_call = on_call
+    try:
+        for _ in range(3):
+            await tel.poll_once()
+        assert tel.metrics_port
+        m = scrape(tel.metrics_port)
+        assert len(pings) >= 3
+        assert m[("bng_vpp_api_latency_seconds_count", (("msg", "control_ping"),))] == len(pings)
+    finally:
+        await _stop(st, tel)
