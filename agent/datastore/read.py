@@ -13,6 +13,7 @@ from lxml import etree
 
 from agent.datastore.tree import NULL, Cdata, DataTree, find_xpath, is_term, modules_by_ns, node_value
 from agent.errors import ValidationError
+from agent.model.paths import xpath_literal
 
 NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
 
@@ -43,11 +44,54 @@ def select(
     return result
 
 
-def filter_roots(xpath: str | None, subtree: etree._Element | None) -> list[str] | None:
-    """Top-level paths a filter can select (None = anything), to call only the relevant providers."""
+def filter_roots(
+    xpath: str | None, subtree: etree._Element | None, ctx: libyang.Context | None = None
+) -> list[str] | None:
+    """Paths a filter can select (None = anything), so only the relevant providers run, and narrowly.
+
+    A subtree filter (RFC 6241 6.2) is turned into data paths down to its first content-match nodes:
+    ``<interfaces><interface><name>X</name></interface></interfaces>`` becomes
+    ``/ietf-interfaces:interfaces/interface[name='X']``, so a read of one interface's state does not
+    build all of them. Anything this cannot express exactly gives a shorter (wider) path, never a
+    narrower one: the subtree filter itself is still applied to the merged result.
+    """
     if xpath is not None:
         return [xpath]
-    return None
+    if subtree is None or ctx is None:
+        return None
+    by_ns = modules_by_ns(ctx)
+    paths: list[str] = []
+    for top in subtree:
+        if not isinstance(top.tag, str):
+            continue
+        qname = etree.QName(top)
+        mod = by_ns.get(qname.namespace or "")
+        if mod is None:
+            return None  # unknown namespace: let every provider answer (the filter then selects nothing)
+        paths.extend(_subtree_paths(top, f"/{ffi.string(mod.name).decode()}:{qname.localname}"))
+    return paths or None
+
+
+def _subtree_paths(elem: etree._Element, path: str) -> list[str]:
+    """Data paths selected by the filter node ``elem`` whose own path is ``path`` (see filter_roots)."""
+    children = [c for c in elem if isinstance(c.tag, str)]
+    if not children:
+        return [path]
+    ns = etree.QName(elem).namespace
+    matches = [c for c in children if len(c) == 0 and (c.text or "").strip()]
+    if matches:
+        if any(etree.QName(c).namespace != ns for c in matches):
+            return [path]
+        preds = "".join(
+            f"[{etree.QName(c).localname}={xpath_literal((c.text or '').strip())}]" for c in matches
+        )
+        return [path + preds]
+    out: list[str] = []
+    for child in children:
+        if etree.QName(child).namespace != ns:
+            return [path]  # an augmenting module's node: stop here rather than guess its prefix
+        out.extend(_subtree_paths(child, f"{path}/{etree.QName(child).localname}"))
+    return out
 
 
 # -------------------------------------------------------------------------------------------- copies

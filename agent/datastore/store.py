@@ -362,7 +362,7 @@ class Datastores:
         if datastore == "operational":
             tree = self._running.dup()
             if not config_only:
-                self.operational.merge_into(tree, readmod.filter_roots(xpath, subtree))
+                self.operational.merge_into(tree, readmod.filter_roots(xpath, subtree, self.model.ctx))
             return tree, True
         raise DatastoreError(f"unknown datastore {datastore!r}", tag="invalid-value", error_type="protocol")
 

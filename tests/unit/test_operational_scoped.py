@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from lxml import etree
 
 from agent.datastore.store import Datastores
 from agent.model.context import load_model_set
@@ -218,3 +219,29 @@ def test_unions_and_descendant_paths_reach_every_provider_they_may_select(model:
     assert [r.path_prefix for r in ds.operational.providers_for([xpath])] == [IFS]
     got = interfaces(ds.read("operational", xpath=xpath, config_only=False, fmt="json"))
     assert {"name": "x", "oper-status": "up"} in got
+
+
+def test_subtree_filter_of_one_interface_builds_one_entry(served: tuple[Datastores, Built]) -> None:
+    """NETCONF <get> with a subtree filter naming one interface (RFC 6241 6.2.5 content match)."""
+    ds, built = served
+    flt = etree.fromstring(
+        '<filter xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">'
+        '<interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface>'
+        f"<name>{name_of(123)}</name><statistics><in-octets/></statistics>"
+        "</interface></interfaces></filter>"
+    )
+    got = interfaces(ds.read("operational", subtree=flt, config_only=False, fmt="json"))
+    assert got == [{"name": name_of(123), "statistics": {"in-octets": str(123 * 64)}}]
+    assert built.calls == [1]
+
+
+def test_subtree_filter_without_a_key_still_reads_every_interface(served: tuple[Datastores, Built]) -> None:
+    ds, built = served
+    flt = etree.fromstring(
+        '<filter xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">'
+        '<interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface>'
+        "<oper-status>up</oper-status><name/></interface></interfaces></filter>"
+    )
+    got = interfaces(ds.read("operational", subtree=flt, config_only=False, fmt="json"))
+    assert len(got) == N // 2  # even indices have carrier
+    assert built.calls == [N]
