@@ -325,3 +325,20 @@ def test_module_name_origin_paths_from_pygnmi(agent: Agent, client: gNMIclient) 
     client.set(delete=[entry], encoding="json_ietf")
     assert "o1" not in _running_interfaces(agent)
     assert _wait(lambda: "o1" not in mirror_interfaces(agent))
+
+
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [
+        ("openconfig:interfaces/interface[name=o2]/config/description", grpc.StatusCode.UNIMPLEMENTED),
+        ("no-such-module:interfaces/interface[name=o2]/description", grpc.StatusCode.INVALID_ARGUMENT),
+    ],
+)
+def test_set_with_an_unserved_or_unknown_origin(
+    agent: Agent, client: gNMIclient, path: str, code: grpc.StatusCode
+) -> None:
+    before = _running_interfaces(agent)
+    with pytest.raises(gNMIException) as info:
+        client.set(update=[(path, "x")], encoding="json_ietf")
+    assert _code(info.value) == code
+    assert _running_interfaces(agent) == before

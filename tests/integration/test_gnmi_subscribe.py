@@ -14,6 +14,7 @@ import grpc
 import pytest
 from _gnmi_helpers import Agent, interface, running_agent
 from pygnmi.client import gNMIclient
+from pygnmi.create_gnmi_path import gnmi_path_generator
 from pygnmi.spec.v080 import gnmi_pb2
 from pygnmi.spec.v080.gnmi_pb2_grpc import gNMIStub
 
@@ -457,3 +458,20 @@ def test_pygnmi_module_path_strings_on_change(agent: Agent, client: gNMIclient) 
     finally:
         stream.close()
         agent.command("oper", name="e1", status="up")
+
+
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [
+        ("openconfig:interfaces/interface[name=e0]/state/oper-status", grpc.StatusCode.UNIMPLEMENTED),
+        ("no-such-module:interfaces/interface[name=e0]/oper-status", grpc.StatusCode.INVALID_ARGUMENT),
+    ],
+)
+def test_subscribe_with_an_unserved_or_unknown_origin(agent: Agent, path: str, code: grpc.StatusCode) -> None:
+    # pygnmi's generator makes the origin from the "module:" of the string, as gnmic does
+    sub = gnmi_pb2.Subscription(path=gnmi_path_generator(path), mode=gnmi_pb2.SAMPLE)
+    req = gnmi_pb2.SubscribeRequest(subscribe=gnmi_pb2.SubscriptionList(subscription=[sub], mode=1))
+    channel, stub = _raw(agent)
+    with channel, pytest.raises(grpc.RpcError) as info:
+        list(stub.Subscribe(iter([req]), metadata=MD, timeout=10))
+    assert info.value.code() == code
