@@ -64,7 +64,7 @@ def get(server: GnmiServer, request: Any, acl: AccessControl) -> Any:
         gp = full_path(request.prefix, p)
         xpath = to_xpath(gp, server.model.ctx)
         note = response.notification.add(timestamp=ts)
-        _fill(server, note, xpath, dtype, enc, acl, root=not gp.elems)
+        _fill(server, note, xpath, dtype, enc, acl, root=xpath == "/*")
         if not note.update and not has_wildcards(gp) and gp.elems:
             raise GnmiError(grpc.StatusCode.NOT_FOUND, f"no data at {gp}", path=str(gp))
     return response

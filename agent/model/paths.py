@@ -591,7 +591,8 @@ def gnmi_to_xpath(
 
     ``*`` (name or key value) and ``...`` become XPath wildcards and ``//``; a missing key means "every
     entry", as in gNMI. With ``require_all_keys`` (gNMI ``Set``) every list needs every key. The empty
-    path (the whole tree) becomes ``/*``.
+    path (the whole tree) becomes ``/*``; with a module-name origin and wildcards allowed (reads),
+    ``/module:*``: that module's top-level data.
     """
     index = schema_index(ctx)
     default_module = _check_origin(path.origin, index, path) if path.origin else None
@@ -606,7 +607,9 @@ def gnmi_to_xpath(
     if default_module is not None and steps and steps[0].module is None and steps[0].name != DESCENDANTS:
         steps[0].module = default_module
     if not steps:
-        return "/*"
+        # an origin naming a module with no elements reads that module's top-level data (gnmic/pygnmi
+        # "module:" strings); an edit of the empty path stays the whole tree (its value names modules)
+        return f"/{default_module}:*" if default_module is not None and allow_wildcards else "/*"
     resolved = _resolve(
         index,
         steps,

@@ -215,3 +215,18 @@ def test_health_and_reflection_services_answer(agent: Agent) -> None:
         )
         names = {s.name for s in replies[0].list_services_response.service}
         assert "gnmi.gNMI" in names
+
+
+def test_module_name_origin_strings_from_pygnmi(client: gNMIclient) -> None:
+    """pygnmi sends "module:path" as origin=module + unqualified elements; the origin qualifies the first
+    element, and "module:" alone (no elements) is that module's top-level data, not the whole tree."""
+    resp = client.get(path=["ietf-interfaces:interfaces/interface[name=eth0]/description"], datatype="config")
+    assert _updates(resp) == {"ietf-interfaces:interfaces/interface[name=eth0]/description": "uplink"}
+    whole = _updates(client.get(path=["/"], datatype="config", encoding="json_ietf"))
+    assert len(whole) == 1 and set(next(iter(whole.values()))) > {"ietf-interfaces:interfaces"}
+    module = _updates(client.get(path=["ietf-interfaces:"], datatype="config", encoding="json_ietf"))
+    assert list(module) == ["ietf-interfaces:interfaces"]
+    names = {e["name"] for e in module["ietf-interfaces:interfaces"]["interface"]}
+    assert {"eth0", "eth1", "eth2"} <= names
+    # a module with no top-level data of its own selects nothing (not NOT_FOUND: the path names no node)
+    assert _updates(client.get(path=["ietf-ip:"], datatype="config", encoding="json_ietf")) == {}

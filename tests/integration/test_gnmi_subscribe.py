@@ -475,3 +475,12 @@ def test_subscribe_with_an_unserved_or_unknown_origin(agent: Agent, path: str, c
     with channel, pytest.raises(grpc.RpcError) as info:
         list(stub.Subscribe(iter([req]), metadata=MD, timeout=10))
     assert info.value.code() == code
+
+
+def test_once_on_a_module_name_origin_alone_reads_that_module(client: gNMIclient) -> None:
+    req = {"subscription": [_sub("ietf-interfaces:", "sample")], "mode": "once", "encoding": "json_ietf"}
+    values: dict[str, Any] = {}
+    for m in client.subscribe2(subscribe=req):
+        values.update(_flat(m))
+    assert values["ietf-interfaces:interfaces/interface[name=e1]/description"] == "one"
+    assert all(p.startswith("ietf-interfaces:interfaces/") for p in values)
