@@ -162,11 +162,11 @@ def _profile_summary(prof: cProfile.Profile, top: int) -> dict[str, Any]:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
+    from agent.access.nacm import AccessControl, policy_from_json
     from agent.gnmi import auth
     from agent.gnmi.encode import decode_value
     from agent.gnmi.paths import full_path, to_xpath
     from agent.gnmi.pb import gnmi
-    from agent.netconf.nacm import AccessControl, policy_from_json
 
     raw = request_bytes(args.subinterfaces)
     out: dict[str, Any] = {"subinterfaces": args.subinterfaces, "request_bytes": len(raw)}

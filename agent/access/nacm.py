@@ -22,6 +22,7 @@ secrets) are listed in :data:`DEFAULT_DENY`.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -128,6 +129,29 @@ def _split_steps(text: str) -> list[str]:
     return steps
 
 
+@functools.cache
+def _module_names_by_prefix() -> dict[str, str]:
+    """YANG prefix -> module name for the loaded model set (module names map to themselves).
+
+    RFC 8341 rule paths are written either with module names (JSON-IETF) or with the modules' own YANG
+    prefixes (``/if:interfaces/if:interface``, as in the RFC's examples); both must select the same
+    nodes, or a deny rule written the second way would silently never apply.
+    """
+    from agent.model.context import load_model_set
+
+    names: dict[str, str] = {}
+    for mod in load_model_set().ctx:
+        names.setdefault(mod.prefix(), mod.name())
+    for mod in load_model_set().ctx:
+        names[mod.name()] = mod.name()
+    return names
+
+
+def rule_module(prefix: str) -> str:
+    """The module a rule path's prefix names (unknown prefixes are kept, so they match nothing)."""
+    return _module_names_by_prefix().get(prefix, prefix)
+
+
 def policy_from_json(text: str) -> Policy:
     """Build a :class:`Policy` from the JSON-IETF print of ``/ietf-netconf-acm:nacm`` (defaults included)."""
     policy = Policy()
@@ -152,7 +176,7 @@ def policy_from_json(text: str) -> Policy:
                     module=r.get("module-name", "*"),
                     rpc=r.get("rpc-name"),
                     notification=r.get("notification-name"),
-                    path=parse_path(r["path"]) if "path" in r else None,
+                    path=parse_path(r["path"], rule_module) if "path" in r else None,
                     ops=ops,
                     permit=r.get("action") == "permit",
                 )

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-log = logging.getLogger("agent.netconf.auth")
+log = logging.getLogger("agent.access.users")
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)

@@ -296,7 +296,7 @@ class Agent:
     def login_password(self) -> str | None:
         """The password to show in the banner: only the demo one (``admin``/``admin`` from
         ``examples/``), recognised by checking the configured hash -- a real password is never known."""
-        from agent.netconf.auth import verify_password
+        from agent.access.users import verify_password
 
         server = self.netconf or self.gnmi
         if server is None:

@@ -2,12 +2,12 @@
 
 Credentials travel as gRPC metadata ``username`` / ``password`` (what gnmic, pygnmi and Telegraf
 send). They are checked against the ``ietf-system`` users in running (and the bootstrap ``admin`` while
-none is configured) through :class:`agent.netconf.auth.UserDirectory`, so an account works identically
+none is configured) through :class:`agent.access.users.UserDirectory`, so an account works identically
 on both protocols. Crypt hashes are deliberately slow, so a successful check is remembered (keyed by a
 digest of user, password and stored hash) -- a changed password or removed user invalidates it because
 the stored hash is part of the key.
 
-Authorisation is RFC 8341 NACM via :class:`agent.netconf.nacm.AccessControl`: reads are filtered
+Authorisation is RFC 8341 NACM via :class:`agent.access.nacm.AccessControl`: reads are filtered
 (denied subtrees are left out of Get/Subscribe results, silently, as NACM prescribes for reads), and a
 Set with any denied write fails as a whole with PERMISSION_DENIED.
 """
@@ -21,10 +21,10 @@ from typing import Any
 
 import grpc
 
+from agent.access.nacm import AccessControl, Policy, Segment, policy_from_json
+from agent.access.users import UserDirectory, verify_password
 from agent.gnmi.datapath import split_data_path
 from agent.gnmi.errors import GnmiError
-from agent.netconf.auth import UserDirectory, verify_password
-from agent.netconf.nacm import AccessControl, Policy, Segment, policy_from_json
 
 _CACHE_LIMIT = 1024
 

@@ -25,8 +25,8 @@ from agent.gnmi.paths import data_path_to_proto, full_path, has_wildcards, to_xp
 from agent.gnmi.pb import gnmi
 
 if TYPE_CHECKING:
+    from agent.access.nacm import AccessControl
     from agent.gnmi.server import GnmiServer
-    from agent.netconf.nacm import AccessControl
 
 ALL, CONFIG, STATE, OPERATIONAL = 0, 1, 2, 3
 ENC_JSON, ENC_PROTO, ENC_JSON_IETF = 0, 2, 4

@@ -24,6 +24,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc  # type: ignore[import-untyped]
 from grpc_reflection.v1alpha import reflection  # type: ignore[import-untyped]
 
+from agent.access.users import ADMIN_HASH_FILE, USERS_XPATH, UserDirectory
 from agent.datastore.changes import Change
 from agent.datastore.session import Session
 from agent.datastore.store import Datastores
@@ -37,7 +38,6 @@ from agent.gnmi.pb import gnmi, gnmi_grpc
 from agent.gnmi.tls import ensure_self_signed, server_credentials
 from agent.model import ModelSet
 from agent.model.yanglib import module_entries
-from agent.netconf.auth import ADMIN_HASH_FILE, USERS_XPATH, UserDirectory
 
 log = logging.getLogger("agent.gnmi")
 

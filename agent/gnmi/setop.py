@@ -30,8 +30,8 @@ from agent.gnmi.paths import full_path, to_xpath
 from agent.gnmi.pb import gnmi
 
 if TYPE_CHECKING:
+    from agent.access.nacm import AccessControl
     from agent.gnmi.server import GnmiServer
-    from agent.netconf.nacm import AccessControl
 
 OP_DELETE, OP_REPLACE, OP_UPDATE = 1, 2, 3
 MAX_OPERATIONS = 100_000

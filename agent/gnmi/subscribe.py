@@ -43,8 +43,8 @@ from agent.gnmi.paths import full_path, to_xpath
 from agent.gnmi.pb import gnmi
 
 if TYPE_CHECKING:
+    from agent.access.nacm import AccessControl
     from agent.gnmi.server import GnmiServer
-    from agent.netconf.nacm import AccessControl
 
 log = logging.getLogger("agent.gnmi.subscribe")
 

@@ -32,7 +32,7 @@ STANDARD_MODULES: dict[str, list[str]] = {
     "ietf-interfaces": [],
     "iana-if-type": [],
     "ietf-ip": [],
-    # Local users for NETCONF/SSH authentication (agent/netconf/auth.py verifies these hashes), and
+    # Local users for NETCONF/SSH authentication (agent/access/users.py verifies these hashes), and
     # RADIUS servers for management logins; NTP, DNS resolver and clock are deviated (bng-deviations).
     "ietf-system": ["authentication", "local-users", "radius", "radius-authentication"],
     "iana-crypt-hash": ["crypt-hash-md5", "crypt-hash-sha-256", "crypt-hash-sha-512"],

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, TypeVar
 
 from lxml import etree
 
+from agent.access.nacm import AccessControl
 from agent.datastore.session import Session
 from agent.datastore.store import Datastores
 from agent.model import ModelSet
-from agent.netconf.nacm import AccessControl
 from agent.netconf.replies import NC_NS, RpcError
 from agent.netconf.txnapi import Transactions
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import libyang
 from lxml import etree
 
+from agent.access.nacm import Segment, segment_of
 from agent.netconf.context import OpContext
-from agent.netconf.nacm import Segment, segment_of
 from agent.netconf.replies import NC_NS, RpcError
 
 _ACCESS_FOR_OP = {

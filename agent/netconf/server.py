@@ -17,13 +17,13 @@ from typing import Any
 
 import asyncssh
 
+from agent.access.nacm import AccessControl, Policy, policy_from_json
+from agent.access.users import USERS_XPATH, UserDirectory, verify_password
 from agent.datastore.store import Datastores
 from agent.model import ModelSet
 from agent.model.yanglib import yang_library
 from agent.netconf import monitoring, notify
-from agent.netconf.auth import USERS_XPATH, UserDirectory, verify_password
 from agent.netconf.filters import namespace_modules
-from agent.netconf.nacm import AccessControl, Policy, policy_from_json
 from agent.netconf.session import NetconfSession
 from agent.netconf.txnapi import Transactions
 

@@ -6,7 +6,7 @@ import json
 
 from lxml import etree
 
-from agent.netconf.nacm import AccessControl, parse_path, policy_from_json
+from agent.access.nacm import AccessControl, parse_path, policy_from_json
 
 IF = "urn:ietf:params:xml:ns:yang:ietf-interfaces"
 NS = {IF: "ietf-interfaces", "urn:ietf:params:xml:ns:yang:ietf-netconf-acm": "ietf-netconf-acm"}
@@ -91,3 +91,27 @@ def test_prune_removes_denied_entries_and_nacm_itself() -> None:
     assert names == ["a"]
     assert b"secret" not in etree.tostring(doc)
     assert b"nacm" not in etree.tostring(doc)
+
+
+def test_rule_paths_with_yang_prefixes_match_like_module_names() -> None:
+    """RFC 8341's own examples write rule paths with YANG prefixes; such a deny rule must apply."""
+    text = _policy(
+        [
+            {
+                "name": "l",
+                "group": ["g"],
+                "rule": [
+                    _rule("deny-desc", "deny", path="/if:interfaces/if:interface/if:description"),
+                    _rule("deny-v4", "deny", path="/if:interfaces/if:interface/ip:ipv4"),
+                ],
+            }
+        ],
+        **{"write-default": "permit"},
+    )
+    acl = AccessControl(policy_from_json(text), "u", recovery=False)
+    desc = parse_path("/ietf-interfaces:interfaces/interface[name='eth0']/description")
+    v4 = parse_path("/ietf-interfaces:interfaces/interface[name='eth0']/ietf-ip:ipv4/address")
+    enabled = parse_path("/ietf-interfaces:interfaces/interface[name='eth0']/enabled")
+    assert not acl.data_access(desc, "update")
+    assert not acl.data_access(v4, "read")
+    assert acl.data_access(enabled, "update")

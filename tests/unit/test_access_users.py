@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.netconf.auth import UserDirectory, hash_password, users_from_json, verify_password
+from agent.access.users import UserDirectory, hash_password, users_from_json, verify_password
 
 
 def test_crypt_hashes_verify() -> None:
