@@ -197,7 +197,7 @@ class StreamSession:
         regs = self.server.datastores.operational.providers_for([sub.xpath])
         out: list[FlatLeaf] = []
         for reg in regs:
-            data = reg.provider()
+            data = reg.fetch([sub.xpath])
             if data is None:
                 continue
             if isinstance(data, str):
