@@ -114,14 +114,21 @@ async def test_a_full_stats_segment_never_fails_an_api_call(vppsim_factory: Any)
     try:
         indices = await create_pipelined(client, COUNT, 128)  # every reply says retval 0
         await asyncio.sleep(0.1)
-        # the names fitted, the symlinks of later batches did not: still readable, nothing half-written
-        assert len(stats["/if/names"]) == 3 + COUNT
+        # later batches did not fit (how many depends on how the emulator batched the burst): the
+        # segment stays readable and holds only whole, real entries -- nothing half-written
+        names = stats["/if/names"]
+        assert 3 < len(names) <= 3 + COUNT
+        created = {f"GigabitEthernet0/8/0.{i}" for i in range(1, COUNT + 1)}
+        assert set(names[3:]) <= created
         links = stats.ls(["^/interfaces/GigabitEthernet0_8_0\\."])
         assert 0 < len(links) < 17 * COUNT and len(links) % 17 == 0
         for idx in indices:
             assert (await client.api.delete_subif(sw_if_index=idx)).retval == 0
         assert stats["/if/names"] == ["local0", "GigabitEthernet0/8/0", "GigabitEthernet0/9/0"]
-        # the space is reusable: a new interface is published again
+        # the space is reusable: a new interface is published again. Freed blocks are kept untouched
+        # for a 2 s grace period (VPPStats may still read through an old pointer), so wait it out first;
+        # a publication that finds the segment full is dropped, not retried (see vppsim/README.md)
+        await asyncio.sleep(2.5)
         r = await client.api.create_loopback()
         assert r.retval == 0
         for _ in range(1000):
