@@ -33,6 +33,7 @@ from agent.datastore.tree import (
     modules_by_ns,
     node_path,
     node_value,
+    siblings,
     take_errors,
 )
 from agent.datastore.undo import UndoLog
@@ -422,7 +423,7 @@ class _XmlEditor:
             raise _Fail("data-exists", "data already exists", here)
         if existing != NULL and op == "replace" and snode.nodetype == lib.LYS_LIST:
             # replace an existing entry in place (it keeps its position): drop its content, then merge
-            for child in _siblings_list(lib.lyd_child(existing)):
+            for child in siblings(lib.lyd_child(existing)):
                 if not child.schema.flags & lib.LYS_KEY and not child.flags & lib.LYD_DEFAULT:
                     self._delete(child)
             self._insert(elem, existing, dparent, snode, here, is_list=True)
@@ -526,11 +527,9 @@ class _XmlEditor:
                     lib.lyd_free_all(out[0])
                 raise self._libyang_fail(self._where(dparent) or "/", "invalid-value")
             if dparent == NULL:
-                new_nodes = _siblings_list(out[0])
+                new_nodes = siblings(out[0])
             else:
-                new_nodes = [
-                    c for c in _siblings_list(lib.lyd_child(holder)) if not c.schema.flags & lib.LYS_KEY
-                ]
+                new_nodes = [c for c in siblings(lib.lyd_child(holder)) if not c.schema.flags & lib.LYS_KEY]
             for node in new_nodes:
                 if dparent == NULL:
                     _ly.unlink_tree(node)
@@ -564,7 +563,7 @@ class _XmlEditor:
                 {"bad-attribute": "insert", "bad-element": etree.QName(elem).localname},
             )
         first = lib.lyd_child(dparent) if dparent != NULL else self.tree.root
-        instances = [c for c in _siblings_list(first) if c.schema == snode]
+        instances = [c for c in siblings(first) if c.schema == snode]
         if where == "first":
             if instances and instances[0] != node:
                 self.out.undo.moving(node)
@@ -712,15 +711,6 @@ def _only_defaults(node: Cdata) -> bool:
     return True
 
 
-def _siblings_list(first: Cdata) -> list[Cdata]:
-    out = []
-    n = first
-    while n != NULL:
-        out.append(n)
-        n = n.next
-    return out
-
-
 def _has_op(elem: etree._Element, op: str) -> bool:
     return any(e.get(OP_ATTR) == op for e in elem.iter() if isinstance(e.tag, str))
 
@@ -759,7 +749,7 @@ def _replace_all(
 ) -> EditOutcome:
     """default-operation replace: the config replaces the whole datastore (RFC 6241 7.2)."""
     editor = _XmlEditor(ctx, tree, "merge", error_option)
-    for node in _siblings_list(tree.root):
+    for node in siblings(tree.root):
         if not node.flags & lib.LYD_DEFAULT:
             editor._delete(node)
     out = editor.run(elems)

@@ -11,7 +11,16 @@ import libyang
 from _libyang import ffi, lib
 from lxml import etree
 
-from agent.datastore.tree import NULL, Cdata, DataTree, find_xpath, is_term, modules_by_ns, node_value
+from agent.datastore.tree import (
+    NULL,
+    Cdata,
+    DataTree,
+    find_xpath,
+    is_term,
+    modules_by_ns,
+    node_value,
+    siblings,
+)
 from agent.errors import ValidationError
 from agent.model.paths import xpath_literal
 
@@ -120,11 +129,7 @@ def _copy_nodes(ctx: libyang.Context, nodes: list[Cdata]) -> DataTree:
 
 def _strip_state(tree: DataTree) -> None:
     doomed: list[Cdata] = []
-    stack = []
-    n = tree.root
-    while n != NULL:
-        stack.append(n)
-        n = n.next
+    stack = siblings(tree.root)
     while stack:
         node = stack.pop()
         if node.schema != NULL and node.schema.flags & lib.LYS_CONFIG_R:
@@ -156,15 +161,6 @@ def _matches(elem: etree._Element, node: Cdata) -> bool:
     if q.namespace is None:
         return True
     return bool(q.namespace == ffi.string(node.schema.module.ns).decode())
-
-
-def _siblings(first: Cdata) -> list[Cdata]:
-    out = []
-    n = first
-    while n != NULL:
-        out.append(n)
-        n = n.next
-    return out
 
 
 def _value_matches(f: etree._Element, node: Cdata) -> bool:
@@ -200,7 +196,7 @@ def _eval(felems: list[etree._Element], data_first: Cdata, parent: Cdata) -> lis
             content.append(f)
         else:
             selection.append(f)
-    data = _siblings(data_first)
+    data = siblings(data_first)
     picked: list[Cdata] = []
     for f in content:
         hits = [d for d in data if _matches(f, d) and is_term(d) and _value_matches(f, d)]

@@ -153,13 +153,18 @@ def first_child(node: Cdata) -> Cdata:
     return lib.lyd_child(node)
 
 
-def children(node: Cdata) -> list[Cdata]:
+def siblings(first: Cdata) -> list[Cdata]:
+    """``first`` and every node after it on its level (libyang sibling lists end in NULL)."""
     out = []
-    c = lib.lyd_child(node)
-    while c != NULL:
-        out.append(c)
-        c = c.next
+    n = first
+    while n != NULL:
+        out.append(n)
+        n = n.next
     return out
+
+
+def children(node: Cdata) -> list[Cdata]:
+    return siblings(lib.lyd_child(node))
 
 
 def parent_of(node: Cdata) -> Cdata:
@@ -443,11 +448,7 @@ class DataTree:
 def _diff_ops(diff_root: Cdata, skip: set[str]) -> list[tuple[str, str]]:
     """(operation, path) of the top-most nodes of a libyang diff tree that carry an operation."""
     out: list[tuple[str, str]] = []
-    stack = []
-    n = diff_root
-    while n != NULL:
-        stack.append(n)
-        n = n.next
+    stack = siblings(diff_root)
     while stack:
         node = stack.pop()
         if skip and not is_term(node) and node_path(node) in skip:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import grpc
 
-from agent.datastore.tree import NULL, find_xpath, node_path
+from agent.datastore.tree import NULL, find_xpath, node_path, siblings
 from agent.gnmi.auth import DENIED, prune_json, segments
 from agent.gnmi.encode import iter_leaves, subtree_json
 from agent.gnmi.errors import GnmiError, invalid, unimplemented
@@ -79,7 +79,7 @@ def _fill(server: GnmiServer, note: Any, xpath: str, dtype: int, enc: int, acl: 
     try:
         if tree.root == NULL:
             return
-        nodes = _top_nodes(tree.root) if root else find_xpath(tree.root, xpath)
+        nodes = siblings(tree.root) if root else find_xpath(tree.root, xpath)
         per_leaf = enc == ENC_PROTO or dtype in (STATE, OPERATIONAL)
         if per_leaf:
             for node in nodes:
@@ -119,15 +119,6 @@ def _pruned(acl: Any, path: str, value: Any) -> Any:
     if acl.unrestricted:
         return value
     return prune_json(acl, segments(path), value)
-
-
-def _top_nodes(root: Any) -> list[Any]:
-    out = []
-    n = root
-    while n != NULL:
-        out.append(n)
-        n = n.next
-    return out
 
 
 def _set_json(val: Any, value: Any, enc: int) -> None:
