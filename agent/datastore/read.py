@@ -25,6 +25,8 @@ from agent.errors import ValidationError
 from agent.model.paths import xpath_literal
 
 NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
+NMDA_NS = "urn:ietf:params:xml:ns:yang:ietf-netconf-nmda"
+_WRAPPERS = {("filter", NC_NS), ("filter", None), ("subtree-filter", NMDA_NS)}
 
 
 def select(
@@ -36,21 +38,32 @@ def select(
     config_only: bool,
 ) -> DataTree:
     """A copy of the part of ``source`` the filter selects (everything when there is no filter)."""
-    if xpath is None and subtree is None:
-        result = source.dup()
-    elif xpath is not None:
-        result = _copy_nodes(ctx, find_xpath(source.root, xpath))
-    else:
-        assert subtree is not None
-        felems = _filter_children(subtree)
-        selected: list[Cdata] = []
-        if felems:
-            got = _eval(felems, source.root, NULL)
-            selected = got or []
-        result = _copy_nodes(ctx, selected)
+    result = copy_selection(ctx, source, selected_nodes(source, xpath=xpath, subtree=subtree))
     if config_only:
         _strip_state(result)
     return result
+
+
+def selected_nodes(
+    source: DataTree, *, xpath: str | None, subtree: etree._Element | None
+) -> list[Cdata] | None:
+    """The nodes of ``source`` a filter selects (each stands for its whole subtree); None without a
+    filter (everything). RFC 8526 counts ``max-depth`` from these nodes."""
+    if xpath is None and subtree is None:
+        return None
+    if xpath is not None:
+        return find_xpath(source.root, xpath)
+    assert subtree is not None
+    felems = _filter_children(subtree)
+    if not felems:
+        return []
+    return _eval(felems, source.root, NULL) or []
+
+
+def copy_selection(ctx: libyang.Context, source: DataTree, nodes: list[Cdata] | None) -> DataTree:
+    """A private copy of ``nodes`` (whole subtrees) with their ancestors and list keys; of all of
+    ``source`` when ``nodes`` is None."""
+    return source.dup() if nodes is None else _copy_nodes(ctx, nodes)
 
 
 def filter_roots(
@@ -148,8 +161,10 @@ def _strip_state(tree: DataTree) -> None:
 
 
 def _filter_children(subtree: etree._Element) -> list[etree._Element]:
+    """The filter's top-level nodes: the children of RFC 6241's ``<filter>`` or RFC 8526's
+    ``<subtree-filter>``; any other element is itself the (only) top-level filter node."""
     q = etree.QName(subtree)
-    if q.localname == "filter" and q.namespace in (NC_NS, None):
+    if (q.localname, q.namespace) in _WRAPPERS:
         return [c for c in subtree if isinstance(c.tag, str)]
     return [subtree]
 

@@ -30,6 +30,9 @@ SERVER_CAPABILITIES = [
     "urn:ietf:params:netconf:capability:xpath:1.0",
     "urn:ietf:params:netconf:capability:with-defaults:1.0?basic-mode=explicit"
     "&also-supported=report-all,report-all-tagged,trim",
+    # RFC 8526 3.1.1.2: with-defaults on <get-data> of operational too (same modes)
+    "urn:ietf:params:netconf:capability:with-operational-defaults:1.0?basic-mode=explicit"
+    "&also-supported=report-all,report-all-tagged,trim",
     "urn:ietf:params:netconf:capability:notification:1.0",
     "urn:ietf:params:netconf:capability:interleave:1.0",
 ]

@@ -8,10 +8,11 @@ unrestricted reads of large datastores cost one libyang print.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from lxml import etree
 
+from agent.datastore import nmda
+from agent.datastore.nmda import DataQuery
 from agent.model.xmlsafe import parse_xml
 from agent.netconf.context import NMDA_NS, OpContext, child, datastore_choice, nmda_datastore, text_of
 from agent.netconf.filters import ReadFilter, parse_filter, parse_nmda_filter, with_defaults
@@ -19,7 +20,6 @@ from agent.netconf.replies import NC_NS, RpcError
 
 _LY_WD_DECL = 'xmlns:ncwd="urn:ietf:params:xml:ns:yang:ietf-netconf-with-defaults"'
 _RFC_WD_DECL = 'xmlns:ncwd="urn:ietf:params:xml:ns:netconf:default:1.0"'
-ORIGIN_NS = "urn:ietf:params:xml:ns:yang:ietf-origin"
 
 
 async def _read(ctx: OpContext, datastore: str, flt: ReadFilter, wd: str | None, *, config_only: bool) -> str:
@@ -76,43 +76,83 @@ async def get(ctx: OpContext, op: etree._Element) -> str:
 
 
 async def get_data(ctx: OpContext, op: etree._Element) -> str:
+    """RFC 8526 ``<get-data>``: the parameters are parsed here, the read is
+    :func:`agent.datastore.nmda.get_data`."""
     ds = nmda_datastore(op, ("running", "candidate", "startup", "intended", "operational"))
     flt = parse_nmda_filter(op, ctx.server.ns_modules)
-    config_filter = text_of(op, "config-filter", NMDA_NS)
-    if config_filter not in (None, "true", "false"):
-        raise RpcError("config-filter must be true or false", tag="invalid-value")
-    if config_filter == "false":
-        raise RpcError("config-filter=false (state only) is not supported", tag="operation-not-supported")
-    if child(op, "max-depth", NMDA_NS) is not None and text_of(op, "max-depth", NMDA_NS) != "unbounded":
-        raise RpcError("max-depth other than unbounded is not supported", tag="operation-not-supported")
-    if (
-        child(op, "origin-filter", NMDA_NS) is not None
-        or child(op, "negated-origin-filter", NMDA_NS) is not None
+    operational = ds == "operational"
+    origin_filter = _origin_refs(ctx, op, "origin-filter")
+    negated = _origin_refs(ctx, op, "negated-origin-filter")
+    if origin_filter and negated:
+        raise RpcError(
+            "origin-filter and negated-origin-filter are alternatives of one choice",
+            tag="invalid-value",
+            info={"bad-element": "negated-origin-filter"},
+        )
+    with_origin = child(op, "with-origin", NMDA_NS) is not None
+    for name, used in (
+        ("with-origin", with_origin),
+        ("origin-filter", bool(origin_filter)),
+        ("negated-origin-filter", bool(negated)),
     ):
-        raise RpcError("origin filters are not supported", tag="operation-not-supported")
-    config_only = ds != "operational" or config_filter == "true"
-    body = await _read(ctx, ds, flt, with_defaults(op), config_only=config_only)
-    if child(op, "with-origin", NMDA_NS) is not None:
-        if ds != "operational":
-            raise RpcError("with-origin applies to the operational datastore only", tag="invalid-value")
-        body = _with_origin(body)
-    return _data(body, NMDA_NS)
+        if used and not operational:
+            # RFC 8526: only valid on operational (or a datastore derived from it)
+            raise RpcError(
+                f"{name} applies to the operational datastore only",
+                tag="invalid-value",
+                info={"bad-element": name},
+            )
+    query = DataQuery(
+        datastore=ds,
+        xpath=flt.xpath,
+        subtree=flt.subtree,
+        config_filter=_config_filter(op),
+        origin_filter=origin_filter,
+        negated_origin_filter=negated,
+        max_depth=_max_depth(op),
+        with_origin=with_origin,
+        with_defaults=with_defaults(op),  # type: ignore[arg-type]
+    )
+    body = await nmda.get_data(ctx.datastores, query, "xml")
+    return _data(_finish(ctx, body, query.with_defaults), NMDA_NS)
 
 
-def _with_origin(body: str) -> str:
-    """Annotate top-level nodes with origin ``or:intended`` (RFC 8342: origin is inherited by
-    descendants; state-only nodes do not carry origin). The datastore merges configuration and state
-    without tracking which provider produced a config node, so ``intended`` is the only origin known."""
-    if not body.strip():
-        return body
-    wrapper = parse_xml(f"<d>{body}</d>".encode())
-    out: list[Any] = []
-    for el in wrapper:
-        if isinstance(el.tag, str):
-            el.set(f"{{{ORIGIN_NS}}}origin", "or:intended")
-            nsmap = {"or": ORIGIN_NS}
-            fixed = etree.Element(el.tag, nsmap={**el.nsmap, **nsmap})  # type: ignore[dict-item]
-            fixed.attrib.update(el.attrib)
-            fixed.extend(list(el))
-            out.append(etree.tostring(fixed, encoding="unicode"))
-    return "".join(out)
+def _config_filter(op: etree._Element) -> bool | None:
+    value = text_of(op, "config-filter", NMDA_NS)
+    if value is None:
+        return None
+    if value not in ("true", "false"):
+        raise RpcError(
+            "config-filter must be true or false", tag="invalid-value", info={"bad-element": "config-filter"}
+        )
+    return value == "true"
+
+
+def _max_depth(op: etree._Element) -> int | None:
+    value = text_of(op, "max-depth", NMDA_NS)
+    if value is None or value == "unbounded":
+        return None
+    if value.isdigit() and 1 <= int(value) <= 65535:
+        return int(value)
+    raise RpcError(
+        "max-depth must be 1..65535 or unbounded", tag="invalid-value", info={"bad-element": "max-depth"}
+    )
+
+
+def _origin_refs(ctx: OpContext, op: etree._Element, name: str) -> tuple[str, ...]:
+    """``<origin-filter>or:intended</origin-filter>`` (a leaf-list of identityrefs) as JSON-form
+    identities (``ietf-origin:intended``), prefixes resolved through each element's namespaces."""
+    out: list[str] = []
+    for el in op.findall(f"{{{NMDA_NS}}}{name}"):
+        value = (el.text or "").strip()
+        prefix, _, ident = value.rpartition(":")
+        ns = el.nsmap.get(prefix or None)
+        module = ctx.server.ns_modules.get(ns or "")
+        if not ident or module is None or not nmda.is_origin(ctx.datastores.ctx, f"{module}:{ident}"):
+            raise RpcError(
+                f"{name} {value!r} is not an origin identity (derived from or:origin)",
+                tag="invalid-value",
+                info={"bad-element": name},
+            )
+        out.append(f"{module}:{ident}")
+    return tuple(out)
