@@ -14,11 +14,24 @@ targets included) plus the leaves of every ``unique``. A leaf is *free* when it 
 for commits whose changes are only modifications or creations of free leaves (the same idea as
 sysrepo validating only the modules a change can affect, at leaf granularity). If anything in the
 analysis fails, no leaf is free and every commit is fully validated.
+
+For leaves that are not free, the analysis also records *which* ``must`` expressions mention each
+schema node (:meth:`SchemaDeps.dependent_musts`) and whether any ``when``, leafref path or ``unique``
+does; :mod:`agent.datastore.targeted` uses that to re-check only the affected ``must`` instances of a
+value-only change instead of validating the whole datastore (docs/architecture.md, "Targeted
+validation").
+
+One refinement of libyang's atoms keeps the analysis sound for expressions that take the string value
+of a container or list entry (``string(../sub-interface)`` reads every leaf below it, yet libyang lists
+only the container): an inner node that an expression mentions without mentioning anything below it
+*covers* its whole subtree, i.e. every leaf below it counts as mentioned by that expression.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from dataclasses import dataclass
 from typing import Any
 
 import cffi
@@ -38,6 +51,42 @@ _ffi.cdef(
 _lib: Any = _ffi.dlopen("libyang.so.2")
 
 _UNSAFE_TYPES = (lib.LY_TYPE_LEAFREF, lib.LY_TYPE_INST, lib.LY_TYPE_UNION)
+_INNER = lib.LYS_CONTAINER | lib.LYS_LIST
+_SCHEMA_ONLY = lib.LYS_CHOICE | lib.LYS_CASE
+_LITERAL = re.compile(r"'[^']*'|\"[^\"]*\"")
+
+
+def _addr(ptr: Any) -> int:
+    return int(ffi.cast("uintptr_t", ptr))
+
+
+def _schema_path(snode: Cdata) -> str:
+    c = lib.lysc_path(snode, lib.LYSC_PATH_DATA, NULL, 0)
+    try:
+        return ffi.string(c).decode()  # type: ignore[no-any-return]
+    finally:
+        lib.free(c)
+
+
+@dataclass(frozen=True, eq=False)
+class MustRef:
+    """One ``must`` of the model: where it sits, its text, and which instances a change can affect.
+
+    ``entry`` is the list (schema node) whose entry bounds everything the expression reads when it is
+    *local*: it reads only nodes inside the same entry of that list as its context node (no absolute
+    path, no ``deref()``, no axis, at most as many ``..`` as there are levels up to that entry, and every
+    atom inside the list's subtree). For a local must, a change inside one entry can only affect the
+    must's instance(s) in that entry (found with ``rel_path`` from the entry); otherwise every instance
+    (``abs_path``) is re-evaluated.
+    """
+
+    snode: Cdata
+    index: int
+    expr: bytes
+    prefixes: Cdata
+    abs_path: str
+    entry: Cdata | None
+    rel_path: str | None
 
 
 def _v(ptr: Any) -> Any:
@@ -60,6 +109,13 @@ class SchemaDeps:
     def __init__(self, ctx: libyang.Context) -> None:
         self.ctx = ctx
         self._referenced: set[int] = set()
+        self._covering: set[int] = set()  # inner nodes whose whole subtree counts as mentioned
+        self._must_atoms: dict[int, list[MustRef]] = {}  # schema node -> musts mentioning it
+        self._must_cover: dict[int, list[MustRef]] = {}  # inner node -> musts covering its subtree
+        self._own_musts: dict[int, list[MustRef]] = {}  # schema node -> its own musts
+        self._hard: set[int] = set()  # mentioned by a when, a leafref path or a unique
+        self._hard_cover: set[int] = set()  # inner nodes such an expression covers
+        self._dep_cache: dict[int, list[MustRef] | None] = {}
         self.ok = False
         try:
             for mod in ctx:
@@ -69,6 +125,9 @@ class SchemaDeps:
         except _AnalysisError as exc:
             log.warning("schema dependency analysis failed (%s); every commit is fully validated", exc)
             self._referenced.clear()
+            self._must_atoms.clear()
+            self._must_cover.clear()
+            self._own_musts.clear()
 
     # -- analysis
 
@@ -89,25 +148,80 @@ class SchemaDeps:
     def _note_node(self, node: Cdata) -> None:
         musts = lib.lysc_node_musts(node)
         for i in range(_count(musts)):
-            self._atoms(node, musts[i].cond, musts[i].prefixes)
+            atoms = self._atoms(node, musts[i].cond, musts[i].prefixes)
+            ref = self._must_ref(node, i, musts[i], atoms)
+            self._own_musts.setdefault(_addr(node), []).append(ref)
+            for a in atoms:
+                self._must_atoms.setdefault(a, []).append(ref)
+            for a in self._covers(atoms):
+                self._must_cover.setdefault(a, []).append(ref)
         whens = lib.lysc_node_when(node)
         for i in range(_count(whens)):
             w = whens[i]
             ctx_node = w.context if w.context != NULL else node
-            self._atoms(ctx_node, w.cond, w.prefixes)
+            self._hard_atoms(self._atoms(ctx_node, w.cond, w.prefixes))
         if node.nodetype & (lib.LYS_LEAF | lib.LYS_LEAFLIST):
             leaf = ffi.cast("struct lysc_node_leaf *", node)
             if leaf.type.basetype == lib.LY_TYPE_LEAFREF:
                 lref = ffi.cast("struct lysc_type_leafref *", leaf.type)
-                self._atoms(node, lref.path, lref.prefixes)
+                self._hard_atoms(self._atoms(node, lref.path, lref.prefixes))
         if node.nodetype == lib.LYS_LIST:
             lst = ffi.cast("struct lysc_node_list *", node)
             for i in range(_count(lst.uniques)):
                 uniq = lst.uniques[i]
                 for j in range(_count(uniq)):
-                    self._referenced.add(int(ffi.cast("uintptr_t", uniq[j])))
+                    self._referenced.add(_addr(uniq[j]))
+                    self._hard.add(_addr(uniq[j]))
 
-    def _atoms(self, ctx_node: Cdata, expr: Cdata, prefixes: Cdata) -> None:
+    def _hard_atoms(self, atoms: dict[int, Cdata]) -> None:
+        self._hard.update(atoms)
+        self._hard_cover.update(self._covers(atoms))
+
+    def _covers(self, atoms: dict[int, Cdata]) -> set[int]:
+        """The inner nodes among ``atoms`` with no other atom below them (see the module docstring)."""
+        inner = {a for a, n in atoms.items() if n.nodetype & _INNER}
+        if not inner:
+            return set()
+        below: set[int] = set()
+        for n in atoms.values():
+            p = n.parent
+            while p != NULL:
+                below.add(_addr(p))
+                p = p.parent
+        out = inner - below
+        self._covering.update(out)
+        return out
+
+    def _must_ref(self, node: Cdata, index: int, must: Cdata, atoms: dict[int, Cdata]) -> MustRef:
+        expr = ffi.string(lib.lyxp_get_expr(must.cond))
+        entry, rel = self._local_entry(node, expr.decode(), atoms)
+        return MustRef(node, index, expr, must.prefixes, _schema_path(node), entry, rel)
+
+    @staticmethod
+    def _local_entry(node: Cdata, expr: str, atoms: dict[int, Cdata]) -> tuple[Cdata | None, str | None]:
+        """The list whose entry bounds what the must at ``node`` reads, with the path down to ``node``."""
+        text = _LITERAL.sub("''", expr)
+        if "deref(" in text or "::" in text or "//" in text:
+            return None, None
+        steps: list[str] = []  # data-node steps from the entry down to node
+        entry = node
+        while entry != NULL and entry.nodetype != lib.LYS_LIST:
+            if not entry.nodetype & _SCHEMA_ONLY:
+                steps.append(f"{ffi.string(entry.module.name).decode()}:{ffi.string(entry.name).decode()}")
+            entry = entry.parent
+        if entry == NULL or entry.parent == NULL:  # no list, or a top-level one (absolute paths)
+            return None, None
+        if text.count("..") > len(steps):
+            return None, None
+        for n in atoms.values():
+            p = n
+            while p != NULL and p != entry:
+                p = p.parent
+            if p == NULL:
+                return None, None
+        return entry, "/".join(reversed(steps)) or "."
+
+    def _atoms(self, ctx_node: Cdata, expr: Cdata, prefixes: Cdata) -> dict[int, Cdata]:
         out = _ffi.new("void **")
         ret = _lib.lys_find_expr_atoms(_v(ctx_node), _v(ctx_node.module), _v(expr), _v(prefixes), 0, out)
         if ret != 0:
@@ -116,11 +230,14 @@ class SchemaDeps:
                 f"lys_find_expr_atoms failed ({ret}) for {ffi.string(ctx_node.name).decode()}"
             )
         s = ffi.cast("struct ly_set *", int(_ffi.cast("uintptr_t", out[0])))
+        found: dict[int, Cdata] = {}
         try:
             for i in range(s.count):
-                self._referenced.add(int(ffi.cast("uintptr_t", s.snodes[i])))
+                found[_addr(s.snodes[i])] = s.snodes[i]
         finally:
             lib.ly_set_free(s, NULL)
+        self._referenced.update(found)
+        return found
 
     # -- queries
 
@@ -130,13 +247,71 @@ class SchemaDeps:
             return False
         if snode.flags & (lib.LYS_KEY | lib.LYS_MAND_TRUE | lib.LYS_CONFIG_R):
             return False
-        if int(ffi.cast("uintptr_t", snode)) in self._referenced:
+        if _addr(snode) in self._referenced or self._covered(snode):
             return False
         leaf = ffi.cast("struct lysc_node_leaf *", snode)
         if leaf.type.basetype in _UNSAFE_TYPES or leaf.musts != NULL or leaf.when != NULL:
             return False
         parent = snode.parent
         return not (parent != NULL and parent.nodetype & (lib.LYS_CASE | lib.LYS_CHOICE))
+
+    def _covered(self, snode: Cdata, within: set[int] | None = None) -> bool:
+        """True if an ancestor of ``snode`` is a covering atom (of ``within``, default: of any expression)."""
+        cover = self._covering if within is None else within
+        p = snode.parent
+        while p != NULL:
+            if _addr(p) in cover:
+                return True
+            p = p.parent
+        return False
+
+    def dependent_musts(self, snode: Cdata) -> list[MustRef] | None:
+        """The musts a value change of leaf ``snode`` can affect (its own included).
+
+        None when something other than a must depends on the leaf (a ``when``, a leafref path, a
+        ``unique``), or the leaf is not a plain config non-key leaf: such changes need full validation.
+        """
+        if not self.ok or snode == NULL or snode.nodetype != lib.LYS_LEAF:
+            return None
+        key = _addr(snode)
+        if key in self._dep_cache:
+            return self._dep_cache[key]
+        out: list[MustRef] | None = None
+        plain = not snode.flags & (lib.LYS_KEY | lib.LYS_CONFIG_R) and snode.flags & lib.LYS_CONFIG_W
+        if plain and key not in self._hard and not self._covered(snode, self._hard_cover):
+            refs = list(self._own_musts.get(key, [])) + list(self._must_atoms.get(key, []))
+            p = snode.parent
+            while p != NULL:
+                refs.extend(self._must_cover.get(_addr(p), []))
+                p = p.parent
+            out = list({id(r): r for r in refs}.values())
+        self._dep_cache[key] = out
+        return out
+
+    @staticmethod
+    def creatable_leaf(snode: Cdata) -> bool:
+        """True if creating this leaf changes nothing but its own presence and value for validation.
+
+        No default (a validated tree always holds a defaulted leaf, so setting it is a modify), no
+        ``when`` of its own, not in a case (creating it could switch the choice's case).
+        """
+        if snode == NULL or snode.nodetype != lib.LYS_LEAF:
+            return False
+        leaf = ffi.cast("struct lysc_node_leaf *", snode)
+        if leaf.dflt != NULL or leaf.when != NULL:
+            return False
+        parent = snode.parent
+        return not (parent != NULL and parent.nodetype & _SCHEMA_ONLY)
+
+    def all_leaves(self, paths: set[str], tree: DataTree) -> bool:
+        """Cheap pre-check: every path names an existing leaf in ``tree``."""
+        if not self.ok:
+            return False
+        for p in paths:
+            node = tree.find(p)
+            if node == NULL or node.schema.nodetype != lib.LYS_LEAF:
+                return False
+        return True
 
     def all_free_leaves(self, paths: set[str], tree: DataTree) -> bool:
         """Cheap pre-check: every path names an existing free leaf in ``tree``."""

@@ -53,6 +53,7 @@ from agent.datastore.locks import LockTable
 from agent.datastore.operational import OperationalRegistry
 from agent.datastore.schema_deps import schema_deps
 from agent.datastore.session import Session
+from agent.datastore.targeted import check_value_changes
 from agent.datastore.tree import DataTree, Format, WithDefaults
 from agent.errors import ErrorDetail
 from agent.model import ModelSet
@@ -542,13 +543,20 @@ class Datastores:
     def _prepare_unvalidated(
         self, tree: DataTree, touched: set[str] | None, session: Session, *, from_candidate: bool
     ) -> PreparedCommit | None:
-        """The prepared commit when only free leaves changed (see schema_deps), else None (cheap)."""
+        """The prepared commit when a reduced check proves the change valid, else None (cheap).
+
+        Only free leaves changed (see schema_deps): nothing can have become invalid. Only leaf values
+        changed: the musts they can affect are re-evaluated where they can be affected (see targeted);
+        anything else, or any failing re-check, leaves the commit to full validation (which reports
+        the exact error).
+        """
         if touched is not None and len(touched) <= _SMALL_CHANGE:
             deps = schema_deps(self.ctx)
-            if deps.all_free_leaves(touched, tree):
-                # Only free leaves changed (see schema_deps): nothing can have become invalid.
+            if deps.all_leaves(touched, tree):
                 early = diffmod.changes_for_paths(self._running, tree, touched)
-                if not deps.changes_need_validation(early, tree):
+                if not deps.changes_need_validation(early, tree) or check_value_changes(
+                    deps, self._running, tree, early
+                ):
                     return PreparedCommit(
                         tree, early, self._generation, session.id, set(touched), from_candidate
                     )
