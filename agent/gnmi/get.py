@@ -6,7 +6,10 @@ entries); ALL reads the operational datastore whole. The agent makes no distinct
 OPERATIONAL because the model set marks no state as "operational" in the OpenConfig sense.
 
 A path without wildcards that selects nothing is NOT_FOUND (spec 3.3.4); a wildcard path that selects
-nothing returns an empty notification.
+nothing returns an empty notification. ``prefix.target`` is echoed in every notification's prefix (spec
+2.2.2.1; update paths stay absolute). ``use_models`` restricts the answer to data of those modules
+(spec 2.6; an unknown model or a version other than the one Capabilities lists is INVALID_ARGUMENT).
+The Depth extension (gnmi_ext ``Depth``) limits the levels returned below each addressed node.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from agent.datastore.tree import NULL, find_xpath, node_path, siblings
 from agent.gnmi.auth import DENIED, prune_json, segments
 from agent.gnmi.encode import iter_leaves, subtree_json
 from agent.gnmi.errors import GnmiError, invalid, unimplemented
+from agent.gnmi.filters import ModelFilter, elem_count, limit_depth, within_depth
 from agent.gnmi.paths import data_path_to_proto, full_path, has_wildcards, to_xpath
 from agent.gnmi.pb import gnmi
 
@@ -39,16 +43,36 @@ def check_extensions(request: Any) -> None:
         raise unimplemented(f"extension {kind} is not supported on this RPC")
 
 
-def check_models(server: GnmiServer, use_models: Any) -> None:
-    known = server.model_names
+def request_depth(request: Any, rpc: str) -> int:
+    """The Depth extension's level (0: none); any other extension is UNIMPLEMENTED."""
+    level = 0
+    for ext in request.extension:
+        kind = ext.WhichOneof("ext")
+        if kind != "depth":
+            raise unimplemented(f"extension {kind} is not supported on {rpc}")
+        level = int(ext.depth.level)
+    return level
+
+
+def check_models(server: GnmiServer, use_models: Any) -> ModelFilter | None:
+    """A filter for ``use_models`` (None when the client names none). Each model must be one that
+    Capabilities lists; a version, if given, must be the one listed."""
+    if not use_models:
+        return None
+    listed = {m.name: m.version for m in server._capabilities.supported_models}
+    names = set()
     for m in use_models:
-        if m.name not in known:
+        if m.name not in listed:
             raise invalid(f"model {m.name!r} is not supported (see Capabilities)")
+        if m.version and m.version != listed[m.name]:
+            raise invalid(f"model {m.name!r} is served at version {listed[m.name]}, not {m.version!r}")
+        names.add(m.name)
+    return ModelFilter(frozenset(names))
 
 
 def get(server: GnmiServer, request: Any, acl: AccessControl) -> Any:
-    check_extensions(request)
-    check_models(server, request.use_models)
+    depth = request_depth(request, "Get")
+    models = check_models(server, request.use_models)
     enc = request.encoding
     if enc not in (ENC_JSON, ENC_JSON_IETF, ENC_PROTO):
         raise unimplemented(f"encoding {gnmi.Encoding.Name(enc) if enc in (1, 3) else enc} is not supported")
@@ -64,13 +88,26 @@ def get(server: GnmiServer, request: Any, acl: AccessControl) -> Any:
         gp = full_path(request.prefix, p)
         xpath = to_xpath(gp, server.model.ctx)
         note = response.notification.add(timestamp=ts)
-        _fill(server, note, xpath, dtype, enc, acl, root=xpath == "/*")
+        if request.prefix.target:
+            note.prefix.target = request.prefix.target
+        _fill(server, note, xpath, dtype, enc, acl, root=xpath == "/*", models=models, depth=depth)
         if not note.update and not has_wildcards(gp) and gp.elems:
             raise GnmiError(grpc.StatusCode.NOT_FOUND, f"no data at {gp}", path=str(gp))
     return response
 
 
-def _fill(server: GnmiServer, note: Any, xpath: str, dtype: int, enc: int, acl: Any, *, root: bool) -> None:
+def _fill(
+    server: GnmiServer,
+    note: Any,
+    xpath: str,
+    dtype: int,
+    enc: int,
+    acl: Any,
+    *,
+    root: bool,
+    models: ModelFilter | None = None,
+    depth: int = 0,
+) -> None:
     ds = server.datastores
     if dtype == CONFIG:
         tree = ds.read_tree("running", xpath=None if root else xpath, config_only=True)
@@ -83,7 +120,12 @@ def _fill(server: GnmiServer, note: Any, xpath: str, dtype: int, enc: int, acl: 
         per_leaf = enc == ENC_PROTO or dtype in (STATE, OPERATIONAL)
         if per_leaf:
             for node in nodes:
+                base = 0 if root else elem_count(node_path(node))
                 for leaf in iter_leaves(node, state_only=dtype in (STATE, OPERATIONAL)):
+                    if depth and not within_depth(leaf.parent, base, depth):
+                        continue
+                    if models is not None and not models.leaf_ok(leaf.parent, leaf.name):
+                        continue
                     if not acl.unrestricted and not acl.data_access(segments(leaf.path), "read"):
                         continue
                     up = note.update.add(path=data_path_to_proto(leaf.path))
@@ -100,15 +142,25 @@ def _fill(server: GnmiServer, note: Any, xpath: str, dtype: int, enc: int, acl: 
                 if sub is not DENIED:
                     name = path.lstrip("/").split("[", 1)[0]
                     value[name] = sub
+            if models is not None:
+                value = models.prune(value)
+            if depth:
+                value = limit_depth(value, depth)
             if value:
                 up = note.update.add(path=gnmi.Path())
                 _set_json(up.val, value, enc)
             return
         for node in nodes:
             path = node_path(node)
+            if models is not None and not models.path_ok(path):
+                continue
             sub = _pruned(acl, path, subtree_json(node))
             if sub is DENIED:
                 continue
+            if models is not None:
+                sub = models.prune(sub)
+            if depth:
+                sub = limit_depth(sub, depth)
             up = note.update.add(path=data_path_to_proto(path))
             _set_json(up.val, sub, enc)
     finally:

@@ -11,8 +11,13 @@ commit engine as NETCONF's ``<commit><confirmed/>``: the Set's edits are staged 
 this session holds the candidate lock (so no other session's pending edits ride along), then committed
 with ``confirmed`` and the extension's ``id`` as the persist token. ``confirm`` and ``cancel`` act on that
 token from any session; ``set_rollback_duration`` re-arms the timer with a follow-up confirmed commit.
-``union_replace`` is refused (UNIMPLEMENTED) rather than approximated: it needs per-origin merge
-semantics this agent does not implement.
+``union_replace`` (gnmi-union_replace.md): the agent has one path-based native origin, for which the
+specification (4.2, 5.3.2) makes the operation a replace of the relevant subtrees of the running
+configuration by the union of the given contents. Every union_replace path that is not below another is
+deleted (a missing one is fine), then every union_replace value is merged in request order, all in the
+same transaction as the request's deletes. Where two entries set one leaf to different values the later
+entry wins (the overwrite option, 5.3.3.2). It cannot be combined with ``replace`` or ``update`` in
+one SetRequest (INVALID_ARGUMENT): the operations would have no defined order.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ if TYPE_CHECKING:
     from agent.access.nacm import AccessControl
     from agent.gnmi.server import GnmiServer
 
-OP_DELETE, OP_REPLACE, OP_UPDATE = 1, 2, 3
+OP_DELETE, OP_REPLACE, OP_UPDATE, OP_UNION_REPLACE = 1, 2, 3, 4
 MAX_OPERATIONS = 100_000
 DEFAULT_ROLLBACK = 600.0
 
@@ -50,9 +55,9 @@ async def set_(server: GnmiServer, request: Any, session: Session, acl: AccessCo
             commit_ext = ext.commit
         else:
             raise unimplemented(f"extension {kind} is not supported on Set")
-    if request.union_replace:
-        raise unimplemented("union_replace is not supported")
-    total = len(request.delete) + len(request.replace) + len(request.update)
+    if request.union_replace and (request.replace or request.update):
+        raise invalid("union_replace cannot be combined with replace or update in one SetRequest")
+    total = len(request.delete) + len(request.replace) + len(request.update) + len(request.union_replace)
     if total > MAX_OPERATIONS:
         raise invalid(f"more than {MAX_OPERATIONS} operations in one SetRequest")
     ctx = server.model.ctx
@@ -74,6 +79,22 @@ async def set_(server: GnmiServer, request: Any, session: Session, acl: AccessCo
             _authorise(acl, xp, value, "update")
             bucket.append((xp, value))
             results.append(gnmi.UpdateResult(path=up.path, op=op))
+    if request.union_replace:
+        union: list[tuple[str, Any]] = []
+        for up in request.union_replace:
+            xp = to_xpath(full_path(request.prefix, up.path), ctx, for_edit=True)
+            value = decode_value(up.val)
+            _authorise(acl, xp, value, "update")
+            union.append((xp, value))
+            results.append(gnmi.UpdateResult(path=up.path, op=OP_UNION_REPLACE))
+        deletes.extend(_topmost([xp for xp, _v in union]))
+        updates.extend(union)
+    if commit_ext is None and server.txn.pending_confirmed is not None and total:
+        # gnmi-commit-confirmed 3.2.1: a Set without the extension while a rollback timer runs
+        raise GnmiError(
+            grpc.StatusCode.FAILED_PRECONDITION,
+            "a confirmed commit is pending: confirm or cancel it (commit extension) before another Set",
+        )
     if commit_ext is not None:
         await _confirmed(server, commit_ext, session, deletes, replaces, updates)
     elif deletes or replaces or updates:
@@ -81,6 +102,15 @@ async def set_(server: GnmiServer, request: Any, session: Session, acl: AccessCo
             session, deletes=deletes, replaces=replaces, updates=updates, comment="gnmi Set"
         )
     return gnmi.SetResponse(prefix=request.prefix, response=results, timestamp=time.time_ns())
+
+
+def _topmost(xpaths: list[str]) -> list[str]:
+    """The paths that are not at or below an earlier-kept one (duplicates dropped)."""
+    out: list[str] = []
+    for xp in sorted(set(xpaths), key=len):
+        if not any(xp == p or xp.startswith(p + "/") or xp.startswith(p + "[") for p in out):
+            out.append(xp)
+    return out
 
 
 def _authorise(acl: AccessControl, xpath: str, value: Any, access: str) -> None:
@@ -112,17 +142,26 @@ async def _confirmed(
     if action in ("confirm", "cancel", "set_rollback_duration") and edits:
         raise invalid(f"a Set carrying commit {action} must not carry updates")
     pending = txn.pending_confirmed
-    if action == "cancel":
-        await txn.cancel_commit(session, persist_id=token)
-        return
+    if action not in ("commit", "confirm", "cancel", "set_rollback_duration"):
+        raise invalid("the commit extension needs an action")
     if action == "commit" and pending is not None:
         raise GnmiError(
             grpc.StatusCode.FAILED_PRECONDITION,
             f"a confirmed commit is already pending (id {pending.persist or '-'}): "
             "confirm or cancel it first",
         )
-    if action not in ("commit", "confirm", "set_rollback_duration"):
-        raise invalid("the commit extension needs an action")
+    if action != "commit":
+        # gnmi-commit-confirmed 3.2.2-3.2.4: nothing pending is FAILED_PRECONDITION, a wrong id
+        # INVALID_ARGUMENT
+        if pending is None:
+            raise GnmiError(grpc.StatusCode.FAILED_PRECONDITION, f"{action}: no commit is pending")
+        if pending.persist != token:
+            raise invalid(f"{action}: id {token!r} does not match the pending commit")
+    if action == "set_rollback_duration" and _duration(ext.set_rollback_duration.rollback_duration) <= 0:
+        raise invalid("set_rollback_duration needs a rollback_duration greater than 0")
+    if action == "cancel":
+        await txn.cancel_commit(session, persist_id=token)
+        return
     ds.lock("candidate", session)
     try:
         try:

@@ -15,6 +15,9 @@ delays commits, other streams or the agent.
   pushed through :meth:`GnmiServer.publish_operational`; configuration is never polled.
 * TARGET_DEFINED: ON_CHANGE when the subscribed subtree is configuration only, SAMPLE (at the requested
   interval, else :data:`TARGET_DEFINED_INTERVAL`) when it holds state such as counters.
+* ``prefix.target`` of the SubscriptionList is echoed in the prefix of every notification (spec
+  2.2.2.1); ``use_models`` restricts every update and delete to data of those modules (spec 2.6); the
+  Depth extension limits the levels sent below each subscribed path (gnmi-depth.md).
 """
 
 from __future__ import annotations
@@ -37,7 +40,9 @@ from agent.gnmi import wire
 from agent.gnmi.auth import segments
 from agent.gnmi.datapath import split_data_path, split_last
 from agent.gnmi.errors import GnmiError, invalid, unimplemented
+from agent.gnmi.filters import ModelFilter, elem_count, within_depth
 from agent.gnmi.flatten import FlatLeaf
+from agent.gnmi.get import check_models, request_depth
 from agent.gnmi.matching import CONTAINS, INSIDE, relation, split_pattern
 from agent.gnmi.paths import full_path, to_xpath
 from agent.gnmi.pb import gnmi
@@ -88,6 +93,9 @@ class StreamSession:
         self.failed: GnmiError | None = None
         self.closed = False
         self.sent = 0
+        self.target_field = b""  # encoded Path.target echoed in every notification prefix
+        self.models: ModelFilter | None = None
+        self.depth = 0
 
     # ------------------------------------------------------------------------------------- output
 
@@ -141,7 +149,8 @@ class StreamSession:
                 fields = _PATH_FIELDS.get(parent) or _PATH_FIELDS.setdefault(parent, {})
             if top != prefix or len(chunk) >= MAX_UPDATES:
                 if chunk:
-                    self.put(wire.notification(ts, wire.path_bytes(prefix or ""), chunk, []))
+                    pre = wire.path_bytes(prefix or "") + self.target_field
+                    self.put(wire.notification(ts, pre, chunk, []))
                 chunk, prefix = [], top
             path_field = fields.get(name)
             if path_field is None:
@@ -156,9 +165,10 @@ class StreamSession:
             li = len(inner)
             chunk.append(b"\x22" + (small[li] if li < 0x80 else varint(li)) + inner)
         if chunk:
-            self.put(wire.notification(ts, wire.path_bytes(prefix or ""), chunk, []))
+            self.put(wire.notification(ts, wire.path_bytes(prefix or "") + self.target_field, chunk, []))
         if deletes:
-            self.put(wire.notification(ts, None, [], [wire.path_bytes(p) for p in deletes]))
+            target = self.target_field or None
+            self.put(wire.notification(ts, target, [], [wire.path_bytes(p) for p in deletes]))
 
     # ------------------------------------------------------------------------------------- values
 
@@ -167,8 +177,33 @@ class StreamSession:
             return leaves
         return [lf for lf in leaves if self.acl.data_access(segments(f"{lf[0]}/{lf[1]}"), "read")]
 
+    def _filtered(self, sub: Sub, leaves: list[FlatLeaf]) -> list[FlatLeaf]:
+        """``use_models`` and Depth applied to the leaves of ``sub``."""
+        models, depth = self.models, self.depth
+        if models is not None:
+            leaves = [lf for lf in leaves if models.leaf_ok(lf[0], lf[1])]
+        if depth:
+            base = len(sub.pattern)
+            leaves = [lf for lf in leaves if within_depth(lf[0], base, depth)]
+        return leaves
+
+    def _filtered_deletes(self, sub: Sub, deletes: list[str]) -> list[str]:
+        models, depth = self.models, self.depth
+        if models is not None:
+            deletes = [p for p in deletes if models.path_ok(p)]
+        if depth:
+            base = len(sub.pattern)
+            deletes = [p for p in deletes if elem_count(p) - 1 - base < depth]
+        return deletes
+
     def current(self, sub: Sub) -> list[FlatLeaf]:
         """The leaves ``sub`` selects now, from the operational datastore (config and state)."""
+        leaves = self._current(sub)
+        if self.models is not None or self.depth:
+            leaves = self._filtered(sub, leaves)
+        return leaves
+
+    def _current(self, sub: Sub) -> list[FlatLeaf]:
         if sub.state_only:
             fast = self._from_providers(sub)
             if fast is not None:
@@ -288,6 +323,9 @@ class StreamSession:
                     leaves.extend(self._changed_leaves(running, ch.path, sub, rel))
             if not self.acl.unrestricted:
                 deletes = [p for p in deletes if self.acl.data_access(segments(p), "read")]
+            if self.models is not None or self.depth:
+                leaves = self._filtered(sub, leaves)
+                deletes = self._filtered_deletes(sub, deletes)
             if leaves or deletes:
                 self.send_leaves(self._readable(leaves), deletes, ts)
 
@@ -399,7 +437,7 @@ def _state_only(ctx: Any, xpath: str) -> bool:
     return bool(nodes) and all(n.flags & lib.LYS_CONFIG_R for n in nodes)
 
 
-def compile_subscriptions(server: GnmiServer, slist: Any) -> list[Sub]:
+def compile_subscriptions(server: GnmiServer, slist: Any, depth: int = 0) -> list[Sub]:
     if len(slist.subscription) > MAX_SUBSCRIPTIONS:
         raise invalid(f"more than {MAX_SUBSCRIPTIONS} subscriptions in one request")
     if slist.encoding not in (ENC_JSON, ENC_JSON_IETF, ENC_PROTO):
@@ -422,16 +460,33 @@ def compile_subscriptions(server: GnmiServer, slist: Any) -> list[Sub]:
         if mode not in (ON_CHANGE, SAMPLE):
             raise invalid(f"unknown subscription mode {item.mode}")
         if mode == SAMPLE:
-            interval = max(interval or server.min_sample_interval, server.min_sample_interval)
+            # spec 3.5.1.5.2: an interval the target cannot support is INVALID_ARGUMENT; 0 is the lowest
+            if interval and interval < server.min_sample_interval:
+                raise invalid(
+                    f"sample_interval {item.sample_interval} ns is below the minimum of "
+                    f"{int(server.min_sample_interval * 1e9)} ns",
+                    path=str(gp),
+                )
+            interval = interval or server.min_sample_interval
+        heartbeat = item.heartbeat_interval / 1e9
+        if heartbeat and heartbeat < server.min_sample_interval:
+            raise invalid(
+                f"heartbeat_interval {item.heartbeat_interval} ns is below the minimum of "
+                f"{int(server.min_sample_interval * 1e9)} ns",
+                path=str(gp),
+            )
+        pattern = split_pattern(xpath)
+        if depth and any(name == "//" for name, _ in pattern):
+            raise unimplemented("the Depth extension is not supported with the '...' wildcard or the root")
         subs.append(
             Sub(
                 path=str(gp),
                 xpath=xpath,
-                pattern=split_pattern(xpath),
+                pattern=pattern,
                 mode=mode,
                 interval=interval,
                 suppress=item.suppress_redundant,
-                heartbeat=item.heartbeat_interval / 1e9,
+                heartbeat=heartbeat,
                 state_only=_state_only(server.model.ctx, xpath),
             )
         )
@@ -454,12 +509,15 @@ async def serve(
         raise invalid("no SubscriptionList received") from exc
     if first.WhichOneof("request") != "subscribe":
         raise invalid("the first SubscribeRequest must carry a SubscriptionList")
-    for ext in first.extension:
-        raise unimplemented(f"extension {ext.WhichOneof('ext')} is not supported on Subscribe")
+    depth = request_depth(first, "Subscribe")
     slist = first.subscribe
     session = StreamSession(server, user, acl, server.queue_limit)
     session.encoding = slist.encoding
-    session.subs = compile_subscriptions(server, slist)
+    session.models = check_models(server, slist.use_models)
+    session.depth = depth
+    if slist.prefix.target:
+        session.target_field = wire.ld(4, slist.prefix.target.encode())
+    session.subs = compile_subscriptions(server, slist, depth)
     mode = slist.mode
     if mode not in (STREAM, ONCE, POLL):
         raise invalid(f"unknown SubscriptionList mode {mode}")
