@@ -1,6 +1,7 @@
 """Datastore-side commit costs on 10,000 sub-interfaces (issue #3 targets); prints JSON.
 
 Run: .venv/bin/python bench/bench_datastore.py [--count 10000] [--rounds 50] [--shape bng|ietf]
+     [--all-mtus]   (every interface gets an MTU first: the deref must then has 10,000 instances)
 
 Measures, with no southbound and no journal (datastore side only); wall-clock and, because the
 benchmark machine is shared, process CPU time (``*_cpu_*``):
@@ -8,8 +9,12 @@ benchmark machine is shared, process CPU time (``*_cpu_*``):
                      prepare_commit + install (target < 1 s)
   one_leaf_commit_ms one-leaf edit (a description: no constraint mentions it, so the commit may
                      skip full validation) + prepare_commit + install, median of rounds (target < 50 ms)
-  constrained_leaf_commit_ms  the same for a leaf a `must` depends on (sub-interface MTU): full
-                     libyang validation of the whole datastore (bng shape only)
+  constrained_leaf_commit_ms  the same for a leaf a `must` depends on (a sub-interface MTU, which
+                     the sub-interface's must compares with its parent's through deref): set where
+                     there was none (bng shape only); the commit re-evaluates only the affected musts
+                     (agent/datastore/targeted.py)
+  constrained_modify_commit_ms  the same MTUs changed again (a modify instead of a create)
+  qos_rate_commit_ms one-leaf change of a QoS profile's CIR (bng-qos; the profile's PIR must reads it)
   pending_changes_ms pending_changes() after a one-entry change, median (target < 5 ms)
 """
 
@@ -86,11 +91,57 @@ def leaf_edit(name: str, text: str) -> etree._Element:
     )
 
 
+QOS_NS = "urn:bng-agent:yang:bng-qos"
+
+
+def mtu_edit(name: str, mtu: int) -> etree._Element:
+    return etree.fromstring(
+        f'<config xmlns="{NC_NS}"><interfaces xmlns="{IF_NS}"><interface><name>{name}</name>'
+        f'<mtu xmlns="{BNGIF_NS}">{mtu}</mtu></interface></interfaces></config>'.encode()
+    )
+
+
+def all_mtus(count: int) -> etree._Element:
+    """Every parent at 9000, every sub-interface at 1500."""
+    parts = [f'<config xmlns="{NC_NS}"><interfaces xmlns="{IF_NS}">']
+    for p in range((count + 3999) // 4000):
+        parts.append(
+            f'<interface><name>GigabitEthernet0/8/{p}</name><mtu xmlns="{BNGIF_NS}">9000</mtu></interface>'
+        )
+    for i in range(count):
+        parent, vlan = divmod(i, 4000)
+        parts.append(
+            f"<interface><name>GigabitEthernet0/8/{parent}.{vlan + 1}</name>"
+            f'<mtu xmlns="{BNGIF_NS}">1500</mtu></interface>'
+        )
+    parts.append("</interfaces></config>")
+    return etree.fromstring("".join(parts).encode())
+
+
+def qos_profile(cir: int, pir: int | None) -> etree._Element:
+    body = f"<name>business</name><cir>{cir}</cir>"
+    if pir is not None:
+        body += f"<type>2r3c</type><pir>{pir}</pir>"
+    return etree.fromstring(
+        f'<config xmlns="{NC_NS}"><qos xmlns="{QOS_NS}"><profile>{body}</profile></qos></config>'.encode()
+    )
+
+
+def commit(ds: Datastores, s: Session, edit: etree._Element) -> None:
+    ds.edit_config("candidate", edit, session=s)
+    ds.install(ds.prepare_commit(s))
+
+
+def _median_ms(xs: list[float]) -> float | None:
+    return round(statistics.median(xs) * 1000, 2) if xs else None
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=10000)
     ap.add_argument("--rounds", type=int, default=50)
     ap.add_argument("--shape", choices=["bng", "ietf"], default="bng")
+    ap.add_argument("--all-mtus", action="store_true")
     args = ap.parse_args()
     model = load_model_set()
     ds = Datastores(model)
@@ -129,24 +180,33 @@ def main() -> None:
         one_leaf_cpu.append((cd - ca) - (c - b))
         pending.append(c - b)
 
-    # A leaf some `must` depends on (bng-interfaces MTU, checked against the parent's via deref): every
-    # such commit runs libyang's full validation.
+    # A leaf some `must` depends on (bng-interfaces MTU, checked against the parent's via deref).
     constrained: list[float] = []
     constrained_cpu: list[float] = []
+    modified: list[float] = []
+    qos: list[float] = []
     if args.shape == "bng":
-        for r in range(max(3, args.rounds // 5)):
+        ds.edit_config("candidate", qos_profile(2000, 4000), session=s)
+        ds.install(ds.prepare_commit(s))
+        if args.all_mtus:
+            ds.edit_config("candidate", all_mtus(args.count), session=s)
+            ds.install(ds.prepare_commit(s))
+        n_rounds = max(3, args.rounds // 2)
+        for r in range(n_rounds):
             name = f"GigabitEthernet0/8/0.{(r * 53) % min(args.count, 4000) + 1}"
-            edit = etree.fromstring(
-                f'<config xmlns="{NC_NS}"><interfaces xmlns="{IF_NS}"><interface><name>{name}</name>'
-                f'<mtu xmlns="{BNGIF_NS}">{1400 + r}</mtu></interface></interfaces></config>'.encode()
-            )
             ca, a = time.process_time(), time.perf_counter()
-            ds.edit_config("candidate", edit, session=s)
-            p = ds.prepare_commit(s)
-            ds.install(p)
+            commit(ds, s, mtu_edit(name, 1400 + r))
             constrained.append(time.perf_counter() - a)
             constrained_cpu.append(time.process_time() - ca)
-            del p
+        for r in range(n_rounds):
+            name = f"GigabitEthernet0/8/0.{(r * 53) % min(args.count, 4000) + 1}"
+            a = time.perf_counter()
+            commit(ds, s, mtu_edit(name, 1300 + r))
+            modified.append(time.perf_counter() - a)
+        for r in range(n_rounds):
+            a = time.perf_counter()
+            commit(ds, s, qos_profile(1000 + r, None))
+            qos.append(time.perf_counter() - a)
 
     print(
         json.dumps(
@@ -168,6 +228,9 @@ def main() -> None:
                 "constrained_leaf_commit_cpu_ms": (
                     round(statistics.median(constrained_cpu) * 1000, 2) if constrained else None
                 ),
+                "constrained_modify_commit_ms": _median_ms(modified),
+                "qos_rate_commit_ms": _median_ms(qos),
+                "all_mtus": args.all_mtus,
                 "rounds": args.rounds,
             }
         )

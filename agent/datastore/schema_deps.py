@@ -68,15 +68,26 @@ def _schema_path(snode: Cdata) -> str:
         lib.free(c)
 
 
+@dataclass(frozen=True)
+class DerefRead:
+    """A ``deref(X)/post`` inside a must: X a leafref in the must's own list entry, whose target is
+    the key of another list's entry, and ``post`` stays inside that entry."""
+
+    x_abs_path: str  # data path of every instance of the leafref X
+    target_entry: Cdata  # the list whose key X refers to
+    target_key: str  # the key's "module:name", relative to an entry of that list
+
+
 @dataclass(frozen=True, eq=False)
 class MustRef:
     """One ``must`` of the model: where it sits, its text, and which instances a change can affect.
 
-    ``entry`` is the list (schema node) whose entry bounds everything the expression reads when it is
-    *local*: it reads only nodes inside the same entry of that list as its context node (no absolute
-    path, no ``deref()``, no axis, at most as many ``..`` as there are levels up to that entry, and every
-    atom inside the list's subtree). For a local must, a change inside one entry can only affect the
-    must's instance(s) in that entry (found with ``rel_path`` from the entry); otherwise every instance
+    ``entry`` (when not None) is the list whose entry bounds what the expression reads from its context
+    node: no absolute path, no axis, at most as many ``..`` as there are levels up to that entry (and,
+    without ``deref``, every atom inside the list's subtree). Each ``derefs`` item reads, in addition,
+    inside the entry of another (or the same) list that a leafref of the context's entry names.
+    A change inside entry E can then affect only the instances in E (found with ``rel_path``) and, per
+    deref, the instances in the entries whose leafref names E. With ``entry`` None, every instance
     (``abs_path``) is re-evaluated.
     """
 
@@ -87,6 +98,78 @@ class MustRef:
     abs_path: str
     entry: Cdata | None
     rel_path: str | None
+    derefs: tuple[DerefRead, ...] = ()
+
+
+_NAME = r"[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?"
+_STEP = rf"(?:\.\.|\.|{_NAME})"
+_REL_PATH = re.compile(rf"\s*{_STEP}(?:\s*/\s*{_STEP})*\s*")
+_POST = re.compile(rf"\s*/\s*{_STEP}(?:\s*/\s*{_STEP})*")
+_TOKEN = re.compile(rf"\.\.|\.|//|/|::|!=|<=|>=|[()\[\],|=<>+*@$-]|{_NAME}|\d+(?:\.\d+)?|\s+|.")
+_NOT_A_STEP_END = {"(", "[", ",", "|", "=", "!=", "<", "<=", ">", ">=", "+", "-", "*", "@", "$", "::"}
+_OPERATOR_NAMES = {"and", "or", "div", "mod"}
+
+
+def _has_absolute_path(text: str) -> bool:
+    """True if ``text`` (literals removed) may contain a location path starting at the root."""
+    prev: str | None = None
+    for m in _TOKEN.finditer(text):
+        tok = m.group()
+        if tok.isspace():
+            continue
+        if tok in ("/", "//") and (
+            prev is None or prev in _NOT_A_STEP_END or prev in _OPERATOR_NAMES or prev[0].isdigit()
+        ):
+            return True
+        prev = tok
+    return False
+
+
+def _data_parent(node: Cdata) -> Cdata:
+    p = node.parent
+    while p != NULL and p.nodetype & _SCHEMA_ONLY:
+        p = p.parent
+    return p
+
+
+def _walk(start: Cdata, path: str) -> Cdata:
+    """The schema node a simple relative path (``..``, ``.``, names) leads to from ``start``, or NULL.
+
+    Names are matched without their prefix and must be unambiguous among the children.
+    """
+    cur = start
+    for raw in path.split("/"):
+        step = raw.strip()
+        if step == ".":
+            continue
+        if step == "..":
+            cur = _data_parent(cur)
+        else:
+            name = step.split(":")[-1]
+            found = NULL
+            c = lib.lys_getnext(NULL, cur, NULL, 0)
+            while c != NULL:
+                if ffi.string(c.name).decode() == name:
+                    if found != NULL:
+                        return NULL
+                    found = c
+                c = lib.lys_getnext(c, cur, NULL, 0)
+            cur = found
+        if cur == NULL:
+            return NULL
+    return cur
+
+
+def _entry_steps(node: Cdata) -> tuple[Cdata, list[str]]:
+    """The nearest list ancestor-or-self of ``node`` and the data steps from it down to ``node``."""
+    steps: list[str] = []
+    entry = node
+    while entry != NULL and entry.nodetype != lib.LYS_LIST:
+        if not entry.nodetype & _SCHEMA_ONLY:
+            steps.append(f"{ffi.string(entry.module.name).decode()}:{ffi.string(entry.name).decode()}")
+        entry = entry.parent
+    steps.reverse()
+    return entry, steps
 
 
 def _v(ptr: Any) -> Any:
@@ -194,32 +277,71 @@ class SchemaDeps:
 
     def _must_ref(self, node: Cdata, index: int, must: Cdata, atoms: dict[int, Cdata]) -> MustRef:
         expr = ffi.string(lib.lyxp_get_expr(must.cond))
-        entry, rel = self._local_entry(node, expr.decode(), atoms)
-        return MustRef(node, index, expr, must.prefixes, _schema_path(node), entry, rel)
+        abs_path = _schema_path(node)
+        scoped = self._scope(node, expr.decode(), atoms)
+        if scoped is None:
+            return MustRef(node, index, expr, must.prefixes, abs_path, None, None)
+        entry, rel, derefs = scoped
+        return MustRef(node, index, expr, must.prefixes, abs_path, entry, rel, derefs)
 
-    @staticmethod
-    def _local_entry(node: Cdata, expr: str, atoms: dict[int, Cdata]) -> tuple[Cdata | None, str | None]:
-        """The list whose entry bounds what the must at ``node`` reads, with the path down to ``node``."""
+    def _scope(
+        self, node: Cdata, expr: str, atoms: dict[int, Cdata]
+    ) -> tuple[Cdata, str, tuple[DerefRead, ...]] | None:
+        """Where the must at ``node`` reads (see :class:`MustRef`), or None when it cannot be bounded."""
         text = _LITERAL.sub("''", expr)
-        if "deref(" in text or "::" in text or "//" in text:
-            return None, None
-        steps: list[str] = []  # data-node steps from the entry down to node
-        entry = node
-        while entry != NULL and entry.nodetype != lib.LYS_LIST:
-            if not entry.nodetype & _SCHEMA_ONLY:
-                steps.append(f"{ffi.string(entry.module.name).decode()}:{ffi.string(entry.name).decode()}")
-            entry = entry.parent
-        if entry == NULL or entry.parent == NULL:  # no list, or a top-level one (absolute paths)
-            return None, None
-        if text.count("..") > len(steps):
-            return None, None
-        for n in atoms.values():
-            p = n
-            while p != NULL and p != entry:
-                p = p.parent
-            if p == NULL:
-                return None, None
-        return entry, "/".join(reversed(steps)) or "."
+        if "::" in text or "//" in text:
+            return None
+        entry, steps = _entry_steps(node)
+        if entry == NULL or entry.parent == NULL:  # no list, or a top-level one
+            return None
+        derefs: list[DerefRead] = []
+        while "deref(" in text:
+            i = text.index("deref(")
+            if text[:i].count("[") != text[:i].count("]"):  # inside a predicate: another context node
+                return None
+            j = text.find(")", i)
+            arg = text[i + 6 : j] if j > 0 else "("
+            if "(" in arg or not _REL_PATH.fullmatch(arg) or arg.count("..") > len(steps):
+                return None
+            m = _POST.match(text, j + 1)
+            post = m.group() if m else ""
+            read = self._deref_read(node, arg, post)
+            if read is None:
+                return None
+            derefs.append(read)
+            text = text[:i] + " 0 " + text[j + 1 + len(post) :]
+        if _has_absolute_path(text) or text.count("..") > len(steps):
+            return None
+        if not derefs:
+            for n in atoms.values():
+                p = n
+                while p != NULL and p != entry:
+                    p = p.parent
+                if p == NULL:
+                    return None
+        return entry, "/".join(steps) or ".", tuple(derefs)
+
+    def _deref_read(self, node: Cdata, arg: str, post: str) -> DerefRead | None:
+        x = _walk(node, arg)
+        if x == NULL or x.nodetype != lib.LYS_LEAF:
+            return None
+        leaf = ffi.cast("struct lysc_node_leaf *", x)
+        if leaf.type.basetype != lib.LY_TYPE_LEAFREF:
+            return None
+        lref = ffi.cast("struct lysc_type_leafref *", leaf.type)
+        if "[" in ffi.string(lib.lyxp_get_expr(lref.path)).decode():
+            return None
+        leaves = [n for n in self._atoms(x, lref.path, lref.prefixes).values() if n.nodetype & lib.LYS_LEAF]
+        if len(leaves) != 1:
+            return None
+        target = leaves[0]
+        tentry = target.parent
+        if tentry == NULL or tentry.nodetype != lib.LYS_LIST or not target.flags & lib.LYS_KEY:
+            return None
+        if post.count("..") > 1:  # from the key up to its entry, no further
+            return None
+        key = f"{ffi.string(target.module.name).decode()}:{ffi.string(target.name).decode()}"
+        return DerefRead(_schema_path(x), tentry, key)
 
     def _atoms(self, ctx_node: Cdata, expr: Cdata, prefixes: Cdata) -> dict[int, Cdata]:
         out = _ffi.new("void **")

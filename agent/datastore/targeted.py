@@ -90,18 +90,48 @@ class _Plan:
     def add(self, ref: MustRef, changed: Cdata, root: Cdata) -> bool:
         if id(ref) in self.every:
             return True
-        if ref.entry is not None and ref.rel_path is not None:
-            entry = _entry_of(changed, ref.entry)
-            if entry != NULL:
-                found = _find_all(entry, ref.rel_path)
-                if found is None:
+        if ref.entry is None or ref.rel_path is None or not self._add_scoped(ref, changed, root):
+            self.some.pop(id(ref), None)
+            self.every[id(ref)] = ref
+        return True
+
+    def _add_scoped(self, ref: MustRef, changed: Cdata, root: Cdata) -> bool:
+        assert ref.entry is not None and ref.rel_path is not None
+        entries: list[Cdata] = []
+        own = _entry_of(changed, ref.entry)
+        if own != NULL:
+            entries.append(own)
+        for d in ref.derefs:
+            target = _entry_of(changed, d.target_entry)
+            if target == NULL:
+                continue
+            key = _find_all(target, d.target_key)
+            if not key or len(key) != 1:
+                return False
+            val = ffi.string(lib.lyd_get_value(key[0])).decode()
+            if "'" not in val:
+                lit = f"'{val}'"
+            elif '"' not in val:
+                lit = f'"{val}"'
+            else:
+                return False
+            refs = _find_all(root, f"{d.x_abs_path}[.={lit}]")
+            if refs is None:
+                return False
+            for x in refs:
+                e = _entry_of(x, ref.entry)
+                if e == NULL:
                     return False
-                _, nodes = self.some.setdefault(id(ref), (ref, {}))
-                for n in found:
-                    nodes[int(ffi.cast("uintptr_t", n))] = n
-                return True
-        self.some.pop(id(ref), None)
-        self.every[id(ref)] = ref
+                entries.append(e)
+                if len(entries) > MAX_EVALUATIONS:
+                    return False
+        _, nodes = self.some.setdefault(id(ref), (ref, {}))
+        for e in entries:
+            found = _find_all(e, ref.rel_path)
+            if found is None:
+                return False
+            for n in found:
+                nodes[int(ffi.cast("uintptr_t", n))] = n
         return True
 
     def instances(self, root: Cdata) -> list[tuple[MustRef, Cdata]] | None:

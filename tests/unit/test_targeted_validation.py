@@ -341,6 +341,10 @@ def test_many_affected_instances_fall_back_to_full_validation(monkeypatch: pytes
     monkeypatch.setattr(targeted, "MAX_EVALUATIONS", 3)
     ds, s = fresh()
     calls = _count_full_validations(monkeypatch)
-    ds.edit_config("candidate", interfaces(_if_leaf("Gi0.3", _mtu(1400))), session=s)
+    # Gi0's MTU is read by the must of every sub-interface of Gi0 that has an MTU (through deref)
+    ds.edit_config("candidate", interfaces(_if_leaf("Gi0", _mtu(8000))), session=s)
     ds.install(ds.prepare_commit(s))
     assert calls[0] == 1
+    ds.edit_config("candidate", interfaces(_if_leaf("Gi0.3", _mtu(1400))), session=s)
+    ds.install(ds.prepare_commit(s))
+    assert calls[0] == 1  # one instance (no sub-interface names Gi0.3 as its parent)
