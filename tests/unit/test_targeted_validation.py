@@ -37,6 +37,13 @@ PARENTS = ["Gi0", "Gi1", "Gi2", "Gi3"]
 SUBS_PER_PARENT = 50  # 200 sub-interfaces
 
 
+def _unnumbered(lender: str) -> str:
+    return (
+        '<ipv4 xmlns="urn:ietf:params:xml:ns:yang:ietf-ip">'
+        f'<unnumbered xmlns="{BNGIF}"><use-interface>{lender}</use-interface></unnumbered></ipv4>'
+    )
+
+
 def _mtu(v: int) -> str:
     return f'<mtu xmlns="{BNGIF}">{v}</mtu>'
 
@@ -45,10 +52,11 @@ def _mtu(v: int) -> str:
 def base_xml() -> str:
     """The starting configuration as one <config> body (built once)."""
     parts = []
+    parts.append(iface("Lo0", addr("192.0.2.1", 32), kind="softwareLoopback"))
     for i, p in enumerate(PARENTS):
         parts.append(iface(p, _mtu(9000) if i < 2 else ""))
         for v in range(1, SUBS_PER_PARENT + 1):
-            extra = addr(f"10.{i}.{v}.1")
+            extra = addr(f"10.{i}.{v}.1") if (i, v % 4) != (3, 0) else _unnumbered("Lo0")
             if v % 3 == 0 and i < 2:
                 extra += _mtu(1500)
             if v % 5 == 0:
@@ -121,6 +129,8 @@ def one_leaf(draw: st.DrawFn) -> tuple[str, str]:
                 "vlan",
                 "parent",
                 "table-id",
+                "unnumbered",
+                "lo-plen",
                 "ha",
                 "plen",
                 "enabled",
@@ -142,6 +152,17 @@ def one_leaf(draw: st.DrawFn) -> tuple[str, str]:
     if kind == "qos":
         prof = draw(st.sampled_from(["p1", "p2", "nope"]))
         return "if", _if_leaf(name, f'<qos xmlns="{QOS}"><input-profile>{prof}</input-profile></qos>')
+    if kind == "unnumbered":
+        lender = draw(st.sampled_from(["Lo0", "Gi0", "Gi0.1", "Gi3.8", "nope"]))
+        v = draw(st.sampled_from([4, 8, 12]))
+        return "if", _if_leaf(f"Gi3.{v}", _unnumbered(lender))
+    if kind == "lo-plen":
+        plen = draw(st.sampled_from([24, 32]))
+        body = (
+            '<ipv4 xmlns="urn:ietf:params:xml:ns:yang:ietf-ip">'
+            f"<address><ip>192.0.2.1</ip><prefix-length>{plen}</prefix-length></address></ipv4>"
+        )
+        return "if", _if_leaf("Lo0", body)
     if kind == "enabled":
         return "if", _if_leaf(name, "<enabled>false</enabled>")
     if kind == "plen":
