@@ -226,11 +226,12 @@ def _schema_of(data_path: str) -> str:
     if hit is None:
         if len(_SCHEMA_OF) > 500_000:
             _SCHEMA_OF.clear()
-        hit = _SCHEMA_OF[data_path] = _strip_predicates(data_path)
+        hit = _SCHEMA_OF[data_path] = strip_predicates(data_path)
     return hit
 
 
-def _strip_predicates(data_path: str) -> str:
+def strip_predicates(data_path: str) -> str:
+    """The schema path of a data path (key predicates removed)."""
     out = []
     depth = 0
     quote = ""

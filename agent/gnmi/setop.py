@@ -28,9 +28,12 @@ from typing import TYPE_CHECKING, Any
 import grpc
 
 from agent.datastore.session import Session
+from agent.errors import PathError
 from agent.gnmi.auth import check_write, segments
+from agent.gnmi.datapath import split_last
 from agent.gnmi.encode import decode_value
 from agent.gnmi.errors import GnmiError, invalid, unimplemented
+from agent.gnmi.flatten import strip_predicates
 from agent.gnmi.paths import full_path, to_xpath
 from agent.gnmi.pb import gnmi
 
@@ -74,21 +77,28 @@ async def set_(server: GnmiServer, request: Any, session: Session, acl: AccessCo
         for up in ups:
             if up.HasField("value") and not up.HasField("val"):
                 raise invalid("the deprecated Update.value field is not supported; use val")
-            xp = to_xpath(full_path(request.prefix, up.path), ctx, for_edit=True)
+            xp = _update_xpath(request.prefix, up.path, ctx)
             value = decode_value(up.val)
             _authorise(acl, xp, value, "update")
-            bucket.append((xp, value))
+            entries = _list_entries(server, xp, value)
+            if entries is None:
+                bucket.append((xp, value))
+            else:  # spec 3.4.5: a path naming a whole list
+                if op == OP_REPLACE:
+                    deletes.append(xp)  # the entries not supplied go
+                bucket.extend(entries)
             results.append(gnmi.UpdateResult(path=up.path, op=op))
     if request.union_replace:
         union: list[tuple[str, Any]] = []
         for up in request.union_replace:
-            xp = to_xpath(full_path(request.prefix, up.path), ctx, for_edit=True)
+            xp = _update_xpath(request.prefix, up.path, ctx)
             value = decode_value(up.val)
             _authorise(acl, xp, value, "update")
-            union.append((xp, value))
+            entries = _list_entries(server, xp, value)
+            union.extend([(xp, value)] if entries is None else [(xp, None), *entries])
             results.append(gnmi.UpdateResult(path=up.path, op=OP_UNION_REPLACE))
         deletes.extend(_topmost([xp for xp, _v in union]))
-        updates.extend(union)
+        updates.extend((xp, v) for xp, v in union if v is not None)
     if commit_ext is None and server.txn.pending_confirmed is not None and total:
         # gnmi-commit-confirmed 3.2.1: a Set without the extension while a rollback timer runs
         raise GnmiError(
@@ -102,6 +112,59 @@ async def set_(server: GnmiServer, request: Any, session: Session, acl: AccessCo
             session, deletes=deletes, replaces=replaces, updates=updates, comment="gnmi Set"
         )
     return gnmi.SetResponse(prefix=request.prefix, response=results, timestamp=time.time_ns())
+
+
+def _update_xpath(prefix: Any, path: Any, ctx: Any) -> str:
+    """The data path an update / replace addresses. A path the schema does not have is NOT_FOUND (spec
+    3.4.7: "an update or replace operation that corresponds to a path that is not valid"); a path that
+    cannot be parsed stays INVALID_ARGUMENT."""
+    try:
+        return to_xpath(full_path(prefix, path), ctx, for_edit=True)
+    except GnmiError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, PathError) and cause.tag == "unknown-element":
+            raise GnmiError(grpc.StatusCode.NOT_FOUND, exc.message, path=exc.path) from cause
+        raise
+
+
+def _list_entries(server: GnmiServer, xpath: str, value: Any) -> list[tuple[str, Any]] | None:
+    """A value for a path naming a whole keyed list (``.../interface``) as one ``(entry path, entry)``
+    per given entry; None when ``xpath`` does not name a whole list. The value is the array of entries,
+    or an object whose one member is that array (``{"interface": [...]}``)."""
+    _parent, last = split_last(xpath)
+    if "[" in last:
+        return None
+    meta = server.flattener.meta(strip_predicates(xpath))
+    if meta is None or not meta.keys:
+        return None
+    if isinstance(value, dict) and len(value) == 1:
+        ((member, inner),) = value.items()
+        if member.rpartition(":")[2] == last.rpartition(":")[2]:
+            value = inner
+    if not isinstance(value, list) or not all(isinstance(e, dict) for e in value):
+        raise invalid(f"the value for the list {xpath} must be an array of entries", path=xpath)
+    out = []
+    for entry in value:
+        missing = [k for k in meta.keys if k not in entry]
+        if missing:
+            raise invalid(f"an entry of {xpath} lacks its key(s) {', '.join(missing)}", path=xpath)
+        pred = "".join(f"[{k}={_quote(_scalar(entry[k]))}]" for k in meta.keys)
+        out.append((xpath + pred, entry))
+    return out
+
+
+def _scalar(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def _quote(v: str) -> str:
+    if "'" not in v:
+        return f"'{v}'"
+    if '"' not in v:
+        return f'"{v}"'
+    raise invalid(f"a key value cannot contain both quote characters: {v!r}")
 
 
 def _topmost(xpaths: list[str]) -> list[str]:

@@ -438,6 +438,9 @@ def _state_only(ctx: Any, xpath: str) -> bool:
 
 
 def compile_subscriptions(server: GnmiServer, slist: Any, depth: int = 0) -> list[Sub]:
+    """The Subscriptions of ``slist``; sample and heartbeat intervals are checked for STREAM lists only
+    (ONCE and POLL ignore them, spec 3.5.1.5)."""
+    streaming = slist.mode == STREAM
     if len(slist.subscription) > MAX_SUBSCRIPTIONS:
         raise invalid(f"more than {MAX_SUBSCRIPTIONS} subscriptions in one request")
     if slist.encoding not in (ENC_JSON, ENC_JSON_IETF, ENC_PROTO):
@@ -461,7 +464,7 @@ def compile_subscriptions(server: GnmiServer, slist: Any, depth: int = 0) -> lis
             raise invalid(f"unknown subscription mode {item.mode}")
         if mode == SAMPLE:
             # spec 3.5.1.5.2: an interval the target cannot support is INVALID_ARGUMENT; 0 is the lowest
-            if interval and interval < server.min_sample_interval:
+            if streaming and interval and interval < server.min_sample_interval:
                 raise invalid(
                     f"sample_interval {item.sample_interval} ns is below the minimum of "
                     f"{int(server.min_sample_interval * 1e9)} ns",
@@ -469,7 +472,7 @@ def compile_subscriptions(server: GnmiServer, slist: Any, depth: int = 0) -> lis
                 )
             interval = interval or server.min_sample_interval
         heartbeat = item.heartbeat_interval / 1e9
-        if heartbeat and heartbeat < server.min_sample_interval:
+        if streaming and heartbeat and heartbeat < server.min_sample_interval:
             raise invalid(
                 f"heartbeat_interval {item.heartbeat_interval} ns is below the minimum of "
                 f"{int(server.min_sample_interval * 1e9)} ns",

@@ -366,3 +366,85 @@ def test_sample_interval_below_the_minimum_is_invalid_argument(stub: Any) -> Non
         assert samples >= 3
     finally:
         call.cancel()
+
+
+def test_sample_intervals_are_not_checked_for_once_and_poll(stub: Any) -> None:
+    fast = gnmi_pb2.Subscription(path=_if("c0", "description"), mode=2, sample_interval=1000)
+    got = _once(stub, _slist(fast, mode=1))
+    assert got[-1].sync_response and _leaves(got)
+
+
+# ------------------------------------------------------------------------------------ replace semantics
+
+
+def test_replace_of_a_list_keeps_only_the_entries_given(agent: Agent, stub: Any) -> None:
+    stub.Set(
+        gnmi_pb2.SetRequest(
+            update=[gnmi_pb2.Update(path=_if(n), val=_json(interface(n, n))) for n in ("r1", "r2", "r3")]
+        ),
+        metadata=MD,
+    )
+    keep = [interface(n, n) for n in sorted(_running_ifs(agent)) if n not in ("r2", "r3")]
+    lst = _path("ietf-interfaces:interfaces", "interface")
+    stub.Set(gnmi_pb2.SetRequest(replace=[gnmi_pb2.Update(path=lst, val=_json(keep))]), metadata=MD)
+    running = _running_ifs(agent)
+    assert "r1" in running and "r2" not in running and "r3" not in running
+    # an update of the list adds entries (the {"interface": [...]} form is accepted too)
+    more = {"interface": [interface("r2", "back")]}
+    stub.Set(gnmi_pb2.SetRequest(update=[gnmi_pb2.Update(path=lst, val=_json(more))]), metadata=MD)
+    running = _running_ifs(agent)
+    assert running["r2"]["description"] == "back" and "r1" in running
+    # union_replace of the list: exactly the union of the entries given
+    union = _union_request(
+        gnmi_pb2.Update(path=lst, val=_json([interface(n) for n in sorted(running) if n != "r1"])),
+        gnmi_pb2.Update(path=_if("r2", "description"), val=_json("union")),
+    )
+    stub.Set(union, metadata=MD)
+    running = _running_ifs(agent)
+    assert "r1" not in running and running["r2"]["description"] == "union"
+    assert "description" not in running["c0"]
+    c0 = {**interface("c0", "zero"), "ietf-ip:ipv4": {"mtu": 1400}}  # as the fixture made it
+    stub.Set(gnmi_pb2.SetRequest(replace=[gnmi_pb2.Update(path=_if("c0"), val=_json(c0))]), metadata=MD)
+
+
+def test_replace_of_a_container_resets_what_it_does_not_give(agent: Agent, stub: Any) -> None:
+    entry = {**interface("r4", "four"), "enabled": False, "ietf-ip:ipv4": {"mtu": 1300}}
+    stub.Set(gnmi_pb2.SetRequest(update=[gnmi_pb2.Update(path=_if("r4"), val=_json(entry))]), metadata=MD)
+    stub.Set(
+        gnmi_pb2.SetRequest(replace=[gnmi_pb2.Update(path=_if("r4", "ietf-ip:ipv4"), val=_json({}))]),
+        metadata=MD,
+    )
+    r4 = _running_ifs(agent)["r4"]
+    assert "mtu" not in r4.get("ietf-ip:ipv4", {}) and r4["enabled"] is False
+    # a leaf replaced is just set; the entry replaced loses enabled=false (back to the default)
+    stub.Set(
+        gnmi_pb2.SetRequest(replace=[gnmi_pb2.Update(path=_if("r4", "description"), val=_json("leaf"))]),
+        metadata=MD,
+    )
+    assert _running_ifs(agent)["r4"]["description"] == "leaf"
+    stub.Set(
+        gnmi_pb2.SetRequest(replace=[gnmi_pb2.Update(path=_if("r4"), val=_json(interface("r4", "new")))]),
+        metadata=MD,
+    )
+    assert "enabled" not in _running_ifs(agent)["r4"]
+
+
+def test_a_key_in_the_value_that_contradicts_the_path_is_invalid_argument(agent: Agent, stub: Any) -> None:
+    before = _running_ifs(agent)
+    bad = gnmi_pb2.Update(path=_if("c0"), val=_json(interface("other", "x")))
+    assert _code(lambda: stub.Set(gnmi_pb2.SetRequest(update=[bad]), metadata=MD)) == (
+        grpc.StatusCode.INVALID_ARGUMENT
+    )
+    assert _running_ifs(agent) == before
+
+
+def test_update_of_a_path_the_schema_lacks_is_not_found(agent: Agent, stub: Any) -> None:
+    bad = gnmi_pb2.Update(path=_if("c0", "no-such-leaf"), val=_json("x"))
+    assert (
+        _code(lambda: stub.Set(gnmi_pb2.SetRequest(update=[bad]), metadata=MD)) == grpc.StatusCode.NOT_FOUND
+    )
+    unparsable = gnmi_pb2.Update(path=_path("ietf-interfaces:interfaces", ("interface", {"nom": "c0"})))
+    unparsable.val.CopyFrom(_json({}))
+    assert _code(lambda: stub.Set(gnmi_pb2.SetRequest(update=[unparsable]), metadata=MD)) == (
+        grpc.StatusCode.INVALID_ARGUMENT
+    )
