@@ -22,7 +22,6 @@ STANDARD_MODULES: dict[str, list[str]] = {
         "rollback-on-error",
         "validate",
         "startup",
-        "url",
         "xpath",
     ],
     "ietf-netconf-nmda": ["origin", "with-defaults"],

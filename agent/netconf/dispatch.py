@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+import libyang
+from _libyang import ffi, lib
 from lxml import etree
 
 from agent.netconf import monitoring, ops_commit, ops_config, ops_read, ops_session
-from agent.netconf.context import BNG_NS, MON_NS, NMDA_NS, NOTIF_NS, OpContext
+from agent.netconf.context import BNG_NS, MON_NS, NMDA_NS, NOTIF_NS, WD_NS, OpContext
 from agent.netconf.replies import NC_NS, RpcError
 
 Handler = Callable[[OpContext, etree._Element], Awaitable[str | None]]
@@ -85,3 +87,66 @@ def handler_for(op: etree._Element, known_modules: dict[str, str]) -> tuple[str,
         error_type="protocol",
         info={"bad-element": qn.localname},
     )
+
+
+# Parameters accepted beyond the YANG input: get-data's with-defaults is, by YANG's rules, in the
+# ietf-netconf-nmda namespace (the grouping is used there); clients also send it in the namespace of
+# ietf-netconf-with-defaults, as on get and get-config.
+_EXTRA_PARAMETERS = {(NMDA_NS, "get-data"): {(WD_NS, "with-defaults")}}
+_PARAMETERS: dict[tuple[str, str], frozenset[tuple[str, str]] | None] = {}
+
+
+def check_parameters(op: etree._Element, ctx: libyang.Context, ns_modules: dict[str, str]) -> None:
+    """Refuse a parameter the operation's YANG input does not define (RFC 6241 Appendix A
+    ``unknown-element``, with ``bad-element``) instead of ignoring it silently. Operations without a
+    YANG definition in the model set (the project's own, RFC 5277's) are not checked."""
+    qn = etree.QName(op)
+    key = (qn.namespace or "", qn.localname)
+    if key not in _PARAMETERS:
+        _PARAMETERS[key] = _input_parameters(ctx, ns_modules.get(key[0]), key[1])
+    allowed = _PARAMETERS[key]
+    if allowed is None:
+        return
+    extra = _EXTRA_PARAMETERS.get(key, set())
+    for el in op:
+        if not isinstance(el.tag, str):
+            continue
+        q = etree.QName(el)
+        name = (q.namespace or "", q.localname)
+        if name in allowed or name in extra:
+            continue
+        if name[0] and name[0] not in ns_modules:
+            raise RpcError(
+                f"<{q.localname}> is in an unknown namespace {name[0]!r}",
+                tag="unknown-namespace",
+                info={"bad-element": q.localname, "bad-namespace": name[0]},
+            )
+        raise RpcError(
+            f"<{qn.localname}> has no parameter <{q.localname}>",
+            tag="unknown-element",
+            info={"bad-element": q.localname},
+        )
+
+
+def _input_parameters(
+    ctx: libyang.Context, module: str | None, name: str
+) -> frozenset[tuple[str, str]] | None:
+    """(namespace, name) of every node an RPC's input may hold at its top (choices flattened)."""
+    if module is None:
+        return None
+    try:
+        rpc = next(ctx.find_path(f"/{module}:{name}"), None)
+    except libyang.LibyangError:
+        return None
+    if rpc is None or not isinstance(rpc, libyang.SRpc):
+        return None
+    inp = rpc.input()
+    if inp is None:
+        return frozenset()
+    parent = inp.cdata
+    out: set[tuple[str, str]] = set()
+    node = lib.lys_getnext(ffi.NULL, parent, ffi.NULL, 0)
+    while node != ffi.NULL:
+        out.add((ffi.string(node.module.ns).decode(), ffi.string(node.name).decode()))
+        node = lib.lys_getnext(node, parent, ffi.NULL, 0)
+    return frozenset(out)

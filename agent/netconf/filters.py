@@ -94,7 +94,11 @@ def parse_nmda_filter(op: etree._Element, ns_modules: dict[str, str]) -> ReadFil
 
 
 def with_defaults(op: etree._Element) -> str | None:
+    """RFC 6243 ``<with-defaults>``; in ``<get-data>`` YANG puts it in the ietf-netconf-nmda namespace
+    (the grouping is used there), and the with-defaults module's namespace is accepted too."""
     el = child(op, "with-defaults", WD_NS)
+    if el is None:
+        el = child(op, "with-defaults", NMDA_NS)
     if el is None:
         return None
     mode = (el.text or "").strip()

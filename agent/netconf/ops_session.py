@@ -17,9 +17,13 @@ async def close_session(ctx: OpContext, op: etree._Element) -> None:
 
 async def kill_session(ctx: OpContext, op: etree._Element) -> None:
     raw = text_of(op, "session-id")
-    if raw is None or not raw.isdigit():
+    if raw is None:
+        raise RpcError("missing <session-id>", tag="missing-element", info={"bad-element": "session-id"})
+    if not raw.isdigit() or not 1 <= int(raw) <= 0xFFFFFFFF:
         raise RpcError(
-            "missing or bad <session-id>", tag="missing-element", info={"bad-element": "session-id"}
+            f"<session-id> {raw!r} is not a session-id (1..4294967295)",
+            tag="invalid-value",
+            info={"bad-element": "session-id"},
         )
     sid = int(raw)
     if sid == ctx.session.id:

@@ -26,7 +26,7 @@ from agent.model.xmlsafe import parse_xml
 from agent.netconf import framing, notify, replies
 from agent.netconf.capabilities import BASE_10, BASE_11, hello
 from agent.netconf.context import OpContext
-from agent.netconf.dispatch import handler_for, operation_of
+from agent.netconf.dispatch import check_parameters, handler_for, operation_of
 from agent.netconf.replies import NC_NS, RpcError
 
 if TYPE_CHECKING:
@@ -178,6 +178,7 @@ class NetconfSession:
             acl = self.server.access_control(self.session.user)
             if not acl.may_exec(module, name):
                 raise RpcError(f"access denied: {name}", tag="access-denied", error_type="protocol")
+            check_parameters(op, self.server.model.ctx, self.server.ns_modules)
             ctx = OpContext(self.server, self, self.session, acl)
             body = await handler(ctx, op)
         except AgentError as exc:

@@ -10,6 +10,7 @@ from lxml import etree
 from ncclient.operations.rpc import RPCError
 
 MON = "urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring"
+NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
 YL = "urn:ietf:params:xml:ns:yang:ietf-yang-library"
 
 
@@ -101,3 +102,35 @@ def test_unknown_operation_is_operation_not_supported(fx: NetconfFixture) -> Non
         with pytest.raises(RPCError) as err:
             m.dispatch(etree.fromstring('<frobnicate xmlns="urn:example:unknown"/>'))
         assert err.value.tag == "unknown-namespace"
+
+
+def test_unknown_parameter_is_unknown_element_not_ignored(fx: NetconfFixture) -> None:
+    """RFC 6241 Appendix A: a parameter the operation does not define is an error, not ignored."""
+    cases = [
+        (f'<get-config xmlns="{NC}"><source><running/></source><bogus/></get-config>', "unknown-element"),
+        (f'<get xmlns="{NC}"><filter type="subtree"/><depth>2</depth></get>', "unknown-element"),
+        (f'<lock xmlns="{NC}"><target><running/></target><timeout/></lock>', "unknown-element"),
+        (
+            f'<get-config xmlns="{NC}"><source><running/></source>'
+            '<x xmlns="urn:example:nowhere"/></get-config>',
+            "unknown-namespace",
+        ),
+        # with-defaults of get-config is ietf-netconf-with-defaults', not the NMDA module's
+        (
+            f'<get-config xmlns="{NC}"><source><running/></source>'
+            '<with-defaults xmlns="urn:ietf:params:xml:ns:yang:ietf-netconf-nmda">trim</with-defaults>'
+            "</get-config>",
+            "unknown-element",
+        ),
+    ]
+    with fx.connect() as m:
+        for rpc, tag in cases:
+            with pytest.raises(RPCError) as err:
+                m.dispatch(etree.fromstring(rpc))
+            assert err.value.tag == tag, rpc
+            assert err.value.type == "protocol", rpc
+            assert err.value.info is not None and "bad-element" in err.value.info, rpc
+        # the session goes on, and the parameters the operation does define are accepted
+        wd_ns = "urn:ietf:params:xml:ns:yang:ietf-netconf-with-defaults"
+        wd = f'<with-defaults xmlns="{wd_ns}">trim</with-defaults>'
+        m.dispatch(etree.fromstring(f'<get-config xmlns="{NC}"><source><running/></source>{wd}</get-config>'))

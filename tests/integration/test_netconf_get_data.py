@@ -289,6 +289,8 @@ def test_with_defaults_applies_to_operational(ofx: NetconfFixture) -> None:
         tagged = _get_data(
             m, "operational", f'<with-defaults xmlns="{NC_WD}">report-all-tagged</with-defaults>'
         )
+        # in get-data, YANG puts with-defaults in the ietf-netconf-nmda namespace (the grouping's user)
+        nmda_ns = _get_data(m, "operational", "<with-defaults>report-all</with-defaults>")
     assert any(
         c.startswith("urn:ietf:params:netconf:capability:with-operational-defaults:1.0?basic-mode=explicit")
         for c in caps
@@ -297,3 +299,4 @@ def test_with_defaults_applies_to_operational(ofx: NetconfFixture) -> None:
     enabled = _interfaces(tagged)["gd0"].find(f"{{{IF_NS}}}enabled")
     assert enabled is not None
     assert enabled.get("{urn:ietf:params:xml:ns:netconf:default:1.0}default") == "true"
+    assert _interfaces(nmda_ns)["gd0"].find(f"{{{IF_NS}}}enabled") is not None

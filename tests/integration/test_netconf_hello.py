@@ -207,3 +207,29 @@ def test_shell_and_other_subsystems_are_refused(fx: NetconfFixture) -> None:
 
     statuses = asyncio.run(go())
     assert all(s not in (0, None) for s in statuses), statuses
+
+
+def test_ietf_netconf_features_in_the_yang_library_match_the_capabilities(fx: NetconfFixture) -> None:
+    """RFC 6241 section 10 / RFC 7950 5.6.4: each ietf-netconf feature is one capability; the YANG
+    library must not claim a feature (such as :url) the hello does not advertise, and vice versa."""
+    yl = "urn:ietf:params:xml:ns:yang:ietf-yang-library"
+    flt = f'<yang-library xmlns="{yl}"/>'
+    with fx.connect() as m:
+        caps = set(m.server_capabilities)
+        data = etree.fromstring(m.get(filter=("subtree", flt)).data_xml.encode())
+    module = next(e for e in data.iter(f"{{{yl}}}module") if e.findtext(f"{{{yl}}}name") == "ietf-netconf")
+    features = {f.text for f in module.iterfind(f"{{{yl}}}feature")}
+    mapped = (
+        "writable-running",
+        "candidate",
+        "confirmed-commit",
+        "rollback-on-error",
+        "validate",
+        "startup",
+        "url",
+        "xpath",
+    )
+    for feature in mapped:
+        cap = f"urn:ietf:params:netconf:capability:{feature}:1.0"
+        assert (feature in features) == (cap in caps), feature
+    assert "url" not in features

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from _netconf_helpers import NetconfFixture, running_server
+from lxml import etree
 from ncclient.operations.rpc import RPCError
 
 
@@ -52,3 +53,17 @@ def test_close_session_replies_ok_then_ends(fx: NetconfFixture) -> None:
     reply = m.close_session()
     assert reply.ok
     assert _wait_disconnected(m)
+
+
+def test_kill_session_with_a_malformed_or_missing_id(fx: NetconfFixture) -> None:
+    nc = "urn:ietf:params:xml:ns:netconf:base:1.0"
+    with fx.connect() as m:
+        for body, tag in (
+            ("<session-id>abc</session-id>", "invalid-value"),
+            ("<session-id>0</session-id>", "invalid-value"),
+            ("", "missing-element"),
+        ):
+            with pytest.raises(RPCError) as err:
+                m.dispatch(etree.fromstring(f'<kill-session xmlns="{nc}">{body}</kill-session>'))
+            assert err.value.tag == tag, body
+            assert err.value.info is not None and "session-id" in err.value.info, body
