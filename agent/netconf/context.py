@@ -87,6 +87,9 @@ def datastore_choice(op: etree._Element, name: str, allowed: tuple[str, ...]) ->
         )
     el = elems[0]
     qn = etree.QName(el)
+    if (qn.namespace, qn.localname) == (NMDA_NS, "datastore"):
+        # RFC 8526 3.2: lock, unlock and validate name an NMDA datastore by identity too
+        return _datastore_identity(el, tuple(a for a in allowed if a != "config"))
     if qn.namespace != NC_NS or qn.localname not in allowed:
         raise RpcError(
             f"<{name}> cannot be {qn.localname!r} here (allowed: {', '.join(allowed)})",
@@ -104,6 +107,10 @@ def nmda_datastore(op: etree._Element, allowed: tuple[str, ...]) -> str:
     el = child(op, "datastore", NMDA_NS)
     if el is None or not (el.text or "").strip():
         raise RpcError("missing <datastore>", tag="missing-element", info={"bad-element": "datastore"})
+    return _datastore_identity(el, allowed)
+
+
+def _datastore_identity(el: etree._Element, allowed: tuple[str, ...]) -> str:
     value = (el.text or "").strip()
     if ":" in value:
         prefix, name = value.split(":", 1)

@@ -8,6 +8,7 @@ error-tag, error-severity, error-app-tag, error-path, error-message, error-info)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from xml.sax.saxutils import escape, quoteattr
 
@@ -69,7 +70,26 @@ def raw_reply(rpc_attrs: Mapping[str, str], body_xml: str) -> bytes:
     return (_open(rpc_attrs) + body_xml + "</rpc-reply>").encode()
 
 
-def error_xml(detail: ErrorDetail) -> str:
+_PATH_PREFIX = re.compile(r"(?<![\w.-])([A-Za-z_][\w.-]*):(?=[A-Za-z_*])")
+_QUOTED = re.compile(r"('[^']*'|\"[^\"]*\")")
+
+
+def _path_namespaces(path: str, module_ns: Mapping[str, str]) -> str:
+    """xmlns declarations for the module-name prefixes of an error-path (libyang writes instance
+    paths with module names as prefixes): RFC 6241 Appendix A evaluates error-path with the namespace
+    declarations in scope, so each prefix is bound to its module's namespace on the element itself."""
+    prefixes: dict[str, str] = {}
+    for i, part in enumerate(_QUOTED.split(path)):
+        if i % 2:
+            continue  # a literal
+        for m in _PATH_PREFIX.finditer(part):
+            ns = module_ns.get(m.group(1))
+            if ns is not None:
+                prefixes[m.group(1)] = ns
+    return "".join(f" xmlns:{p}={quoteattr(ns)}" for p, ns in sorted(prefixes.items()))
+
+
+def error_xml(detail: ErrorDetail, module_ns: Mapping[str, str] | None = None) -> str:
     parts = [
         "<rpc-error>",
         f"<error-type>{escape(detail.error_type)}</error-type>",
@@ -79,7 +99,8 @@ def error_xml(detail: ErrorDetail) -> str:
     if detail.app_tag:
         parts.append(f"<error-app-tag>{escape(detail.app_tag)}</error-app-tag>")
     if detail.path:
-        parts.append(f"<error-path>{escape(detail.path)}</error-path>")
+        decls = _path_namespaces(detail.path, module_ns) if module_ns else ""
+        parts.append(f"<error-path{decls}>{escape(detail.path)}</error-path>")
     if detail.message:
         parts.append(f'<error-message xml:lang="en">{escape(detail.message)}</error-message>')
     if detail.info:
@@ -96,9 +117,15 @@ def error_xml(detail: ErrorDetail) -> str:
     return "".join(parts)
 
 
-def error_reply(rpc_attrs: Mapping[str, str], error: AgentError | list[ErrorDetail]) -> bytes:
+def error_reply(
+    rpc_attrs: Mapping[str, str],
+    error: AgentError | list[ErrorDetail],
+    module_ns: Mapping[str, str] | None = None,
+) -> bytes:
+    """``module_ns`` (module name -> namespace) binds the prefixes of error-paths."""
     details = error.details if isinstance(error, AgentError) else error
-    return (_open(rpc_attrs) + "".join(error_xml(d) for d in details) + "</rpc-reply>").encode()
+    body = "".join(error_xml(d, module_ns) for d in details)
+    return (_open(rpc_attrs) + body + "</rpc-reply>").encode()
 
 
 def _is_ncname(name: str) -> bool:

@@ -195,7 +195,7 @@ class NetconfSession:
     async def _send_error(self, attrs: dict[str, str], exc: AgentError) -> None:
         self.stats["out-rpc-errors"] += 1
         self.server.stats["out-rpc-errors"] += 1
-        await self.send(replies.error_reply(attrs, exc))
+        await self.send(replies.error_reply(attrs, exc, self.server.module_ns))
 
     # ----------------------------------------------------------------------------- notifications
 

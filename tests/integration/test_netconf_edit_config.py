@@ -108,3 +108,20 @@ def test_replace_default_operation(fx: NetconfFixture) -> None:
         names = _names(m.get_config("candidate").data_xml)
         assert names == ["eth-only"]
         m.discard_changes()
+
+
+def test_error_path_prefixes_are_bound_to_their_module_namespaces(fx: NetconfFixture) -> None:
+    """RFC 6241 Appendix A: error-path is an XPath evaluated with the namespace declarations in scope,
+    so the module-name prefixes it uses are declared (on the error-path element)."""
+    cfg = interface_config("eth-p").replace(
+        "<interface>", f'<interface xmlns:nc="{NC_NS}" nc:operation="create">'
+    )
+    with fx.connect() as m:
+        m.edit_config(target="candidate", config=cfg)
+        with pytest.raises(RPCError) as err:
+            m.edit_config(target="candidate", config=cfg)
+        m.discard_changes()
+    assert err.value.xml is not None
+    path_el = err.value.xml.find(f"{{{NC_NS}}}error-path")
+    assert path_el is not None and path_el.text == "/ietf-interfaces:interfaces/interface[name='eth-p']"
+    assert path_el.nsmap.get("ietf-interfaces") == IF_NS

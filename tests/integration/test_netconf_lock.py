@@ -69,3 +69,32 @@ def test_lock_candidate_refused_while_other_session_has_uncommitted_changes(fx: 
         a.discard_changes()
         b.lock("candidate")
         b.unlock("candidate")
+
+
+def _nmda(m: object, op: str, ds: str) -> None:
+    from lxml import etree
+
+    nc = "urn:ietf:params:xml:ns:netconf:base:1.0"
+    nmda = "urn:ietf:params:xml:ns:yang:ietf-netconf-nmda"
+    dsn = "urn:ietf:params:xml:ns:yang:ietf-datastores"
+    rpc = (
+        f'<{op} xmlns="{nc}"><target><datastore xmlns="{nmda}" xmlns:ds="{dsn}">ds:{ds}</datastore>'
+        f"</target></{op}>"
+    )
+    m.dispatch(etree.fromstring(rpc))  # type: ignore[attr-defined]
+
+
+def test_lock_and_unlock_name_an_nmda_datastore(fx: NetconfFixture) -> None:
+    """RFC 8526 3.2: <lock>/<unlock> take <datastore> (an identity) as target; only writable ones."""
+    with fx.connect() as a, fx.connect() as b:
+        _nmda(a, "lock", "candidate")
+        with pytest.raises(RPCError) as err:
+            b.lock("candidate")
+        assert err.value.tag == "lock-denied"
+        _nmda(a, "unlock", "candidate")
+        b.lock("candidate")
+        b.unlock("candidate")
+        for ds in ("operational", "intended"):
+            with pytest.raises(RPCError) as err:
+                _nmda(a, "lock", ds)
+            assert err.value.tag == "invalid-value", ds
