@@ -42,6 +42,7 @@ class _Meta:
     kind: int
     leaflist: bool
     keys: tuple[str, ...]
+    config: bool = True  # config true (else state)
 
 
 class Flattener:
@@ -68,18 +69,20 @@ class Flattener:
         result: _Meta | None = None
         if snode != ffi.NULL:
             nodetype = snode.nodetype
+            config = not snode.flags & lib.LYS_CONFIG_R
             if nodetype & (lib.LYS_LEAF | lib.LYS_LEAFLIST):
                 base = ffi.cast("struct lysc_node_leaf *", snode).type.basetype
-                result = _Meta(_KIND_OF_BASE.get(base, K_STR), bool(nodetype & lib.LYS_LEAFLIST), ())
+                kind = _KIND_OF_BASE.get(base, K_STR)
+                result = _Meta(kind, bool(nodetype & lib.LYS_LEAFLIST), (), config)
             elif nodetype & lib.LYS_LIST:
                 keys = []
                 child = lib.lys_getnext(ffi.NULL, snode, ffi.NULL, 0)
                 while child != ffi.NULL and child.flags & lib.LYS_KEY:
                     keys.append(ffi.string(child.name).decode())
                     child = lib.lys_getnext(child, snode, ffi.NULL, 0)
-                result = _Meta(K_STR, False, tuple(keys))
+                result = _Meta(K_STR, False, tuple(keys), config)
             else:
-                result = _Meta(K_STR, False, ())
+                result = _Meta(K_STR, False, (), config)
         else:
             lib.ly_err_clean(self.ctx.cdata, ffi.NULL)
         self._meta[schema_path] = result
@@ -219,6 +222,11 @@ class Flattener:
 
 
 _SCHEMA_OF: dict[str, str] = {}
+
+
+def schema_of(data_path: str) -> str:
+    """The schema path of a data path, cached."""
+    return _schema_of(data_path)
 
 
 def _schema_of(data_path: str) -> str:

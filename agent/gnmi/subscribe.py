@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import time
@@ -41,7 +42,7 @@ from agent.gnmi.auth import segments
 from agent.gnmi.datapath import split_data_path, split_last
 from agent.gnmi.errors import GnmiError, invalid, unimplemented
 from agent.gnmi.filters import ModelFilter, elem_count, within_depth
-from agent.gnmi.flatten import FlatLeaf
+from agent.gnmi.flatten import FlatLeaf, schema_of
 from agent.gnmi.get import check_models, request_depth
 from agent.gnmi.matching import CONTAINS, INSIDE, relation, split_pattern
 from agent.gnmi.paths import full_path, to_xpath
@@ -77,6 +78,7 @@ class Sub:
     last: dict[str, Any] = field(default_factory=dict)
     last_full: float = 0.0
     state_only: bool = False  # every node the path selects is config false (counters, oper-status)
+    leaves: str = ""  # TARGET_DEFINED over config and state: "config" (ON_CHANGE) or "state" (SAMPLE) part
 
 
 class StreamSession:
@@ -201,7 +203,20 @@ class StreamSession:
         leaves = self._current(sub)
         if self.models is not None or self.depth:
             leaves = self._filtered(sub, leaves)
+        if sub.leaves:
+            leaves = self._of_class(sub, leaves)
         return leaves
+
+    def _of_class(self, sub: Sub, leaves: list[FlatLeaf]) -> list[FlatLeaf]:
+        """The config leaves (``sub.leaves == "config"``) or the state leaves of ``leaves``."""
+        want = sub.leaves == "config"
+        meta = self.server.flattener.child_meta
+        out = []
+        for lf in leaves:
+            m = meta(schema_of(lf[0]), lf[1])
+            if (m.config if m is not None else True) == want:
+                out.append(lf)
+        return out
 
     def _current(self, sub: Sub) -> list[FlatLeaf]:
         if sub.state_only:
@@ -309,6 +324,8 @@ class StreamSession:
             return
         running = self.server.datastores.running if not operational else None
         for sub in subs:
+            if operational and sub.leaves == "config":
+                continue  # the state part of a TARGET_DEFINED subscription is sampled
             leaves: list[FlatLeaf] = []
             deletes: list[str] = []
             for ch in changes:
@@ -326,6 +343,8 @@ class StreamSession:
             if self.models is not None or self.depth:
                 leaves = self._filtered(sub, leaves)
                 deletes = self._filtered_deletes(sub, deletes)
+            if sub.leaves:
+                leaves = self._of_class(sub, leaves)
             if leaves or deletes:
                 self.send_leaves(self._readable(leaves), deletes, ts)
 
@@ -423,6 +442,32 @@ def _has_state(ctx: Any, xpath: str) -> bool:
     return False
 
 
+def _has_config(ctx: Any, xpath: str) -> bool:
+    """Does any schema leaf selected by ``xpath`` (or below it) hold configuration (config true)?"""
+    out = ffi.new("struct ly_set **")
+    if lib.lys_find_xpath(ctx.cdata, ffi.NULL, xpath.encode(), 0, out) != lib.LY_SUCCESS:
+        lib.ly_err_clean(ctx.cdata, ffi.NULL)
+        return True
+    try:
+        s = out[0]
+        stack = [s.snodes[i] for i in range(s.count)]
+    finally:
+        lib.ly_set_free(out[0], ffi.NULL)
+    seen = 0
+    while stack and seen < 100_000:
+        node = stack.pop()
+        seen += 1
+        if node.flags & lib.LYS_CONFIG_R:
+            continue  # everything below is state
+        if node.nodetype & (lib.LYS_LEAF | lib.LYS_LEAFLIST) and node.flags & lib.LYS_CONFIG_W:
+            return True
+        child = lib.lys_getnext(ffi.NULL, node, ffi.NULL, 0)
+        while child != ffi.NULL:
+            stack.append(child)
+            child = lib.lys_getnext(child, node, ffi.NULL, 0)
+    return False
+
+
 def _state_only(ctx: Any, xpath: str) -> bool:
     """Is every schema node ``xpath`` selects config false (so all of its descendants are)?"""
     out = ffi.new("struct ly_set **")
@@ -454,10 +499,13 @@ def compile_subscriptions(server: GnmiServer, slist: Any, depth: int = 0) -> lis
         xpath = to_xpath(gp, server.model.ctx)
         mode = item.mode
         interval = item.sample_interval / 1e9
+        split = False
         if mode == TARGET_DEFINED:
             if _has_state(server.model.ctx, xpath):
                 mode = SAMPLE
                 interval = interval or TARGET_DEFINED_INTERVAL
+                # per leaf (spec 3.5.1.5.2): configuration ON_CHANGE, state sampled
+                split = _has_config(server.model.ctx, xpath)
             else:
                 mode = ON_CHANGE
         if mode not in (ON_CHANGE, SAMPLE):
@@ -481,18 +529,20 @@ def compile_subscriptions(server: GnmiServer, slist: Any, depth: int = 0) -> lis
         pattern = split_pattern(xpath)
         if depth and any(name == "//" for name, _ in pattern):
             raise unimplemented("the Depth extension is not supported with the '...' wildcard or the root")
-        subs.append(
-            Sub(
-                path=str(gp),
-                xpath=xpath,
-                pattern=pattern,
-                mode=mode,
-                interval=interval,
-                suppress=item.suppress_redundant,
-                heartbeat=heartbeat,
-                state_only=_state_only(server.model.ctx, xpath),
-            )
+        sub = Sub(
+            path=str(gp),
+            xpath=xpath,
+            pattern=pattern,
+            mode=mode,
+            interval=interval,
+            suppress=item.suppress_redundant,
+            heartbeat=heartbeat,
+            state_only=_state_only(server.model.ctx, xpath),
+            leaves="state" if split else "",
         )
+        subs.append(sub)
+        if split:
+            subs.append(dataclasses.replace(sub, mode=ON_CHANGE, leaves="config", suppress=False, last={}))
     return subs
 
 

@@ -384,7 +384,8 @@ def test_replace_of_a_list_keeps_only_the_entries_given(agent: Agent, stub: Any)
         ),
         metadata=MD,
     )
-    keep = [interface(n, n) for n in sorted(_running_ifs(agent)) if n not in ("r2", "r3")]
+    now = _running_ifs(agent)
+    keep = [interface(n, now[n].get("description")) for n in sorted(now) if n not in ("r2", "r3")]
     lst = _path("ietf-interfaces:interfaces", "interface")
     stub.Set(gnmi_pb2.SetRequest(replace=[gnmi_pb2.Update(path=lst, val=_json(keep))]), metadata=MD)
     running = _running_ifs(agent)
@@ -395,14 +396,15 @@ def test_replace_of_a_list_keeps_only_the_entries_given(agent: Agent, stub: Any)
     running = _running_ifs(agent)
     assert running["r2"]["description"] == "back" and "r1" in running
     # union_replace of the list: exactly the union of the entries given
+    kept = [interface(n, running[n].get("description")) for n in sorted(running) if n != "r1"]
     union = _union_request(
-        gnmi_pb2.Update(path=lst, val=_json([interface(n) for n in sorted(running) if n != "r1"])),
+        gnmi_pb2.Update(path=lst, val=_json(kept)),
         gnmi_pb2.Update(path=_if("r2", "description"), val=_json("union")),
     )
     stub.Set(union, metadata=MD)
     running = _running_ifs(agent)
     assert "r1" not in running and running["r2"]["description"] == "union"
-    assert "description" not in running["c0"]
+    assert running["c0"]["description"] == "zero" and "ietf-ip:ipv4" not in running["c0"]
     c0 = {**interface("c0", "zero"), "ietf-ip:ipv4": {"mtu": 1400}}  # as the fixture made it
     stub.Set(gnmi_pb2.SetRequest(replace=[gnmi_pb2.Update(path=_if("c0"), val=_json(c0))]), metadata=MD)
 
@@ -448,3 +450,29 @@ def test_update_of_a_path_the_schema_lacks_is_not_found(agent: Agent, stub: Any)
     assert _code(lambda: stub.Set(gnmi_pb2.SetRequest(update=[unparsable]), metadata=MD)) == (
         grpc.StatusCode.INVALID_ARGUMENT
     )
+
+
+def test_target_defined_decides_per_leaf_in_a_mixed_subtree(agent: Agent, stub: Any) -> None:
+    # an interface entry holds configuration (description) and counters: the counters are sampled (at
+    # an interval far beyond this test), the configuration is sent when it changes
+    sub = gnmi_pb2.Subscription(path=_if("c1"), mode=0, sample_interval=3600 * 10**9)
+    slist = _slist(sub, mode=0)
+    call = stub.Subscribe(iter([gnmi_pb2.SubscribeRequest(subscribe=slist)]), metadata=MD, timeout=30)
+    base = "ietf-interfaces:interfaces/interface[name=c1]"
+    try:
+        initial = []
+        for r in call:
+            if r.sync_response:
+                break
+            initial.append(r)
+        first = _leaves(initial)
+        assert first[f"{base}/description"] == "one" and f"{base}/statistics/in-octets" in first
+        assert len([p for p in first if p.endswith("/description")]) == 1  # sent once, not by both parts
+        desc = gnmi_pb2.Update(path=_if("c1", "description"), val=_json("changed"))
+        stub.Set(gnmi_pb2.SetRequest(update=[desc]), metadata=MD)
+        change = next(r for r in call if r.HasField("update"))
+        assert _leaves([change]) == {f"{base}/description": "changed"}
+    finally:
+        call.cancel()
+        desc = gnmi_pb2.Update(path=_if("c1", "description"), val=_json("one"))
+        stub.Set(gnmi_pb2.SetRequest(update=[desc]), metadata=MD)
