@@ -23,6 +23,7 @@ delays commits, other streams or the agent.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import dataclasses
 import json
@@ -78,6 +79,7 @@ class Sub:
     last: dict[str, Any] = field(default_factory=dict)
     last_full: float = 0.0
     state_only: bool = False  # every node the path selects is config false (counters, oper-status)
+    parents: set[str] = field(default_factory=set)  # SAMPLE: parents of the leaves last sent
     leaves: str = ""  # TARGET_DEFINED over config and state: "config" (ON_CHANGE) or "state" (SAMPLE) part
 
 
@@ -262,6 +264,8 @@ class StreamSession:
         for sub in subs:
             leaves = self.current(sub)
             sub.last = {f"{lf[0]}/{lf[1]}": lf[2] for lf in leaves} if sub.suppress else {}
+            if sub.mode == SAMPLE and not sub.suppress:
+                sub.parents = {lf[0] for lf in leaves}
             sub.last_full = time.monotonic()
             self.send_leaves(leaves, [], ts)
 
@@ -295,7 +299,11 @@ class StreamSession:
         ts = time.time_ns()
         leaves = self.current(sub)
         if not sub.suppress:
-            self.send_leaves(leaves, [], ts)
+            # a node that held sampled leaves and is gone (a removed list entry) is sent as a delete
+            parents = {lf[0] for lf in leaves}
+            gone = _removed(sub.parents - parents, parents) if sub.parents else []
+            sub.parents = parents
+            self.send_leaves(leaves, gone, ts)
             return
         now = time.monotonic()
         full = sub.heartbeat > 0 and now - sub.last_full >= sub.heartbeat
@@ -369,6 +377,27 @@ class StreamSession:
             else:
                 merged[key] = lf
         return list(merged.values())
+
+
+def _removed(gone: set[str], present: set[str]) -> list[str]:
+    """The topmost of the ``gone`` parent paths that are not ancestors of a ``present`` one."""
+    if not gone:
+        return []
+    ordered = sorted(present)
+    out: list[str] = []
+    kept: set[str] = set()
+    for g in sorted(gone, key=len):
+        up = split_last(g)[0]
+        while up and up not in kept:
+            up = split_last(up)[0]
+        if up:
+            continue  # below a node already deleted
+        i = bisect.bisect_left(ordered, g + "/")
+        if i < len(ordered) and ordered[i].startswith(g + "/"):
+            continue  # still holds sampled nodes below it
+        out.append(g)
+        kept.add(g)
+    return out
 
 
 def _tops(root: Any, pattern: tuple[Any, ...]) -> list[Any]:

@@ -476,3 +476,32 @@ def test_target_defined_decides_per_leaf_in_a_mixed_subtree(agent: Agent, stub: 
         call.cancel()
         desc = gnmi_pb2.Update(path=_if("c1", "description"), val=_json("one"))
         stub.Set(gnmi_pb2.SetRequest(update=[desc]), metadata=MD)
+
+
+def test_sample_without_suppression_sends_deletes_for_removed_entries(agent: Agent, stub: Any) -> None:
+    stub.Set(
+        gnmi_pb2.SetRequest(update=[gnmi_pb2.Update(path=_if("s9"), val=_json(interface("s9", "x")))]),
+        metadata=MD,
+    )
+    path = _path("ietf-interfaces:interfaces", ("interface", {"name": "*"}), "statistics")
+    sub = gnmi_pb2.Subscription(path=path, mode=2, sample_interval=200_000_000)
+    call = stub.Subscribe(
+        iter([gnmi_pb2.SubscribeRequest(subscribe=_slist(sub, mode=0))]), metadata=MD, timeout=30
+    )
+    gone = "ietf-interfaces:interfaces/interface[name=s9]/statistics"
+    try:
+        for r in call:
+            if r.sync_response:
+                break
+        stub.Set(gnmi_pb2.SetRequest(delete=[_if("s9")]), metadata=MD)
+        deletes: list[str] = []
+        for n, r in enumerate(call):
+            deletes += [_elems(d) for d in r.update.delete]
+            if deletes or n > 200:
+                break
+        assert deletes == [gone]
+        # and the next samples no longer carry it
+        later = _leaves([next(r for r in call if r.update.update)])
+        assert later and not any("name=s9" in p for p in later)
+    finally:
+        call.cancel()
