@@ -15,6 +15,8 @@ benchmark machine is shared, process CPU time (``*_cpu_*``):
                      (agent/datastore/targeted.py)
   constrained_modify_commit_ms  the same MTUs changed again (a modify instead of a create)
   qos_rate_commit_ms one-leaf change of a QoS profile's CIR (bng-qos; the profile's PIR must reads it)
+  route_commit_ms    a static route created in a VRF, next hop by outgoing interface (a leafref into
+                     the 10,000 interfaces): only bng-vrf's data is validated (lyd_validate_module)
   pending_changes_ms pending_changes() after a one-entry change, median (target < 5 ms)
 """
 
@@ -127,6 +129,24 @@ def qos_profile(cir: int, pir: int | None) -> etree._Element:
     )
 
 
+VRF_NS = "urn:bng-agent:yang:bng-vrf"
+
+
+def vrf_edit(body: str) -> etree._Element:
+    return etree.fromstring(
+        f'<config xmlns="{NC_NS}"><vrfs xmlns="{VRF_NS}"><vrf><name>internet</name>'
+        f"<table-id>10</table-id>{body}</vrf></vrfs></config>".encode()
+    )
+
+
+def route(r: int) -> str:
+    return (
+        f"<static-routes><ipv4-route><prefix>198.{r // 256}.{r % 256}.0/24</prefix><next-hop><id>1</id>"
+        "<outgoing-interface>GigabitEthernet0/8/0.1</outgoing-interface></next-hop></ipv4-route>"
+        "</static-routes>"
+    )
+
+
 def commit(ds: Datastores, s: Session, edit: etree._Element) -> None:
     ds.edit_config("candidate", edit, session=s)
     ds.install(ds.prepare_commit(s))
@@ -185,6 +205,7 @@ def main() -> None:
     constrained_cpu: list[float] = []
     modified: list[float] = []
     qos: list[float] = []
+    routes: list[float] = []
     if args.shape == "bng":
         ds.edit_config("candidate", qos_profile(2000, 4000), session=s)
         ds.install(ds.prepare_commit(s))
@@ -207,6 +228,11 @@ def main() -> None:
             a = time.perf_counter()
             commit(ds, s, qos_profile(1000 + r, None))
             qos.append(time.perf_counter() - a)
+        commit(ds, s, vrf_edit(""))
+        for r in range(n_rounds):
+            a = time.perf_counter()
+            commit(ds, s, vrf_edit(route(r)))
+            routes.append(time.perf_counter() - a)
 
     print(
         json.dumps(
@@ -230,6 +256,7 @@ def main() -> None:
                 ),
                 "constrained_modify_commit_ms": _median_ms(modified),
                 "qos_rate_commit_ms": _median_ms(qos),
+                "route_commit_ms": _median_ms(routes),
                 "all_mtus": args.all_mtus,
                 "rounds": args.rounds,
             }

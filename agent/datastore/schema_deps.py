@@ -160,6 +160,29 @@ def _walk(start: Cdata, path: str) -> Cdata:
     return cur
 
 
+def _may_point_anywhere(t: Cdata, depth: int = 0) -> bool:
+    """True for an instance-identifier, or a union with one (or with a leafref) among its types."""
+    if t.basetype == lib.LY_TYPE_INST:
+        return True
+    if t.basetype != lib.LY_TYPE_UNION:
+        return False
+    if depth > 8:
+        return True
+    u = ffi.cast("struct lysc_type_union *", t)
+    return any(
+        u.types[i].basetype == lib.LY_TYPE_LEAFREF or _may_point_anywhere(u.types[i], depth + 1)
+        for i in range(_count(u.types))
+    )
+
+
+def _top_module(node: Cdata) -> Cdata:
+    """The module of the top-level ancestor of ``node`` (whose data ``lyd_validate_module`` checks)."""
+    top = node
+    while top.parent != NULL:
+        top = top.parent
+    return top.module
+
+
 def _entry_steps(node: Cdata) -> tuple[Cdata, list[str]]:
     """The nearest list ancestor-or-self of ``node`` and the data steps from it down to ``node``."""
     steps: list[str] = []
@@ -199,10 +222,22 @@ class SchemaDeps:
         self._hard: set[int] = set()  # mentioned by a when, a leafref path or a unique
         self._hard_cover: set[int] = set()  # inner nodes such an expression covers
         self._dep_cache: dict[int, list[MustRef] | None] = {}
+        # per-module validation: schema node -> top-level modules whose data holds an expression
+        # reading it (any change), or a predicate-free leafref path through it (not for creations)
+        self._homes: dict[int, set[int]] = {}
+        self._homes_cover: dict[int, set[int]] = {}
+        self._lref_homes: dict[int, set[int]] = {}
+        self._lref_cover: dict[int, set[int]] = {}
+        self._when_at: dict[int, list[Cdata]] = {}  # schema node -> nodes whose when reads it
+        self._when_cover: dict[int, list[Cdata]] = {}
+        self._modules: dict[int, Cdata] = {}  # module address -> module, in context order
+        self._subtree_cache: dict[int, frozenset[int]] = {}
+        self._always: set[int] = set()  # modules validated on any change (instance-identifiers)
         self.ok = False
         try:
             for mod in ctx:
                 if mod.implemented():
+                    self._modules[_addr(mod.cdata)] = mod.cdata
                     self._walk_siblings(lib.lys_getnext(NULL, NULL, mod.cdata.compiled, 0))
             self.ok = True
         except _AnalysisError as exc:
@@ -229,25 +264,43 @@ class SchemaDeps:
                 c = c.next
 
     def _note_node(self, node: Cdata) -> None:
+        home = _addr(_top_module(node))
         musts = lib.lysc_node_musts(node)
         for i in range(_count(musts)):
             atoms = self._atoms(node, musts[i].cond, musts[i].prefixes)
             ref = self._must_ref(node, i, musts[i], atoms)
             self._own_musts.setdefault(_addr(node), []).append(ref)
+            covers = self._covers(atoms)
             for a in atoms:
                 self._must_atoms.setdefault(a, []).append(ref)
-            for a in self._covers(atoms):
+            for a in covers:
                 self._must_cover.setdefault(a, []).append(ref)
+            self._add_home(self._homes, self._homes_cover, home, atoms, covers)
         whens = lib.lysc_node_when(node)
         for i in range(_count(whens)):
             w = whens[i]
             ctx_node = w.context if w.context != NULL else node
-            self._hard_atoms(self._atoms(ctx_node, w.cond, w.prefixes))
+            atoms = self._atoms(ctx_node, w.cond, w.prefixes)
+            covers = self._hard_atoms(atoms)
+            self._add_home(self._homes, self._homes_cover, home, atoms, covers)
+            for a in atoms:
+                self._when_at.setdefault(a, []).append(node)
+            for a in covers:
+                self._when_cover.setdefault(a, []).append(node)
         if node.nodetype & (lib.LYS_LEAF | lib.LYS_LEAFLIST):
             leaf = ffi.cast("struct lysc_node_leaf *", node)
             if leaf.type.basetype == lib.LY_TYPE_LEAFREF:
                 lref = ffi.cast("struct lysc_type_leafref *", leaf.type)
-                self._hard_atoms(self._atoms(node, lref.path, lref.prefixes))
+                atoms = self._atoms(node, lref.path, lref.prefixes)
+                covers = self._hard_atoms(atoms)
+                plain = "[" not in ffi.string(lib.lyxp_get_expr(lref.path)).decode()
+                if plain:
+                    self._add_home(self._lref_homes, self._lref_cover, home, atoms, covers)
+                else:
+                    self._add_home(self._homes, self._homes_cover, home, atoms, covers)
+            elif node.flags & lib.LYS_CONFIG_W and _may_point_anywhere(leaf.type):
+                # an instance-identifier (or a union that may hold one or a leafref) can name any node
+                self._always.add(home)
         if node.nodetype == lib.LYS_LIST:
             lst = ffi.cast("struct lysc_node_list *", node)
             for i in range(_count(lst.uniques)):
@@ -255,10 +308,26 @@ class SchemaDeps:
                 for j in range(_count(uniq)):
                     self._referenced.add(_addr(uniq[j]))
                     self._hard.add(_addr(uniq[j]))
+                    self._homes.setdefault(_addr(uniq[j]), set()).add(home)
 
-    def _hard_atoms(self, atoms: dict[int, Cdata]) -> None:
+    @staticmethod
+    def _add_home(
+        table: dict[int, set[int]],
+        cover: dict[int, set[int]],
+        home: int,
+        atoms: dict[int, Cdata],
+        covers: set[int],
+    ) -> None:
+        for a in atoms:
+            table.setdefault(a, set()).add(home)
+        for a in covers:
+            cover.setdefault(a, set()).add(home)
+
+    def _hard_atoms(self, atoms: dict[int, Cdata]) -> set[int]:
         self._hard.update(atoms)
-        self._hard_cover.update(self._covers(atoms))
+        covers = self._covers(atoms)
+        self._hard_cover.update(covers)
+        return covers
 
     def _covers(self, atoms: dict[int, Cdata]) -> set[int]:
         """The inner nodes among ``atoms`` with no other atom below them (see the module docstring)."""
@@ -424,6 +493,100 @@ class SchemaDeps:
             return False
         parent = snode.parent
         return not (parent != NULL and parent.nodetype & _SCHEMA_ONLY)
+
+    # -- per-module validation
+
+    def _subtree(self, snode: Cdata) -> frozenset[int]:
+        """``snode`` and every schema node below it (cached)."""
+        key = _addr(snode)
+        found = self._subtree_cache.get(key)
+        if found is None:
+            out: set[int] = set()
+            stack = [snode]
+            while stack:
+                n = stack.pop()
+                out.add(_addr(n))
+                c = lib.lysc_node_child(n)
+                while c != NULL:
+                    stack.append(c)
+                    c = c.next
+            found = frozenset(out)
+            self._subtree_cache[key] = found
+        return found
+
+    @staticmethod
+    def _ancestors(snode: Cdata) -> list[int]:
+        out = []
+        p = snode.parent
+        while p != NULL:
+            out.append(_addr(p))
+            p = p.parent
+        return out
+
+    def modules_to_validate(self, touched: set[str], base: DataTree, tree: DataTree) -> list[Cdata] | None:
+        """The modules whose data can have become invalid, in context order; None: all of them.
+
+        ``base`` is fully validated and ``tree`` differs from it only under the ``touched`` paths. A
+        module must be validated if its data changed, or if an expression in its data (must, when,
+        unique, leafref path; see the module docstring for covered subtrees) reads a schema node whose
+        data changed. Leafref paths without predicates only matter when a node was deleted or
+        changed: creating nodes cannot make a leafref dangle. Nodes whose ``when`` reads a changed
+        node may appear or disappear during validation, so they count as changed too.
+        """
+        if not self.ok:
+            return None
+        changed_mods: set[int] = set()
+        changed: set[int] = set()  # schema nodes whose data may differ (any way)
+        created: set[int] = set()  # schema nodes whose data may only have been created
+        tops: dict[int, Cdata] = {}  # the roots of the changed subtrees
+        for p in touched:
+            new = tree.find(p)
+            old = base.find(p)
+            node = new if new != NULL else old
+            if node == NULL:
+                continue
+            sn = node.schema
+            changed_mods.add(_addr(_top_module(sn)))
+            tops[_addr(sn)] = sn
+            if new != NULL and old != NULL and sn.nodetype == lib.LYS_LEAF:
+                changed.add(_addr(sn))
+            elif old == NULL:
+                created.update(self._subtree(sn))
+            else:
+                changed.update(self._subtree(sn))
+        above: set[int] = set()  # strict ancestors of changed subtrees: only covering expressions apply
+        frontier = list(tops.values())
+        pending = changed | created
+        while frontier or pending:
+            for sn in frontier:
+                above.update(self._ancestors(sn))
+            frontier = []
+            whens: list[Cdata] = []
+            for a in pending:
+                whens.extend(self._when_at.get(a, ()))
+                whens.extend(self._when_cover.get(a, ()))
+            for a in above:
+                whens.extend(self._when_cover.get(a, ()))
+            pending = set()
+            for w in whens:
+                sub = self._subtree(w)
+                if not sub <= changed:
+                    new_nodes = sub - changed
+                    changed |= new_nodes
+                    pending |= new_nodes
+                    frontier.append(w)
+            created -= changed
+        homes = set(changed_mods) | self._always
+        for a in changed:
+            homes |= self._homes.get(a, set()) | self._lref_homes.get(a, set())
+            homes |= self._homes_cover.get(a, set()) | self._lref_cover.get(a, set())
+        for a in created:
+            homes |= self._homes.get(a, set()) | self._homes_cover.get(a, set())
+        for a in above:
+            homes |= self._homes_cover.get(a, set()) | self._lref_cover.get(a, set())
+        if len(homes) >= len(self._modules):
+            return None
+        return [m for addr, m in self._modules.items() if addr in homes]
 
     def all_leaves(self, paths: set[str], tree: DataTree) -> bool:
         """Cheap pre-check: every path names an existing leaf in ``tree``."""

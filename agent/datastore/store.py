@@ -68,6 +68,7 @@ TreeInput = DataTree | libyang.DNode | str | None
 _T = TypeVar("_T")
 
 _SMALL_CHANGE = 64  # touched paths up to which a commit first checks whether it may skip full validation
+_MODULE_SCOPE_MAX = 1024  # touched paths up to which a commit checks which modules need validation
 
 __all__ = [
     "Datastores",
@@ -565,8 +566,18 @@ class Datastores:
     def _prepare_validated(
         self, tree: DataTree, touched: set[str] | None, session: Session, *, from_candidate: bool
     ) -> PreparedCommit:
-        """Full validation of ``tree`` (in place) and its changes relative to running."""
-        tree.validate()
+        """Validation of ``tree`` (in place) and its changes relative to running.
+
+        With a known, not too large touched set, only the modules whose data the change can affect are
+        validated (see SchemaDeps.modules_to_validate); otherwise the whole tree.
+        """
+        modules = None
+        if touched is not None and len(touched) <= _MODULE_SCOPE_MAX:
+            modules = schema_deps(self.ctx).modules_to_validate(touched, self._running, tree)
+        if modules is None:
+            tree.validate()
+        else:
+            tree.validate_modules(modules)
         if touched is not None:
             # Validation deletes nodes whose `when` became false; such conditions almost always look at
             # siblings (`../type`), so a changed leaf is compared together with its whole parent entry.

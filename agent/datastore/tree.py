@@ -12,6 +12,7 @@ import re
 import weakref
 from typing import Any, Literal
 
+import cffi
 import libyang
 import orjson
 from _libyang import ffi, lib
@@ -37,6 +38,15 @@ _FORMATS = {"xml": lib.LYD_XML, "json": lib.LYD_JSON}
 PARSE_EDIT = lib.LYD_PARSE_ONLY | lib.LYD_PARSE_STRICT | lib.LYD_PARSE_NO_STATE
 VALIDATE_CONFIG = lib.LYD_VALIDATE_NO_STATE
 DUP_ALL = lib.LYD_DUP_RECURSIVE | lib.LYD_DUP_WITH_FLAGS
+
+_vffi = cffi.FFI()
+_vffi.cdef("int lyd_validate_module(void **tree, const void *module, uint32_t val_opts, void **diff);")
+_vlib: Any = _vffi.dlopen("libyang.so.2")
+
+
+def _vp(ptr: Any) -> Any:
+    return _vffi.cast("void *", int(ffi.cast("uintptr_t", ptr)))
+
 
 # RFC 7950 section 15 error-app-tag -> RFC 6241 error-tag
 _TAG_FOR_APPTAG = {
@@ -419,6 +429,24 @@ class DataTree:
         self._box[0] = box[0]
         if ret != lib.LY_SUCCESS:
             raise_validation(self.ctx, "validation failed")
+
+    def validate_modules(self, modules: list[Cdata]) -> None:
+        """:meth:`validate` restricted to the data of ``modules`` (``lyd_validate_module``, in order).
+
+        ``lyd_validate_all`` runs the same per-module steps for every module in context order, so for
+        modules given in context order this finds the first error full validation would find among
+        them. Which modules may be skipped is :meth:`SchemaDeps.modules_to_validate`'s business.
+        """
+        ensure_error_paths()
+        box = _vffi.new("void **", _vp(self.root))
+        try:
+            for mod in modules:
+                ret = _vlib.lyd_validate_module(box, _vp(mod), VALIDATE_CONFIG, _vffi.NULL)
+                if ret != lib.LY_SUCCESS:
+                    raise_validation(self.ctx, "validation failed")
+        finally:
+            root = ffi.cast("struct lyd_node *", int(_vffi.cast("uintptr_t", box[0])))
+            self._box[0] = lib.lyd_first_sibling(root) if root != NULL else NULL
 
     def validate_with_diff(self, skip: set[str] | None = None) -> list[tuple[str, str]]:
         """Validate; return what validation itself changed as ``(operation, path)`` pairs.

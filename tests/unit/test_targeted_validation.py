@@ -16,6 +16,7 @@ from unittest import mock
 
 import pytest
 from _ds_helpers import BNGIF, IFP, addr, config, iface, interfaces, subif
+from _libyang import ffi
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -299,14 +300,20 @@ def _mtu_path(name: str) -> str:
 
 
 def _count_full_validations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count libyang validations of a tree (whole or per module)."""
     calls = [0]
-    real = DataTree.validate
+    real, real_modules = DataTree.validate, DataTree.validate_modules
 
     def counting(self: DataTree) -> None:
         calls[0] += 1
         real(self)
 
+    def counting_modules(self: DataTree, modules: list[Any]) -> None:
+        calls[0] += 1
+        real_modules(self, modules)
+
     monkeypatch.setattr(DataTree, "validate", counting)
+    monkeypatch.setattr(DataTree, "validate_modules", counting_modules)
     return calls
 
 
@@ -369,3 +376,126 @@ def test_many_affected_instances_fall_back_to_full_validation(monkeypatch: pytes
     ds.edit_config("candidate", interfaces(_if_leaf("Gi0.3", _mtu(1400))), session=s)
     ds.install(ds.prepare_commit(s))
     assert calls[0] == 1  # one instance (no sub-interface names Gi0.3 as its parent)
+
+
+# ------------------------------------------------------------------ per-module validation (structure)
+
+
+@st.composite
+def one_structural(draw: st.DrawFn) -> tuple[str, str]:
+    """Creations and deletions in the small modules (and a few in the interface list)."""
+    kind = draw(
+        st.sampled_from(
+            ["vrf", "del-vrf", "profile", "del-profile", "route", "del-if", "new-sub", "ha-track", "del-ha"]
+        )
+    )
+    rm = ' nc:operation="remove"'
+    if kind == "vrf":
+        name = draw(st.sampled_from(["green", "red"]))
+        return "vrf", f"<vrf><name>{name}</name><table-id>{draw(st.sampled_from([10, 30]))}</table-id></vrf>"
+    if kind == "del-vrf":
+        return "vrf", f"<vrf{rm}><name>{draw(st.sampled_from(['red', 'blue']))}</name></vrf>"
+    if kind == "profile":
+        pir = draw(st.sampled_from([500, 5000]))
+        return "qos", f"<profile><name>p3</name><type>2r3c</type><cir>1000</cir><pir>{pir}</pir></profile>"
+    if kind == "del-profile":
+        return "qos", f"<profile{rm}><name>{draw(st.sampled_from(['p1', 'p2']))}</name></profile>"
+    if kind == "route":
+        out = draw(st.sampled_from(["Gi0", "Gi2.3", "nope"]))
+        vrf = draw(st.sampled_from(["blue", "red"]))
+        return "vrf", (
+            f"<vrf><name>{vrf}</name><static-routes><ipv4-route><prefix>192.168.0.0/16</prefix>"
+            f"<next-hop><id>1</id><outgoing-interface>{out}</outgoing-interface></next-hop>"
+            "</ipv4-route></static-routes></vrf>"
+        )
+    if kind == "del-if":
+        name = draw(st.sampled_from(["Lo0", "Gi1", "Gi2.3", "Gi3"]))
+        return "if", f"<interface{rm}><name>{name}</name></interface>"
+    if kind == "new-sub":
+        vid = draw(st.sampled_from([77, 78]))
+        body = subif("Gi2", 77)
+        if vid == 78:
+            body = body.replace("<name>Gi2.77</name>", "<name>Gi2.78</name>")
+        return "if", body
+    if kind == "ha-track":
+        name = draw(st.sampled_from(["Gi0", "Gi2.3", "nope"]))
+        return "ha", f"<state-sync><track><interface>{name}</interface><vrid>1</vrid></track></state-sync>"
+    return "ha", f"<state-sync{rm}/>"
+
+
+@settings(
+    max_examples=120,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(st.lists(st.one_of(one_structural(), one_leaf()), min_size=1, max_size=3))
+def test_structural_commit_verdict_equals_full_validation(edits: list[tuple[str, str]]) -> None:
+    ds, s = fresh()
+    try:
+        for where, body in edits:
+            ds.edit_config("candidate", config(WRAP[where].format(body)), session=s)
+    except EditError:
+        event("edit rejected")
+        return
+    full_ok, full = _full_result(ds)
+    scoped: list[int] = []
+    real = DataTree.validate_modules
+
+    def recording(self: DataTree, modules: list[Any]) -> None:
+        scoped.append(len(modules))
+        real(self, modules)
+
+    try:
+        with mock.patch.object(DataTree, "validate_modules", recording):
+            prepared = ds.prepare_commit(s)
+    except ValidationError as e:
+        event("rejected" + (" by per-module validation" if scoped else ""))
+        assert not full_ok, f"rejected what full validation accepts: {_error(e)}"
+        assert _error(e) == full
+        return
+    assert full_ok, f"committed an invalid configuration: {full}"
+    event("accepted" + (" by per-module validation" if scoped else ""))
+    ds.install(prepared)
+    assert _prints(ds.running.tree) == full
+
+
+def test_route_in_a_vrf_validates_only_the_vrf_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    ds, s = fresh()
+    seen: list[list[str]] = []
+    real = DataTree.validate_modules
+
+    def recording(self: DataTree, modules: list[Any]) -> None:
+        seen.append([ffi.string(m.name).decode() for m in modules])
+        real(self, modules)
+
+    monkeypatch.setattr(DataTree, "validate_modules", recording)
+    route = (
+        "<vrf><name>blue</name><static-routes><ipv4-route><prefix>192.168.0.0/16</prefix>"
+        "<next-hop><id>1</id><outgoing-interface>{}</outgoing-interface></next-hop>"
+        "</ipv4-route></static-routes></vrf>"
+    )
+    ds.edit_config("candidate", config(WRAP["vrf"].format(route.format("Gi0"))), session=s)
+    ds.install(ds.prepare_commit(s))
+    assert seen == [["bng-vrf"]]
+    # a route to an interface that does not exist: the same error as full validation
+    ds.edit_config(
+        "candidate", config(WRAP["vrf"].format(route.format("Gi7").replace("1</id>", "2</id>"))), session=s
+    )
+    with pytest.raises(ValidationError) as ei:
+        ds.prepare_commit(s)
+    assert ei.value.tag == "data-missing" and ei.value.details[0].app_tag == "instance-required"
+    assert ei.value.path is not None and ei.value.path.endswith("next-hop[id='2']/outgoing-interface")
+
+
+def test_deleting_a_referenced_vrf_still_validates_the_interfaces() -> None:
+    ds, s = fresh()
+    ds.edit_config(
+        "candidate",
+        config(WRAP["vrf"].format('<vrf nc:operation="remove"><name>red</name></vrf>')),
+        session=s,
+    )
+    with pytest.raises(ValidationError) as ei:
+        ds.prepare_commit(s)
+    assert ei.value.details[0].app_tag == "instance-required"
+    assert ei.value.path is not None and ei.value.path.endswith("/bng-vrf:vrf")
