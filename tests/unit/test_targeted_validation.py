@@ -386,7 +386,18 @@ def one_structural(draw: st.DrawFn) -> tuple[str, str]:
     """Creations and deletions in the small modules (and a few in the interface list)."""
     kind = draw(
         st.sampled_from(
-            ["vrf", "del-vrf", "profile", "del-profile", "route", "del-if", "new-sub", "ha-track", "del-ha"]
+            [
+                "vrf",
+                "del-vrf",
+                "profile",
+                "del-profile",
+                "route",
+                "del-if",
+                "new-sub",
+                "ha-track",
+                "del-ha",
+                "qinq",
+            ]
         )
     )
     rm = ' nc:operation="remove"'
@@ -417,6 +428,13 @@ def one_structural(draw: st.DrawFn) -> tuple[str, str]:
         if vid == 78:
             body = body.replace("<name>Gi2.77</name>", "<name>Gi2.78</name>")
         return "if", body
+    if kind == "qinq":  # switches the encapsulation choice's case (the edit removes single-tagged)
+        sub_id = draw(st.sampled_from([5, 10005]))
+        enc = "<encapsulation><double-tagged><outer-vlan-id>1</outer-vlan-id><inner-vlan-id>5</inner-vlan-id>"
+        body = (
+            f'<sub-interface xmlns="{BNGIF}"><sub-id>{sub_id}</sub-id>{enc}</double-tagged></encapsulation>'
+        )
+        return "if", f"<interface><name>Gi2.5</name>{body}</sub-interface></interface>"
     if kind == "ha-track":
         name = draw(st.sampled_from(["Gi0", "Gi2.3", "nope"]))
         return "ha", f"<state-sync><track><interface>{name}</interface><vrid>1</vrid></track></state-sync>"
