@@ -505,3 +505,49 @@ def test_sample_without_suppression_sends_deletes_for_removed_entries(agent: Age
         assert later and not any("name=s9" in p for p in later)
     finally:
         call.cancel()
+
+
+def test_get_with_an_origin_in_the_prefix(stub: Any) -> None:
+    want = {"ietf-interfaces:interfaces/interface[name=c0]/description": "zero"}
+    rel = _path(("interface", {"name": "c0"}), "description")
+    for origin, first in (
+        ("ietf-interfaces", "interfaces"),
+        ("rfc7951", "ietf-interfaces:interfaces"),
+        ("", "interfaces"),
+    ):
+        prefix = gnmi_pb2.Path(origin=origin, elem=[gnmi_pb2.PathElem(name=first)])
+        resp = stub.Get(gnmi_pb2.GetRequest(prefix=prefix, path=[rel], encoding=JSON_IETF), metadata=MD)
+        assert _leaves(resp.notification) == want, origin
+    # an origin in the path that differs from the prefix's
+    prefix = gnmi_pb2.Path(origin="ietf-interfaces", elem=[gnmi_pb2.PathElem(name="interfaces")])
+    other = gnmi_pb2.Path(origin="ietf-ip", elem=rel.elem)
+    req = gnmi_pb2.GetRequest(prefix=prefix, path=[other], encoding=JSON_IETF)
+    assert _code(lambda: stub.Get(req, metadata=MD)) == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_set_response_echoes_the_prefix_target(stub: Any) -> None:
+    prefix = _path("ietf-interfaces:interfaces", target="bng-7")
+    up = gnmi_pb2.Update(path=_path(("interface", {"name": "c0"}), "description"), val=_json("zero"))
+    resp = stub.Set(gnmi_pb2.SetRequest(prefix=prefix, update=[up]), metadata=MD)
+    assert resp.prefix.target == "bng-7" and [r.op for r in resp.response] == [3]
+
+
+def test_unsupported_subscribe_modes_and_encodings(stub: Any) -> None:
+    path = _if("c0", "description")
+    bad_mode = _slist(gnmi_pb2.Subscription(path=path, mode=7), mode=0)
+    assert _code(lambda: _once(stub, bad_mode)) == grpc.StatusCode.INVALID_ARGUMENT
+    bad_list_mode = _slist(gnmi_pb2.Subscription(path=path), mode=9)
+    assert _code(lambda: _once(stub, bad_list_mode)) == grpc.StatusCode.INVALID_ARGUMENT
+    for encoding in (1, 3):  # BYTES, ASCII
+        slist = _slist(gnmi_pb2.Subscription(path=path), encoding=encoding)
+        assert _code(lambda s=slist: _once(stub, s)) == grpc.StatusCode.UNIMPLEMENTED
+    aliases = gnmi_pb2.SubscribeRequest(aliases=gnmi_pb2.AliasList())
+    with pytest.raises(grpc.RpcError) as info:
+        list(stub.Subscribe(iter([aliases]), metadata=MD, timeout=20))
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    # a Poll on a STREAM subscription
+    stream = gnmi_pb2.SubscribeRequest(subscribe=_slist(gnmi_pb2.Subscription(path=path, mode=1), mode=0))
+    poll = gnmi_pb2.SubscribeRequest(poll=gnmi_pb2.Poll())
+    with pytest.raises(grpc.RpcError) as info:
+        list(stub.Subscribe(iter([stream, poll]), metadata=MD, timeout=20))
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
