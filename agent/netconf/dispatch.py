@@ -57,11 +57,14 @@ def operation_of(rpc: etree._Element) -> etree._Element:
     """The single operation element inside ``<rpc>``."""
     ops = [c for c in rpc if isinstance(c.tag, str)]
     if not ops:
-        raise RpcError("<rpc> holds no operation", tag="missing-element", info={"bad-element": "rpc"})
+        raise RpcError(
+            "<rpc> holds no operation", tag="missing-element", error_type="rpc", info={"bad-element": "rpc"}
+        )
     if len(ops) > 1:
         raise RpcError(
             "<rpc> holds more than one operation",
             tag="bad-element",
+            error_type="rpc",
             info={"bad-element": etree.QName(ops[1]).localname},
         )
     return ops[0]
@@ -112,6 +115,11 @@ def check_parameters(op: etree._Element, ctx: libyang.Context, ns_modules: dict[
         if not isinstance(el.tag, str):
             continue
         q = etree.QName(el)
+        if q.namespace is None:
+            # a parameter in no namespace (ncclient sends <filter xmlns=""> when given the filter as
+            # text) is taken as the operation's own, as YANG instance data would have it
+            el.tag = f"{{{key[0]}}}{q.localname}"
+            q = etree.QName(el)
         name = (q.namespace or "", q.localname)
         if name in allowed or name in extra:
             continue

@@ -153,9 +153,11 @@ class NetconfSession:
             raise SessionEnd("bad-hello")
 
     async def _handle(self, raw: bytes) -> None:
-        self.stats["in-rpcs"] += 1
-        self.server.stats["in-rpcs"] += 1
+        """Answer one message. RFC 6022 counts it in ``in-rpcs`` when it is a correct ``<rpc>`` (well
+        formed, ``<rpc>`` with a message-id and one operation), else in ``in-bad-rpcs``; every
+        rpc-error reply counts in ``out-rpc-errors``."""
         attrs: dict[str, str] = {}
+        envelope_ok = False
         try:
             rpc = parse_xml(raw)
             qn = etree.QName(rpc)
@@ -163,6 +165,7 @@ class NetconfSession:
                 raise RpcError(
                     f"expected <rpc>, got <{qn.localname}>",
                     tag="unknown-element" if qn.namespace == NC_NS else "unknown-namespace",
+                    error_type="rpc",
                     info={"bad-element": qn.localname},
                 )
             attrs = {str(k): str(v) for k, v in rpc.attrib.items()}
@@ -174,6 +177,9 @@ class NetconfSession:
                     info={"bad-attribute": "message-id", "bad-element": "rpc"},
                 )
             op = operation_of(rpc)
+            envelope_ok = True
+            self.stats["in-rpcs"] += 1
+            self.server.stats["in-rpcs"] += 1
             module, name, handler = handler_for(op, self.server.ns_modules)
             acl = self.server.access_control(self.session.user)
             if not acl.may_exec(module, name):
@@ -182,8 +188,9 @@ class NetconfSession:
             ctx = OpContext(self.server, self, self.session, acl)
             body = await handler(ctx, op)
         except AgentError as exc:
-            self.stats["in-bad-rpcs"] += 1
-            self.server.stats["in-bad-rpcs"] += 1
+            if not envelope_ok:
+                self.stats["in-bad-rpcs"] += 1
+                self.server.stats["in-bad-rpcs"] += 1
             await self._send_error(attrs, exc)
             return
         except Exception as exc:  # a bug must not end the session or leak a traceback to the client

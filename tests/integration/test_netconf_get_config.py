@@ -134,3 +134,15 @@ def test_unknown_parameter_is_unknown_element_not_ignored(fx: NetconfFixture) ->
         wd_ns = "urn:ietf:params:xml:ns:yang:ietf-netconf-with-defaults"
         wd = f'<with-defaults xmlns="{wd_ns}">trim</with-defaults>'
         m.dispatch(etree.fromstring(f'<get-config xmlns="{NC}"><source><running/></source>{wd}</get-config>'))
+
+
+def test_filter_given_as_text_without_namespace_is_applied(fx: NetconfFixture) -> None:
+    """ncclient sends a filter given as text as <filter xmlns="">: taken as the operation's own
+    parameter (applied, not ignored and not refused)."""
+    flt = (
+        f'<filter type="subtree"><interfaces xmlns="{IF_NS}"><interface><name>g1</name></interface>'
+        "</interfaces></filter>"
+    )
+    with fx.connect() as m:
+        data = etree.fromstring(m.get_config("running", filter=flt).data_xml.encode())
+    assert _names(data) == ["g1"]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 from collections.abc import Iterator
 
 import pytest
-from _netconf_helpers import NetconfFixture, running_server
+from _netconf_helpers import HELLO_11, NetconfFixture, RawSession, chunk, rpc, running_server
+from lxml import etree
 from ncclient.operations.rpc import RPCError
 
 MON = "urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring"
+YL = "urn:ietf:params:xml:ns:yang:ietf-yang-library"
 
 
 @pytest.fixture(scope="module")
@@ -41,3 +45,92 @@ def test_schema_list_and_locks_in_netconf_state(fx: NetconfFixture) -> None:
         assert holder is not None and holder.text == str(m.session_id)
         # every schema listed can be fetched
         assert "module ietf-yang-library" in m.get_schema("ietf-yang-library").data
+
+
+def test_schema_list_is_the_yang_library_and_every_entry_can_be_fetched(fx: NetconfFixture) -> None:
+    """RFC 6022: one schema per module and import-only module of the YANG library (format yang,
+    location NETCONF); <get-schema> of each identifier and version returns that module's text."""
+    flt = (
+        f'<filter type="subtree"><netconf-state xmlns="{MON}"><schemas/></netconf-state>'
+        f'<yang-library xmlns="{YL}"/></filter>'
+    )
+    with fx.connect() as m:
+        data = m.get(filter=flt).data
+        schemas = [
+            (
+                e.findtext(f"{{{MON}}}identifier"),
+                e.findtext(f"{{{MON}}}version"),
+                e.findtext(f"{{{MON}}}format"),
+                e.findtext(f"{{{MON}}}namespace"),
+                [loc.text for loc in e.iterfind(f"{{{MON}}}location")],
+            )
+            for e in data.iter(f"{{{MON}}}schema")
+        ]
+        library = {
+            (e.findtext(f"{{{YL}}}name"), e.findtext(f"{{{YL}}}revision") or "")
+            for tag in ("module", "import-only-module")
+            for e in data.iter(f"{{{YL}}}{tag}")
+        }
+        assert {(ident, version) for ident, version, *_ in schemas} == library
+        for ident, version, fmt, namespace, locations in schemas:
+            assert fmt is not None and fmt.endswith(":yang"), ident
+            assert locations == ["NETCONF"], ident
+            text = m.get_schema(ident, version=version or None).data
+            assert re.search(rf"^module {re.escape(str(ident))} {{", text, re.M), ident
+            assert re.search(rf'namespace\s+"?{re.escape(str(namespace))}', text), ident
+            if version:
+                assert re.search(rf'revision\s+"?{version}', text), ident
+
+
+def _own_session(reply: bytes, session_id: str) -> dict[str, int]:
+    root = etree.fromstring(reply)
+    for sess in root.iter(f"{{{MON}}}session"):
+        if sess.findtext(f"{{{MON}}}session-id") == session_id:
+            return {c: int(sess.findtext(f"{{{MON}}}{c}") or -1) for c in _COUNTERS}
+    raise AssertionError(f"session {session_id} not in netconf-state")
+
+
+def _global(reply: bytes) -> dict[str, int]:
+    stats = etree.fromstring(reply).find(f".//{{{MON}}}statistics")
+    assert stats is not None
+    return {c: int(stats.findtext(f"{{{MON}}}{c}") or -1) for c in _COUNTERS}
+
+
+_COUNTERS = ("in-rpcs", "in-bad-rpcs", "out-rpc-errors")
+
+
+def test_rpc_counters_tell_bad_rpcs_from_rpc_errors(fx: NetconfFixture) -> None:
+    """RFC 6022: in-rpcs counts correct <rpc> messages, in-bad-rpcs messages that are not (malformed
+    XML, no message-id), out-rpc-errors every rpc-error reply (also to a correct <rpc>)."""
+    state = (
+        f'<get><filter><netconf-state xmlns="{MON}"><sessions/><statistics/></netconf-state></filter></get>'
+    )
+
+    async def go() -> tuple[bytes, bytes, str]:
+        s = RawSession(fx.port)
+        hello = await s.open()
+        sid = etree.fromstring(hello.removesuffix(b"]]>]]>")).findtext(
+            "{urn:ietf:params:xml:ns:netconf:base:1.0}session-id"
+        )
+        await s.send(HELLO_11)
+        await s.send(chunk(rpc(state, 1)))
+        before = await s.read_chunked()
+        await s.send(chunk(b"<rpc message-id='2' xmlns='urn:ietf:params:xml:ns:netconf:base:1.0'><get>"))
+        await s.read_chunked()
+        await s.send(chunk(b'<rpc xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><get/></rpc>'))
+        await s.read_chunked()
+        await s.send(chunk(rpc("<get-config><source><nowhere/></source></get-config>", 4)))
+        await s.read_chunked()
+        await s.send(chunk(rpc(state, 5)))
+        after = await s.read_chunked()
+        await s.close()
+        return before, after, str(sid)
+
+    before, after, sid = asyncio.run(go())
+    mine0, mine1 = _own_session(before, sid), _own_session(after, sid)
+    assert mine1["in-rpcs"] - mine0["in-rpcs"] == 2  # the bad get-config and the second get
+    assert mine1["in-bad-rpcs"] - mine0["in-bad-rpcs"] == 2  # malformed XML and no message-id
+    assert mine1["out-rpc-errors"] - mine0["out-rpc-errors"] == 3
+    all0, all1 = _global(before), _global(after)
+    for counter in _COUNTERS:
+        assert all1[counter] - all0[counter] >= mine1[counter] - mine0[counter], counter
