@@ -22,6 +22,7 @@ one SetRequest (INVALID_ARGUMENT): the operations would have no defined order.
 
 from __future__ import annotations
 
+import json
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -69,8 +70,8 @@ async def set_(server: GnmiServer, request: Any, session: Session, acl: AccessCo
     updates: list[tuple[str, Any]] = []
     results: list[Any] = []
     for p in request.delete:
-        xp = to_xpath(full_path(request.prefix, p), ctx, for_edit=True)
-        _authorise(acl, xp, None, "delete")
+        xp = _root(to_xpath(full_path(request.prefix, p), ctx, for_edit=True))
+        _authorise(server, acl, xp, None, "delete", removes=True)
         deletes.append(xp)
         results.append(gnmi.UpdateResult(path=p, op=OP_DELETE))
     for ups, bucket, op in ((request.replace, replaces, OP_REPLACE), (request.update, updates, OP_UPDATE)):
@@ -79,7 +80,7 @@ async def set_(server: GnmiServer, request: Any, session: Session, acl: AccessCo
                 raise invalid("the deprecated Update.value field is not supported; use val")
             xp = _update_xpath(request.prefix, up.path, ctx)
             value = decode_value(up.val)
-            _authorise(acl, xp, value, "update")
+            _authorise(server, acl, xp, value, "update", removes=op == OP_REPLACE)
             entries = _list_entries(server, xp, value)
             if entries is None:
                 bucket.append((xp, value))
@@ -93,7 +94,7 @@ async def set_(server: GnmiServer, request: Any, session: Session, acl: AccessCo
         for up in request.union_replace:
             xp = _update_xpath(request.prefix, up.path, ctx)
             value = decode_value(up.val)
-            _authorise(acl, xp, value, "update")
+            _authorise(server, acl, xp, value, "update", removes=True)
             entries = _list_entries(server, xp, value)
             union.extend([(xp, value)] if entries is None else [(xp, None), *entries])
             results.append(gnmi.UpdateResult(path=up.path, op=OP_UNION_REPLACE))
@@ -114,12 +115,17 @@ async def set_(server: GnmiServer, request: Any, session: Session, acl: AccessCo
     return gnmi.SetResponse(prefix=request.prefix, response=results, timestamp=time.time_ns())
 
 
+def _root(xpath: str) -> str:
+    """The root (an empty path, or a module origin alone) as the editor names it: ``/``."""
+    return "/" if xpath == "/*" else xpath
+
+
 def _update_xpath(prefix: Any, path: Any, ctx: Any) -> str:
     """The data path an update / replace addresses. A path the schema does not have is NOT_FOUND (spec
     3.4.7: "an update or replace operation that corresponds to a path that is not valid"); a path that
     cannot be parsed stays INVALID_ARGUMENT."""
     try:
-        return to_xpath(full_path(prefix, path), ctx, for_edit=True)
+        return _root(to_xpath(full_path(prefix, path), ctx, for_edit=True))
     except GnmiError as exc:
         cause = exc.__cause__
         if isinstance(cause, PathError) and cause.tag == "unknown-element":
@@ -169,6 +175,8 @@ def _quote(v: str) -> str:
 
 def _topmost(xpaths: list[str]) -> list[str]:
     """The paths that are not at or below an earlier-kept one (duplicates dropped)."""
+    if "/" in xpaths:
+        return ["/"]
     out: list[str] = []
     for xp in sorted(set(xpaths), key=len):
         if not any(xp == p or xp.startswith(p + "/") or xp.startswith(p + "[") for p in out):
@@ -176,8 +184,13 @@ def _topmost(xpaths: list[str]) -> list[str]:
     return out
 
 
-def _authorise(acl: AccessControl, xpath: str, value: Any, access: str) -> None:
+def _authorise(
+    server: GnmiServer, acl: AccessControl, xpath: str, value: Any, access: str, *, removes: bool = False
+) -> None:
     if acl.unrestricted:
+        return
+    if xpath == "/":
+        _authorise_root(server, acl, value, access, removes)
         return
     try:
         segs = segments(xpath)
@@ -186,6 +199,23 @@ def _authorise(acl: AccessControl, xpath: str, value: Any, access: str) -> None:
     denied = check_write(acl, segs, value, access)
     if denied:
         raise GnmiError(grpc.StatusCode.PERMISSION_DENIED, f"access denied: {access} of {denied}")
+
+
+def _authorise_root(server: GnmiServer, acl: AccessControl, value: Any, access: str, removes: bool) -> None:
+    """An edit of the root: a delete / replace / union_replace removes every top-level node (delete
+    access to each), and the value writes its members."""
+    if removes:
+        current = json.loads(server.datastores.read("running", fmt="json") or "{}")
+        for member in current:
+            mod, _, name = member.rpartition(":")
+            if not acl.data_access([(mod or None, name, ())], "delete"):
+                raise GnmiError(grpc.StatusCode.PERMISSION_DENIED, f"access denied: delete of /{member}")
+    if isinstance(value, dict):
+        for member, sub in value.items():
+            mod, _, name = member.rpartition(":")
+            denied = check_write(acl, [(mod or None, name, ())], sub, access)
+            if denied:
+                raise GnmiError(grpc.StatusCode.PERMISSION_DENIED, f"access denied: {access} of {denied}")
 
 
 async def _confirmed(

@@ -17,7 +17,7 @@ from typing import Any
 
 import grpc
 import pytest
-from _gnmi_helpers import Agent, interface, running_agent
+from _gnmi_helpers import ALICE_PASSWORD, Agent, interface, running_agent
 from pygnmi.spec.v080 import gnmi_ext_pb2, gnmi_pb2
 from pygnmi.spec.v080.gnmi_pb2_grpc import gNMIStub
 
@@ -551,3 +551,36 @@ def test_unsupported_subscribe_modes_and_encodings(stub: Any) -> None:
     with pytest.raises(grpc.RpcError) as info:
         list(stub.Subscribe(iter([stream, poll]), metadata=MD, timeout=20))
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_union_replace_at_the_root_replaces_the_whole_configuration(tmp_path: Path) -> None:
+    with running_agent(tmp_path) as agent:
+        creds = grpc.ssl_channel_credentials(Path(agent.cert).read_bytes())
+        with grpc.secure_channel(f"localhost:{agent.gnmi_port}", creds) as channel:
+            stub = gNMIStub(channel)
+            ifs = {"interface": [interface("a1", "first"), interface("a2", "second")]}
+            up = gnmi_pb2.Update(path=_path("ietf-interfaces:interfaces"), val=_json(ifs))
+            stub.Set(gnmi_pb2.SetRequest(update=[up]), metadata=MD)
+            whole = agent.command("running")
+            whole["ietf-interfaces:interfaces"] = {"interface": [interface("a2", "kept")]}
+            resp = stub.Set(
+                _union_request(gnmi_pb2.Update(path=gnmi_pb2.Path(), val=_json(whole))), metadata=MD
+            )
+            assert [r.op for r in resp.response] == [OP_UNION_REPLACE]
+            after = agent.command("running")
+            assert after["ietf-interfaces:interfaces"] == {"interface": [interface("a2", "kept")]}
+            assert after["ietf-system:system"] == whole["ietf-system:system"]  # users given again: kept
+            # a user who may not write cannot empty or replace the root
+            alice = [("username", "alice"), ("password", ALICE_PASSWORD)]
+            root = gnmi_pb2.Path()
+            for req in (
+                gnmi_pb2.SetRequest(delete=[root]),
+                gnmi_pb2.SetRequest(replace=[gnmi_pb2.Update(path=root, val=_json(whole))]),
+                _union_request(gnmi_pb2.Update(path=root, val=_json(whole))),
+            ):
+                assert _code(lambda r=req: stub.Set(r, metadata=alice)) == grpc.StatusCode.PERMISSION_DENIED
+            assert agent.command("running") == after
+            # a plain replace of the root by the admin works too
+            whole["ietf-interfaces:interfaces"] = {"interface": [interface("a3")]}
+            stub.Set(gnmi_pb2.SetRequest(replace=[gnmi_pb2.Update(path=root, val=_json(whole))]), metadata=MD)
+            assert agent.command("running")["ietf-interfaces:interfaces"] == {"interface": [interface("a3")]}
