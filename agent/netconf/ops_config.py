@@ -27,6 +27,73 @@ from agent.netconf.context import (
 from agent.netconf.nacm_write import check_edit_access
 from agent.netconf.replies import NC_NS, RpcError
 
+WD_ATTR_NS = "urn:ietf:params:xml:ns:netconf:default:1.0"
+_WD_ATTR = f"{{{WD_ATTR_NS}}}default"
+
+
+def apply_default_attributes(ctx: OpContext, config: etree._Element) -> None:
+    """RFC 6243 4.5.3: with report-all-tagged supported, a leaf in an edit may carry the ``default``
+    attribute (the one report-all-tagged replies carry). ``true`` says "set to the default": the value
+    must be the schema default (else invalid-value) and the leaf is then no longer explicitly set
+    (rewritten as ``operation="remove"``, so explicit-mode reads stop showing it); ``false`` is ignored."""
+    for el in [e for e in config.iter() if isinstance(e.tag, str) and _WD_ATTR in e.attrib]:
+        flag = el.attrib.pop(_WD_ATTR).strip()
+        if flag in ("false", "0"):
+            continue
+        name = etree.QName(el).localname
+        if flag not in ("true", "1"):
+            raise RpcError(
+                f"default attribute of <{name}> must be true or false",
+                tag="bad-attribute",
+                error_type="application",
+                info={"bad-attribute": "default", "bad-element": name},
+            )
+        default = _schema_default(ctx, config, el)
+        if default is None or _canonical(ctx, el, (el.text or "").strip()) != default:
+            raise RpcError(
+                f"<{name}> is tagged default but {default!r} is its default"
+                if default is not None
+                else f"<{name}> is tagged default but has no default value",
+                tag="invalid-value",
+                error_type="application",
+                info={"bad-attribute": "default", "bad-element": name},
+            )
+        if el.get(f"{{{NC_NS}}}operation") not in ("delete", "remove"):
+            el.set(f"{{{NC_NS}}}operation", "remove")
+        el.text = None
+
+
+def _schema_default(ctx: OpContext, config: etree._Element, el: etree._Element) -> str | None:
+    steps: list[str] = []
+    node: etree._Element | None = el
+    while node is not None and node is not config:
+        q = etree.QName(node)
+        module = ctx.server.ns_modules.get(q.namespace or "")
+        if module is None:
+            return None
+        steps.append(f"{module}:{q.localname}")
+        node = node.getparent()
+    try:
+        snode = next(ctx.model.ctx.find_path("/" + "/".join(reversed(steps))), None)
+    except Exception:  # libyang: no such schema node (the edit itself will report it)
+        return None
+    value = getattr(snode, "default", lambda: None)() if snode is not None else None
+    if value is None or isinstance(value, list):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _canonical(ctx: OpContext, el: etree._Element, text: str) -> str:
+    """The leaf's text as libyang states defaults: identities as ``module:name``."""
+    if ":" in text:
+        prefix, _, rest = text.partition(":")
+        module = ctx.server.ns_modules.get(el.nsmap.get(prefix) or "")
+        if module is not None:
+            return f"{module}:{rest}"
+    return text
+
 
 def _config_element(op: etree._Element, ns: str = NC_NS) -> etree._Element:
     config = child(op, "config", ns)
@@ -48,6 +115,7 @@ async def edit_config(ctx: OpContext, op: etree._Element) -> None:
     error_option = text_of(op, "error-option") or "stop-on-error"
     test_option = text_of(op, "test-option") or "test-then-set"
     config = _config_element(op)
+    apply_default_attributes(ctx, config)
     check_edit_access(ctx, config, default_op, str(target))
     options: dict[str, Any] = {
         "default_operation": default_op,
@@ -66,6 +134,7 @@ async def edit_data(ctx: OpContext, op: etree._Element) -> None:
     ds = nmda_datastore(op, ("candidate", "running"))
     default_op = text_of(op, "default-operation", NMDA_NS) or "merge"
     config = _config_element(op, NMDA_NS)
+    apply_default_attributes(ctx, config)
     check_edit_access(ctx, config, default_op, ds)
     if ds == "running":
         await shielded(ctx.txn.edit_running_xml(ctx.session, config, default_operation=default_op))
@@ -81,6 +150,8 @@ async def edit_data(ctx: OpContext, op: etree._Element) -> None:
 async def copy_config(ctx: OpContext, op: etree._Element) -> None:
     target = datastore_choice(op, "target", ("candidate", "startup", "running"))
     source = datastore_choice(op, "source", ("running", "candidate", "startup", "config"))
+    if not isinstance(source, str):
+        apply_default_attributes(ctx, source)
     if not ctx.acl.unrestricted:
         _require_all_write(ctx, "copy-config")
     if target == "running":
@@ -123,6 +194,8 @@ async def unlock(ctx: OpContext, op: etree._Element) -> None:
 
 async def validate(ctx: OpContext, op: etree._Element) -> None:
     source = datastore_choice(op, "source", ("running", "candidate", "startup", "config"))
+    if not isinstance(source, str):
+        apply_default_attributes(ctx, source)
     await ctx.datastores.validate_async(source)  # type: ignore[arg-type]
 
 

@@ -125,3 +125,53 @@ def test_error_path_prefixes_are_bound_to_their_module_namespaces(fx: NetconfFix
     path_el = err.value.xml.find(f"{{{NC_NS}}}error-path")
     assert path_el is not None and path_el.text == "/ietf-interfaces:interfaces/interface[name='eth-p']"
     assert path_el.nsmap.get("ietf-interfaces") == IF_NS
+
+
+WD_ATTR = 'xmlns:wd="urn:ietf:params:xml:ns:netconf:default:1.0" wd:default="true"'
+WD_NS = "urn:ietf:params:xml:ns:yang:ietf-netconf-with-defaults"
+
+
+def test_default_attribute_in_edits_sets_a_leaf_back_to_its_default(fx: NetconfFixture) -> None:
+    """RFC 6243 4.5.3 (report-all-tagged is supported): wd:default="true" on a leaf with its default
+    value makes it default again (explicit mode no longer reports it); any other value is
+    invalid-value; a report-all-tagged reply can be copied back as it is."""
+    from lxml import etree
+
+    explicit = f'<with-defaults xmlns="{WD_NS}">explicit</with-defaults>'
+    tagged = f'<with-defaults xmlns="{WD_NS}">report-all-tagged</with-defaults>'
+
+    def enabled_in(xml: str) -> bool:
+        return "<enabled" in xml
+
+    with fx.connect() as m:
+        m.edit_config(target="candidate", config=interface_config("eth-wd", enabled=True))
+        get_explicit = f'<get-config xmlns="{NC_NS}"><source><candidate/></source>{explicit}</get-config>'
+        assert enabled_in(m.dispatch(etree.fromstring(get_explicit)).xml)
+        back = interface_config("eth-wd").replace(
+            "</interface>", f"<enabled {WD_ATTR}>true</enabled></interface>"
+        )
+        m.edit_config(target="candidate", config=back)
+        assert not enabled_in(m.dispatch(etree.fromstring(get_explicit)).xml)
+        wrong = interface_config("eth-wd").replace(
+            "</interface>", f"<enabled {WD_ATTR}>false</enabled></interface>"
+        )
+        with pytest.raises(RPCError) as err:
+            m.edit_config(target="candidate", config=wrong)
+        assert err.value.tag == "invalid-value"
+        # round trip: what report-all-tagged returns is accepted by copy-config
+        reply = m.dispatch(
+            etree.fromstring(
+                f'<get-config xmlns="{NC_NS}"><source><candidate/></source>{tagged}</get-config>'
+            )
+        )
+        data = etree.fromstring(reply.xml.encode()).find(f"{{{NC_NS}}}data")
+        assert data is not None and 'default="true"' in etree.tostring(data).decode()
+        data.tag = f"{{{NC_NS}}}config"
+        copy = etree.fromstring(
+            f'<copy-config xmlns="{NC_NS}"><target><candidate/></target><source/></copy-config>'
+        )
+        copy[1].append(data)
+        m.dispatch(copy)
+        assert not enabled_in(m.dispatch(etree.fromstring(get_explicit)).xml)
+        assert "eth-wd" in _names(m.get_config("candidate").data_xml)
+        m.discard_changes()
