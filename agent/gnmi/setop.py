@@ -29,13 +29,14 @@ from typing import TYPE_CHECKING, Any
 import grpc
 
 from agent.datastore.session import Session
+from agent.datastore.tree import NULL, find_xpath, node_path
 from agent.errors import PathError
 from agent.gnmi.auth import check_write, segments
 from agent.gnmi.datapath import split_last
 from agent.gnmi.encode import decode_value
 from agent.gnmi.errors import GnmiError, invalid, unimplemented
 from agent.gnmi.flatten import strip_predicates
-from agent.gnmi.paths import full_path, to_xpath
+from agent.gnmi.paths import full_path, has_wildcards, to_xpath
 from agent.gnmi.pb import gnmi
 
 if TYPE_CHECKING:
@@ -70,8 +71,14 @@ async def set_(server: GnmiServer, request: Any, session: Session, acl: AccessCo
     updates: list[tuple[str, Any]] = []
     results: list[Any] = []
     for p in request.delete:
-        xp = _root(to_xpath(full_path(request.prefix, p), ctx, for_edit=True))
-        _authorise(server, acl, xp, None, "delete", removes=True)
+        gp = full_path(request.prefix, p)
+        # spec 3.4.6: wildcards in a delete are expanded ("*", "...", key "*" or keys left out)
+        xp = _root(to_xpath(gp, ctx))
+        if has_wildcards(gp) and not acl.unrestricted:
+            for node_xp in _matches(server, xp):
+                _authorise(server, acl, node_xp, None, "delete", removes=True)
+        else:
+            _authorise(server, acl, xp, None, "delete", removes=True)
         deletes.append(xp)
         results.append(gnmi.UpdateResult(path=p, op=OP_DELETE))
     for ups, bucket, op in ((request.replace, replaces, OP_REPLACE), (request.update, updates, OP_UPDATE)):
@@ -113,6 +120,14 @@ async def set_(server: GnmiServer, request: Any, session: Session, acl: AccessCo
             session, deletes=deletes, replaces=replaces, updates=updates, comment="gnmi Set"
         )
     return gnmi.SetResponse(prefix=request.prefix, response=results, timestamp=time.time_ns())
+
+
+def _matches(server: GnmiServer, xpath: str) -> list[str]:
+    """The data paths of the running nodes ``xpath`` selects now."""
+    root = server.datastores.running.tree.root
+    if root == NULL:
+        return []
+    return [node_path(n) for n in find_xpath(root, xpath)]
 
 
 def _root(xpath: str) -> str:

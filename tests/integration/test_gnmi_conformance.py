@@ -584,3 +584,39 @@ def test_union_replace_at_the_root_replaces_the_whole_configuration(tmp_path: Pa
             whole["ietf-interfaces:interfaces"] = {"interface": [interface("a3")]}
             stub.Set(gnmi_pb2.SetRequest(replace=[gnmi_pb2.Update(path=root, val=_json(whole))]), metadata=MD)
             assert agent.command("running")["ietf-interfaces:interfaces"] == {"interface": [interface("a3")]}
+
+
+def test_delete_expands_wildcards(tmp_path: Path) -> None:
+    with running_agent(tmp_path) as agent:
+        creds = grpc.ssl_channel_credentials(Path(agent.cert).read_bytes())
+        with grpc.secure_channel(f"localhost:{agent.gnmi_port}", creds) as channel:
+            stub = gNMIStub(channel)
+            entries = [
+                {**interface(n, n), "ietf-ip:ipv4": {"mtu": 1400 + i}}
+                for i, n in enumerate(("w1", "w2", "w3"))
+            ]
+            up = gnmi_pb2.Update(path=_path("ietf-interfaces:interfaces"), val=_json({"interface": entries}))
+            stub.Set(gnmi_pb2.SetRequest(update=[up]), metadata=MD)
+            alice = [("username", "alice"), ("password", ALICE_PASSWORD)]
+            any_desc = _path("ietf-interfaces:interfaces", ("interface", {"name": "*"}), "description")
+            denied = gnmi_pb2.SetRequest(delete=[any_desc])
+            assert _code(lambda: stub.Set(denied, metadata=alice)) == grpc.StatusCode.PERMISSION_DENIED
+            # a key wildcard, "..." and "*"
+            mtus = _path("ietf-interfaces:interfaces", "...", "ietf-ip:mtu")
+            stub.Set(gnmi_pb2.SetRequest(delete=[any_desc, mtus]), metadata=MD)
+            running = _running_ifs(agent)
+            assert all(
+                "description" not in e and "mtu" not in e.get("ietf-ip:ipv4", {}) for e in running.values()
+            )
+            children = _path("ietf-interfaces:interfaces", "*")
+            stub.Set(gnmi_pb2.SetRequest(delete=[children]), metadata=MD)
+            assert _running_ifs(agent) == {}
+
+
+def test_update_with_a_key_wildcard_is_invalid_argument(agent: Agent, stub: Any) -> None:
+    before = _running_ifs(agent)
+    path = _path("ietf-interfaces:interfaces", ("interface", {"name": "*"}), "description")
+    bad = gnmi_pb2.Update(path=path, val=_json("all"))
+    for req in (gnmi_pb2.SetRequest(update=[bad]), gnmi_pb2.SetRequest(replace=[bad])):
+        assert _code(lambda r=req: stub.Set(r, metadata=MD)) == grpc.StatusCode.INVALID_ARGUMENT
+    assert _running_ifs(agent) == before
