@@ -170,7 +170,9 @@ async def copy_config(ctx: OpContext, op: etree._Element) -> None:
 
 
 async def delete_config(ctx: OpContext, op: etree._Element) -> None:
-    target = datastore_choice(op, "target", ("startup", "running", "candidate"))
+    # ietf-netconf: delete-config's target is startup (or a url); running is refused with its own
+    # message below, the candidate is not a target (discard-changes resets it)
+    target = datastore_choice(op, "target", ("startup", "running"))
     if target == "running":
         raise RpcError(
             "the running datastore cannot be deleted", tag="operation-failed", error_type="protocol"

@@ -63,3 +63,71 @@ def test_validate_inline_config_and_datastores(fx: NetconfFixture) -> None:
         with pytest.raises(RPCError) as err:
             m.validate(etree.fromstring(bad))
         assert err.value.severity == "error"
+
+
+NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
+
+
+def test_copy_between_every_pair_and_from_inline_config(fx: NetconfFixture) -> None:
+    """RFC 6241 7.3: each conventional datastore to each other one, inline <config> to startup; the
+    same datastore as source and target is invalid-value; a url target is not supported."""
+    with fx.connect() as m:
+        m.copy_config(source="running", target="startup")
+        m.copy_config(source="startup", target="candidate")
+        assert "cp0" in m.get_config("candidate").data_xml
+        m.edit_config(target="candidate", config=interface_config("cp-pair"))
+        m.copy_config(source="candidate", target="startup")
+        assert "cp-pair" in m.get_config("startup").data_xml
+        assert "cp-pair" not in m.get_config("running").data_xml
+        m.discard_changes()
+        inline = f'<source xmlns="{NC}">{interface_config("cp-st")}</source>'
+        m.copy_config(source=etree.fromstring(inline), target="startup")
+        startup = m.get_config("startup").data_xml
+        assert "cp-st" in startup and "cp0" not in startup
+        for same in ("running", "candidate", "startup"):
+            with pytest.raises(RPCError) as err:
+                m.copy_config(source=same, target=same)
+            assert err.value.tag == "invalid-value", same
+        bad = (
+            f'<copy-config xmlns="{NC}"><target><url>file:///tmp/x</url></target>'
+            "<source><running/></source></copy-config>"
+        )
+        with pytest.raises(RPCError) as err:
+            m.dispatch(etree.fromstring(bad))
+        assert err.value.tag == "invalid-value"
+        m.copy_config(source="running", target="startup")
+
+
+def test_delete_config_targets_startup_only_and_respects_its_lock(fx: NetconfFixture) -> None:
+    with fx.connect() as a, fx.connect() as b:
+        with pytest.raises(RPCError) as err:
+            a.delete_config("candidate")  # not a delete-config target in ietf-netconf
+        assert err.value.tag == "invalid-value"
+        a.lock("startup")
+        with pytest.raises(RPCError) as err:
+            b.delete_config("startup")
+        assert err.value.tag in ("in-use", "lock-denied")
+        a.delete_config("startup")  # the holder may
+        a.unlock("startup")
+        assert "cp0" not in b.get_config("startup").data_xml
+        b.copy_config(source="running", target="startup")
+
+
+def test_validate_names_an_nmda_datastore(fx: NetconfFixture) -> None:
+    nmda = "urn:ietf:params:xml:ns:yang:ietf-netconf-nmda"
+    ds = "urn:ietf:params:xml:ns:yang:ietf-datastores"
+
+    def validate(name: str) -> None:
+        rpc = (
+            f'<validate xmlns="{NC}"><source><datastore xmlns="{nmda}" xmlns:ds="{ds}">ds:{name}</datastore>'
+            "</source></validate>"
+        )
+        fx_reply = m.dispatch(etree.fromstring(rpc))
+        assert fx_reply.ok
+
+    with fx.connect() as m:
+        validate("running")
+        validate("candidate")
+        with pytest.raises(RPCError) as err:
+            validate("operational")
+        assert err.value.tag == "invalid-value"
