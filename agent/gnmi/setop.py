@@ -92,6 +92,8 @@ async def set_(server: GnmiServer, request: Any, session: Session, acl: AccessCo
             if entries is None:
                 bucket.append((xp, value))
             else:  # spec 3.4.5: a path naming a whole list
+                for entry_xp, entry in entries:
+                    _authorise(server, acl, entry_xp, entry, "update")
                 if op == OP_REPLACE:
                     deletes.append(xp)  # the entries not supplied go
                 bucket.extend(entries)
@@ -103,6 +105,8 @@ async def set_(server: GnmiServer, request: Any, session: Session, acl: AccessCo
             value = decode_value(up.val)
             _authorise(server, acl, xp, value, "update", removes=True)
             entries = _list_entries(server, xp, value)
+            for entry_xp, entry in entries or []:
+                _authorise(server, acl, entry_xp, entry, "update")
             union.extend([(xp, value)] if entries is None else [(xp, None), *entries])
             results.append(gnmi.UpdateResult(path=up.path, op=OP_UNION_REPLACE))
         deletes.extend(_topmost([xp for xp, _v in union]))

@@ -601,6 +601,9 @@ def test_delete_expands_wildcards(tmp_path: Path) -> None:
             any_desc = _path("ietf-interfaces:interfaces", ("interface", {"name": "*"}), "description")
             denied = gnmi_pb2.SetRequest(delete=[any_desc])
             assert _code(lambda: stub.Set(denied, metadata=alice)) == grpc.StatusCode.PERMISSION_DENIED
+            lst = _path("ietf-interfaces:interfaces", "interface")
+            as_list = gnmi_pb2.SetRequest(replace=[gnmi_pb2.Update(path=lst, val=_json(entries[:1]))])
+            assert _code(lambda: stub.Set(as_list, metadata=alice)) == grpc.StatusCode.PERMISSION_DENIED
             # a key wildcard, "..." and "*"
             mtus = _path("ietf-interfaces:interfaces", "...", "ietf-ip:mtu")
             stub.Set(gnmi_pb2.SetRequest(delete=[any_desc, mtus]), metadata=MD)
