@@ -146,3 +146,45 @@ def test_filter_given_as_text_without_namespace_is_applied(fx: NetconfFixture) -
     with fx.connect() as m:
         data = etree.fromstring(m.get_config("running", filter=flt).data_xml.encode())
     assert _names(data) == ["g1"]
+
+
+def test_with_defaults_modes_on_get_get_config_and_get_data(fx: NetconfFixture) -> None:
+    """RFC 6243 section 3 on a leaf left at its default (g0's enabled) and one set explicitly to the
+    default value (wd-x's enabled): explicit reports only the set one, trim neither, report-all both,
+    report-all-tagged both with the default attribute in urn:ietf:params:xml:ns:netconf:default:1.0
+    on every leaf that equals its default (set or not)."""
+    wd_ns = "urn:ietf:params:xml:ns:yang:ietf-netconf-with-defaults"
+    tag = "{urn:ietf:params:xml:ns:netconf:default:1.0}default"
+    nmda = "urn:ietf:params:xml:ns:yang:ietf-netconf-nmda"
+    flt = f'<filter type="subtree"><interfaces xmlns="{IF_NS}"/></filter>'
+    requests = {
+        "get": f'<get xmlns="{NC}">{flt}<with-defaults xmlns="{wd_ns}">{{mode}}</with-defaults></get>',
+        "get-config": (
+            f'<get-config xmlns="{NC}"><source><running/></source>{flt}'
+            f'<with-defaults xmlns="{wd_ns}">{{mode}}</with-defaults></get-config>'
+        ),
+        "get-data": (
+            f'<get-data xmlns="{nmda}" xmlns:ds="urn:ietf:params:xml:ns:yang:ietf-datastores">'
+            f"<datastore>ds:running</datastore><subtree-filter><interfaces xmlns='{IF_NS}'/></subtree-filter>"
+            "<with-defaults>{mode}</with-defaults></get-data>"
+        ),
+    }
+    with fx.connect() as m:
+        m.edit_config(target="candidate", config=interface_config("wd-x", enabled=True))
+        m.commit()
+        for op, template in requests.items():
+            seen: dict[str, dict[str, str | None]] = {}
+            for mode in ("explicit", "trim", "report-all", "report-all-tagged"):
+                reply = etree.fromstring(
+                    m.dispatch(etree.fromstring(template.format(mode=mode))).xml.encode()
+                )
+                seen[mode] = {}
+                for entry in reply.iter(f"{{{IF_NS}}}interface"):
+                    enabled = entry.find(f"{{{IF_NS}}}enabled")
+                    name = entry.findtext(f"{{{IF_NS}}}name") or ""
+                    if name in ("g0", "wd-x") and enabled is not None:
+                        seen[mode][name] = enabled.get(tag)
+            assert seen["explicit"] == {"wd-x": None}, op
+            assert seen["trim"] == {}, op
+            assert seen["report-all"] == {"g0": None, "wd-x": None}, op
+            assert seen["report-all-tagged"] == {"g0": "true", "wd-x": "true"}, op

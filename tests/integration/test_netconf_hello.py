@@ -233,3 +233,30 @@ def test_ietf_netconf_features_in_the_yang_library_match_the_capabilities(fx: Ne
         cap = f"urn:ietf:params:netconf:capability:{feature}:1.0"
         assert (feature in features) == (cap in caps), feature
     assert "url" not in features
+
+
+def test_capability_parameters_match_the_served_data(fx: NetconfFixture) -> None:
+    """with-defaults (RFC 6243 4.3) and with-operational-defaults (RFC 8526 3.1.1.2): basic-mode and the
+    exact also-supported set; yang-library:1.1 (RFC 8526 2): revision 2019-01-04 and the content-id
+    the served /yang-library reports."""
+    from urllib.parse import parse_qs, urlsplit
+
+    yl = "urn:ietf:params:xml:ns:yang:ietf-yang-library"
+    with fx.connect() as m:
+        caps = list(m.server_capabilities)
+        served = etree.fromstring(
+            m.get(filter=("subtree", f'<yang-library xmlns="{yl}"/>')).data_xml.encode()
+        )
+    params = {}
+    for cap in caps:
+        parts = urlsplit(cap)
+        params[f"{parts.scheme}:{parts.path}"] = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    for uri in (
+        "urn:ietf:params:netconf:capability:with-defaults:1.0",
+        "urn:ietf:params:netconf:capability:with-operational-defaults:1.0",
+    ):
+        assert params[uri]["basic-mode"] == "explicit", uri
+        assert set(params[uri]["also-supported"].split(",")) == {"report-all", "report-all-tagged", "trim"}
+    ylib = params["urn:ietf:params:netconf:capability:yang-library:1.1"]
+    assert ylib["revision"] == "2019-01-04"
+    assert ylib["content-id"] == served.findtext(f".//{{{yl}}}yang-library/{{{yl}}}content-id")
