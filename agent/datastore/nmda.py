@@ -119,6 +119,10 @@ def compute_origins(result: DataTree, running: DataTree) -> dict[int, str]:
             return  # state: no origin, and everything below is state too
         if counterpart != NULL and is_term(node) and node_value(node) != node_value(counterpart):
             counterpart = NULL  # the system uses another value than the configured one
+        if counterpart != NULL and counterpart.flags & lib.LYD_DEFAULT and not node.flags & lib.LYD_DEFAULT:
+            # running has it only implicitly (an empty container, a default); what is there now the
+            # system reported
+            counterpart = NULL
         if node.flags & lib.LYD_DEFAULT:
             origin = DEFAULT
         elif counterpart != NULL:
