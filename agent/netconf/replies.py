@@ -98,14 +98,19 @@ def error_xml(detail: ErrorDetail, module_ns: Mapping[str, str] | None = None) -
     ]
     if detail.app_tag:
         parts.append(f"<error-app-tag>{escape(detail.app_tag)}</error-app-tag>")
-    if detail.path:
+    info = dict(detail.info)
+    if detail.path and detail.path.startswith("/"):
         decls = _path_namespaces(detail.path, module_ns) if module_ns else ""
         parts.append(f"<error-path{decls}>{escape(detail.path)}</error-path>")
+    elif detail.path:
+        # not an instance path (a data-plane item key such as ``address/<if>/<prefix>``): error-path is
+        # an XPath (RFC 6241 Appendix A), so the key goes to error-info
+        info.setdefault("item", detail.path)
     if detail.message:
         parts.append(f'<error-message xml:lang="en">{escape(detail.message)}</error-message>')
-    if detail.info:
+    if info:
         parts.append("<error-info>")
-        for key, value in detail.info.items():
+        for key, value in info.items():
             if not _is_ncname(key):
                 continue
             if key in _BASE_INFO:
