@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python bench/bench_datastore.py [--count 10000] [--rounds 50] [--shape bng|ietf]
      [--all-mtus]   (every interface gets an MTU first: the deref must then has 10,000 instances)
+     [--full-validation]  (every commit runs libyang's full validation: the baseline to compare with)
 
 Measures, with no southbound and no journal (datastore side only); wall-clock and, because the
 benchmark machine is shared, process CPU time (``*_cpu_*``):
@@ -29,6 +30,7 @@ import time
 
 from lxml import etree
 
+from agent.datastore import store as store_mod
 from agent.datastore.session import Session
 from agent.datastore.store import Datastores
 from agent.model import load_model_set
@@ -162,7 +164,11 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=50)
     ap.add_argument("--shape", choices=["bng", "ietf"], default="bng")
     ap.add_argument("--all-mtus", action="store_true")
+    ap.add_argument("--full-validation", action="store_true")
     args = ap.parse_args()
+    if args.full_validation:
+        store_mod._SMALL_CHANGE = -1
+        store_mod._MODULE_SCOPE_MAX = -1
     model = load_model_set()
     ds = Datastores(model)
     s = Session.create("bench", "netconf")
@@ -258,6 +264,7 @@ def main() -> None:
                 "qos_rate_commit_ms": _median_ms(qos),
                 "route_commit_ms": _median_ms(routes),
                 "all_mtus": args.all_mtus,
+                "full_validation": args.full_validation,
                 "rounds": args.rounds,
             }
         )

@@ -54,7 +54,7 @@ from agent.datastore.operational import OperationalRegistry
 from agent.datastore.schema_deps import schema_deps
 from agent.datastore.session import Session
 from agent.datastore.targeted import check_value_changes
-from agent.datastore.tree import DataTree, Format, WithDefaults
+from agent.datastore.tree import DataTree, Format, WithDefaults, data_size_at_most
 from agent.errors import ErrorDetail
 from agent.model import ModelSet
 
@@ -69,6 +69,7 @@ _T = TypeVar("_T")
 
 _SMALL_CHANGE = 64  # touched paths up to which a commit first checks whether it may skip full validation
 _MODULE_SCOPE_MAX = 1024  # touched paths up to which a commit checks which modules need validation
+_IN_PLACE_NODES = 500  # data nodes of the modules to validate up to which async commits validate on the loop
 
 __all__ = [
     "Datastores",
@@ -563,8 +564,15 @@ class Datastores:
                     )
         return None
 
+    def _small_module_scope(self, tree: DataTree, touched: set[str] | None) -> bool:
+        """True when validating ``tree`` means validating only modules with little data (cheap)."""
+        if touched is None or len(touched) > _MODULE_SCOPE_MAX:
+            return False
+        modules = schema_deps(self.ctx).modules_to_validate(touched, self._running, tree)
+        return modules is not None and data_size_at_most(tree, modules, _IN_PLACE_NODES)
+
     def _prepare_validated(
-        self, tree: DataTree, touched: set[str] | None, session: Session, *, from_candidate: bool
+        self, tree: DataTree, touched: set[str] | None, session: Session, from_candidate: bool
     ) -> PreparedCommit:
         """Validation of ``tree`` (in place) and its changes relative to running.
 
@@ -840,6 +848,14 @@ class Datastores:
                 self._cand_shared = True
                 self._touched_since_prepare = set()
                 return early
+            if self._small_module_scope(tree, cand_touched):
+                # Only modules with little data need validation: validate the candidate itself, here on
+                # the loop like prepare_commit does (no await, so no edit interleaves), instead of
+                # copying the whole candidate for a worker.
+                prepared = self._prepare_validated(tree, cand_touched, session, True)
+                self._cand_shared = True
+                self._touched_since_prepare = set()
+                return prepared
             # Validate a private copy: synchronous callers may keep editing the candidate meanwhile
             # (async edits wait for the lock). Edits made during the validation are recorded in
             # _touched_since_prepare and stay in the candidate after the commit.

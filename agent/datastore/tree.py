@@ -473,6 +473,27 @@ class DataTree:
         return print_node(self.root, fmt, with_defaults=with_defaults, siblings=True)
 
 
+def data_size_at_most(tree: DataTree, modules: list[Cdata], limit: int) -> bool:
+    """True if the top-level data of ``modules`` in ``tree`` has at most ``limit`` nodes (bounded walk)."""
+    wanted = {int(ffi.cast("uintptr_t", m)) for m in modules}
+    count = 0
+    for top in siblings(tree.root):
+        if int(ffi.cast("uintptr_t", top.schema.module)) not in wanted:
+            continue
+        stack = [top]
+        while stack:
+            node = stack.pop()
+            count += 1
+            if count > limit:
+                return False
+            if not is_term(node):
+                c = lib.lyd_child(node)
+                while c != NULL:
+                    stack.append(c)
+                    c = c.next
+    return True
+
+
 def _diff_ops(diff_root: Cdata, skip: set[str]) -> list[tuple[str, str]]:
     """(operation, path) of the top-most nodes of a libyang diff tree that carry an operation."""
     out: list[tuple[str, str]] = []

@@ -517,3 +517,29 @@ def test_deleting_a_referenced_vrf_still_validates_the_interfaces() -> None:
         ds.prepare_commit(s)
     assert ei.value.details[0].app_tag == "instance-required"
     assert ei.value.path is not None and ei.value.path.endswith("/bng-vrf:vrf")
+
+
+async def test_async_commit_of_a_small_module_change_validates_in_place() -> None:
+    """The transaction path (prepare_commit_async): same verdicts and errors, candidate follows."""
+    ds, s = fresh()
+    route = (
+        "<vrf><name>blue</name><static-routes><ipv4-route><prefix>192.168.{}.0/24</prefix>"
+        "<next-hop><id>1</id><outgoing-interface>{}</outgoing-interface></next-hop>"
+        "</ipv4-route></static-routes></vrf>"
+    )
+    await ds.edit_config_async("candidate", config(WRAP["vrf"].format(route.format(1, "Gi0"))), session=s)
+    ds.install(await ds.prepare_commit_async(s))
+    assert "192.168.1.0/24" in ds.read("running", fmt="json")
+    assert ds.pending_changes() == [] and not ds.candidate_dirty
+
+    await ds.edit_config_async("candidate", config(WRAP["vrf"].format(route.format(2, "Gi7"))), session=s)
+    with pytest.raises(ValidationError) as ei:
+        await ds.prepare_commit_async(s)
+    assert ei.value.details[0].app_tag == "instance-required"
+    assert ei.value.path is not None and ei.value.path.endswith("outgoing-interface")
+    assert "192.168.2.0/24" not in ds.read("running", fmt="json")
+    # the rejected edit is still in the candidate; fixing it commits both routes' final state
+    await ds.edit_config_async("candidate", config(WRAP["vrf"].format(route.format(2, "Gi1"))), session=s)
+    ds.install(await ds.prepare_commit_async(s))
+    assert "192.168.2.0/24" in ds.read("running", fmt="json")
+    assert ds.read("candidate", fmt="json") == ds.read("running", fmt="json")
