@@ -18,12 +18,15 @@ benchmark machine is shared, process CPU time (``*_cpu_*``):
   qos_rate_commit_ms one-leaf change of a QoS profile's CIR (bng-qos; the profile's PIR must reads it)
   route_commit_ms    a static route created in a VRF, next hop by outgoing interface (a leafref into
                      the 10,000 interfaces): only bng-vrf's data is validated (lyd_validate_module)
+  *_async_ms         the MTU modify and the route through edit_config_async + prepare_commit_async,
+                     the path the transaction manager takes
   pending_changes_ms pending_changes() after a one-entry change, median (target < 5 ms)
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import statistics
 import time
@@ -154,6 +157,21 @@ def commit(ds: Datastores, s: Session, edit: etree._Element) -> None:
     ds.install(ds.prepare_commit(s))
 
 
+async def async_rounds(ds: Datastores, s: Session, n: int) -> tuple[list[float], list[float]]:
+    mtu: list[float] = []
+    routes: list[float] = []
+    for r in range(n):
+        for out, edit in (
+            (mtu, mtu_edit(f"GigabitEthernet0/8/0.{r * 53 % 4000 + 1}", 1200 + r)),
+            (routes, vrf_edit(route(1000 + r))),
+        ):
+            a = time.perf_counter()
+            await ds.edit_config_async("candidate", edit, session=s)
+            ds.install(await ds.prepare_commit_async(s))
+            out.append(time.perf_counter() - a)
+    return mtu, routes
+
+
 def _median_ms(xs: list[float]) -> float | None:
     return round(statistics.median(xs) * 1000, 2) if xs else None
 
@@ -212,6 +230,8 @@ def main() -> None:
     modified: list[float] = []
     qos: list[float] = []
     routes: list[float] = []
+    mtu_async: list[float] = []
+    routes_async: list[float] = []
     if args.shape == "bng":
         ds.edit_config("candidate", qos_profile(2000, 4000), session=s)
         ds.install(ds.prepare_commit(s))
@@ -239,6 +259,7 @@ def main() -> None:
             a = time.perf_counter()
             commit(ds, s, vrf_edit(route(r)))
             routes.append(time.perf_counter() - a)
+        mtu_async, routes_async = asyncio.run(async_rounds(ds, s, n_rounds))
 
     print(
         json.dumps(
@@ -263,6 +284,8 @@ def main() -> None:
                 "constrained_modify_commit_ms": _median_ms(modified),
                 "qos_rate_commit_ms": _median_ms(qos),
                 "route_commit_ms": _median_ms(routes),
+                "constrained_modify_commit_async_ms": _median_ms(mtu_async),
+                "route_commit_async_ms": _median_ms(routes_async),
                 "all_mtus": args.all_mtus,
                 "full_validation": args.full_validation,
                 "rounds": args.rounds,
