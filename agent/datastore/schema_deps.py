@@ -39,7 +39,7 @@ import libyang
 from _libyang import ffi, lib
 
 from agent.datastore.changes import Change
-from agent.datastore.tree import NULL, Cdata, DataTree
+from agent.datastore.tree import NULL, Cdata, DataTree, node_path
 
 log = logging.getLogger(__name__)
 
@@ -545,6 +545,11 @@ class SchemaDeps:
             node = new if new != NULL else old
             if node == NULL:
                 continue
+            if old == NULL:  # the created subtree starts at the topmost node base lacks
+                par = node.parent
+                while par != NULL and base.find(node_path(ffi.cast("struct lyd_node *", par))) == NULL:
+                    node = ffi.cast("struct lyd_node *", par)
+                    par = node.parent
             sn = node.schema
             changed_mods.add(_addr(_top_module(sn)))
             tops[_addr(sn)] = sn

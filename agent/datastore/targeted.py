@@ -34,7 +34,7 @@ from _libyang import ffi, lib
 
 from agent.datastore.changes import Change
 from agent.datastore.schema_deps import MustRef, SchemaDeps
-from agent.datastore.tree import NULL, Cdata, DataTree
+from agent.datastore.tree import NULL, Cdata, DataTree, node_path, parent_of
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,12 @@ def _entry_of(node: Cdata, entry_schema: Cdata) -> Cdata:
         par = p.parent
         p = ffi.cast("struct lyd_node *", par) if par != NULL else NULL
     return p
+
+
+def _parent_in(base: DataTree, node: Cdata) -> bool:
+    """The created leaf's parent existed before (else a container, maybe under a when, was created)."""
+    parent = parent_of(node)
+    return bool(parent == NULL or base.find(node_path(parent)) != NULL)
 
 
 def _value_ok(ctx: Cdata, node: Cdata) -> bool:
@@ -182,7 +188,7 @@ def check_value_changes(deps: SchemaDeps, base: DataTree, tree: DataTree, change
             if node == NULL:
                 return False
             if ch.op == "create":
-                if old != NULL or not deps.creatable_leaf(node.schema):
+                if old != NULL or not deps.creatable_leaf(node.schema) or not _parent_in(base, node):
                     return False
             elif old == NULL or node.schema != old.schema or isinstance(ch.old, (dict, list)):
                 return False

@@ -132,6 +132,7 @@ def one_leaf(draw: st.DrawFn) -> tuple[str, str]:
                 "table-id",
                 "unnumbered",
                 "lo-plen",
+                "lo-mac",
                 "ha",
                 "plen",
                 "enabled",
@@ -153,6 +154,10 @@ def one_leaf(draw: st.DrawFn) -> tuple[str, str]:
     if kind == "qos":
         prof = draw(st.sampled_from(["p1", "p2", "nope"]))
         return "if", _if_leaf(name, f'<qos xmlns="{QOS}"><input-profile>{prof}</input-profile></qos>')
+    if kind == "lo-mac":  # the loopback container exists only on loopbacks (when): Gi0 has none
+        name = draw(st.sampled_from(["Lo0", "Gi0"]))
+        mac = f'<loopback xmlns="{BNGIF}"><mac-address>02:00:00:00:00:01</mac-address></loopback>'
+        return "if", _if_leaf(name, mac)
     if kind == "unnumbered":
         lender = draw(st.sampled_from(["Lo0", "Gi0", "Gi0.1", "Gi3.8", "nope"]))
         v = draw(st.sampled_from([4, 8, 12]))
