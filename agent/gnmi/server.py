@@ -86,6 +86,7 @@ class GnmiServer:
         max_streams: int = 512,
         first_request_timeout: float = 30.0,
         users_dir: Path | None = None,
+        state_change_interval: float = 5.0,
     ) -> None:
         if (tls_cert is None) != (tls_key is None):
             raise ValueError("the gNMI TLS certificate and key must be given together")
@@ -105,6 +106,7 @@ class GnmiServer:
         self.max_message_size = max_message_size
         self.max_streams = max_streams
         self.first_request_timeout = first_request_timeout
+        self.state_change_interval = state_change_interval
         self.users = UserDirectory(self._users_json, users_dir or _shared_users_dir(self.data_dir))
         self.auth = Authenticator(
             self.users, self._nacm_json, lambda: datastores.generation, recovery_user=recovery_user

@@ -80,6 +80,7 @@ class Sub:
     last_full: float = 0.0
     state_only: bool = False  # every node the path selects is config false (counters, oper-status)
     parents: set[str] = field(default_factory=set)  # SAMPLE: parents of the leaves last sent
+    watcher: bool = False  # checks the state of an ON_CHANGE subscription that no event reports
     leaves: str = ""  # TARGET_DEFINED over config and state: "config" (ON_CHANGE) or "state" (SAMPLE) part
 
 
@@ -267,7 +268,8 @@ class StreamSession:
             if sub.mode == SAMPLE and not sub.suppress:
                 sub.parents = {lf[0] for lf in leaves}
             sub.last_full = time.monotonic()
-            self.send_leaves(leaves, [], ts)
+            if not sub.watcher:  # the ON_CHANGE subscription it watches for sent these values
+                self.send_leaves(leaves, [], ts)
 
     # ------------------------------------------------------------------------------------- sample
 
@@ -572,6 +574,21 @@ def compile_subscriptions(server: GnmiServer, slist: Any, depth: int = 0) -> lis
         subs.append(sub)
         if split:
             subs.append(dataclasses.replace(sub, mode=ON_CHANGE, leaves="config", suppress=False, last={}))
+        elif streaming and item.mode == ON_CHANGE and _has_state(server.model.ctx, xpath):
+            # state that changes without an event (counters, most config-false leaves) is checked for
+            # changes every state_change_interval and only changed leaves are sent (and deletes)
+            watcher = dataclasses.replace(
+                sub,
+                mode=SAMPLE,
+                interval=server.state_change_interval,
+                suppress=True,
+                heartbeat=0.0,
+                leaves="state",
+                watcher=True,
+                last={},
+                parents=set(),
+            )
+            subs.append(watcher)
     return subs
 
 
@@ -608,6 +625,8 @@ async def serve(
     try:
         if not slist.updates_only:
             session.send_current(session.subs)
+        else:  # watchers still learn the values they compare with
+            session.send_current([s for s in session.subs if s.watcher])
         session.sync()
         if mode == ONCE:
             session.put(_END)

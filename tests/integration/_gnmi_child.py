@@ -115,6 +115,7 @@ async def main() -> None:
     parser.add_argument("--tls-cert", type=Path)
     parser.add_argument("--tls-key", type=Path)
     parser.add_argument("--client-ca", type=Path)
+    parser.add_argument("--state-change-interval", type=float, default=5.0)
     args = parser.parse_args()
     model = load_model_set()
     ds = Datastores(model, running=None if args.no_users else json.dumps(initial_config()))
@@ -144,6 +145,7 @@ async def main() -> None:
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
         client_ca=args.client_ca,
+        state_change_interval=args.state_change_interval,
     )
     await gnmi.start()
     ready = {"gnmi": gnmi.bound_port, "netconf": netconf.port, "cert": str(gnmi.tls_cert or "")}

@@ -623,3 +623,34 @@ def test_update_with_a_key_wildcard_is_invalid_argument(agent: Agent, stub: Any)
     for req in (gnmi_pb2.SetRequest(update=[bad]), gnmi_pb2.SetRequest(replace=[bad])):
         assert _code(lambda r=req: stub.Set(r, metadata=MD)) == grpc.StatusCode.INVALID_ARGUMENT
     assert _running_ifs(agent) == before
+
+
+def test_on_change_reports_state_that_no_event_covers(tmp_path: Path) -> None:
+    # counters change without an event: an ON_CHANGE subscription still sends them when they change
+    # (checked every --state-change-interval), only the leaves that changed
+    with running_agent(tmp_path, "--state-change-interval", "0.3") as agent:
+        creds = grpc.ssl_channel_credentials(Path(agent.cert).read_bytes())
+        with grpc.secure_channel(f"localhost:{agent.gnmi_port}", creds) as channel:
+            stub = gNMIStub(channel)
+            up = gnmi_pb2.Update(path=_if("k1"), val=_json(interface("k1", "x")))
+            stub.Set(gnmi_pb2.SetRequest(update=[up]), metadata=MD)
+            sub = gnmi_pb2.Subscription(path=_if("k1", "statistics"), mode=1)
+            req = gnmi_pb2.SubscribeRequest(subscribe=_slist(sub, mode=0))
+            call = stub.Subscribe(iter([req]), metadata=MD, timeout=30)
+            base = "ietf-interfaces:interfaces/interface[name=k1]/statistics"
+            try:
+                initial = []
+                for r in call:
+                    if r.sync_response:
+                        break
+                    initial.append(r)
+                first = _leaves(initial)
+                assert first[f"{base}/in-discards"] == 0 and f"{base}/in-octets" in first
+                change = _leaves([next(r for r in call if r.update.update)])
+                assert (
+                    f"{base}/in-octets" in change
+                    and change[f"{base}/in-octets"] != first[f"{base}/in-octets"]
+                )
+                assert f"{base}/in-discards" not in change  # unchanged: not sent again
+            finally:
+                call.cancel()
