@@ -25,6 +25,7 @@ from agent.gnmi.auth import DENIED, prune_json, segments
 from agent.gnmi.encode import iter_leaves, subtree_json
 from agent.gnmi.errors import GnmiError, invalid, unimplemented
 from agent.gnmi.filters import ModelFilter, elem_count, limit_depth, within_depth
+from agent.gnmi.flatten import Flattener, strip_predicates
 from agent.gnmi.paths import data_path_to_proto, full_path, has_wildcards, to_xpath
 from agent.gnmi.pb import gnmi
 
@@ -117,11 +118,12 @@ def _fill(
         if tree.root == NULL:
             return
         nodes = siblings(tree.root) if root else find_xpath(tree.root, xpath)
-        per_leaf = enc == ENC_PROTO or dtype in (STATE, OPERATIONAL)
+        state = dtype in (STATE, OPERATIONAL)
+        per_leaf = enc == ENC_PROTO
         if per_leaf:
             for node in nodes:
                 base = 0 if root else elem_count(node_path(node))
-                for leaf in iter_leaves(node, state_only=dtype in (STATE, OPERATIONAL)):
+                for leaf in iter_leaves(node, state_only=state):
                     if depth and not within_depth(leaf.parent, base, depth):
                         continue
                     if models is not None and not models.leaf_ok(leaf.parent, leaf.name):
@@ -142,6 +144,8 @@ def _fill(
                 if sub is not DENIED:
                     name = path.lstrip("/").split("[", 1)[0]
                     value[name] = sub
+            if state:
+                value = _state_json(server.flattener, "", value, ())
             if models is not None:
                 value = models.prune(value)
             if depth:
@@ -157,6 +161,10 @@ def _fill(
             sub = _pruned(acl, path, subtree_json(node))
             if sub is DENIED:
                 continue
+            if state:
+                sub = _state_of_node(server.flattener, path, sub)
+                if sub is None:
+                    continue
             if models is not None:
                 sub = models.prune(sub)
             if depth:
@@ -165,6 +173,45 @@ def _fill(
             _set_json(up.val, sub, enc)
     finally:
         tree.close()
+
+
+def _state_of_node(flat: Flattener, path: str, value: Any) -> Any:
+    """The state (config false) part of a selected node's JSON-IETF value, None when it has none."""
+    meta = flat.meta(strip_predicates(path))
+    if meta is None or not meta.config:
+        return value  # a state node: all of it
+    if not isinstance(value, dict):
+        return None  # a configuration leaf
+    out = _state_json(flat, strip_predicates(path), value, meta.keys)
+    return out if any(k not in meta.keys for k in out) else None
+
+
+def _state_json(flat: Flattener, spath: str, value: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """The members of a container / list entry content that are state or hold state; the keys of a list
+    entry stay with its state (they name it)."""
+    out: dict[str, Any] = {}
+    for member, v in value.items():
+        if member[0] == "@":
+            continue
+        child = f"{spath}/{member}"
+        meta = flat.meta(child)
+        if meta is None:
+            continue
+        if not meta.config or member in keys:
+            out[member] = v
+        elif isinstance(v, dict):
+            sub = _state_json(flat, child, v, ())
+            if sub:
+                out[member] = sub
+        elif isinstance(v, list) and v and isinstance(v[0], dict):
+            entries = []
+            for e in v:
+                sub = _state_json(flat, child, e, meta.keys)
+                if any(k not in meta.keys for k in sub):
+                    entries.append(sub)
+            if entries:
+                out[member] = entries
+    return out
 
 
 def _pruned(acl: Any, path: str, value: Any) -> Any:

@@ -654,3 +654,23 @@ def test_on_change_reports_state_that_no_event_covers(tmp_path: Path) -> None:
                 assert f"{base}/in-discards" not in change  # unchanged: not sent again
             finally:
                 call.cancel()
+
+
+def test_get_state_in_json_is_the_state_subtree(stub: Any) -> None:
+    def get(path: Any, dtype: int = 2) -> dict[str, Any]:
+        req = gnmi_pb2.GetRequest(path=[path], encoding=JSON_IETF, type=dtype)
+        return _leaves(stub.Get(req, metadata=MD).notification)
+
+    (entry,) = get(_if("c0")).values()  # one update with the entry's state (and its key)
+    assert entry["name"] == "c0" and entry["oper-status"] == "up" and "in-octets" in entry["statistics"]
+    assert "description" not in entry and "type" not in entry and "ietf-ip:ipv4" not in entry
+    (ifs,) = get(_path("ietf-interfaces:interfaces")).values()
+    assert {e["name"] for e in ifs["interface"]} >= {"c0", "c1"}
+    assert all("description" not in e and "statistics" in e for e in ifs["interface"])
+    (stats,) = get(_if("c0", "statistics")).values()
+    assert "in-octets" in stats
+    # OPERATIONAL is the same; a configuration leaf has no state: NOT_FOUND
+    (oper,) = get(_if("c0"), 3).values()
+    assert set(oper) == set(entry) and set(oper["statistics"]) == set(entry["statistics"])
+    req = gnmi_pb2.GetRequest(path=[_if("c0", "description")], encoding=JSON_IETF, type=2)
+    assert _code(lambda: stub.Get(req, metadata=MD)) == grpc.StatusCode.NOT_FOUND
