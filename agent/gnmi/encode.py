@@ -223,8 +223,10 @@ def decode_value(val: Any) -> Any:
             if text and text[0] not in '{["' and "\ufffd" not in text:
                 return text
             raise invalid(f"{kind} is not valid JSON: {exc}") from exc
-    if kind in ("string_val", "ascii_val"):
-        return getattr(val, kind)
+    if kind == "string_val":
+        return val.string_val
+    if kind == "ascii_val":  # spec 2.3.4: target-defined text (CLI); the agent serves no CLI origin
+        raise unimplemented("ASCII values are not supported (no CLI origin); use json_ietf_val")
     if kind in ("int_val", "uint_val"):
         return int(getattr(val, kind))
     if kind == "bool_val":

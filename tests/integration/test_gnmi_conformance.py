@@ -674,3 +674,16 @@ def test_get_state_in_json_is_the_state_subtree(stub: Any) -> None:
     assert set(oper) == set(entry) and set(oper["statistics"]) == set(entry["statistics"])
     req = gnmi_pb2.GetRequest(path=[_if("c0", "description")], encoding=JSON_IETF, type=2)
     assert _code(lambda: stub.Get(req, metadata=MD)) == grpc.StatusCode.NOT_FOUND
+
+
+def test_set_values_in_unsupported_encodings_are_unimplemented(agent: Agent, stub: Any) -> None:
+    before = _running_ifs(agent)
+    for val in (
+        gnmi_pb2.TypedValue(ascii_val="description zero"),
+        gnmi_pb2.TypedValue(proto_bytes=b"\x01"),
+    ):
+        up = gnmi_pb2.Update(path=_if("c0", "description"), val=val)
+        assert _code(lambda u=up: stub.Set(gnmi_pb2.SetRequest(update=[u]), metadata=MD)) == (
+            grpc.StatusCode.UNIMPLEMENTED
+        )
+    assert _running_ifs(agent) == before
