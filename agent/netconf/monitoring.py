@@ -14,6 +14,7 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from agent.errors import AgentError
+from agent.model.xmlsafe import parse_xml
 from agent.model.yanglib import yang_library
 from agent.netconf.capabilities import capabilities
 from agent.netconf.context import MON_NS, OpContext, text_of
@@ -32,14 +33,26 @@ async def get_schema(ctx: OpContext, op: etree._Element) -> str:
     if not identifier:
         raise RpcError("missing <identifier>", tag="missing-element", info={"bad-element": "identifier"})
     version = text_of(op, "version", MON_NS) or None
-    fmt = text_of(op, "format", MON_NS) or "yang"
-    if fmt.split(":")[-1] != "yang":
-        raise RpcError(f"schema format {fmt!r} is not available (only yang)", tag="invalid-value")
+    fmt = (text_of(op, "format", MON_NS) or "yang").split(":")[-1]
+    if fmt not in SCHEMA_FORMATS:
+        raise RpcError(
+            f"schema format {fmt!r} is not available (yang, yin)",
+            tag="invalid-value",
+            info={"bad-element": "format"},
+        )
     try:
         text = yang_library(ctx.model.ctx).schema_text(identifier, version)
     except AgentError as exc:
         raise RpcError(str(exc.message), tag="invalid-value", error_type="application") from exc
+    if fmt == "yin":
+        # RFC 6022 3.1: YIN is XML, returned as the content of <data> (libyang converts the module)
+        yin = str(ctx.model.ctx.get_module(identifier).print_mem("yin"))
+        root = parse_xml(yin.encode())
+        return f'<data xmlns="{MON_NS}">{etree.tostring(root, encoding="unicode")}</data>'
     return f'<data xmlns="{MON_NS}">{escape(text)}</data>'
+
+
+SCHEMA_FORMATS = ("yang", "yin")
 
 
 def netconf_state(server: NetconfServer) -> dict[str, Any]:
@@ -58,11 +71,12 @@ def netconf_state(server: NetconfServer) -> dict[str, Any]:
         {
             "identifier": m.name,
             "version": m.revision,
-            "format": "yang",
+            "format": fmt,
             "namespace": m.namespace,
             "location": ["NETCONF"],
         }
         for m in lib.modules
+        for fmt in SCHEMA_FORMATS
     ]
     sessions = [
         {

@@ -48,19 +48,21 @@ def test_schema_list_and_locks_in_netconf_state(fx: NetconfFixture) -> None:
 
 
 def test_schema_list_is_the_yang_library_and_every_entry_can_be_fetched(fx: NetconfFixture) -> None:
-    """RFC 6022: one schema per module and import-only module of the YANG library (format yang,
-    location NETCONF); <get-schema> of each identifier and version returns that module's text."""
+    """RFC 6022: each module and import-only module of the YANG library in formats yang and yin,
+    location NETCONF; <get-schema> of each identifier, version and format returns that module (YANG
+    text, or YIN as XML content of <data>)."""
     flt = (
         f'<filter type="subtree"><netconf-state xmlns="{MON}"><schemas/></netconf-state>'
         f'<yang-library xmlns="{YL}"/></filter>'
     )
+    yin_ns = "urn:ietf:params:xml:ns:yang:yin:1"
     with fx.connect() as m:
         data = m.get(filter=flt).data
         schemas = [
             (
                 e.findtext(f"{{{MON}}}identifier"),
                 e.findtext(f"{{{MON}}}version"),
-                e.findtext(f"{{{MON}}}format"),
+                (e.findtext(f"{{{MON}}}format") or "").split(":")[-1],
                 e.findtext(f"{{{MON}}}namespace"),
                 [loc.text for loc in e.iterfind(f"{{{MON}}}location")],
             )
@@ -71,15 +73,22 @@ def test_schema_list_is_the_yang_library_and_every_entry_can_be_fetched(fx: Netc
             for tag in ("module", "import-only-module")
             for e in data.iter(f"{{{YL}}}{tag}")
         }
-        assert {(ident, version) for ident, version, *_ in schemas} == library
+        for fmt in ("yang", "yin"):
+            assert {(i, v) for i, v, f, *_ in schemas if f == fmt} == library, fmt
         for ident, version, fmt, namespace, locations in schemas:
-            assert fmt is not None and fmt.endswith(":yang"), ident
             assert locations == ["NETCONF"], ident
-            text = m.get_schema(ident, version=version or None).data
-            assert re.search(rf"^module {re.escape(str(ident))} {{", text, re.M), ident
-            assert re.search(rf'namespace\s+"?{re.escape(str(namespace))}', text), ident
-            if version:
-                assert re.search(rf'revision\s+"?{version}', text), ident
+            reply = m.get_schema(ident, version=version or None, format=fmt)
+            if fmt == "yang":
+                text = reply.data
+                assert re.search(rf"^module {re.escape(str(ident))} {{", text, re.M), ident
+                assert re.search(rf'namespace\s+"?{re.escape(str(namespace))}', text), ident
+                if version:
+                    assert re.search(rf'revision\s+"?{version}', text), ident
+            else:
+                root = etree.fromstring(reply.xml.encode()).find(f".//{{{MON}}}data/{{{yin_ns}}}module")
+                assert root is not None and root.get("name") == ident, ident
+                ns_el = root.find(f"{{{yin_ns}}}namespace")
+                assert ns_el is not None and ns_el.get("uri") == namespace, ident
 
 
 def _own_session(reply: bytes, session_id: str) -> dict[str, int]:
