@@ -430,7 +430,8 @@ async def get_data(ds: Datastores, query: DataQuery, fmt: Format = "xml") -> str
         finally:
             tree.close()
     # candidate and startup: read on the loop (they can be replaced meanwhile), the candidate under
-    # its lock so that no worker is editing it
+    # its lock so that no worker is editing it (package-internal helpers of Datastores, the same ones
+    # its own reads use)
     async with ds._candidate_lock():
         source, owned = ds._source_tree(name, query.xpath, query.subtree, True)
         try:

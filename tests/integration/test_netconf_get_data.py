@@ -300,3 +300,18 @@ def test_with_defaults_applies_to_operational(ofx: NetconfFixture) -> None:
     assert enabled is not None
     assert enabled.get("{urn:ietf:params:xml:ns:netconf:default:1.0}default") == "true"
     assert _interfaces(nmda_ns)["gd0"].find(f"{{{IF_NS}}}enabled") is not None
+
+
+def test_parameters_on_candidate_and_startup(ofx: NetconfFixture) -> None:
+    with ofx.connect() as m:
+        m.edit_config(target="candidate", config=interface_config("gd-cand", "uncommitted"))
+        m.copy_config(source="running", target="startup")
+        try:
+            cand = _get_data(m, "candidate", "<max-depth>2</max-depth>")
+            startup = _get_data(m, "startup", "<config-filter>true</config-filter><max-depth>3</max-depth>")
+        finally:
+            m.discard_changes()
+    assert {k: _children(v) for k, v in _interfaces(cand).items()} == {"gd0": ["name"], "gd-cand": ["name"]}
+    assert {k: _children(v) for k, v in _interfaces(startup).items()} == {
+        "gd0": ["description", "name", "type"]
+    }
