@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import re
 from collections.abc import Iterator
 
@@ -136,6 +137,20 @@ def test_rpc_counters_tell_bad_rpcs_from_rpc_errors(fx: NetconfFixture) -> None:
         return before, after, str(sid)
 
     before, after, sid = asyncio.run(go())
+    session = next(
+        e
+        for e in etree.fromstring(after).iter(f"{{{MON}}}session")
+        if e.findtext(f"{{{MON}}}session-id") == sid
+    )
+    assert (session.findtext(f"{{{MON}}}transport") or "").endswith(":netconf-ssh")
+    assert session.findtext(f"{{{MON}}}username") == "admin"
+    assert session.findtext(f"{{{MON}}}source-host") == "127.0.0.1"
+    dt.datetime.fromisoformat(session.findtext(f"{{{MON}}}login-time") or "")
+    stats = etree.fromstring(after).find(f".//{{{MON}}}statistics")
+    assert stats is not None
+    dt.datetime.fromisoformat(stats.findtext(f"{{{MON}}}netconf-start-time") or "")
+    for counter in ("in-bad-hellos", "in-sessions", "dropped-sessions", "out-notifications"):
+        assert int(stats.findtext(f"{{{MON}}}{counter}") or -1) >= 0, counter
     mine0, mine1 = _own_session(before, sid), _own_session(after, sid)
     assert mine1["in-rpcs"] - mine0["in-rpcs"] == 2  # the bad get-config and the second get
     assert mine1["in-bad-rpcs"] - mine0["in-bad-rpcs"] == 2  # malformed XML and no message-id
