@@ -270,7 +270,7 @@ class SchemaDeps:
             atoms = self._atoms(node, musts[i].cond, musts[i].prefixes)
             ref = self._must_ref(node, i, musts[i], atoms)
             self._own_musts.setdefault(_addr(node), []).append(ref)
-            covers = self._covers(atoms)
+            covers = self._covers(atoms, musts[i].cond)
             for a in atoms:
                 self._must_atoms.setdefault(a, []).append(ref)
             for a in covers:
@@ -281,7 +281,7 @@ class SchemaDeps:
             w = whens[i]
             ctx_node = w.context if w.context != NULL else node
             atoms = self._atoms(ctx_node, w.cond, w.prefixes)
-            covers = self._hard_atoms(atoms)
+            covers = self._hard_atoms(atoms, w.cond)
             self._add_home(self._homes, self._homes_cover, home, atoms, covers)
             for a in atoms:
                 self._when_at.setdefault(a, []).append(node)
@@ -292,7 +292,7 @@ class SchemaDeps:
             if leaf.type.basetype == lib.LY_TYPE_LEAFREF:
                 lref = ffi.cast("struct lysc_type_leafref *", leaf.type)
                 atoms = self._atoms(node, lref.path, lref.prefixes)
-                covers = self._hard_atoms(atoms)
+                covers = self._hard_atoms(atoms, lref.path)
                 plain = "[" not in ffi.string(lib.lyxp_get_expr(lref.path)).decode()
                 if plain:
                     self._add_home(self._lref_homes, self._lref_cover, home, atoms, covers)
@@ -323,24 +323,37 @@ class SchemaDeps:
         for a in covers:
             cover.setdefault(a, set()).add(home)
 
-    def _hard_atoms(self, atoms: dict[int, Cdata]) -> set[int]:
+    def _hard_atoms(self, atoms: dict[int, Cdata], cond: Cdata) -> set[int]:
         self._hard.update(atoms)
-        covers = self._covers(atoms)
+        covers = self._covers(atoms, cond)
         self._hard_cover.update(covers)
         return covers
 
-    def _covers(self, atoms: dict[int, Cdata]) -> set[int]:
-        """The inner nodes among ``atoms`` with no other atom below them (see the module docstring)."""
+    def _covers(self, atoms: dict[int, Cdata], cond: Cdata) -> set[int]:
+        """The inner nodes among ``atoms`` with no other atom below them (see the module docstring).
+
+        libyang 2.1.30 does not list what an axis step (``following-sibling::x``) or ``//`` reaches
+        (measured: ``../following-sibling::item/a`` gives no ``a``), so for an expression with either,
+        the top-level node above every atom covers its whole tree.
+        """
+        out: set[int] = set()
+        text = _LITERAL.sub("''", ffi.string(lib.lyxp_get_expr(cond)).decode())
+        if "::" in text or "//" in text:
+            for n in atoms.values():
+                top = n
+                while top.parent != NULL:
+                    top = top.parent
+                if top.nodetype & _INNER:
+                    out.add(_addr(top))
         inner = {a for a, n in atoms.items() if n.nodetype & _INNER}
-        if not inner:
-            return set()
-        below: set[int] = set()
-        for n in atoms.values():
-            p = n.parent
-            while p != NULL:
-                below.add(_addr(p))
-                p = p.parent
-        out = inner - below
+        if inner:
+            below: set[int] = set()
+            for n in atoms.values():
+                p = n.parent
+                while p != NULL:
+                    below.add(_addr(p))
+                    p = p.parent
+            out |= inner - below
         self._covering.update(out)
         return out
 
