@@ -125,6 +125,40 @@ def _has_absolute_path(text: str) -> bool:
     return False
 
 
+def _path_ends(text: str) -> tuple[set[str], bool, bool]:
+    """Where location paths in ``text`` (literals removed) may end: the step names (prefix dropped),
+    whether one ends at ``.`` and whether one ends at ``..`` (over-approximated: any name not
+    followed by ``/`` or ``(``, any ``.`` / ``..`` not followed by ``/``)."""
+    toks = [t.group() for t in _TOKEN.finditer(text) if not t.group().isspace()]
+    names: set[str] = set()
+    dot = dotdot = False
+    open_names: list[str | None] = []  # the step name before each open "["
+    for i, tok in enumerate(toks):
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if tok == "[":
+            prev = toks[i - 1] if i > 0 else None
+            open_names.append(prev if prev is not None and _is_name(prev) else None)
+            continue
+        if tok == "]":
+            name = open_names.pop() if open_names else None
+            if name is not None and nxt not in ("/", "//", "["):
+                names.add(name.split(":")[-1])
+            continue
+        if nxt in ("/", "//", "[", "(", "::"):
+            continue
+        if tok == ".":
+            dot = True
+        elif tok == "..":
+            dotdot = True
+        elif _is_name(tok):
+            names.add(tok.split(":")[-1])
+    return names, dot, dotdot
+
+
+def _is_name(tok: str) -> bool:
+    return bool(re.fullmatch(_NAME, tok))
+
+
 def _data_parent(node: Cdata) -> Cdata:
     p = node.parent
     while p != NULL and p.nodetype & _SCHEMA_ONLY:
@@ -270,7 +304,7 @@ class SchemaDeps:
             atoms = self._atoms(node, musts[i].cond, musts[i].prefixes)
             ref = self._must_ref(node, i, musts[i], atoms)
             self._own_musts.setdefault(_addr(node), []).append(ref)
-            covers = self._covers(atoms, musts[i].cond)
+            covers = self._covers(atoms, musts[i].cond, node)
             for a in atoms:
                 self._must_atoms.setdefault(a, []).append(ref)
             for a in covers:
@@ -281,7 +315,7 @@ class SchemaDeps:
             w = whens[i]
             ctx_node = w.context if w.context != NULL else node
             atoms = self._atoms(ctx_node, w.cond, w.prefixes)
-            covers = self._hard_atoms(atoms, w.cond)
+            covers = self._hard_atoms(atoms, w.cond, ctx_node)
             self._add_home(self._homes, self._homes_cover, home, atoms, covers)
             for a in atoms:
                 self._when_at.setdefault(a, []).append(node)
@@ -323,13 +357,13 @@ class SchemaDeps:
         for a in covers:
             cover.setdefault(a, set()).add(home)
 
-    def _hard_atoms(self, atoms: dict[int, Cdata], cond: Cdata) -> set[int]:
+    def _hard_atoms(self, atoms: dict[int, Cdata], cond: Cdata, ctx_node: Cdata | None = None) -> set[int]:
         self._hard.update(atoms)
-        covers = self._covers(atoms, cond)
+        covers = self._covers(atoms, cond, ctx_node)
         self._hard_cover.update(covers)
         return covers
 
-    def _covers(self, atoms: dict[int, Cdata], cond: Cdata) -> set[int]:
+    def _covers(self, atoms: dict[int, Cdata], cond: Cdata, ctx_node: Cdata | None = None) -> set[int]:
         """The inner nodes among ``atoms`` with no other atom below them (see the module docstring).
 
         libyang 2.1.30 does not list what an axis step (``following-sibling::x``) or ``//`` reaches
@@ -347,6 +381,14 @@ class SchemaDeps:
                     out.add(_addr(top))
         inner = {a for a, n in atoms.items() if n.nodetype & _INNER}
         if inner:
+            # a location path that ends at a container or list may use its string value
+            names, dot, dotdot = _path_ends(text)
+            for a in inner:
+                n = atoms[a]
+                if dotdot or ffi.string(n.name).decode() in names:
+                    out.add(a)
+            if dot and ctx_node is not None and ctx_node.nodetype & _INNER:
+                out.add(_addr(ctx_node))
             below: set[int] = set()
             for n in atoms.values():
                 p = n.parent

@@ -2,7 +2,7 @@
 
 The project's models exercise a few must shapes; this module has the shapes the analysis must not
 mistake for local ones: absolute paths into the same list, ``..`` climbing out of the entry, axes,
-the string value of a container, a top-level container's must, and a deref. Hypothesis changes one
+the string value of a container and of another list entry, a top-level container's must, a deref. Hypothesis changes one
 or two leaf values at a time; whenever :func:`check_value_changes` answers True, libyang's full
 validation of the same tree must succeed. Some answers must also be True (the check is not vacuous).
 """
@@ -46,6 +46,10 @@ module tv-test {
         leaf y { type int32; }
       }
       leaf g { type int32; must "string(../t:box) != '12'"; }
+      leaf h {
+        type int32;
+        must "not(contains(string(../../t:item[t:name = current()/../t:ref]), '99'))";
+      }
     }
     leaf total { type int32; must ". >= sum(../t:item/t:b)"; }
   }
@@ -79,7 +83,7 @@ def base_json() -> str:
     for i in range(N_ITEMS):
         items.append(
             f'{{"name":"i{i}","a":{i},"b":{i},"c":{100 + i},"d":0,"e":{200 + i},'
-            f'"ref":"i{(i + 1) % N_ITEMS}","f":10,"g":0,"box":{{"x":3,"y":4}}}}'
+            f'"ref":"i{(i + 1) % N_ITEMS}","f":10,"g":0,"h":0,"box":{{"x":3,"y":4}}}}'
         )
     total = sum(range(N_ITEMS))
     return f'{{"tv-test:top":{{"item":[{",".join(items)}],"total":{total}}}}}'
@@ -170,5 +174,7 @@ def test_classification_of_the_shapes() -> None:
     assert refs("a")["f"] == (True, 1)
     # the string value of box covers x and y
     assert "g" in refs("box/x") and "g" in refs("box/y")
+    # h reads the string value of another item (a path ending at the list): every leaf of it counts
+    assert "h" in refs("b") and "h" in refs("box/y")
     # the top-level container's must reads every b: every instance (there is one)
     assert refs("b")["total"] == (False, 0)
