@@ -2,9 +2,10 @@
 
 The project's models exercise a few must shapes; this module has the shapes the analysis must not
 mistake for local ones: absolute paths into the same list, ``..`` climbing out of the entry, axes,
-the string value of a container and of another list entry, a top-level container's must, a deref. Hypothesis changes one
-or two leaf values at a time; whenever :func:`check_value_changes` answers True, libyang's full
-validation of the same tree must succeed. Some answers must also be True (the check is not vacuous).
+the string value of a container and of another list entry, a top-level container's must, a deref.
+Hypothesis changes one or two leaf values at a time; whenever :func:`check_value_changes` answers
+True, libyang's full validation of the same tree must succeed. Some answers must also be True (the
+check is not vacuous).
 """
 
 from __future__ import annotations
