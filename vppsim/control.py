@@ -14,6 +14,10 @@ restart). Commands::
     {"cmd": "delay", "message": "create_subif", "count": 1, "seconds": 0.5}
     {"cmd": "faults"}                                        -> rules not used up yet, "stalled"
     {"cmd": "clear_faults"}
+    {"cmd": "stats_status"}       -> the stats segment heap in bytes ("capacity", "used", "free",
+                                     "quarantined", "largest_free", "high_water"), "published"
+                                     interfaces, "pending" ones waiting for room, "full"
+                                     (also spelt "stats-status")
     {"cmd": "crash"}
 """
 
@@ -121,6 +125,8 @@ class ControlServer:
             result = {"faults": emu.faults.pending(), "stalled": emu.stalled}
         elif cmd == "clear_faults":
             emu.faults.clear()
+        elif cmd in ("stats_status", "stats-status"):
+            result = emu.stats_status()
         elif cmd == "crash":
             result = {"crash": True}
         else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from vppsim import errno
@@ -26,6 +27,7 @@ from vppsim.state.fib import (
     Table,
 )
 from vppsim.state.interfaces import IfKind, Interface, InterfaceTable, IpInterface
+from vppsim.stats.errors import StatsSegmentError
 from vppsim.traffic import TrafficTable
 
 if TYPE_CHECKING:
@@ -73,6 +75,13 @@ class Emulator:
         self._stats_added: dict[int, str] = {}
         self._stats_removed: list[int] = []
         self.stats_flush_scheduled = False
+        # when the segment was full: additions since the last attempt, the heap's space generation and
+        # the end of the oldest grace period then (retrying before either moves cannot succeed)
+        self._stats_fresh = 0
+        self._stats_blocked: tuple[int, float | None] | None = None
+        self.stats_full = False  # some created interface is waiting for room in the segment
+        if stats is not None:
+            stats.register_collector(lambda: self.flush_stats(retry=True))
         self._next_slot = FIRST_PCI_SLOT
         # VPP always has local0 at index 0 (vnet/interface.c: vnet_interface_init creates it).
         self.create_interface(IfKind.LOCAL, "local0", dev_type="local", link_mtu=0, mtu=[0, 0, 0, 0])
@@ -165,10 +174,19 @@ class Emulator:
     def _stats_add(self, intf: Interface) -> None:
         if self.stats is not None:
             self._stats_added[intf.sw_if_index] = intf.name
+            self._stats_fresh += 1
 
     @property
     def stats_pending(self) -> int:
-        """Interfaces created but not yet published in the stats segment."""
+        """Interfaces created but not yet published that a flush would try now: all of them, or while
+        the segment is full and no space came back, only those created since the last attempt."""
+        if self._stats_blocked is not None and not self._stats_space_changed():
+            return min(self._stats_fresh, len(self._stats_added))
+        return len(self._stats_added)
+
+    @property
+    def stats_unpublished(self) -> int:
+        """Interfaces created but not (yet) in the stats segment."""
         return len(self._stats_added)
 
     @property
@@ -177,19 +195,78 @@ class Emulator:
         sends the delete's reply, as VPP withdraws the name inside the delete call)."""
         return bool(self._stats_removed)
 
-    def flush_stats(self) -> None:
+    def _stats_space_changed(self) -> bool:
+        assert self.stats is not None and self._stats_blocked is not None
+        generation, release_at = self._stats_blocked
+        return self.stats.space_generation != generation or (
+            release_at is not None and time.monotonic() >= release_at
+        )
+
+    def stats_status(self) -> dict[str, Any]:
+        """The control channel's ``stats_status``: the segment heap in bytes, how many interfaces are
+        published and how many wait for room (after trying to publish them now)."""
+        if self.stats is None:
+            return {"enabled": False}
+        self.flush_stats(retry=True)
+        return {
+            "enabled": True,
+            **self.stats.heap_status(),
+            "published": len(self.stats.interface_names()),
+            "pending": len(self._stats_added),
+            "full": self.stats_full,
+        }
+
+    def flush_stats(self, *, retry: bool = False) -> None:
         """Apply the pending stats-segment changes in one update: withdraw deleted interfaces, then
-        publish created ones (an index can be in both when a deleted index was reused)."""
-        if self.stats is None or not (self._stats_added or self._stats_removed):
+        publish created ones in sw_if_index order, as many as fit (an index can be in both when a
+        deleted index was reused).
+
+        What does not fit stays pending and is tried again whenever space may have come back (a
+        withdrawal, a freed block leaving its grace period), when more interfaces are created, and on
+        every collector tick (``retry``). The segment going full and having room again are logged once
+        each, not per batch."""
+        stats = self.stats
+        if stats is None:
             return
         # an interface whose publication failed (segment full) has nothing to withdraw
-        removed = [i for i in self._stats_removed if self.stats.is_published(i)]
+        removed = [i for i in self._stats_removed if stats.is_published(i)]
         self._stats_removed = []
-        added, self._stats_added = list(self._stats_added.items()), {}
+        if not removed and not self._stats_added:
+            self._stats_fresh = 0
+            return
+        if not (removed or retry or self._stats_fresh) and (
+            self._stats_blocked is not None and not self._stats_space_changed()
+        ):
+            return  # still full and nothing came back since the last attempt
+        added = sorted(self._stats_added.items())
+        self._stats_fresh = 0
         try:
-            self.stats.update_interfaces(removed, added)
-        except Exception:  # the stats segment is best effort; API state is what matters here
+            done = stats.update_interfaces_fitting(removed, added)
+        except StatsSegmentError:  # a bug, not a full segment: drop the batch, keep the API working
             log.exception("stats update failed (%d removed, %d added)", len(removed), len(added))
+            self._stats_added = {}
+            done = 0
+        for sw_if_index, _ in added[:done]:
+            del self._stats_added[sw_if_index]
+        if self._stats_added:
+            self._stats_blocked = (stats.space_generation, stats.next_release_at())
+            if not self.stats_full:
+                self.stats_full = True
+                heap = stats.heap_status()
+                log.warning(
+                    "stats segment full (%d of %d bytes free, largest block %d): interfaces wait for "
+                    "room in /if/names (%d so far) and keep working on the API; they are published as "
+                    "space comes back (bng-vppsim ctl stats_status)",
+                    heap["free"],
+                    heap["capacity"],
+                    heap["largest_free"],
+                    len(self._stats_added),
+                )
+        else:
+            self._stats_blocked = None
+            if self.stats_full:
+                self.stats_full = False
+                log.warning("stats segment has room again: every interface is published")
 
     def add_port(self) -> Interface:
         """Hot-plug a NIC: ``GigabitEthernet0/<slot>/0`` (PCI-derived name, slot in hex as in

@@ -2,8 +2,9 @@
 
 vppsim publishes new interfaces in batches (one segment lock and epoch change per batch, at most
 ``STATS_FLUSH_SECONDS`` = 5 ms after the reply on an idle event loop, at once when 1,024 are waiting) and
-withdraws deleted ones before the delete's reply is sent, as VPP does inside the call. Driven only through
-vpp-papi's async client and ``VPPStats``.
+withdraws deleted ones before the delete's reply is sent, as VPP does inside the call. When the segment is
+full, what does not fit waits and is published, lowest sw_if_index first, as soon as space comes back.
+Driven only through vpp-papi's async client, ``VPPStats`` and the control channel.
 """
 
 from __future__ import annotations
@@ -114,8 +115,10 @@ async def test_a_full_stats_segment_never_fails_an_api_call(vppsim_factory: Any)
     try:
         indices = await create_pipelined(client, COUNT, 128)  # every reply says retval 0
         await asyncio.sleep(0.1)
-        # later batches did not fit (how many depends on how the emulator batched the burst): the
-        # segment stays readable and holds only whole, real entries -- nothing half-written
+        # the burst did not fit (how much did depends on how the emulator batched it): the segment
+        # stays readable and holds only whole, real entries -- nothing half-written
+        status = sim.ctl("stats_status")
+        assert status["full"] and status["pending"] > 0
         names = stats["/if/names"]
         assert 3 < len(names) <= 3 + COUNT
         created = {f"GigabitEthernet0/8/0.{i}" for i in range(1, COUNT + 1)}
@@ -129,8 +132,7 @@ async def test_a_full_stats_segment_never_fails_an_api_call(vppsim_factory: Any)
             assert (await client.api.delete_subif(sw_if_index=idx)).retval == 0
         assert stats["/if/names"] == ["local0", "GigabitEthernet0/8/0", "GigabitEthernet0/9/0"]
         # the space is reusable: a new interface is published again, into the freed name space and
-        # directory slots (freed blocks in their grace period are reused early when the heap is full;
-        # a publication that finds the segment full is dropped, not retried: see vppsim/README.md)
+        # directory slots (freed blocks in their grace period are reused early when the heap is full)
         r = await client.api.create_loopback()
         assert r.retval == 0 and r.sw_if_index == min(indices)
         for _ in range(1000):
@@ -138,6 +140,74 @@ async def test_a_full_stats_segment_never_fails_an_api_call(vppsim_factory: Any)
                 break
             await asyncio.sleep(0.005)
         assert "loop0" in stats["/if/names"]
+    finally:
+        stats.disconnect()
+        await client.disconnect()
+
+
+BASE = ["local0", "GigabitEthernet0/8/0", "GigabitEthernet0/9/0"]
+BURST = 600  # at most ~300 fit in 1 MiB with 17 symlinks each, however the burst is batched
+#: polling bounds for what the emulator does on its own (no fixed sleeps; generous for a loaded CI)
+POLLS = 2000
+POLL_S = 0.01
+
+
+async def test_interfaces_the_full_segment_had_no_room_for_are_published_once_space_is_freed(
+    vppsim_factory: Any,
+) -> None:
+    sim = vppsim_factory(extra_args=("--stats-size-mb", "1"))
+    client = VPPApiClient(server_address=sim.api_socket)
+    assert await client.connect("retry-test", asyncio.Queue()) == 0
+    stats = VPPStats(socketname=sim.stats_socket)
+    stats.connect()
+    want = [f"GigabitEthernet0/8/0.{i}" for i in range(1, BURST + 1)]
+    try:
+        indices = await create_pipelined(client, BURST, 128)
+        assert indices == list(range(3, 3 + BURST))
+
+        # stats_status first tries to publish whatever waits, so its answer does not depend on when
+        # the emulator flushed its batches
+        status = sim.ctl("stats_status")
+        assert status["full"] is True
+        published = status["published"] - len(BASE)
+        assert 0 < published < BURST and status["pending"] == BURST - published
+        assert status["used"] + status["free"] == status["capacity"] > 1_000_000
+        assert 0 <= status["quarantined"] <= status["free"]
+        # what fitted is the lowest sw_if_indices, each one whole: name, counters and 17 symlinks
+        assert stats["/if/names"] == BASE + want[:published]
+        assert len(stats.ls(["^/interfaces/GigabitEthernet0_8_0\\."])) == 17 * published
+        assert len(stats["/if/rx"][0]) >= 3 + published
+
+        # keep the first ten (published) and the last forty (still waiting); delete the rest in
+        # creation order: the published ones make room, the waiting ones are simply forgotten
+        keep = indices[:10] + indices[-40:]
+        for idx in indices:
+            if idx not in keep:
+                assert (await client.api.delete_subif(sw_if_index=idx)).retval == 0
+        expected = BASE + [want[idx - 3] for idx in keep]
+        for _ in range(POLLS):
+            status = sim.ctl("stats_status")
+            if status["pending"] == 0:
+                break
+            await asyncio.sleep(POLL_S)
+        assert status["pending"] == 0 and status["full"] is False
+        assert status["published"] == len(expected)
+        assert stats["/if/names"] == expected
+        links = stats.ls(["^/interfaces/GigabitEthernet0_8_0\\."])
+        assert len(links) == 17 * len(keep)
+        assert {link.split("/")[2] for link in links} == {n.replace("/", "_") for n in expected[3:]}
+
+        # an interface that waited gets counters like any other: traffic on the last one shows up
+        last = keep[-1]
+        counter = f"/interfaces/GigabitEthernet0_8_0.{BURST}/rx"
+        assert stats[counter].sum_packets() == 0
+        sim.ctl("traffic", sw_if_index=last, rx_pps=1000, rx_bps=64_000)
+        for _ in range(POLLS):
+            if stats[counter].sum_packets() > 0:
+                break
+            await asyncio.sleep(POLL_S)
+        assert stats[counter].sum_packets() > 0
+        assert stats["/if/rx"][:, last].sum_packets() == stats[counter].sum_packets()
     finally:
         stats.disconnect()
         await client.disconnect()

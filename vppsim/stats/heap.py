@@ -53,6 +53,7 @@ class SegmentHeap:
         self._free_by_start: dict[int, int] = {}
         self._free_by_end: dict[int, int] = {}
         self._free_sizes: list[tuple[int, int]] = []  # sorted (size, start) for best fit
+        self._space_generation = 0
 
     @property
     def capacity(self) -> int:
@@ -70,6 +71,22 @@ class SegmentHeap:
     @property
     def quarantined_bytes(self) -> int:
         return self._quarantined
+
+    @property
+    def largest_free(self) -> int:
+        """The biggest block an allocation could get without waiting for a grace period to end: a
+        vector can only move to one contiguous block, so this, not ``free_bytes``, bounds its growth."""
+        top = self._end - self._bump
+        return max(top, self._free_sizes[-1][0]) if self._free_sizes else top
+
+    @property
+    def space_generation(self) -> int:
+        """Moves whenever a block is given back: an allocation that failed before may fit now."""
+        return self._space_generation
+
+    def next_release_at(self) -> float | None:
+        """When (``time.monotonic()``) the oldest freed block leaves its grace period, if any is in it."""
+        return self._quarantine[0][0] + self._grace if self._quarantine else None
 
     @property
     def high_water(self) -> int:
@@ -110,6 +127,7 @@ class SegmentHeap:
     def free(self, start: int) -> None:
         """Give a block back; it becomes reusable after the grace period."""
         size = self._allocated.pop(start)
+        self._space_generation += 1
         now = time.monotonic()
         self._quarantine.append((now, start, size))
         self._quarantined += size

@@ -27,10 +27,10 @@ import mmap
 import os
 import struct
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from vppsim.stats.errors import StatsSegmentError
+from vppsim.stats.errors import StatsSegmentError, StatsSegmentFullError
 from vppsim.stats.heap import SegmentHeap
 from vppsim.stats.layout import (
     CACHE_LINE,
@@ -139,6 +139,7 @@ class StatsSegment:
         self._lock_depth = 0
         self._closed = False
         self._servers: list[StatsSocketServer] = []
+        self._collectors: list[Callable[[], None]] = []
 
         self._by_name: dict[str, int] = {}
         self._first_free_entry: int | None = None
@@ -187,6 +188,34 @@ class StatsSegment:
         """Whether ``/if/names`` has a name at this index."""
         return sw_if_index in self._if_names
 
+    def heap_status(self) -> dict[str, int]:
+        """The segment heap in bytes: ``capacity``, ``used`` (live blocks), ``free`` (the rest,
+        including ``quarantined``: freed blocks still in their grace period), ``largest_free`` (the
+        biggest contiguous block outside the grace period) and ``high_water``."""
+        heap = self._heap
+        return {
+            "capacity": heap.capacity,
+            "used": heap.used_bytes,
+            "free": heap.free_bytes,
+            "quarantined": heap.quarantined_bytes,
+            "largest_free": heap.largest_free,
+            "high_water": heap.high_water,
+        }
+
+    @property
+    def space_generation(self) -> int:
+        """Moves whenever heap space is given back, so a publication that did not fit may fit now."""
+        return self._heap.space_generation
+
+    def next_release_at(self) -> float | None:
+        """When (``time.monotonic()``) the oldest freed block leaves its grace period, if any is in it."""
+        return self._heap.next_release_at()
+
+    def register_collector(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` on every :meth:`tick`, before the heap usage is sampled
+        (``vlib_stats_register_collector_fn``)."""
+        self._collectors.append(fn)
+
     def interface_names(self) -> dict[int, str]:
         """The names currently published in ``/if/names``, by sw_if_index."""
         return dict(self._if_names)
@@ -203,7 +232,8 @@ class StatsSegment:
         """Publish many interfaces under one lock (one epoch change), e.g. at start-up or in a bench.
 
         Bad input is rejected before anything is written. If the segment fills up part-way
-        (:class:`StatsSegmentFullError`), the interfaces published so far stay published and readable.
+        (:class:`StatsSegmentFullError`), the interfaces published so far (a prefix of the batch, each
+        whole) stay published and readable.
         """
         self.update_interfaces((), interfaces)
 
@@ -216,11 +246,31 @@ class StatsSegment:
         """Withdraw ``removed``, then publish ``added``, under one lock: one epoch change for a whole
         batch of creations and deletions (an index may be in both: deleted, then reused).
 
-        Everything is checked before the first write; a bad index or name changes nothing.
+        Everything is checked before the first write; a bad index or name changes nothing. When the
+        segment has no room for all of ``added``, the withdrawals and what fits of ``added`` happen as
+        in :meth:`update_interfaces_fitting`, then :class:`StatsSegmentFullError` is raised.
+        """
+        done = self.update_interfaces_fitting(removed, added)
+        if done < len(added):
+            raise StatsSegmentFullError(
+                f"stats segment heap exhausted: {done} of {len(added)} interfaces published "
+                f"({self._heap.free_bytes} bytes free); start the emulator with a larger stats segment"
+            )
+
+    def update_interfaces_fitting(self, removed: Sequence[int], added: Sequence[tuple[int, str]]) -> int:
+        """Withdraw ``removed``, then publish as many of ``added`` as the segment has room for, in the
+        order given, under one lock (one epoch change); returns how many were published (a prefix of
+        ``added``).
+
+        A batch that does not fit is halved until a part fits, and the rest is tried again in parts of
+        that size, so one big burst is not all-or-nothing. A part that does not fit leaves nothing a
+        reader can see (no name without its counters and symlinks); at most the vectors have grown.
+        Bad input (an unknown index to withdraw, an index published twice, a bad name) raises
+        :class:`StatsSegmentError` before anything is written.
         """
         self._check_open()
         if not removed and not added:
-            return
+            return 0
         gone: set[int] = set()
         for sw_if_index in removed:
             if sw_if_index not in self._if_names or sw_if_index in gone:
@@ -236,11 +286,21 @@ class StatsSegment:
                 raise StatsSegmentError(f"sw_if_index {sw_if_index} already has a name in /if/names")
             batch.add(sw_if_index)
             encoded.append((sw_if_index, name, _encode_name(name)))
+        done = 0
         with self._locked():
             for sw_if_index in removed:
                 self._withdraw(sw_if_index)
-            if encoded:
-                self._publish(encoded)
+            chunk = len(encoded)
+            # every failure halves the part, every success publishes one: bounded by len + log2(len)
+            while done < len(encoded) and chunk:
+                part = encoded[done : done + chunk]
+                try:
+                    self._publish(part)
+                except StatsSegmentFullError:
+                    chunk = len(part) // 2
+                    continue
+                done += len(part)
+        return done
 
     def _withdraw(self, sw_if_index: int) -> None:
         self._write_u64(self._names_vec.data + 8 * sw_if_index, 0)
@@ -257,17 +317,25 @@ class StatsSegment:
         self._drop_symlink_names(sw_if_index)
 
     def _publish(self, interfaces: Sequence[tuple[int, str, bytes]]) -> None:
+        """Publish whole entries or nothing: every allocation (directory room for the symlinks, the
+        ``/if/*`` rows, ``/if/names`` and the names' block) comes before the first write a reader could
+        act on, so :class:`StatsSegmentFullError` leaves at most grown vectors behind."""
         top = max(i for i, _, _ in interfaces)
+        if self._symlinks_enabled:
+            # at most one entry per leaf and interface (fewer when paths clash), most of all the memory
+            needed = len(interfaces) * (len(SIMPLE_INTERFACE_COUNTERS) + len(COMBINED_INTERFACE_COUNTERS))
+            self._reserve_entries(self._dir.length + max(0, needed - self._n_free_entries))
         # Cells past a row's old length have never been written (blocks come zeroed), so only reused
         # indices need clearing.
         reused_below = self._counters["/if/rx"].rows[0].length
         for cv in self._interface_counters():
             self._validate(cv, top)
         self._ensure_names_length(self._names_vec, top + 1)
+        arena, image, layout = self._pack_names(interfaces)
         reused = [i for i, _, _ in interfaces if i < reused_below]
         if reused:
             self._zero_interfaces(reused)
-        self._set_names(interfaces)
+        self._set_names(arena, image, layout)
         if self._symlinks_enabled:
             self._add_interface_symlinks([(i, name) for i, name, _ in interfaces])
 
@@ -413,6 +481,8 @@ class StatsSegment:
         """What VPP's ``statseg-collector-process`` does every update interval (``collector.c``):
         run the collectors (vector rate, loops, heap usage) and bump ``/sys/heartbeat``."""
         self._check_open()
+        for fn in self._collectors:
+            fn()
         now = time.monotonic()
         elapsed = max(now - self._last_tick, 1e-3)
         self._last_tick = now
@@ -729,32 +799,39 @@ class StatsSegment:
         self._heap.free(names.block)
         self._names_vec = moved
 
-    def _set_names(self, interfaces: Sequence[tuple[int, str, bytes]]) -> None:
-        """Write each name as its own NUL-terminated ``u8`` vector (what ``/if/names`` slots point to, as
-        ``vlib_stats_set_string_vector`` makes them), all of one batch packed into one heap block.
+    def _pack_names(
+        self, interfaces: Sequence[tuple[int, str, bytes]]
+    ) -> tuple[int, bytearray, list[tuple[int, str, int]]]:
+        """Allocate one heap block for a batch's ``/if/names`` strings and build its image: each name as
+        its own NUL-terminated ``u8`` vector (what ``/if/names`` slots point to, as
+        ``vlib_stats_set_string_vector`` makes them). Nothing is written yet.
 
         One allocation per batch instead of one per name; the block is freed when its last name is."""
-        layout: list[tuple[int, str, bytes, int]] = []
+        layout: list[tuple[int, str, int]] = []
         pos = 0
         for sw_if_index, name, raw in interfaces:
-            layout.append((sw_if_index, name, raw, pos))
+            layout.append((sw_if_index, name, pos))
             pos += _round8(VEC_HEADER_SIZE + len(raw) + 1)
         arena = self._heap.alloc(pos)
         image = bytearray(pos)
+        for (_, _, raw), (_, _, at) in zip(interfaces, layout, strict=True):
+            n = len(raw) + 1
+            image[at : at + VEC_HEADER_SIZE] = vec_header_words(n, VEC_HEADER_SIZE, 3, 0)
+            image[at + VEC_HEADER_SIZE : at + VEC_HEADER_SIZE + n - 1] = raw
+        return arena, image, layout
+
+    def _set_names(self, arena: int, image: bytearray, layout: Sequence[tuple[int, str, int]]) -> None:
+        """Write a batch's names block (from :meth:`_pack_names`), then point the slots at it."""
         pointers = self._mm
         slots = self._names_vec.data
         base = SEGMENT_BASE + arena + VEC_HEADER_SIZE
         names = self._if_names
         owner = self._if_name_arena
-        for sw_if_index, name, raw, at in layout:
-            n = len(raw) + 1
-            image[at : at + VEC_HEADER_SIZE] = vec_header_words(n, VEC_HEADER_SIZE, 3, 0)
-            image[at + VEC_HEADER_SIZE : at + VEC_HEADER_SIZE + n - 1] = raw
+        self._buf[arena : arena + len(image)] = image
+        # pointers last: a slot never names a string that is not written yet
+        for sw_if_index, name, at in layout:
             names[sw_if_index] = name
             owner[sw_if_index] = arena
-        self._buf[arena : arena + pos] = image
-        # pointers last: a slot never names a string that is not written yet
-        for sw_if_index, _, _, at in layout:
             _U64.pack_into(pointers, slots + 8 * sw_if_index, base + at)
         self._arena_refs[arena] = len(layout)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vppsim.stats.errors import StatsSegmentFullError
 from vppsim.stats.heap import SegmentHeap
 from vppsim.stats.layout import VEC_HEADER_SIZE, vec_header_words
 
@@ -69,17 +70,19 @@ def grown_capacity(current: int, needed: int) -> int:
 def regrow(
     heap: SegmentHeap, buf: memoryview, vec: SegmentVector, new_length: int, *, user_header: int = 0
 ) -> SegmentVector:
-    """A copy of ``vec`` with room for ``new_length`` elements; the caller publishes it, then frees."""
+    """A copy of ``vec`` with room for ``new_length`` elements; the caller publishes it, then frees.
+
+    When the heap has no block for the usual 1.5x growth, the vector grows to exactly ``new_length``
+    before giving up (a nearly full segment still takes what fits)."""
     align = 1 << vec.log2_align
-    moved = new_vector(
-        heap,
-        buf,
-        vec.elt_size,
-        new_length,
-        grown_capacity(vec.capacity, new_length),
-        user_header=user_header,
-        align=align,
-    )
+    capacity = grown_capacity(vec.capacity, new_length)
+    size = vec.elt_size
+    try:
+        moved = new_vector(heap, buf, size, new_length, capacity, user_header=user_header, align=align)
+    except StatsSegmentFullError:
+        if capacity <= new_length:
+            raise
+        moved = new_vector(heap, buf, size, new_length, new_length, user_header=user_header, align=align)
     nbytes = vec.length * vec.elt_size
     buf[moved.data : moved.data + nbytes] = buf[vec.data : vec.data + nbytes]
     if user_header:
