@@ -6,6 +6,7 @@ Every behaviour here mirrors a VPP code path named in the comments; handlers onl
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import logging
 import time
@@ -45,6 +46,8 @@ EVENT_ADMIN_UP = 1 << 3
 EVENT_ADMIN_DOWN = 1 << 4
 EVENT_ADD = 1 << 5
 EVENT_DEL = 1 << 6
+#: At most this many waiting interfaces go into one stats update (more follow while they all fit).
+STATS_PUBLISH_CHUNK = 1024
 FIRST_PCI_SLOT = 8  # GigabitEthernet0/8/0 is the first NIC on a typical qemu/virtio PCI layout
 
 
@@ -75,10 +78,14 @@ class Emulator:
         self._stats_added: dict[int, str] = {}
         self._stats_removed: list[int] = []
         self.stats_flush_scheduled = False
-        # when the segment was full: additions since the last attempt, the heap's space generation and
-        # the end of the oldest grace period then (retrying before either moves cannot succeed)
-        self._stats_fresh = 0
-        self._stats_blocked: tuple[int, float | None] | None = None
+        # the indices of _stats_added in ascending order (may also hold deleted or repeated indices,
+        # skipped when read), and the lowest index created since the last publication attempt
+        self._stats_queue: list[int] = []
+        self._stats_fresh_min: int | None = None
+        # after an attempt that left interfaces waiting: the heap's space generation, the end of the
+        # oldest grace period and the lowest waiting index then (until space comes back or a lower
+        # index is created, retrying cannot succeed)
+        self._stats_blocked: tuple[int, float | None, int] | None = None
         self.stats_full = False  # some created interface is waiting for room in the segment
         if stats is not None:
             stats.register_collector(lambda: self.flush_stats(retry=True))
@@ -172,17 +179,23 @@ class Emulator:
         self.notify(intf, EVENT_DEL)
 
     def _stats_add(self, intf: Interface) -> None:
-        if self.stats is not None:
-            self._stats_added[intf.sw_if_index] = intf.name
-            self._stats_fresh += 1
+        if self.stats is None:
+            return
+        idx = intf.sw_if_index
+        self._stats_added[idx] = intf.name
+        queue = self._stats_queue
+        if not queue or idx > queue[-1]:
+            queue.append(idx)
+        else:
+            bisect.insort(queue, idx)
+        if self._stats_fresh_min is None or idx < self._stats_fresh_min:
+            self._stats_fresh_min = idx
 
     @property
     def stats_pending(self) -> int:
-        """Interfaces created but not yet published that a flush would try now: all of them, or while
-        the segment is full and no space came back, only those created since the last attempt."""
-        if self._stats_blocked is not None and not self._stats_space_changed():
-            return min(self._stats_fresh, len(self._stats_added))
-        return len(self._stats_added)
+        """Interfaces created but not yet published that a flush would try to publish now (none while
+        the segment is full and nothing changed that could make one fit)."""
+        return len(self._stats_added) if self._stats_worth_trying() else 0
 
     @property
     def stats_unpublished(self) -> int:
@@ -195,12 +208,33 @@ class Emulator:
         sends the delete's reply, as VPP withdraws the name inside the delete call)."""
         return bool(self._stats_removed)
 
-    def _stats_space_changed(self) -> bool:
-        assert self.stats is not None and self._stats_blocked is not None
-        generation, release_at = self._stats_blocked
+    def _stats_worth_trying(self) -> bool:
+        if not self._stats_added:
+            return False
+        if self._stats_blocked is None or self.stats is None:
+            return True
+        generation, release_at, lowest = self._stats_blocked
+        if self._stats_fresh_min is not None and self._stats_fresh_min < lowest:
+            return True  # a lower index needs less room than the one that did not fit
         return self.stats.space_generation != generation or (
             release_at is not None and time.monotonic() >= release_at
         )
+
+    def _stats_take(self, limit: int) -> tuple[list[tuple[int, str]], list[int]]:
+        """The lowest ``limit`` waiting interfaces, and for each the queue position just past it."""
+        items: list[tuple[int, str]] = []
+        ends: list[int] = []
+        added = self._stats_added
+        last = -1
+        for pos, idx in enumerate(self._stats_queue):
+            if idx == last or idx not in added:
+                continue
+            items.append((idx, added[idx]))
+            ends.append(pos + 1)
+            last = idx
+            if len(items) == limit:
+                break
+        return items, ends
 
     def stats_status(self) -> dict[str, Any]:
         """The control channel's ``stats_status``: the segment heap in bytes, how many interfaces are
@@ -219,10 +253,10 @@ class Emulator:
     def flush_stats(self, *, retry: bool = False) -> None:
         """Apply the pending stats-segment changes in one update: withdraw deleted interfaces, then
         publish created ones in sw_if_index order, as many as fit (an index can be in both when a
-        deleted index was reused).
+        deleted index was reused); more than ``STATS_PUBLISH_CHUNK`` waiting go in further updates.
 
         What does not fit stays pending and is tried again whenever space may have come back (a
-        withdrawal, a freed block leaving its grace period), when more interfaces are created, and on
+        withdrawal, a freed block leaving its grace period), when a lower index is created, and on
         every collector tick (``retry``). The segment going full and having room again are logged once
         each, not per batch."""
         stats = self.stats
@@ -231,25 +265,32 @@ class Emulator:
         # an interface whose publication failed (segment full) has nothing to withdraw
         removed = [i for i in self._stats_removed if stats.is_published(i)]
         self._stats_removed = []
-        if not removed and not self._stats_added:
-            self._stats_fresh = 0
+        if not (removed or retry or self._stats_worth_trying()):
             return
-        if not (removed or retry or self._stats_fresh) and (
-            self._stats_blocked is not None and not self._stats_space_changed()
-        ):
-            return  # still full and nothing came back since the last attempt
-        added = sorted(self._stats_added.items())
-        self._stats_fresh = 0
-        try:
-            done = stats.update_interfaces_fitting(removed, added)
-        except StatsSegmentError:  # a bug, not a full segment: drop the batch, keep the API working
-            log.exception("stats update failed (%d removed, %d added)", len(removed), len(added))
-            self._stats_added = {}
-            done = 0
-        for sw_if_index, _ in added[:done]:
-            del self._stats_added[sw_if_index]
+        probe = self._stats_blocked is not None  # full a moment ago: expect little to fit
+        self._stats_fresh_min = None
+        queue = self._stats_queue
+        while True:
+            batch, ends = self._stats_take(STATS_PUBLISH_CHUNK)
+            if not (batch or removed):
+                break
+            try:
+                done = stats.update_interfaces_fitting(removed, batch, probe=probe)
+            except StatsSegmentError:  # a bug, not a full segment: drop the batch, keep the API working
+                log.exception("stats update failed (%d removed, %d added)", len(removed), len(batch))
+                done = len(batch)
+            removed = []
+            for sw_if_index, _ in batch[:done]:
+                del self._stats_added[sw_if_index]
+            if done:
+                del queue[: ends[done - 1]]
+            if done < len(batch) or not batch:
+                break
+        if len(queue) > 2 * len(self._stats_added) + STATS_PUBLISH_CHUNK:
+            queue[:] = sorted(self._stats_added)  # drop indices deleted while they waited
         if self._stats_added:
-            self._stats_blocked = (stats.space_generation, stats.next_release_at())
+            lowest = self._stats_take(1)[0][0][0]
+            self._stats_blocked = (stats.space_generation, stats.next_release_at(), lowest)
             if not self.stats_full:
                 self.stats_full = True
                 heap = stats.heap_status()
@@ -263,6 +304,7 @@ class Emulator:
                     len(self._stats_added),
                 )
         else:
+            queue.clear()
             self._stats_blocked = None
             if self.stats_full:
                 self.stats_full = False

@@ -257,13 +257,17 @@ class StatsSegment:
                 f"({self._heap.free_bytes} bytes free); start the emulator with a larger stats segment"
             )
 
-    def update_interfaces_fitting(self, removed: Sequence[int], added: Sequence[tuple[int, str]]) -> int:
+    def update_interfaces_fitting(
+        self, removed: Sequence[int], added: Sequence[tuple[int, str]], *, probe: bool = False
+    ) -> int:
         """Withdraw ``removed``, then publish as many of ``added`` as the segment has room for, in the
         order given, under one lock (one epoch change); returns how many were published (a prefix of
         ``added``).
 
         A batch that does not fit is halved until a part fits, and the rest is tried again in parts of
-        that size, so one big burst is not all-or-nothing. A part that does not fit leaves nothing a
+        that size, so one big burst is not all-or-nothing. With ``probe`` (the segment was full a moment
+        ago) the first part is one interface and parts double while they fit, so finding that nothing
+        fits costs one attempt. A part that does not fit leaves nothing a
         reader can see (no name without its counters and symlinks); at most the vectors have grown.
         Bad input (an unknown index to withdraw, an index published twice, a bad name) raises
         :class:`StatsSegmentError` before anything is written.
@@ -290,7 +294,8 @@ class StatsSegment:
         with self._locked():
             for sw_if_index in removed:
                 self._withdraw(sw_if_index)
-            chunk = len(encoded)
+            chunk = 1 if probe else len(encoded)
+            growing = probe
             # every failure halves the part, every success publishes one: bounded by len + log2(len)
             while done < len(encoded) and chunk:
                 part = encoded[done : done + chunk]
@@ -298,8 +303,11 @@ class StatsSegment:
                     self._publish(part)
                 except StatsSegmentFullError:
                     chunk = len(part) // 2
+                    growing = False
                     continue
                 done += len(part)
+                if growing:
+                    chunk *= 2
         return done
 
     def _withdraw(self, sw_if_index: int) -> None:
