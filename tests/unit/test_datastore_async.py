@@ -110,6 +110,7 @@ async def test_candidate_edit_during_validation_survives_the_commit(tmp_path: Pa
         gate.release.set()
 
     await asyncio.wait_for(asyncio.gather(tm.commit(s), editor()), timeout=2 * HOLD_S)
+    assert gate.released_in_time is True
     assert subif_name(49) in running_interfaces(ds)
     assert "description" not in running_interfaces(ds)[subif_name(7)]
     assert ds.candidate_dirty
@@ -241,7 +242,9 @@ async def test_discard_during_validation_commits_what_was_issued(tmp_path: Path)
     """A discard that arrives while the commit validates behaves as if it came after the commit."""
     ds, _journal, _sb, tm = await start_manager(tmp_path)
     s = Session.create("alice", "netconf")
-    add_subifs(ds, s, range(1, 30))
+    # enough interfaces that validation goes to a worker (a change to small modules is validated on
+    # the loop, where no discard can interleave)
+    add_subifs(ds, s, range(1, 200))
     gate = Gate()
     real = ds._prepare_validated
 
@@ -257,7 +260,8 @@ async def test_discard_during_validation_commits_what_was_issued(tmp_path: Path)
         gate.release.set()
 
     await asyncio.wait_for(asyncio.gather(tm.commit(s), discarder()), timeout=2 * HOLD_S)
-    assert subif_name(29) in running_interfaces(ds)
+    assert gate.released_in_time is True  # the discard really ran while the commit was validating
+    assert subif_name(199) in running_interfaces(ds)
     assert not ds.candidate_dirty and ds.pending_changes() == []
     assert names_in(ds.read("candidate", fmt="json")) == set(running_interfaces(ds))
     desc = if_path(subif_name(3)) + "/description"
