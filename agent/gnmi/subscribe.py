@@ -29,7 +29,7 @@ import dataclasses
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -449,68 +449,59 @@ def _under(node: Any, path: str) -> bool:
     return p == path or p.startswith(path + "/") or p.startswith(path + "[")
 
 
-def _has_state(ctx: Any, xpath: str) -> bool:
-    """Does any schema node selected by ``xpath`` (or below it) hold state (config false)?"""
+def _selected_schema_nodes(ctx: Any, xpath: str) -> list[Any] | None:
+    """The schema nodes ``xpath`` selects, or None when libyang cannot resolve it."""
     out = ffi.new("struct ly_set **")
     if lib.lys_find_xpath(ctx.cdata, ffi.NULL, xpath.encode(), 0, out) != lib.LY_SUCCESS:
         lib.ly_err_clean(ctx.cdata, ffi.NULL)
-        return True
+        return None
     try:
         s = out[0]
-        stack = [s.snodes[i] for i in range(s.count)]
+        return [s.snodes[i] for i in range(s.count)]
     finally:
         lib.ly_set_free(out[0], ffi.NULL)
+
+
+def _schema_subtree(nodes: list[Any], *, skip_state: bool = False) -> Iterator[Any]:
+    """``nodes`` and everything below them (at most 100,000 nodes); with ``skip_state`` a config-false
+    node is yielded but its descendants (all state) are not visited."""
+    stack = list(nodes)
     seen = 0
     while stack and seen < 100_000:
         node = stack.pop()
         seen += 1
-        if node.flags & lib.LYS_CONFIG_R:
-            return True
+        yield node
+        if skip_state and node.flags & lib.LYS_CONFIG_R:
+            continue
         child = lib.lys_getnext(ffi.NULL, node, ffi.NULL, 0)
         while child != ffi.NULL:
             stack.append(child)
             child = lib.lys_getnext(child, node, ffi.NULL, 0)
-    return False
+
+
+def _has_state(ctx: Any, xpath: str) -> bool:
+    """Does any schema node selected by ``xpath`` (or below it) hold state (config false)?"""
+    nodes = _selected_schema_nodes(ctx, xpath)
+    if nodes is None:
+        return True
+    return any(n.flags & lib.LYS_CONFIG_R for n in _schema_subtree(nodes))
 
 
 def _has_config(ctx: Any, xpath: str) -> bool:
     """Does any schema leaf selected by ``xpath`` (or below it) hold configuration (config true)?"""
-    out = ffi.new("struct ly_set **")
-    if lib.lys_find_xpath(ctx.cdata, ffi.NULL, xpath.encode(), 0, out) != lib.LY_SUCCESS:
-        lib.ly_err_clean(ctx.cdata, ffi.NULL)
+    nodes = _selected_schema_nodes(ctx, xpath)
+    if nodes is None:
         return True
-    try:
-        s = out[0]
-        stack = [s.snodes[i] for i in range(s.count)]
-    finally:
-        lib.ly_set_free(out[0], ffi.NULL)
-    seen = 0
-    while stack and seen < 100_000:
-        node = stack.pop()
-        seen += 1
-        if node.flags & lib.LYS_CONFIG_R:
-            continue  # everything below is state
-        if node.nodetype & (lib.LYS_LEAF | lib.LYS_LEAFLIST) and node.flags & lib.LYS_CONFIG_W:
-            return True
-        child = lib.lys_getnext(ffi.NULL, node, ffi.NULL, 0)
-        while child != ffi.NULL:
-            stack.append(child)
-            child = lib.lys_getnext(child, node, ffi.NULL, 0)
-    return False
+    return any(
+        n.nodetype & (lib.LYS_LEAF | lib.LYS_LEAFLIST) and n.flags & lib.LYS_CONFIG_W
+        for n in _schema_subtree(nodes, skip_state=True)
+    )
 
 
 def _state_only(ctx: Any, xpath: str) -> bool:
     """Is every schema node ``xpath`` selects config false (so all of its descendants are)?"""
-    out = ffi.new("struct ly_set **")
-    if lib.lys_find_xpath(ctx.cdata, ffi.NULL, xpath.encode(), 0, out) != lib.LY_SUCCESS:
-        lib.ly_err_clean(ctx.cdata, ffi.NULL)
-        return False
-    try:
-        s = out[0]
-        nodes = [s.snodes[i] for i in range(s.count)]
-    finally:
-        lib.ly_set_free(out[0], ffi.NULL)
-    return bool(nodes) and all(n.flags & lib.LYS_CONFIG_R for n in nodes)
+    nodes = _selected_schema_nodes(ctx, xpath)
+    return bool(nodes) and all(n.flags & lib.LYS_CONFIG_R for n in nodes or ())
 
 
 def compile_subscriptions(server: GnmiServer, slist: Any, depth: int = 0) -> list[Sub]:
