@@ -2,7 +2,9 @@
 
 The binding (libyang 2.7.1) compiles only the functions it uses itself; the datastore also needs to
 insert top-level siblings, unlink subtrees for undo, change a term value in place and compare nodes.
-These are declared here against the same shared library (``libyang.so.2``) with ``void *`` node
+These (and the
+schema analysis's ``lys_find_expr_atoms``, per-module validation and single-expression evaluation) are
+declared here against the same shared library (``libyang.so.2``) with ``void *`` node
 pointers; :func:`p` converts a pointer from the binding's ``ffi`` into this one and :func:`back` the
 other way, so both sets of functions operate on the very same C structures.
 """
@@ -29,6 +31,11 @@ _ffi.cdef(
     void *ly_get_log_clb(void);
     void ly_set_log_clb(void *clb, uint8_t path);
     int lyd_compare_single(const void *node1, const void *node2, uint32_t options);
+    int lyd_validate_module(void **tree, const void *module, uint32_t val_opts, void **diff);
+    int lys_find_expr_atoms(const void *ctx_node, const void *cur_mod, const void *expr,
+                            const void *prefixes, uint32_t options, void **set);
+    int lyd_eval_xpath3(const void *ctx_node, const void *cur_mod, const char *xpath, int format,
+                        const void *prefix_data, const void *vars, unsigned char *result);
     """
 )
 _lib: Any = _ffi.dlopen("libyang.so.2")
@@ -107,3 +114,27 @@ def find_sibling_val(first: Any, schema: Any, key_or_value: str | None) -> Any:
 def log_paths_on() -> None:
     """Keep whatever log callback is installed, but ask libyang to build the data path of each error."""
     _lib.ly_set_log_clb(_lib.ly_get_log_clb(), 1)
+
+
+def validate_module(first: Any, module: Any, options: int) -> tuple[int, Any]:
+    """``lyd_validate_module`` on the forest from ``first``; returns the code and the (new) first node."""
+    box = _ffi.new("void **", p(first) if first != NULL else _ffi.NULL)
+    ret = _lib.lyd_validate_module(box, p(module), options, _ffi.NULL)
+    return int(ret), back(box[0]) if box[0] != _ffi.NULL else NULL
+
+
+def find_expr_atoms(ctx_node: Any, expr: Any, prefixes: Any) -> Any | None:
+    """The ``struct ly_set *`` (binding type; the caller frees it) of schema nodes a compiled
+    expression can touch, or None when libyang fails."""
+    out = _ffi.new("void **")
+    ret = _lib.lys_find_expr_atoms(p(ctx_node), p(ctx_node.module), p(expr), p(prefixes), 0, out)
+    if ret != 0:
+        return None
+    return bffi.cast("struct ly_set *", int(_ffi.cast("uintptr_t", out[0])))
+
+
+def eval_xpath_bool(node: Any, module: Any, expr: bytes, value_format: int, prefixes: Any) -> bool | None:
+    """``lyd_eval_xpath3`` of ``expr`` at ``node`` as a boolean; None when evaluation fails."""
+    res = _ffi.new("unsigned char *")
+    ret = _lib.lyd_eval_xpath3(p(node), p(module), expr, value_format, p(prefixes), _ffi.NULL, res)
+    return None if ret != 0 else bool(res[0])

@@ -34,21 +34,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import cffi
 import libyang
 from _libyang import ffi, lib
 
+from agent.datastore import _ly
 from agent.datastore.changes import Change
 from agent.datastore.tree import NULL, Cdata, DataTree, node_path
 
 log = logging.getLogger(__name__)
 
-_ffi = cffi.FFI()
-_ffi.cdef(
-    "int lys_find_expr_atoms(const void *ctx_node, const void *cur_mod, const void *expr,"
-    " const void *prefixes, uint32_t options, void **set);"
-)
-_lib: Any = _ffi.dlopen("libyang.so.2")
 
 _UNSAFE_TYPES = (lib.LY_TYPE_LEAFREF, lib.LY_TYPE_INST, lib.LY_TYPE_UNION)
 _INNER = lib.LYS_CONTAINER | lib.LYS_LIST
@@ -227,10 +221,6 @@ def _entry_steps(node: Cdata) -> tuple[Cdata, list[str]]:
         entry = entry.parent
     steps.reverse()
     return entry, steps
-
-
-def _v(ptr: Any) -> Any:
-    return _ffi.cast("void *", int(ffi.cast("uintptr_t", ptr)))
 
 
 def _count(arr: Any) -> int:
@@ -468,14 +458,10 @@ class SchemaDeps:
         return DerefRead(_schema_path(x), tentry, key)
 
     def _atoms(self, ctx_node: Cdata, expr: Cdata, prefixes: Cdata) -> dict[int, Cdata]:
-        out = _ffi.new("void **")
-        ret = _lib.lys_find_expr_atoms(_v(ctx_node), _v(ctx_node.module), _v(expr), _v(prefixes), 0, out)
-        if ret != 0:
+        s = _ly.find_expr_atoms(ctx_node, expr, prefixes)
+        if s is None:
             lib.ly_err_clean(self.ctx.cdata, NULL)
-            raise _AnalysisError(
-                f"lys_find_expr_atoms failed ({ret}) for {ffi.string(ctx_node.name).decode()}"
-            )
-        s = ffi.cast("struct ly_set *", int(_ffi.cast("uintptr_t", out[0])))
+            raise _AnalysisError(f"lys_find_expr_atoms failed for {ffi.string(ctx_node.name).decode()}")
         found: dict[int, Cdata] = {}
         try:
             for i in range(s.count):

@@ -27,29 +27,18 @@ test (tests/unit/test_targeted_validation.py) compares the two on random edits.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-import cffi
 from _libyang import ffi, lib
 
+from agent.datastore import _ly
 from agent.datastore.changes import Change
 from agent.datastore.schema_deps import MustRef, SchemaDeps
 from agent.datastore.tree import NULL, Cdata, DataTree, node_path, parent_of
 
 log = logging.getLogger(__name__)
 
-_ffi = cffi.FFI()
-_ffi.cdef(
-    "int lyd_eval_xpath3(const void *ctx_node, const void *cur_mod, const char *xpath, int format,"
-    " const void *prefix_data, const void *vars, unsigned char *result);"
-)
-_lib: Any = _ffi.dlopen("libyang.so.2")
 
 MAX_EVALUATIONS = 512  # must instances above which a full validation is cheaper or as cheap (~30 us each)
-
-
-def _v(ptr: Any) -> Any:
-    return _ffi.cast("void *", int(ffi.cast("uintptr_t", ptr)))
 
 
 def _find_all(ctx_node: Cdata, xpath: str) -> list[Cdata] | None:
@@ -155,17 +144,8 @@ class _Plan:
 
 
 def _must_holds(ref: MustRef, node: Cdata) -> bool:
-    res = _ffi.new("unsigned char *")
-    ret = _lib.lyd_eval_xpath3(
-        _v(node),
-        _v(ref.snode.module),
-        ref.expr,
-        lib.LY_VALUE_SCHEMA_RESOLVED,
-        _v(ref.prefixes),
-        _ffi.NULL,
-        res,
-    )
-    return ret == 0 and bool(res[0])
+    held = _ly.eval_xpath_bool(node, ref.snode.module, ref.expr, lib.LY_VALUE_SCHEMA_RESOLVED, ref.prefixes)
+    return bool(held)  # None (evaluation failed) counts as not holding: full validation decides
 
 
 def check_value_changes(deps: SchemaDeps, base: DataTree, tree: DataTree, changes: list[Change]) -> bool:

@@ -12,7 +12,6 @@ import re
 import weakref
 from typing import Any, Literal
 
-import cffi
 import libyang
 import orjson
 from _libyang import ffi, lib
@@ -38,15 +37,6 @@ _FORMATS = {"xml": lib.LYD_XML, "json": lib.LYD_JSON}
 PARSE_EDIT = lib.LYD_PARSE_ONLY | lib.LYD_PARSE_STRICT | lib.LYD_PARSE_NO_STATE
 VALIDATE_CONFIG = lib.LYD_VALIDATE_NO_STATE
 DUP_ALL = lib.LYD_DUP_RECURSIVE | lib.LYD_DUP_WITH_FLAGS
-
-_vffi = cffi.FFI()
-_vffi.cdef("int lyd_validate_module(void **tree, const void *module, uint32_t val_opts, void **diff);")
-_vlib: Any = _vffi.dlopen("libyang.so.2")
-
-
-def _vp(ptr: Any) -> Any:
-    return _vffi.cast("void *", int(ffi.cast("uintptr_t", ptr)))
-
 
 # RFC 7950 section 15 error-app-tag -> RFC 6241 error-tag
 _TAG_FOR_APPTAG = {
@@ -438,14 +428,13 @@ class DataTree:
         them. Which modules may be skipped is :meth:`SchemaDeps.modules_to_validate`'s business.
         """
         ensure_error_paths()
-        box = _vffi.new("void **", _vp(self.root))
+        root = self.root
         try:
             for mod in modules:
-                ret = _vlib.lyd_validate_module(box, _vp(mod), VALIDATE_CONFIG, _vffi.NULL)
+                ret, root = _ly.validate_module(root, mod, VALIDATE_CONFIG)
                 if ret != lib.LY_SUCCESS:
                     raise_validation(self.ctx, "validation failed")
         finally:
-            root = ffi.cast("struct lyd_node *", int(_vffi.cast("uintptr_t", box[0])))
             self._box[0] = lib.lyd_first_sibling(root) if root != NULL else NULL
 
     def validate_with_diff(self, skip: set[str] | None = None) -> list[tuple[str, str]]:
