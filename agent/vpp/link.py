@@ -128,16 +128,16 @@ class VppLink:
 
     async def _watch_until_lost(self) -> None:
         """Wait for the connection to drop; meanwhile retry the reconcile while configured ports are
-        missing (a NIC that appears later gets its configuration without anyone committing again)."""
+        missing (a NIC that appears later gets its configuration without anyone committing again). A
+        commit can pre-provision a port at any time, so the check runs every ``retry_missing_every``."""
         while not self._lost.is_set():
-            if not self.southbound.missing_ports:
-                await self._lost.wait()
-                return
             try:
                 await asyncio.wait_for(self._lost.wait(), self.retry_missing_every)
                 return
             except TimeoutError:
                 pass
+            if not self.southbound.missing_ports:
+                continue
             try:
                 await self.southbound.reconcile()
             except VppError as e:

@@ -41,6 +41,10 @@ class PlanData:
     new_items: dict[RootId, list[Item]]
     steps: list[Step]
     generation: int
+    # pre-provisioned configuration: configured ports VPP does not have, and per touched root the items
+    # left out because they need one of them
+    absent_ports: list[str] | None = None  # None: not known (no reconciled connection)
+    skipped: dict[RootId, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -88,6 +92,9 @@ class VppSouthbound:
         self.last_report: ReconcileReport | None = None
         self._stale = True  # VPP state unknown until a reconcile on the current connection
         self._orphans: dict[str, int] = {}  # created by a failed commit, undo failed too
+        # configured ports VPP does not have, and per root the items waiting for them (not in applied)
+        self._missing: list[str] = []
+        self._skipped: dict[RootId, list[str]] = {}
         self._lock = asyncio.Lock()
 
     # ------------------------------------------------------------------ configuration
@@ -164,11 +171,32 @@ class VppSouthbound:
             new_items[root] = items
             for it in items:
                 new[it.key] = it
+        # which ports VPP lacks is known only once the name map comes from the current connection
+        absent = (
+            None
+            if self._stale
+            else sorted(
+                name
+                for name in overlay.interface_names()
+                if name not in self.names and interface_kind(overlay.get(("if", name)) or {}) == "ethernet"
+            )
+        )
+        skipped: dict[RootId, list[str]] = {}
+        if absent:
+            # pre-provisioning: what needs a port VPP does not have waits for it (the link retries)
+            waiting = {k for root, keys in self._skipped.items() if root not in touched for k in keys}
+            gone = _needing(new, {f"interface/{name}" for name in absent} | waiting)
+            for root, items in new_items.items():
+                kept = [it for it in items if it.key not in gone]
+                if len(kept) != len(items):
+                    skipped[root] = [it.key for it in items if it.key in gone]
+                    new_items[root] = kept
+            for k in gone:
+                new.pop(k, None)
         steps = plan_items(old, new, self.applied)
         plan_steps = [PlanStep(op=s.op, key=s.key, detail=s.describe()) for s in steps]
-        return Plan(
-            steps=plan_steps, changes=list(changes), data=PlanData(overlay, new_items, steps, self.generation)
-        )
+        data = PlanData(overlay, new_items, steps, self.generation, absent, skipped)
+        return Plan(steps=plan_steps, changes=list(changes), data=data)
 
     async def apply(self, plan: Plan) -> None:
         async with self._lock:
@@ -224,6 +252,20 @@ class VppSouthbound:
                 self.applied[it.key] = it
             if items:
                 self.by_root[root] = [it.key for it in items]
+            self._skipped.pop(root, None)
+        self._skipped.update(data.skipped)
+        if data.absent_ports is not None and data.absent_ports != self._missing:
+            if data.absent_ports:
+                log.warning(
+                    "configured but not in VPP: ports=%s items_waiting=%d (programmed when they appear)",
+                    ",".join(data.absent_ports),
+                    len(self.skipped_items),
+                )
+            elif not self._stale:
+                self.in_sync = True  # the last missing port's configuration is gone
+            self._missing = list(data.absent_ports)
+            if self._missing:
+                self.in_sync = False  # VPP lacks part of running until the ports appear
         self.generation += 1
 
     def _require_conn(self) -> VppConnection:
@@ -262,6 +304,7 @@ class VppSouthbound:
         found = await retrieve(conn, self.config, applied_routes, self._orphans)
         intended, by_root = self.intended_items()
         missing, skipped = _without_missing_ports(intended, found.names)
+        skipped_set = set(skipped)
         actual = self._comparable(found.items, intended, found.owned_interfaces, found.managed_interfaces)
         for k, it in found.other_routes.items():
             if k in intended:
@@ -290,6 +333,10 @@ class VppSouthbound:
                 raise_for(result)
         self.applied = intended
         self.by_root = {r: [k for k in keys if k in intended] for r, keys in by_root.items()}
+        self._missing = missing
+        self._skipped = {
+            r: waiting for r, keys in by_root.items() if (waiting := [k for k in keys if k in skipped_set])
+        }
         self.unmanaged = found.unmanaged
         self.in_sync = not missing
         self._stale = False
@@ -347,7 +394,13 @@ class VppSouthbound:
 
     @property
     def missing_ports(self) -> list[str]:
-        return list(self.last_report.missing_ports) if self.last_report is not None else []
+        """Configured physical ports VPP does not have (their configuration waits for them)."""
+        return list(self._missing)
+
+    @property
+    def skipped_items(self) -> list[str]:
+        """Items of the configuration not programmed because they need a missing port."""
+        return sorted(k for keys in self._skipped.values() for k in keys)
 
     def interface_state(self) -> dict[str, dict[str, Any]]:
         """Per configured or owned interface: sw_if_index and whether the agent created it."""
@@ -371,21 +424,28 @@ def _without_missing_ports(intended: dict[str, Item], names: NameMap) -> tuple[l
     )
     if not missing:
         return [], []
+    gone = _needing(intended, {f"interface/{m}" for m in missing})
+    for k in gone:
+        intended.pop(k, None)
+    return missing, sorted(gone)
+
+
+def _needing(items: dict[str, Item], unavailable: set[str]) -> set[str]:
+    """Keys in ``unavailable`` or in ``items`` that depend on one of them, directly or through other
+    items (``deps``), or belong to an unavailable interface (``owner``)."""
     dependants: dict[str, list[str]] = {}
-    for it in intended.values():
+    for it in items.values():
         for d in it.deps:
             dependants.setdefault(d, []).append(it.key)
-    todo = [f"interface/{m}" for m in missing]
-    gone: set[str] = set(todo)
+    gone = set(unavailable)
+    todo = list(unavailable)
     while todo:
         k = todo.pop()
         for d in dependants.get(k, ()):
             if d not in gone:
                 gone.add(d)
                 todo.append(d)
-    for it in list(intended.values()):
+    for it in items.values():
         if it.owner is not None and f"interface/{it.owner}" in gone:
             gone.add(it.key)
-    for k in gone:
-        intended.pop(k, None)
-    return missing, sorted(gone)
+    return gone
