@@ -310,11 +310,14 @@ def shape(
     running: DataTree | None,
     matcher: OriginMatcher | None,
     fmt: Format = "xml",
+    *,
+    owned: bool = False,
 ) -> str:
-    """Select, shape and print ``query`` from ``source`` (``running``: to compute origins)."""
+    """Select, shape and print ``query`` from ``source`` (``running``: to compute origins); ``owned``:
+    ``source`` is the caller's private copy, shaped in place (and closed) when everything is selected."""
     nodes = readmod.selected_nodes(source, xpath=query.xpath, subtree=query.subtree)
     roots = _depth_roots(nodes, query.max_depth) if query.max_depth is not None else None
-    result = readmod.copy_selection(ctx, source, nodes)
+    result = source if owned and nodes is None else readmod.copy_selection(ctx, source, nodes)
     try:
         marks: dict[int, str] = {}
         if running is not None and (query.with_origin or query.origin_filter or query.negated_origin_filter):
@@ -426,7 +429,7 @@ async def get_data(ds: Datastores, query: DataQuery, fmt: Format = "xml") -> str
         # nobody configured) is configuration in <operational> too
         ds.operational.merge_into(tree, readmod.filter_roots(query.xpath, query.subtree, ds.model.ctx))
         try:
-            return await asyncio.to_thread(shape, ctx, tree, query, view.tree, matcher, fmt)
+            return await asyncio.to_thread(shape, ctx, tree, query, view.tree, matcher, fmt, owned=True)
         finally:
             tree.close()
     # candidate and startup: read on the loop (they can be replaced meanwhile), the candidate under

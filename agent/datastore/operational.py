@@ -10,13 +10,24 @@ A provider registered with :meth:`OperationalRegistry.register_scoped` also rece
 asks for (XPath / gNMI-style data paths, only those that overlap its subtree; None for the whole subtree),
 so that a read of one list entry builds that entry and not 10,000 of them. Providers are free to return
 more than was asked for: the read's own filter still selects the result.
+
+Large documents: a provider may return a :class:`JsonParts` (a JSON-IETF text that also carries the same
+document cut into parts of a few hundred list entries). The registry parses the parts in parallel worker
+threads (libyang's parser runs without the GIL), keeps the parsed trees of the last such object each
+provider returned, and merges copies of them while the provider keeps returning that same object (a
+telemetry snapshot's document, built once per poll): the parse is paid once per snapshot, not per read.
+Merging part by part also keeps libyang 2.1's merge linear: ``lyd_merge_siblings`` looks each matched
+list entry up in a per-sibling-set array of earlier matches, which is quadratic in the number of entries
+both trees share (0.4 s for 5,000 configured interfaces among 10,000, 10 ms in parts of 250).
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +35,23 @@ import libyang
 from _libyang import ffi, lib
 
 from agent.datastore.tree import DataTree
+
+
+class JsonParts(str):
+    """A JSON-IETF document (the ``str`` value, for consumers that read the text) that also carries the
+    same document as ``parts``: complete JSON-IETF texts, each a slice of the document's list entries, whose
+    merge in order is the document. See the module doc for what the registry does with it."""
+
+    parts: tuple[str, ...]
+
+    def __new__(cls, parts: Sequence[str], whole: str | None = None) -> JsonParts:
+        self = super().__new__(cls, whole if whole is not None else "")
+        self.parts = tuple(parts)
+        return self
+
+
+#: worker threads parsing the parts of one :class:`JsonParts` (the CI machine has 2 cores)
+PARSE_THREADS = 2
 
 ProviderResult = libyang.DNode | DataTree | str | dict[str, Any] | None
 Provider = Callable[[], ProviderResult]
@@ -54,6 +82,11 @@ class OperationalRegistry:
         self._ctx = ctx
         self._ids = itertools.count(1)
         self._regs: dict[int, Registration] = {}
+        # per registration: the last JsonParts it returned and that document's parsed parts (never
+        # modified: reads merge copies, so concurrent readers may share them)
+        self._parsed: dict[int, tuple[JsonParts, list[DataTree]]] = {}
+        self._parse_lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
 
     def register(self, path_prefix: str, provider: Provider) -> int:
         """Add a provider for the subtree at ``path_prefix`` (e.g. ``/ietf-interfaces:interfaces``).
@@ -74,6 +107,7 @@ class OperationalRegistry:
 
     def unregister(self, handle: int) -> None:
         self._regs.pop(handle, None)
+        self._parsed.pop(handle, None)
 
     def providers_for(self, paths: list[str] | None) -> list[Registration]:
         """Providers whose subtree overlaps any of ``paths`` (all of them when ``paths`` is None)."""
@@ -89,15 +123,63 @@ class OperationalRegistry:
         """Merge the data of the relevant providers into ``tree`` (a private copy the caller owns)."""
         for reg in self.providers_for(paths):
             data = reg.fetch(paths)
-            src = self._as_tree(data)
-            if src is None or src.empty:
+            if isinstance(data, JsonParts):
+                for part in self._parts_trees(reg.id, data):
+                    if not part.empty:
+                        self._merge(tree, part, destruct=False)
                 continue
-            box = ffi.new("struct lyd_node **", tree.root)
-            ret = lib.lyd_merge_siblings(box, src.root, lib.LYD_MERGE_DESTRUCT)
-            if ret == lib.LY_SUCCESS:
-                src.release()
-            tree.root = box[0]
+            src = self._as_tree(data)
+            if src is not None and not src.empty:
+                self._merge(tree, src, destruct=True)
+
+    def _merge(self, tree: DataTree, src: DataTree, *, destruct: bool) -> None:
+        box = ffi.new("struct lyd_node **", tree.root)
+        ret = lib.lyd_merge_siblings(box, src.root, lib.LYD_MERGE_DESTRUCT if destruct else 0)
+        if destruct and ret == lib.LY_SUCCESS:
+            src.release()
+        tree.root = box[0]
+        lib.ly_err_clean(self._ctx.cdata, ffi.NULL)
+
+    def _parts_trees(self, reg_id: int, doc: JsonParts) -> list[DataTree]:
+        """The parsed parts of ``doc``: cached while the provider returns this same object."""
+        with self._parse_lock:
+            cached = self._parsed.get(reg_id)
+            if cached is not None and cached[0] is doc:
+                return cached[1]
+            trees = self._parse_parts(doc.parts)
+            if reg_id in self._regs:
+                self._parsed[reg_id] = (doc, trees)
+            return trees
+
+    def _parse_parts(self, parts: Sequence[str]) -> list[DataTree]:
+        """All parts parsed, or none when libyang rejects any (as a one-text document would be)."""
+        if len(parts) < 2:
+            trees = list(map(self._parse_text, parts))
+        else:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(PARSE_THREADS, thread_name_prefix="oper-parse")
+            trees = list(self._pool.map(self._parse_text, parts))
+        if any(t is None for t in trees):
+            for t in trees:
+                if t is not None:
+                    t.close()
+            return []
+        return [t for t in trees if t is not None]
+
+    def _parse_text(self, text: str) -> DataTree | None:
+        """JSON-IETF text as a tree (parse only: operational data need not be valid); None if libyang
+        rejects it. Runs in worker threads: cffi releases the GIL for the parse."""
+        out = ffi.new("struct lyd_node **")
+        opts = lib.LYD_PARSE_ONLY | lib.LYD_PARSE_STRICT
+        if (
+            lib.lyd_parse_data_mem(self._ctx.cdata, text.encode(), lib.LYD_JSON, opts, 0, out)
+            != lib.LY_SUCCESS
+        ):
+            if out[0] != ffi.NULL:
+                lib.lyd_free_all(out[0])
             lib.ly_err_clean(self._ctx.cdata, ffi.NULL)
+            return None
+        return DataTree(self._ctx, out[0])
 
     def _as_tree(self, data: ProviderResult) -> DataTree | None:
         if data is None:
@@ -106,16 +188,7 @@ class OperationalRegistry:
             return data
         if isinstance(data, libyang.DNode):
             return DataTree.adopt(self._ctx, data)
-        text = data if isinstance(data, str) else json.dumps(data)
-        out = ffi.new("struct lyd_node **")
-        opts = lib.LYD_PARSE_ONLY | lib.LYD_PARSE_STRICT
-        if (
-            lib.lyd_parse_data_mem(self._ctx.cdata, text.encode(), lib.LYD_JSON, opts, 0, out)
-            != lib.LY_SUCCESS
-        ):
-            lib.ly_err_clean(self._ctx.cdata, ffi.NULL)
-            return None
-        return DataTree(self._ctx, out[0])
+        return self._parse_text(data if isinstance(data, str) else json.dumps(data))
 
 
 def _first_segment(path: str) -> str:

@@ -346,6 +346,8 @@ class Datastores:
     ) -> DataTree:
         """Like :meth:`read` but returns a private copy of the selected data (the caller owns it)."""
         source, owned = self._source_tree(datastore, xpath, subtree, config_only)
+        if owned and xpath is None and subtree is None and not config_only:
+            return source  # the whole operational copy is already private: no second copy
         try:
             return readmod.select(self.ctx, source, xpath=xpath, subtree=subtree, config_only=config_only)
         finally:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from agent.datastore.operational import xpath_union_members
+from agent.datastore.operational import JsonParts, xpath_union_members
 from agent.telemetry.counters import STATISTICS, column_name
 from agent.telemetry.snapshot import InterfaceInfo, Snapshot
 
@@ -106,10 +106,18 @@ def _column_totals(snapshot: Snapshot) -> list[tuple[str, int, list[int]]]:
     return out
 
 
+#: interface entries per part of the full document (see :class:`JsonParts`): small enough that libyang's
+#: merge stays linear, large enough that per-part overheads vanish
+PART_SIZE = 250
+
+
 def interfaces_text(snapshot: Snapshot, names: set[str] | None = None) -> str:
     """The same document as :func:`interfaces_json`, written directly as JSON text (5x faster at 10,000
     interfaces: no intermediate dicts); ``names`` limits it to those interfaces, and then only their
-    rows and counters are looked at (a read of one interface costs the same at 10 or 10,000)."""
+    rows and counters are looked at (a read of one interface costs the same at 10 or 10,000).
+
+    The whole document (``names`` None) is a :class:`JsonParts`: the operational registry parses its
+    parts in parallel and once per returned object (the telemetry service returns one per snapshot)."""
     totals: Sequence[tuple[str, int, Sequence[int] | dict[int, int]]]
     if names is None:
         rows = snapshot.interface_rows()
@@ -120,7 +128,16 @@ def interfaces_text(snapshot: Snapshot, names: set[str] | None = None) -> str:
             key=lambda i: i.sw_if_index,
         )
         totals = _row_totals(snapshot, [i.sw_if_index for i in rows])
-    return '{"ietf-interfaces:interfaces":{"interface":[' + ",".join(_entries(snapshot, rows, totals)) + "]}}"
+    entries = _entries(snapshot, rows, totals)
+    whole = _HEAD + ",".join(entries) + _TAIL
+    if names is not None:
+        return whole
+    parts = [_HEAD + ",".join(entries[i : i + PART_SIZE]) + _TAIL for i in range(0, len(entries), PART_SIZE)]
+    return JsonParts(parts, whole)
+
+
+_HEAD = '{"ietf-interfaces:interfaces":{"interface":['
+_TAIL = "]}}"
 
 
 def _row_totals(snapshot: Snapshot, indices: list[int]) -> list[tuple[str, int, dict[int, int]]]:
@@ -137,6 +154,53 @@ def _row_totals(snapshot: Snapshot, indices: list[int]) -> list[tuple[str, int, 
     return out
 
 
+class _Fixed:
+    """The parts of one interface's entry that do not depend on counters, kept while the interface's
+    :class:`InterfaceInfo`, its addresses and the VPP connection state are the same objects/values."""
+
+    __slots__ = ("addrs", "connected", "head", "info", "tail")
+
+    def __init__(self, info: InterfaceInfo, addrs: tuple[str, ...], connected: bool) -> None:
+        self.info, self.addrs, self.connected = info, addrs, connected
+        oper = info.oper_status if connected else "unknown"
+        head = f'{{"name":{json.dumps(info.name)},"oper-status":"{oper}"'
+        if info.mac and info.mac != "00:00:00:00:00:00":
+            head += f',"phys-address":"{info.mac}"'
+        self.head = head + f',"speed":"{info.speed_kbps * 1000}"'
+        vpp_name = f',"vpp-name":{json.dumps(info.vpp_name)}' if info.vpp_name != info.name else ""
+        speed, mtu = min(info.speed_kbps, 0xFFFFFFFF), min(info.link_mtu, 0xFFFF)
+        managed = "true" if info.managed else "false"
+        tail = [
+            f',"bng-interfaces:vpp-state":{{"sw-if-index":{info.sw_if_index},"link-speed":{speed},'
+            f'"link-mtu":{mtu},"managed":{managed}{vpp_name}}}'
+        ]
+        for version, key in ((4, "ietf-ip:ipv4"), (6, "ietf-ip:ipv6")):
+            items = [
+                f'{{"ip":"{a.ip}","prefix-length":{a.network.prefixlen}}}'
+                for a in map(ipaddress.ip_interface, addrs)
+                if a.version == version
+            ]
+            if items:
+                tail.append(f',"{key}":{{"address":[{",".join(items)}]}}')
+        tail.append("}")
+        self.tail = "".join(tail)
+
+
+#: sw_if_index -> the fixed text of its entry (a full read of 10,000 interfaces then formats only
+#: counters: about half of the text's cost)
+_FIXED: dict[int, _Fixed] = {}
+_FIXED_MAX = 1 << 20
+
+
+def _fixed(info: InterfaceInfo, addrs: tuple[str, ...], connected: bool) -> _Fixed:
+    f = _FIXED.get(info.sw_if_index)
+    if f is None or f.info is not info or f.connected is not connected or f.addrs is not addrs:
+        if f is None and len(_FIXED) >= _FIXED_MAX:
+            _FIXED.clear()
+        f = _FIXED[info.sw_if_index] = _Fixed(info, addrs, connected)
+    return f
+
+
 def _entries(
     snapshot: Snapshot,
     rows: list[InterfaceInfo],
@@ -145,41 +209,26 @@ def _entries(
     table = snapshot.counters
     n = len(table.names) if table is not None else 0
     since = json.dumps(date_and_time(discontinuity_seconds(snapshot)))
-    connected = snapshot.agent.vpp_connected
-    parts: list[str] = []
-    for info in rows:
-        idx = info.sw_if_index
-        oper = info.oper_status if connected else "unknown"
-        e = [f'{{"name":{json.dumps(info.name)},"oper-status":"{oper}"']
-        if info.mac and info.mac != "00:00:00:00:00:00":
-            e.append(f',"phys-address":"{info.mac}"')
-        e.append(f',"speed":"{info.speed_kbps * 1000}"')
-        if idx < n and totals:
-            stats = ",".join(
-                f'"{leaf}":{v & 0xFFFF_FFFF}' if bits == 32 else f'"{leaf}":"{v & 0xFFFF_FFFF_FFFF_FFFF}"'
-                for leaf, bits, col in totals
-                for v in (col[idx],)
-            )
-            e.append(f',"statistics":{{"discontinuity-time":{since},{stats}}}')
-        vpp_name = f',"vpp-name":{json.dumps(info.vpp_name)}' if info.vpp_name != info.name else ""
-        speed, mtu = min(info.speed_kbps, 0xFFFFFFFF), min(info.link_mtu, 0xFFFF)
-        managed = "true" if info.managed else "false"
-        e.append(
-            f',"bng-interfaces:vpp-state":{{"sw-if-index":{idx},"link-speed":{speed},'
-            f'"link-mtu":{mtu},"managed":{managed}{vpp_name}}}'
-        )
-        addrs = snapshot.inventory.addresses.get(idx, ())
-        for version, key in ((4, "ietf-ip:ipv4"), (6, "ietf-ip:ipv6")):
-            items = [
-                f'{{"ip":"{a.ip}","prefix-length":{a.network.prefixlen}}}'
-                for a in map(ipaddress.ip_interface, addrs)
-                if a.version == version
-            ]
-            if items:
-                e.append(f',"{key}":{{"address":[{",".join(items)}]}}')
-        e.append("}")
-        parts.append("".join(e))
-    return parts
+    connected = bool(snapshot.agent.vpp_connected)
+    addresses = snapshot.inventory.addresses
+    empty: tuple[str, ...] = ()
+    fixed = [_fixed(info, addresses.get(info.sw_if_index, empty), connected) for info in rows]
+    with_stats = [info.sw_if_index for info in rows if info.sw_if_index < n] if totals else []
+    if not with_stats:
+        return [f.head + f.tail for f in fixed]
+    # counters column by column (one comprehension per leaf), then joined row by row
+    columns = []
+    for leaf, bits, col in totals:
+        if bits == 32:
+            columns.append([f'"{leaf}":{col[i] & 0xFFFF_FFFF}' for i in with_stats])
+        else:
+            columns.append([f'"{leaf}":"{col[i] & 0xFFFF_FFFF_FFFF_FFFF}"' for i in with_stats])
+    prefix = f',"statistics":{{"discontinuity-time":{since},'
+    stats = iter([prefix + ",".join(cells) + "}" for cells in zip(*columns, strict=True)])
+    return [
+        f.head + next(stats) + f.tail if info.sw_if_index < n else f.head + f.tail
+        for f, info in zip(fixed, rows, strict=True)
+    ]
 
 
 _KEYED = re.compile(
