@@ -7,7 +7,10 @@ reused later -- without a C allocator, so this keeps the bookkeeping in Python d
 shared memory, which readers must be able to parse on their own) and hands out 64-byte-aligned blocks.
 
 Freed blocks merge with free neighbours, and a free block that touches the bump pointer gives its space
-back to it, so a vector that doubles repeatedly does not leave a trail of unusable holes.
+back to it, so a vector that doubles repeatedly does not leave a trail of unusable holes. Large blocks
+(``LARGE`` bytes and up: the directory, ``/if/*`` rows at scale) are carved from the top of the heap
+downwards and small ones (names, short vectors) from the bottom upwards, so the holes a growing vector
+leaves behind are not pinned apart by small blocks and merge into room for its next growth.
 
 Freed blocks are not reused at once. ``vpp_stats.VPPStats`` reads a vector's pointer, and only later
 (after building Python objects for earlier rows, possibly hundreds of milliseconds at scale) copies the
@@ -26,6 +29,8 @@ from collections import deque
 from vppsim.stats.errors import StatsSegmentFullError
 
 GRANULE = 64
+#: Blocks of at least this many bytes come from the top of the heap, smaller ones from the bottom.
+LARGE = 64 * 1024
 
 #: How long a freed block stays untouched before it can be reused (see the module docstring).
 FREE_GRACE_S = 2.0
@@ -45,10 +50,15 @@ class SegmentHeap:
         self._quarantined = 0
         self._start = _round_up(start, GRANULE)
         self._end = end - end % GRANULE
+        # never handed out: [_bump, _top); small blocks grow the bottom up, large ones the top down
         self._bump = self._start
-        # Everything at or beyond the high-water mark has never been handed out, so it is still zero
-        # (a new memfd reads as zeros); blocks below it may hold old data and are cleared on reuse.
+        # The last granule is never handed out: VPPStats refuses a vector that ends exactly at the end
+        # of the segment (vpp_stats.py StatsVector: ``start + length * size >= stats.size``).
+        self._top = self._end - GRANULE
+        # Everything between the high-water and low-water marks has never been handed out, so it is
+        # still zero (a new memfd reads as zeros); blocks outside may hold old data and are cleared.
         self._high_water = self._start
+        self._low_water = self._end
         self._allocated: dict[int, int] = {}
         self._free_by_start: dict[int, int] = {}
         self._free_by_end: dict[int, int] = {}
@@ -76,8 +86,8 @@ class SegmentHeap:
     def largest_free(self) -> int:
         """The biggest block an allocation could get without waiting for a grace period to end: a
         vector can only move to one contiguous block, so this, not ``free_bytes``, bounds its growth."""
-        top = self._end - self._bump
-        return max(top, self._free_sizes[-1][0]) if self._free_sizes else top
+        gap = self._top - self._bump
+        return max(gap, self._free_sizes[-1][0]) if self._free_sizes else gap
 
     @property
     def space_generation(self) -> int:
@@ -91,7 +101,7 @@ class SegmentHeap:
     @property
     def high_water(self) -> int:
         """Bytes of the heap ever touched: what a reader's mapping actually has to page in."""
-        return self._high_water - self._start
+        return self._high_water - self._start + self._end - self._low_water
 
     def size_of(self, start: int) -> int:
         return self._allocated[start]
@@ -107,22 +117,38 @@ class SegmentHeap:
         if start is None:
             raise StatsSegmentFullError(
                 f"stats segment heap exhausted: need {size} bytes, "
-                f"{self._end - self._bump} left at the top and {self.free_bytes} free in total; "
+                f"{self._top - self._bump} never used and {self.free_bytes} free in total; "
                 "start the emulator with a larger stats segment"
             )
         self._allocated[start] = size
+        end = start + size
         if start < self._high_water:
-            dirty_end = min(start + size, self._high_water)
+            dirty_end = min(end, self._high_water)
             self._buf[start:dirty_end] = bytes(dirty_end - start)
-        self._high_water = max(self._high_water, start + size)
+        if end > self._low_water:
+            dirty_start = max(start, self._low_water)
+            self._buf[dirty_start:end] = bytes(end - dirty_start)
+        if start < self._top:
+            self._high_water = max(self._high_water, end)
+        else:
+            self._low_water = min(self._low_water, start)
         return start
 
     def _take(self, size: int) -> int | None:
-        start = self._take_free(size)
-        if start is None and self._bump + size <= self._end:
+        """A block from the free blocks of its own end of the heap, then from the never-used middle,
+        then (the heap is nearly full) from any free block."""
+        large = size >= LARGE
+        start = self._take_free(size, large)
+        if start is not None:
+            return start
+        if self._bump + size <= self._top:
+            if large:
+                self._top -= size
+                return self._top
             start = self._bump
             self._bump += size
-        return start
+            return start
+        return self._take_free(size, None)
 
     def free(self, start: int) -> None:
         """Give a block back; it becomes reusable after the grace period."""
@@ -153,16 +179,30 @@ class SegmentHeap:
         if end == self._bump:
             self._bump = start
             return
+        if start == self._top:
+            self._top = end
+            return
         self._add_free(start, end - start)
 
-    def _take_free(self, size: int) -> int | None:
-        i = bisect.bisect_left(self._free_sizes, (size, -1))
-        if i == len(self._free_sizes):
+    def _take_free(self, size: int, large: bool | None) -> int | None:
+        """Best fit among the free blocks of the top end (``large``), of the bottom end (not
+        ``large``) or of both (None); a large block is cut from the top of its free block."""
+        sizes = self._free_sizes
+        i = bisect.bisect_left(sizes, (size, -1))
+        while i < len(sizes):
+            block_size, start = sizes[i]
+            if large is None or (start >= self._top) == large:
+                break
+            i += 1
+        else:
             return None
-        block_size, start = self._free_sizes[i]
         self._remove_free(start)
-        if block_size > size:
-            self._add_free(start + size, block_size - size)
+        if block_size == size:
+            return start
+        if large:
+            self._add_free(start, block_size - size)
+            return start + block_size - size
+        self._add_free(start + size, block_size - size)
         return start
 
     def _add_free(self, start: int, size: int) -> None:
