@@ -103,8 +103,9 @@ class StatsSegment:
     ``size_bytes`` is the memfd size (VPP's ``statseg { size ... }``; VPP defaults to 32 MiB). The memfd
     is sparse, so only pages actually written cost memory. Each interface costs about 200 bytes of
     counters per thread plus, with ``interface_symlinks`` (VPP's behaviour), 17 directory entries of 144
-    bytes for ``/interfaces/<name>/<counter>``: 64 MiB holds roughly 20,000 interfaces with symlinks;
-    100,000 need 768 MiB with symlinks or 64 MiB without.
+    bytes for ``/interfaces/<name>/<counter>``: 64 MiB holds roughly 11,000-13,000 interfaces with
+    symlinks (the directory is copied to grow, so it gets about half the heap); 100,000 need 768 MiB
+    with symlinks or 64 MiB without.
 
     ``counters_under_lock`` (default) makes every counter update an epoch change, so no reader can see a
     half-applied update; readers then re-read the directory after each update, which is costly with
