@@ -198,11 +198,6 @@ class Emulator:
         return len(self._stats_added) if self._stats_worth_trying() else 0
 
     @property
-    def stats_unpublished(self) -> int:
-        """Interfaces created but not (yet) in the stats segment."""
-        return len(self._stats_added)
-
-    @property
     def stats_removals_pending(self) -> bool:
         """Deleted interfaces still named in the stats segment (the server flushes these before it
         sends the delete's reply, as VPP withdraws the name inside the delete call)."""
