@@ -6,8 +6,10 @@ Prints one JSON document. For each interface count:
   (5 simple, 8 combined) from a stats segment laid out as VPP 26.06 lays it out (vppsim's writer, with
   VPP's 17 ``/interfaces/<name>/*`` symlinks per interface), right after a bulk counter update (the
   epoch moved) and again with nothing changed;
-- ``tree``: that read turned into the operational ``ietf-interfaces`` JSON-IETF and parsed into a libyang
-  data tree (what a NETCONF ``<get>`` or gNMI Get of the interfaces subtree then prints);
+- ``tree``: that read turned into the operational ``ietf-interfaces`` JSON-IETF and parsed into libyang
+  data trees (what a NETCONF ``<get>`` or gNMI Get of the interfaces subtree then merges and prints):
+  in parts by the operational registry's worker threads, as the agent does once per snapshot, and, for
+  comparison, as one text in one parse (the agent's path before);
 - ``scrape``: an HTTP GET of ``/metrics`` from the exporter's server (plain and gzip), as Prometheus does.
 
 With ``--inventory N`` it also starts a ``bng-vppsim`` process, creates N QinQ sub-interfaces and times
@@ -37,6 +39,7 @@ import urllib.request
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+from agent.datastore.operational import JsonParts, OperationalRegistry
 from agent.model.context import load_model_set
 from agent.telemetry.exporter import Exporter
 from agent.telemetry.inventory import read_inventory
@@ -108,28 +111,44 @@ def one_count(loop: LoopThread, count: int, repeat: int, sock_dir: str, model: A
         reader = SegmentReader(path)
         _, out["connect_and_first_read_s"] = timed(reader.read)
         after_update, steady, tree_ms, json_ms, total = [], [], [], [], []
+        parts_ms, total_single = [], []
+        registry = OperationalRegistry(model.ctx)
         table = reader.read()
+        # the poller keeps the inventory's InterfaceInfo objects from poll to poll (only counters move)
+        inventory = snapshot_for(table).inventory
         for k in range(repeat):
             seg.add_traffic_bulk((i, 10 + k, 640 + k, 5, 7500) for i in range(1, count))
             table, t_read = timed(reader.read)
             after_update.append(t_read)
             _, t_steady = timed(reader.read)
             steady.append(t_steady)
-            snap = snapshot_for(table)
+            snap = Snapshot(table, inventory, AgentCounters(vpp_connected=True), time.time())
             t0 = time.perf_counter()
             doc = interfaces_text(snap)
             t_json = time.perf_counter() - t0
             json_ms.append(t_json)
             t0 = time.perf_counter()
-            tree = model.ctx.parse_data_mem(doc, "json", parse_only=True, strict=True)
+            tree = model.ctx.parse_data_mem(str(doc), "json", parse_only=True, strict=True)
             t_tree = time.perf_counter() - t0
             tree_ms.append(t_tree)
-            total.append(t_read + t_json + t_tree)
             tree.free()
+            # what the agent does: the document's parts parsed by the operational registry's workers
+            assert isinstance(doc, JsonParts)
+            t0 = time.perf_counter()
+            trees = registry.parse_parts(doc.parts)
+            t_parts = time.perf_counter() - t0
+            parts_ms.append(t_parts)
+            total_single.append(t_read + t_json + t_tree)
+            total.append(t_read + t_json + t_parts)
+            for t in trees:
+                t.close()
         out["read_after_update_ms"] = median_ms(after_update)  # stats segment -> snapshot (the poll)
         out["read_steady_ms"] = median_ms(steady)
         out["operational_text_ms"] = median_ms(json_ms)
-        out["libyang_tree_ms"] = median_ms(tree_ms)
+        out["libyang_tree_one_text_ms"] = median_ms(tree_ms)  # the whole document in one parse
+        out["libyang_tree_parts_ms"] = median_ms(parts_ms)  # parts of PART_SIZE, PARSE_THREADS workers
+        out["parts"] = len(doc.parts)
+        out["read_to_tree_one_text_ms"] = median_ms(total_single)
         out["read_to_tree_ms"] = median_ms(total)
         out["directory_scans"] = reader.directory_scans
         reader.close()

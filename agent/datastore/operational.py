@@ -146,12 +146,12 @@ class OperationalRegistry:
             cached = self._parsed.get(reg_id)
             if cached is not None and cached[0] is doc:
                 return cached[1]
-            trees = self._parse_parts(doc.parts)
+            trees = self.parse_parts(doc.parts)
             if reg_id in self._regs:
                 self._parsed[reg_id] = (doc, trees)
             return trees
 
-    def _parse_parts(self, parts: Sequence[str]) -> list[DataTree]:
+    def parse_parts(self, parts: Sequence[str]) -> list[DataTree]:
         """All parts parsed, or none when libyang rejects any (as a one-text document would be)."""
         if len(parts) < 2:
             trees = list(map(self._parse_text, parts))

@@ -13,6 +13,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 from agent.datastore.operational import JsonParts, xpath_union_members
@@ -216,15 +217,20 @@ def _entries(
     with_stats = [info.sw_if_index for info in rows if info.sw_if_index < n] if totals else []
     if not with_stats:
         return [f.head + f.tail for f in fixed]
-    # counters column by column (one comprehension per leaf), then joined row by row
-    columns = []
+    # counters column by column (values picked in C), then one %-format per row
+    pick = itemgetter(*with_stats) if len(with_stats) > 1 else lambda col: (col[with_stats[0]],)
+    columns: list[Sequence[int]] = []
+    cells: list[str] = []
     for leaf, bits, col in totals:
-        if bits == 32:
-            columns.append([f'"{leaf}":{col[i] & 0xFFFF_FFFF}' for i in with_stats])
-        else:
-            columns.append([f'"{leaf}":"{col[i] & 0xFFFF_FFFF_FFFF_FFFF}"' for i in with_stats])
-    prefix = f',"statistics":{{"discontinuity-time":{since},'
-    stats = iter([prefix + ",".join(cells) + "}" for cells in zip(*columns, strict=True)])
+        values: Sequence[int] = pick(col)
+        mask = 0xFFFF_FFFF if bits == 32 else 0xFFFF_FFFF_FFFF_FFFF
+        if max(values) > mask or min(values) < 0:  # counter32 wraps; a sum beyond 64 bits too
+            values = [v & mask for v in values]
+        columns.append(values)
+        cells.append(f'"{leaf}":%d' if bits == 32 else f'"{leaf}":"%d"')
+    prefix = f',"statistics":{{"discontinuity-time":{since},'.replace("%", "%%")
+    row_format = prefix + ",".join(cells) + "}"
+    stats = iter([row_format % row for row in zip(*columns, strict=True)])
     return [
         f.head + next(stats) + f.tail if info.sw_if_index < n else f.head + f.tail
         for f, info in zip(fixed, rows, strict=True)

@@ -70,6 +70,7 @@ def snapshot(step: int, *, connected: bool = True) -> Snapshot:
         for k, c in enumerate(all_columns())
     }
     cols["rx-error"] = [(1 << 32) + i * step for i in range(size)]  # counter32 leaves wrap
+    cols["rx:bytes"][3] = (1 << 64) + step  # and counter64 ones (no reader yields this; the sum could)
     table = CounterTable(names, cols, {"/sys/boottime": 1_700_000_000 + step}, 1 + step, time.time())
     ifs = {
         i: InterfaceInfo(
