@@ -39,7 +39,8 @@ def discontinuity_seconds(snapshot: Snapshot) -> float:
 
 
 def interfaces_json(snapshot: Snapshot) -> dict[str, Any]:
-    """JSON-IETF (RFC 7951) of every interface VPP has, with state and statistics."""
+    """JSON-IETF (RFC 7951) of every interface VPP has, with state and statistics; members in schema
+    order (what :class:`JsonParts` promises the parser)."""
     table = snapshot.counters
     since = date_and_time(discontinuity_seconds(snapshot))
     sources = [(m, [column_name(c, part) for c, part in m.sources]) for m in STATISTICS]
@@ -67,14 +68,12 @@ def interfaces_json(snapshot: Snapshot) -> dict[str, Any]:
                         total += col[idx]
                 stats[mapping.leaf] = mapping.yang_value(total)
             entry["statistics"] = stats
-        vpp_state: dict[str, Any] = {
-            "sw-if-index": idx,
-            "link-speed": min(info.speed_kbps, 0xFFFFFFFF),
-            "link-mtu": min(info.link_mtu, 0xFFFF),
-            "managed": info.managed,
-        }
+        vpp_state: dict[str, Any] = {"sw-if-index": idx}
         if info.vpp_name != info.name:
             vpp_state["vpp-name"] = info.vpp_name
+        vpp_state["link-speed"] = min(info.speed_kbps, 0xFFFFFFFF)
+        vpp_state["link-mtu"] = min(info.link_mtu, 0xFFFF)
+        vpp_state["managed"] = info.managed
         entry["bng-interfaces:vpp-state"] = vpp_state
         addrs = snapshot.inventory.addresses.get(idx, ())
         if addrs:
@@ -172,8 +171,8 @@ class _Fixed:
         speed, mtu = min(info.speed_kbps, 0xFFFFFFFF), min(info.link_mtu, 0xFFFF)
         managed = "true" if info.managed else "false"
         tail = [
-            f',"bng-interfaces:vpp-state":{{"sw-if-index":{info.sw_if_index},"link-speed":{speed},'
-            f'"link-mtu":{mtu},"managed":{managed}{vpp_name}}}'
+            f',"bng-interfaces:vpp-state":{{"sw-if-index":{info.sw_if_index}{vpp_name},'
+            f'"link-speed":{speed},"link-mtu":{mtu},"managed":{managed}}}'
         ]
         for version, key in ((4, "ietf-ip:ipv4"), (6, "ietf-ip:ipv6")):
             items = [
