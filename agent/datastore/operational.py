@@ -153,6 +153,12 @@ class OperationalRegistry:
             trees = self.parse_parts(doc.parts)
             if reg_id in self._regs:
                 self._parsed[reg_id] = (doc, trees)
+            if cached is not None and self._pool is not None:
+                # the previous snapshot's trees are freed by a worker (50 ms at 10,000 interfaces), or
+                # by the last reader still merging from them
+                old = cached[1]
+                del cached
+                self._pool.submit(old.clear)
             return trees
 
     def parse_parts(self, parts: Sequence[str]) -> list[DataTree]:
