@@ -133,7 +133,7 @@ def interfaces_text(snapshot: Snapshot, names: set[str] | None = None) -> str:
     if names is not None:
         return whole
     parts = [_HEAD + ",".join(entries[i : i + PART_SIZE]) + _TAIL for i in range(0, len(entries), PART_SIZE)]
-    return JsonParts(parts, whole)
+    return JsonParts(parts or [whole], whole)  # no interfaces: still the (empty) container
 
 
 _HEAD = '{"ietf-interfaces:interfaces":{"interface":['
