@@ -49,6 +49,7 @@ from agent.datastore.tree import (
     node_path,
     node_value,
     parent_of,
+    print_node,
     siblings,
 )
 from agent.errors import ValidationError
@@ -355,28 +356,7 @@ def _print_keeping_empty(tree: DataTree, fmt: Format, wd: WithDefaults | None) -
     """Print a depth-limited tree: a container whose children max-depth cut is still a node of the
     reply (``<interfaces/>`` at depth 1), so empty containers are printed (those holding only defaults
     the with-defaults mode leaves out were dropped before the cut, see :func:`drop_defaults`)."""
-    if tree.root == NULL:
-        return "" if fmt == "xml" else "{}"
-    flags = lib.LYD_PRINT_SHRINK | lib.LYD_PRINT_WITHSIBLINGS | lib.LYD_PRINT_KEEPEMPTYCONT
-    flags |= _WD_PRINT[wd]
-    out = ffi.new("char **")
-    if lib.lyd_print_mem(out, tree.root, lib.LYD_XML if fmt == "xml" else lib.LYD_JSON, flags):
-        raise ValidationError("cannot print data tree", tag="operation-failed")
-    if out[0] == NULL:
-        return "" if fmt == "xml" else "{}"
-    try:
-        return ffi.string(out[0]).decode()  # type: ignore[no-any-return]
-    finally:
-        lib.free(out[0])
-
-
-_WD_PRINT = {
-    None: lib.LYD_PRINT_WD_EXPLICIT,
-    "explicit": lib.LYD_PRINT_WD_EXPLICIT,
-    "report-all": lib.LYD_PRINT_WD_ALL,
-    "trim": lib.LYD_PRINT_WD_TRIM,
-    "report-all-tagged": lib.LYD_PRINT_WD_ALL_TAG,
-}
+    return print_node(tree.root, fmt, with_defaults=wd, siblings=True, keep_empty_containers=True)
 
 
 def _selector(query: DataQuery, matcher: OriginMatcher | None) -> Callable[[Cdata, str | None], bool]:

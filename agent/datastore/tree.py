@@ -237,13 +237,17 @@ def print_node(
     *,
     with_defaults: WithDefaults | None = "report-all",
     siblings: bool = False,
+    keep_empty_containers: bool = False,
 ) -> str:
-    """Print one node (and its subtree) or, with ``siblings``, the whole forest from ``node`` on."""
+    """Print one node (and its subtree) or, with ``siblings``, the whole forest from ``node`` on;
+    ``keep_empty_containers`` prints non-presence containers that have no children."""
     if node == NULL:
         return "" if fmt == "xml" else "{}"
     flags = lib.LYD_PRINT_SHRINK | _WD_FLAGS[with_defaults]
     if siblings:
         flags |= lib.LYD_PRINT_WITHSIBLINGS
+    if keep_empty_containers:
+        flags |= lib.LYD_PRINT_KEEPEMPTYCONT
     out = ffi.new("char **")
     if lib.lyd_print_mem(out, node, _FORMATS[fmt], flags) != lib.LY_SUCCESS:
         raise ValidationError("cannot print data tree", tag="operation-failed")
