@@ -88,7 +88,18 @@ def interfaces_json(snapshot: Snapshot) -> dict[str, Any]:
             if v6:
                 entry["ietf-ip:ipv6"] = {"address": v6}
         entries.append(entry)
+    entries.extend({"name": name, "oper-status": "not-present"} for name in _not_present(snapshot, None))
     return {"ietf-interfaces:interfaces": {"interface": entries}}
+
+
+def _not_present(snapshot: Snapshot, names: set[str] | None) -> list[str]:
+    """Configured ports VPP does not have (pre-provisioned, see docs/southbound.md): RFC 8343's
+    ``not-present``, so a controller sees the configuration waiting for its hardware."""
+    missing = snapshot.agent.missing_ports
+    if not missing:
+        return []
+    known = {i.name for i in snapshot.inventory.interfaces.values()}
+    return [n for n in missing if n not in known and (names is None or n in names)]
 
 
 def _column_totals(snapshot: Snapshot) -> list[tuple[str, int, list[int]]]:
@@ -129,6 +140,9 @@ def interfaces_text(snapshot: Snapshot, names: set[str] | None = None) -> str:
         )
         totals = _row_totals(snapshot, [i.sw_if_index for i in rows])
     entries = _entries(snapshot, rows, totals)
+    entries.extend(
+        f'{{"name":{json.dumps(name)},"oper-status":"not-present"}}' for name in _not_present(snapshot, names)
+    )
     whole = _HEAD + ",".join(entries) + _TAIL
     if names is not None:
         return whole

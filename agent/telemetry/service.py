@@ -286,6 +286,7 @@ class Telemetry:
             vpp_last_error=self._vpp_last_error,
             last_commit_id=int(getattr(self.txn, "last_commit_id", 0) or 0),
             unmanaged=len(getattr(sb, "unmanaged", None) or ()),
+            missing_ports=tuple(getattr(sb, "missing_ports", None) or ()),
         )
 
     def _publish_agent_state(self, counters: AgentCounters | None = None) -> None:

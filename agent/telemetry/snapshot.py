@@ -84,6 +84,8 @@ class AgentCounters:
     vpp_last_error: str = ""
     last_commit_id: int = 0
     unmanaged: int = 0  # VPP objects the last reconcile found that the agent did not create
+    # configured physical ports VPP does not have (pre-provisioned): RFC 8343 oper-status not-present
+    missing_ports: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ configured, then ``or:intended``; origin filters and config-filter select them (
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -75,5 +76,54 @@ def test_ports_are_system_until_configured(tmp_path: Path) -> None:
             for name, entry in entries.items():
                 assert entry.find(f"{{{IF}}}oper-status") is not None, name
                 assert entry.find(f"{{{IF}}}description") is None, name
+    finally:
+        assert agent.stop() == 0, agent.err[-3000:]
+
+
+def test_a_preprovisioned_port_is_configured_and_not_present(tmp_path: Path) -> None:
+    """A commit for a NIC VPP does not have is accepted (pre-provisioning); operational state shows the
+    port with RFC 8343 oper-status ``not-present`` and agent-state is not in sync."""
+    secret = tmp_path / "admin-password"
+    secret.write_text("origin-pw-8\n")
+    agent = RunningAgent(tmp_path / "data", "--gnmi-insecure", "--admin-password-file", str(secret))
+    absent = "GigabitEthernet0/1f/0"
+    try:
+        with manager.connect(
+            host="127.0.0.1",
+            port=agent.netconf_port,
+            username="admin",
+            password="origin-pw-8",
+            hostkey_verify=False,
+            look_for_keys=False,
+            allow_agent=False,
+            timeout=30,
+        ) as m:
+            m.edit_config(
+                target="candidate",
+                config=(
+                    f'<config xmlns="{NC}"><interfaces xmlns="{IF}"><interface><name>{absent}</name>'
+                    '<type xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">ianaift:ethernetCsmacd'
+                    "</type><description>NIC on order</description></interface></interfaces></config>"
+                ),
+            )
+            m.commit()
+            flt = (
+                f'<subtree-filter><interfaces xmlns="{IF}"><interface><name>{absent}</name>'
+                "</interface></interfaces></subtree-filter>"
+            )
+            status = None
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                reply = get_data(m, flt)
+                status = next((e.text for e in reply.iter(f"{{{IF}}}oper-status")), None)
+                if status == "not-present":
+                    break
+                time.sleep(0.2)
+            assert status == "not-present"
+            assert next(e.text for e in reply.iter(f"{{{IF}}}description")) == "NIC on order"
+            agent_state = get_data(
+                m, '<subtree-filter><agent-state xmlns="urn:bng-agent:yang:bng-agent"/></subtree-filter>'
+            )
+            assert [e.text for e in agent_state.iter("{urn:bng-agent:yang:bng-agent}in-sync")] == ["false"]
     finally:
         assert agent.stop() == 0, agent.err[-3000:]
