@@ -68,6 +68,19 @@ class RunningAgent:
         self.metrics_url = metrics.group(1) if metrics else None
         self.gnmi = re.search(r"gNMI \((?:TLS|plaintext)\): (\S+)", self.out)
 
+    def netconf(self, password: str) -> Any:
+        """An ncclient session to this agent as ``admin`` (a context manager)."""
+        return manager.connect(
+            host="127.0.0.1",
+            port=self.netconf_port,
+            username="admin",
+            password=password,
+            hostkey_verify=False,
+            look_for_keys=False,
+            allow_agent=False,
+            timeout=30,
+        )
+
     def _wait_for(self, marker: str) -> None:
         sel = selectors.DefaultSelector()
         assert self.proc.stdout is not None
@@ -176,16 +189,7 @@ def test_agent_runs_the_demo_node_and_survives_a_restart(tmp_path: Path) -> None
         with urllib.request.urlopen(agent.metrics_url, timeout=10) as resp:
             assert resp.status == 200 and resp.read()
 
-        with manager.connect(
-            host="127.0.0.1",
-            port=agent.netconf_port,
-            username="admin",
-            password=password,
-            hostkey_verify=False,
-            look_for_keys=False,
-            allow_agent=False,
-            timeout=30,
-        ) as m:
+        with agent.netconf(password) as m:
             m.edit_config(target="candidate", config=NEW_SUBIF)
             m.commit()
         vpp = vpp_interfaces(agent.api_socket)
@@ -275,16 +279,7 @@ def test_admin_password_file_is_the_bootstrap_login_for_netconf_and_gnmi(tmp_pat
         assert f"with the password in {secret}" in agent.out
         assert agent.gnmi is not None
         assert "ietf-interfaces" in pygnmi_capabilities(agent.gnmi.group(1), "from-a-file-42")
-        with manager.connect(
-            host="127.0.0.1",
-            port=agent.netconf_port,
-            username="admin",
-            password="from-a-file-42",
-            hostkey_verify=False,
-            look_for_keys=False,
-            allow_agent=False,
-            timeout=30,
-        ) as m:
+        with agent.netconf("from-a-file-42") as m:
             assert "<data" in m.get_config(source="running").data_xml
         # the wrong password is refused on gNMI too
         host, _, port = agent.gnmi.group(1).rpartition(":")

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from lxml import etree
-from ncclient import manager
 from test_agent_run import RunningAgent
 
 NMDA = "urn:ietf:params:xml:ns:yang:ietf-netconf-nmda"
@@ -39,16 +38,7 @@ def test_ports_are_system_until_configured(tmp_path: Path) -> None:
     secret.write_text("origin-pw-7\n")
     agent = RunningAgent(tmp_path / "data", "--gnmi-insecure", "--admin-password-file", str(secret))
     try:
-        with manager.connect(
-            host="127.0.0.1",
-            port=agent.netconf_port,
-            username="admin",
-            password="origin-pw-7",
-            hostkey_verify=False,
-            look_for_keys=False,
-            allow_agent=False,
-            timeout=30,
-        ) as m:
+        with agent.netconf("origin-pw-7") as m:
             before = origins(get_data(m, "<with-origin/><config-filter>true</config-filter>"))
             assert len(before) >= 2 and set(before.values()) == {"system"}, before
             port = sorted(before)[0]
@@ -88,16 +78,7 @@ def test_a_preprovisioned_port_is_configured_and_not_present(tmp_path: Path) -> 
     agent = RunningAgent(tmp_path / "data", "--gnmi-insecure", "--admin-password-file", str(secret))
     absent = "GigabitEthernet0/1f/0"
     try:
-        with manager.connect(
-            host="127.0.0.1",
-            port=agent.netconf_port,
-            username="admin",
-            password="origin-pw-8",
-            hostkey_verify=False,
-            look_for_keys=False,
-            allow_agent=False,
-            timeout=30,
-        ) as m:
+        with agent.netconf("origin-pw-8") as m:
             m.edit_config(
                 target="candidate",
                 config=(
