@@ -198,3 +198,14 @@ async def vpp_snapshot(api_socket: str) -> dict[str, Any]:
 
     files = [str(p) for p in api_json_files()]
     return await asyncio.to_thread(_snapshot_sync, api_socket, files)
+
+
+async def wait_for_interface(api_socket: str, name: str) -> dict[str, Any]:
+    """The VPP snapshot once ``name`` exists in VPP (polled for up to ~10 s)."""
+    snap: dict[str, Any] = {}
+    for _ in range(200):
+        snap = await vpp_snapshot(api_socket)
+        if name in snap["interfaces"]:
+            return snap
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{name} never appeared in VPP: {sorted(snap.get('interfaces', {}))}")

@@ -12,20 +12,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from _southbound_helpers import IF, VRFS, AgentStack, addrs, port, route, subif, vpp_snapshot
+from _southbound_helpers import (
+    IF,
+    VRFS,
+    AgentStack,
+    addrs,
+    port,
+    route,
+    subif,
+    vpp_snapshot,
+    wait_for_interface,
+)
 
 P0 = "GigabitEthernet0/8/0"
 ABSENT = "GigabitEthernet0/a/0"  # the third NIC; the emulator starts with two
-
-
-async def _wait_for_interface(api_socket: str, name: str) -> dict[str, Any]:
-    snap: dict[str, Any] = {}
-    for _ in range(200):
-        snap = await vpp_snapshot(api_socket)
-        if name in snap["interfaces"]:
-            return snap
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{name} never appeared in VPP: {sorted(snap.get('interfaces', {}))}")
 
 
 async def test_a_commit_for_an_absent_port_programs_the_rest_and_the_port_when_it_appears(
@@ -76,7 +76,7 @@ async def test_a_commit_for_an_absent_port_programs_the_rest_and_the_port_when_i
         assert st.sb.missing_ports == [ABSENT]
 
         assert sim.ctl("add_port")["name"] == ABSENT
-        snap = await _wait_for_interface(sim.api_socket, f"{ABSENT}.5")
+        snap = await wait_for_interface(sim.api_socket, f"{ABSENT}.5")
         assert snap["interfaces"][f"{ABSENT}.5"]["addresses"] == ["10.5.0.1/24"]
         for _ in range(200):
             if st.sb.missing_ports == [] and st.sb.in_sync:

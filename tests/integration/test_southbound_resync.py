@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from _southbound_helpers import IF, VRFS, AgentStack, addrs, port, route, subif, vpp_snapshot
+from _southbound_helpers import (
+    IF,
+    VRFS,
+    AgentStack,
+    addrs,
+    port,
+    route,
+    subif,
+    vpp_snapshot,
+    wait_for_interface,
+)
 
 P0, P1 = "GigabitEthernet0/8/0", "GigabitEthernet0/9/0"
 
@@ -213,11 +222,7 @@ async def test_a_missing_port_does_not_block_the_rest_and_is_programmed_when_it_
         snap = await vpp_snapshot(sim.api_socket)
         assert f"{P0}.100" in snap["interfaces"] and snap["interfaces"][f"{P0}.100"]["tables"] == [2, 2]
         assert sim.ctl("add_port")["name"] == p2
-        for _ in range(200):
-            snap = await vpp_snapshot(sim.api_socket)
-            if f"{p2}.5" in snap["interfaces"]:
-                break
-            await asyncio.sleep(0.05)
+        snap = await wait_for_interface(sim.api_socket, f"{p2}.5")
         assert snap["interfaces"][f"{p2}.5"]["addresses"] == ["10.5.0.1/24"]
         assert st.sb.missing_ports == [] and st.sb.in_sync
     finally:
