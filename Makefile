@@ -8,8 +8,12 @@ BIN := $(VENV)/bin
 DEB_PKGS := libyang2-dev libyang-tools gcc shellcheck prometheus tshark \
             freeradius freeradius-utils iproute2 procps systemd
 DATA_DIR ?= var/run-data
+# Every Python package is pinned in constraints.txt (make lock moves it forward deliberately). pip reads
+# PIP_CONSTRAINT in the isolated build environments too, so even setuptools is the pinned one.
+CONSTRAINTS := $(CURDIR)/constraints.txt
+PIP_PINNED := PIP_CONSTRAINT=$(CONSTRAINTS) $(PY) -m pip
 
-.PHONY: all run test sysdeps venv lint typecheck yang-check shellcheck pytest bindings bench clean coverage-telemetry
+.PHONY: all run test sysdeps venv lock lint typecheck yang-check shellcheck pytest bindings bench clean coverage-telemetry
 
 all: test
 
@@ -30,11 +34,15 @@ sysdeps: .stamp-sysdeps
 
 ## venv: create or refresh .venv with the project and its test/dev extras.
 venv: $(VENV)/.stamp
-$(VENV)/.stamp: pyproject.toml .stamp-sysdeps
+$(VENV)/.stamp: pyproject.toml constraints.txt .stamp-sysdeps
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,dev]'
+	$(PIP_PINNED) install -q pip setuptools wheel
+	$(PIP_PINNED) install -q -e '.[test,dev]'
 	@touch $@
+
+## lock: re-resolve every Python dependency from the registry into constraints.txt (then: make bindings test).
+lock:
+	PYTHON=$(PYTHON) scripts/lock.sh
 
 ## run: start the agent on the bundled VPP emulator with the demo configuration.
 run: venv
