@@ -80,3 +80,5 @@ bench: venv
 
 clean:
 	rm -rf $(VENV) .stamp-sysdeps var
+
+include mk/vpp.mk
