@@ -4,6 +4,8 @@ bng-vppsim --api-socket /run/vpp/api.sock --stats-socket /run/vpp/stats.sock [--
            [--control-socket PATH] [--stats-size-mb 64] [--no-interface-symlinks]
            [--stats-update-interval 10]
 bng-vppsim ctl --control-socket PATH <command> [key=value ...]     e.g. link sw_if_index=1 up=false
+bng-vppsim ctl --control-socket PATH cli show interface            VPP's CLI, as vppctl
+bng-vppsim ctl --help                                              every command
 """
 
 from __future__ import annotations
@@ -54,25 +56,62 @@ def _value(text: str) -> Any:
         return text
 
 
-def _ctl(argv: list[str]) -> int:
-    from vppsim.control import ControlError, send_command
+def _ctl_parser() -> argparse.ArgumentParser:
+    from vppsim.control import COMMANDS
+    from vppsim.vppcli import help_lines
 
-    p = argparse.ArgumentParser(prog="bng-vppsim ctl", description="send a command to a running vppsim")
-    p.add_argument("--control-socket", required=True)
-    p.add_argument("command")
-    p.add_argument("args", nargs="*", help="key=value (values parsed as JSON when they can be)")
+    width = max(len(k) for k in COMMANDS)
+    lines = ["commands (key=value arguments; values are parsed as JSON when they can be):"]
+    for name, (args, does) in COMMANDS.items():
+        lines.append(f"  {name:<{width}}  {args}")
+        lines.append(f"  {'':<{width}}    {does}")
+    lines.append("")
+    lines.append("VPP CLI commands (bng-vppsim ctl --control-socket PATH cli show interface):")
+    lines += [f"  {c}" for c in help_lines()]
+    p = argparse.ArgumentParser(
+        prog="bng-vppsim ctl",
+        description="send a command to a running vppsim",
+        epilog="\n".join(lines),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--control-socket", help="the socket vppsim was started with (required but for help)")
+    p.add_argument("command", help="one of the commands below")
+    p.add_argument("args", nargs="*", help="key=value ... (for cli: the CLI command's words)")
+    return p
+
+
+def _ctl(argv: list[str]) -> int:
+    from vppsim.control import COMMANDS, ControlError, send_command
+
+    p = _ctl_parser()
     ns = p.parse_args(argv)
+    if ns.command == "help" and not ns.control_socket:
+        p.print_help()
+        return 0
+    if not ns.control_socket:
+        p.error("--control-socket is required")
     kwargs: dict[str, Any] = {}
-    for a in ns.args:
-        key, sep, val = a.partition("=")
-        if not sep:
-            p.error(f"argument {a!r} is not key=value")
-        kwargs[key] = _value(val)
+    if ns.command == "cli":
+        # as vppctl: `cli show interface`; `cli cmd="show interface"` (cli_inband's field name) also works
+        words = list(ns.args)
+        if len(words) == 1 and words[0].partition("=")[0] in ("cmd", "command"):
+            words = [words[0].partition("=")[2]]
+        kwargs["command"] = " ".join(words)
+    else:
+        for a in ns.args:
+            key, sep, val = a.partition("=")
+            if not sep:
+                p.error(f"argument {a!r} is not key=value")
+            kwargs[key] = _value(val)
     try:
         reply = send_command(ns.control_socket, ns.command, **kwargs)
     except (ControlError, OSError) as e:
-        print(json.dumps({"ok": False, "error": str(e)}))
+        hint = "" if ns.command in COMMANDS else " (bng-vppsim ctl --help lists the commands)"
+        print(json.dumps({"ok": False, "error": f"{e}{hint}"}))
         return 1
+    if ns.command == "cli":
+        print(reply.get("reply", ""), end="")  # VPP's text as vppctl prints it
+        return 0
     print(json.dumps(reply))
     return 0
 

@@ -18,7 +18,13 @@ restart). Commands::
                                      "quarantined", "largest_free", "high_water"), "published"
                                      interfaces, "pending" ones waiting for room, "full"
                                      (also spelt "stats-status")
+    {"cmd": "cli", "command": "show interface"}   -> {"reply": "<what VPP's CLI prints>"}
+    {"cmd": "vlans"}              -> sub-interfaces with parent, tags and exact-match (VPP has no
+                                     ``show vlan``; these are ``sw_interface_dump``'s sub_* fields)
+    {"cmd": "help"}               -> {"commands": [...], "cli": [...]}
     {"cmd": "crash"}
+
+``COMMANDS`` lists them with their arguments for ``bng-vppsim ctl --help`` and ``help``.
 """
 
 from __future__ import annotations
@@ -30,13 +36,41 @@ import socket
 import time
 from typing import Any
 
+from vppsim import vppcli
 from vppsim.emulator import Emulator
 from vppsim.faults import Fault
 from vppsim.server import flush_events
-from vppsim.state.interfaces import IfKind, Interface
+from vppsim.state.interfaces import (
+    SUB_IF_DOT1AD,
+    SUB_IF_EXACT_MATCH,
+    SUB_IF_TWO_TAGS,
+    IfKind,
+    Interface,
+)
 
 CRASH_EXIT_CODE = 70
 MAX_LINE = 64 * 1024
+
+#: Every command with its arguments and what it does (``bng-vppsim ctl --help`` and ``help``).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "ping": ("", "is it alive; returns its pid"),
+    "add_port": ("", "hot-plug the next GigabitEthernet0/<slot>/0"),
+    "remove_port": ("name=NAME | sw_if_index=N", "unplug a NIC (its sub-interfaces go with it)"),
+    "link": ("name=NAME up=true|false", "carrier up or down (a cable pulled)"),
+    "traffic": (
+        "name=NAME rx_pps=N rx_bps=N tx_pps=N tx_bps=N",
+        "steady traffic that moves the stats counters (bps = bytes per second)",
+    ),
+    "fail": ("message=MSG retval=N [count=1]", "the next COUNT calls of MSG fail with RETVAL"),
+    "delay": ("message=MSG seconds=S [count=1]", "the next COUNT calls of MSG stall every client"),
+    "faults": ("", "injected failures and delays not used up yet"),
+    "clear_faults": ("", "drop them"),
+    "stats_status": ("", "the stats segment heap: capacity, used, free, published interfaces"),
+    "cli": ("show interface | show interface address | show ip fib [table N] ...", "VPP's CLI (as vppctl)"),
+    "vlans": ("", "sub-interfaces: parent, outer/inner VLAN, dot1q/dot1ad, exact-match"),
+    "help": ("", "this list"),
+    "crash": ("", "exit at once, as a VPP crash (the next vppsim starts empty)"),
+}
 
 
 class ControlError(Exception):
@@ -87,6 +121,29 @@ class ControlServer:
             raise ControlError("no such interface")
         return intf
 
+    def _vlans(self) -> list[dict[str, Any]]:
+        """Sub-interfaces as ``sw_interface_dump`` describes them (``sub_outer_vlan_id`` ...)."""
+        out = []
+        for i in sorted(self.emu.interfaces.all(), key=lambda x: x.sw_if_index):
+            if i.kind is not IfKind.SUB:
+                continue
+            parent = self.emu.interfaces.get(i.sup_sw_if_index)
+            d = self.emu.details(i)
+            flags = int(d.get("sub_if_flags", 0))
+            entry: dict[str, Any] = {
+                "name": i.name,
+                "sw_if_index": i.sw_if_index,
+                "parent": parent.name if parent is not None else None,
+                "sub_id": i.sub_id,
+                "outer_vlan_id": int(d.get("sub_outer_vlan_id", 0)),
+                "outer": "dot1ad" if flags & SUB_IF_DOT1AD else "dot1q",
+                "exact_match": bool(flags & SUB_IF_EXACT_MATCH),
+            }
+            if flags & SUB_IF_TWO_TAGS:
+                entry["inner_vlan_id"] = int(d.get("sub_inner_vlan_id", 0))
+            out.append(entry)
+        return out
+
     def execute(self, args: dict[str, Any]) -> dict[str, Any]:
         emu = self.emu
         cmd = args.get("cmd")
@@ -127,6 +184,13 @@ class ControlServer:
             emu.faults.clear()
         elif cmd in ("stats_status", "stats-status"):
             result = emu.stats_status()
+        elif cmd == "cli":
+            result = {"reply": vppcli.run(emu, str(args.get("command", "")))}
+        elif cmd == "vlans":
+            result = {"vlans": self._vlans()}
+        elif cmd == "help":
+            result = {"commands": {k: {"args": a, "does": d} for k, (a, d) in COMMANDS.items()}}
+            result["cli"] = vppcli.help_lines()
         elif cmd == "crash":
             result = {"crash": True}
         else:
@@ -135,8 +199,13 @@ class ControlServer:
         return result
 
 
-def send_command(path: str, cmd: str, timeout: float = 10.0, **args: Any) -> dict[str, Any]:
-    """Send one command and return the reply; raises :class:`ControlError` when it failed."""
+def send_command(path: str, cmd: str, /, timeout: float = 10.0, **args: Any) -> dict[str, Any]:
+    """Send one command and return the reply; raises :class:`ControlError` when it failed.
+
+    ``cmd`` is positional-only and names the command; an argument called ``cmd`` (VPP's name for the
+    CLI text in ``cli_inband``) is sent as ``command``."""
+    if "cmd" in args:
+        args["command"] = args.pop("cmd")
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
         s.settimeout(timeout)
         s.connect(path)

@@ -4,6 +4,7 @@ delays, a crash that loses all state, and the ``bng-vppsim ctl`` command line.""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from vpp_papi.vpp_stats import VPPStats
 
-from vppsim.control import ControlError
+from vppsim.control import COMMANDS, ControlError
 
 if TYPE_CHECKING:
     from conftest import VppSim
@@ -173,3 +174,105 @@ def test_stats_names_follow_interface_creation_and_deletion(vppsim: VppSim) -> N
         assert names[:3] == ["local0", "GigabitEthernet0/8/0", "GigabitEthernet0/9/0"]
     finally:
         stats.disconnect()
+
+
+def _ctl_text(vppsim: VppSim | None, *args: str) -> subprocess.CompletedProcess[str]:
+    socket = ["--control-socket", vppsim.control_socket] if vppsim is not None else []
+    return subprocess.run(
+        [sys.executable, "-m", "vppsim.cli", "ctl", *socket, *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def test_ctl_help_lists_every_command_with_and_without_a_socket(vppsim: VppSim) -> None:
+    for args, socket in ((["--help"], None), (["help"], None)):
+        done = _ctl_text(socket, *args)
+        assert done.returncode == 0, done.stderr
+        for name in COMMANDS:
+            assert f"\n  {name} " in done.stdout, (name, done.stdout)
+        assert "show ip fib [summary] [table <id>]" in done.stdout
+    done = _ctl_text(vppsim, "help")
+    assert done.returncode == 0 and set(json.loads(done.stdout)["commands"]) == set(COMMANDS)
+
+
+def test_ctl_cli_prints_vpps_show_interface_layout(vppsim: VppSim) -> None:
+    """``cli show interface`` (and vppctl's ``cmd=`` spelling) prints VPP's columns
+    (interface_format.c: "%=32s%=5s%=10s%=21s%=16s%=16s"; rows "%-32U%=5d%=10U%=21U", counters
+    "%-16v%16Ld" continued at the counter column)."""
+    c = vppsim.client()
+    c.api.sw_interface_set_flags(sw_if_index=1, flags=1)
+    vppsim.ctl("traffic", sw_if_index=1, rx_pps=1000, rx_bps=64000)
+    deadline = time.monotonic() + 10
+    while "rx packets" not in _ctl_text(vppsim, "cli", "show", "interface").stdout:
+        assert time.monotonic() < deadline, "no counters shown"
+        time.sleep(0.1)
+    vppsim.ctl("traffic", sw_if_index=1, rx_pps=0, rx_bps=0)
+    for args in (["cli", "cmd=show interface"], ["cli", "show", "interface"], ["cli", "sh", "int"]):
+        done = _ctl_text(vppsim, *args)
+        assert done.returncode == 0, done.stdout + done.stderr
+        lines = done.stdout.splitlines()
+        assert lines[0] == (
+            "              Name               Idx    State  MTU (L3/IP4/IP6/MPLS)"
+            "     Counter          Count     "
+        )
+        gig = next(n for n, line in enumerate(lines) if line.startswith("GigabitEthernet0/8/0 "))
+        assert lines[gig].startswith(
+            "GigabitEthernet0/8/0              1      up          9000/0/0/0     rx packets "
+        )
+        assert re.fullmatch(r" {68}rx bytes {8} +\d+", lines[gig + 1]), lines[gig + 1]
+        assert lines[-1] == "local0                            0     down          0/0/0/0       "
+
+
+def test_ctl_cli_show_ip_fib_table_and_summary(vppsim: VppSim) -> None:
+    c = vppsim.client()
+    c.api.ip_table_add_del(is_add=True, table={"table_id": 10, "is_ip6": False, "name": "blue"})
+    c.api.sw_interface_set_table(sw_if_index=1, is_ipv6=False, vrf_id=10)
+    c.api.sw_interface_add_del_address(sw_if_index=1, is_add=True, prefix="192.0.2.1/24")
+    path = {
+        "sw_if_index": 1,
+        "nh": {"address": {"ip4": "192.0.2.9"}},
+        "weight": 1,
+        "proto": 0,
+        "label_stack": [{"is_uniform": 0, "label": 0, "ttl": 0, "exp": 0}] * 16,
+    }
+    route = {"table_id": 10, "prefix": "10.0.0.0/8", "n_paths": 1, "paths": [path]}
+    assert c.api.ip_route_add_del(is_add=True, route=route).retval == 0
+    out = _ctl_text(vppsim, "cli", "show", "ip", "fib", "table", "10").stdout
+    lines = out.splitlines()
+    assert lines[0].startswith("blue, fib_index:1, flow hash:[src dst sport dport proto flowlabel ]")
+    assert not any(line.startswith("ipv4-VRF:0") for line in lines)  # only the table asked for
+    at = lines.index("10.0.0.0/8")
+    assert lines[at + 1 : at + 4] == [
+        "  unicast-ip4-chain",
+        lines[at + 2],
+        "    [0] [@3]: arp-ipv4: via 192.0.2.9 GigabitEthernet0/8/0",
+    ]
+    assert re.fullmatch(
+        r"  \[@0\]: dpo-load-balance: \[proto:ip4 index:\d+ buckets:1 uRPF:\d+ to:\[0:0\]\]", lines[at + 2]
+    )
+    assert "    [0] [@2]: dpo-receive: 192.0.2.1 on GigabitEthernet0/8/0" in lines
+    assert "    [0] [@4]: ipv4-glean: [src:192.0.2.0/24] GigabitEthernet0/8/0" in lines
+    summary = _ctl_text(vppsim, "cli", "show ip fib summary table 10").stdout.splitlines()
+    assert summary[1] == "    Prefix length         Count     "  # "%=20s%=16s"
+    assert "                  24               1" in summary  # "%20d%16d"
+
+
+def test_ctl_show_vlan_is_vpps_answer_and_vlans_lists_sub_interfaces(vppsim: VppSim) -> None:
+    c = vppsim.client()
+    c.api.create_subif(sw_if_index=1, sub_id=7, sub_if_flags=2 | 16, outer_vlan_id=7)
+    # VPP 26.06 has no "show vlan" (vlib/cli.c answers with the parse error, retval 0)
+    assert _ctl_text(vppsim, "cli", "show", "vlan").stdout == "show: unknown input `vlan'\n"
+    vlans = json.loads(_ctl_text(vppsim, "vlans").stdout)["vlans"]
+    assert vlans == [
+        {
+            "name": "GigabitEthernet0/8/0.7",
+            "sw_if_index": vlans[0]["sw_if_index"],
+            "parent": "GigabitEthernet0/8/0",
+            "sub_id": 7,
+            "outer_vlan_id": 7,
+            "outer": "dot1q",
+            "exact_match": True,
+        }
+    ]

@@ -435,6 +435,26 @@ class StatsSegment:
                 for k, cell in enumerate(cells):
                     view[cv.width * sw_if_index + k] = cell if t == home else 0
 
+    def interface_counters(self, sw_if_index: int) -> list[tuple[str, tuple[int, ...]]]:
+        """One interface's counters summed over threads, in VPP's order (combined first, then simple),
+        as ``show interface`` reads them (``format_vnet_sw_interface_cntrs`` in
+        ``src/vnet/interface_format.c``): ``[("rx", (packets, bytes)), ..., ("drops", (n,)), ...]``.
+        An interface the segment has not published reads as all zeros."""
+        out: list[tuple[str, tuple[int, ...]]] = []
+        for name in (*COMBINED_INTERFACE_COUNTERS, *SIMPLE_INTERFACE_COUNTERS):
+            cv = self._counters.get(f"/if/{name}")
+            if cv is None:
+                continue
+            w = cv.width
+            sums = [0] * w
+            for view in cv.views:
+                base = w * sw_if_index
+                if base + w <= len(view):
+                    for k in range(w):
+                        sums[k] += view[base + k]
+            out.append((name, tuple(s & _MASK64 for s in sums)))
+        return out
+
     def register_errors(self, node: str, reasons: Sequence[str]) -> list[int]:
         """Declare a graph node's error counters; returns their columns in ``/node/errors``.
 
