@@ -2,7 +2,7 @@
 
 bng-vppsim --api-socket /run/vpp/api.sock --stats-socket /run/vpp/stats.sock [--ports N]
            [--control-socket PATH] [--stats-size-mb 64] [--no-interface-symlinks]
-           [--stats-update-interval 10]
+           [--stats-update-interval 10] [--parent-pid PID]
 bng-vppsim ctl --control-socket PATH <command> [key=value ...]     e.g. link sw_if_index=1 up=false
 bng-vppsim ctl --control-socket PATH cli show interface            VPP's CLI, as vppctl
 bng-vppsim ctl --help                                              every command
@@ -45,8 +45,41 @@ def _run_parser() -> argparse.ArgumentParser:
         default=10.0,
         help="seconds between stats collector runs (/sys/heartbeat ...); VPP's statseg default is 10",
     )
+    p.add_argument(
+        "--parent-pid",
+        type=int,
+        help="exit when this process (the agent that started the emulator) dies, even by SIGKILL",
+    )
     p.add_argument("--log-level", default="WARNING")
     return p
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+PARENT_POLL_SECONDS = 0.5
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Ask Linux to send SIGTERM when the parent dies (prctl(PR_SET_PDEATHSIG), via ctypes: no
+    preexec_fn in the parent, which is unsafe once it has threads). The signal comes when the parent
+    *thread* that forked exits; the agent forks from its event-loop thread, which lives as long as it
+    does. If the parent is already gone (it died before the prctl), exit now. Elsewhere the poll in
+    :func:`_watch_parent` alone does the job."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) != 0:
+            logging.getLogger("vppsim").warning("prctl(PR_SET_PDEATHSIG) failed errno=%d", ctypes.get_errno())
+    if os.getppid() != parent_pid:
+        sys.exit(0)
+
+
+async def _watch_parent(parent_pid: int, stop: asyncio.Event) -> None:
+    """Re-parenting (to init or a subreaper) means the parent died: stop as on SIGTERM."""
+    while os.getppid() == parent_pid:
+        await asyncio.sleep(PARENT_POLL_SECONDS)
+    logging.getLogger("vppsim").warning("parent pid=%d is gone; stopping", parent_pid)
+    stop.set()
 
 
 def _value(text: str) -> Any:
@@ -165,6 +198,8 @@ async def _serve(ns: argparse.Namespace) -> None:
         asyncio.create_task(traffic()),
         asyncio.create_task(stats.run_collector(ns.stats_update_interval)),
     ]
+    if ns.parent_pid is not None:
+        tasks.append(asyncio.create_task(_watch_parent(ns.parent_pid, stop)))
     try:
         await stop.wait()
     finally:
@@ -175,6 +210,10 @@ async def _serve(ns: argparse.Namespace) -> None:
         stats.close()
         for path in (ns.api_socket, ns.stats_socket, ns.control_socket):
             _unlink(path)
+        if ns.parent_pid is not None:
+            # the agent's private socket directory (agent/app/sim.py): gone with the sockets, if empty
+            with contextlib.suppress(OSError):
+                os.rmdir(os.path.dirname(os.path.abspath(ns.api_socket)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     if args and args[0] == "ctl":
         return _ctl(args[1:])
     ns = _run_parser().parse_args(args)
+    if ns.parent_pid is not None:
+        _die_with_parent(ns.parent_pid)
     logging.basicConfig(level=ns.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
     # The emulator keeps hundreds of thousands of long-lived objects (interfaces, index entries) and
     # allocates a few per API call; with CPython's default thresholds the cyclic collector rescans them

@@ -307,6 +307,9 @@ class Agent:
         return None
 
     def banner(self) -> str:
+        """How to connect, as commands that work when pasted into a fresh shell: the client tools by
+        their full path in this installation's virtualenv, files by absolute path, the gNMI server
+        certificate actually in use and a client that verifies it (not only ``--skip-verify``)."""
         lines = ["bng-agent is running"]
         host = host_of(self.s.netconf_host)
         demo = self.login_password()
@@ -318,28 +321,20 @@ class Agent:
             )
         elif self.s.admin_password_file is not None:
             lines.append(f"  login: user '{DEMO_USER}' with the password in {self.s.admin_password_file}")
+        bindir = tools_dir()
+        if bindir is not None:
+            lines.append(
+                f"  client tools are in {bindir} (to use them by name: source {bindir / 'activate'})"
+            )
         if self.netconf is not None:
             port = self.netconf.port
             lines.append(f"  NETCONF: ssh -p {port} {DEMO_USER}@{host} -s netconf")
             lines.append(
-                f"           netconf-console2 --host {host} --port {port} -u {DEMO_USER} -p {password}"
-                " --get-config"
+                f"           {tool('netconf-console2')} --host {host} --port {port} -u {DEMO_USER}"
+                f" -p {password} --get-config"
             )
         if self.gnmi is not None:
-            port = self.gnmi.bound_port
-            if self.s.gnmi_insecure:
-                lines.append(f"  gNMI (plaintext): {host}:{port}")
-                flags = "--insecure"
-            else:
-                lines.append(f"  gNMI (TLS): {host}:{port}")
-                flags = (
-                    "--skip-verify" if self.s.gnmi_tls_cert is None else f"--tls-ca {self.s.gnmi_tls_cert}"
-                )
-                if self.s.gnmi_client_ca is not None:
-                    flags += " --tls-cert CLIENT.pem --tls-key CLIENT.key"
-            lines.append(
-                f"           gnmic -a {host}:{port} -u {DEMO_USER} -p {password} {flags} capabilities"
-            )
+            lines += self._gnmi_banner(host, password)
         exporter = getattr(self.telemetry, "exporter", None)
         if exporter is not None:
             port = getattr(exporter, "port", self.s.metrics_port)
@@ -347,9 +342,34 @@ class Agent:
         lines.append(f"  VPP API socket: {self.vpp_api_socket}" + (" (vppsim)" if self.sim else ""))
         lines.append(f"  VPP stats socket: {self.vpp_stats_socket}")
         if self.sim is not None:
-            lines.append(f"  vppsim control: bng-vppsim ctl --control-socket {self.sim.control_socket} ping")
-        lines.append(f"  data directory: {self.s.data_dir}")
+            ctl = f"{tool('bng-vppsim')} ctl --control-socket {self.sim.control_socket}"
+            lines.append(f"  vppsim control: {ctl} ping")
+            lines.append(f"           {ctl} cli show interface      (--help lists the commands)")
+        lines.append(f"  data directory: {self.s.data_dir.absolute()}")
         return "\n".join(lines)
+
+    def _gnmi_banner(self, host: str, password: str) -> list[str]:
+        port = self.gnmi.bound_port
+        login = f"-u {DEMO_USER} -p {password}"
+        if self.s.gnmi_insecure:
+            return [
+                f"  gNMI (plaintext): {host}:{port}",
+                f"           {tool('pygnmicli')} -t {host}:{port} {login} --insecure -o capabilities",
+                f"           gnmic -a {host}:{port} {login} --insecure capabilities",
+            ]
+        cert = Path(self.gnmi.tls_cert).absolute()
+        origin = "self-signed, made at first start" if self.s.gnmi_tls_cert is None else "--gnmi-tls-cert"
+        pyflags = f"-r {cert}"
+        gnmic_flags = f"--tls-ca {cert}"
+        if self.s.gnmi_client_ca is not None:
+            pyflags += " -c CLIENT.pem -k CLIENT.key"
+            gnmic_flags += " --tls-cert CLIENT.pem --tls-key CLIENT.key"
+        return [
+            f"  gNMI (TLS): {host}:{port}",
+            f"           server certificate: {cert} ({origin}); clients below verify against it",
+            f"           {tool('pygnmicli')} -t {host}:{port} {login} {pyflags} -o capabilities",
+            f"           gnmic -a {host}:{port} {login} {gnmic_flags} capabilities",
+        ]
 
     async def stop(self) -> None:
         if self.gnmi is not None:
@@ -371,6 +391,23 @@ class Agent:
         if self.sim is not None:
             await self.sim.stop()
             self.sim = None
+
+
+def tools_dir() -> Path | None:
+    """The directory of this installation's console scripts (a virtualenv's ``bin``), or None when the
+    agent runs from the system Python (its tools are then on PATH already)."""
+    if sys.prefix == sys.base_prefix:
+        return None
+    return Path(sys.prefix).absolute() / "bin"
+
+
+def tool(name: str) -> str:
+    """A client tool installed with the agent, by full path when it sits in the virtualenv, so the
+    banner's commands work as printed from a shell that has not activated it."""
+    bindir = tools_dir()
+    if bindir is not None and (bindir / name).exists():
+        return str(bindir / name)
+    return name
 
 
 def host_of(bind: str) -> str:

@@ -2,7 +2,9 @@
 
 The emulator gets its own temporary directory for its sockets (unix socket paths are limited to 108
 bytes, a data directory may be deeper), four demo ports named as VPP names PCI NICs
-(GigabitEthernet0/8/0 .. GigabitEthernet0/b/0) and is stopped with SIGTERM when the agent stops.
+(GigabitEthernet0/8/0 .. GigabitEthernet0/b/0) and is stopped with SIGTERM when the agent stops. It
+also stops by itself when the agent dies without stopping it (``--parent-pid``: Linux's parent-death
+signal plus a poll of its parent pid), so ``kill -9`` of the agent leaves no emulator behind.
 """
 
 from __future__ import annotations
@@ -60,6 +62,10 @@ async def start_sim(*, ports: int = 4, timeout: float = 30.0, extra: list[str] |
         ctl,
         "--ports",
         str(ports),
+        # the emulator belongs to this agent: it exits when the agent dies, even by SIGKILL, so a
+        # restarted agent never finds an orphaned emulator (with the old state) or starts a second one
+        "--parent-pid",
+        str(os.getpid()),
         *(extra or []),
     ]
     proc = await asyncio.create_subprocess_exec(sys.executable, *argv)

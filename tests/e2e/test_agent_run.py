@@ -23,6 +23,7 @@ from ncclient import manager
 from vpp_papi import VPPApiClient
 
 from agent.vpp.api import api_json_files
+from vppsim.control import send_command
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_JSON = ROOT / "examples" / "demo-config.json"
@@ -345,3 +346,76 @@ def test_gnmi_serves_the_operators_certificate(tmp_path: Path) -> None:
         assert plain.returncode != 0  # no plaintext on a TLS port
     finally:
         assert agent.stop() == 0, agent.err[-3000:]
+
+
+def _fresh_shell(line: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``line`` run as pasted into a new login shell: not in the checkout, no virtualenv on PATH."""
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(cwd), "LANG": "C.UTF-8"}
+    return subprocess.run(["bash", "-c", line], cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
+
+
+def _banner_line(out: str, pattern: str) -> str:
+    match = re.search(rf"^\s*({pattern}.*)$", out, re.M)
+    assert match is not None, f"no {pattern!r} line in:\n{out}"
+    return match.group(1).split("   (")[0].strip()
+
+
+def test_banner_commands_work_as_printed_from_a_fresh_shell(tmp_path: Path) -> None:
+    """``make run``'s banner (TLS on, the demo configuration): the NETCONF, gNMI and vppsim command lines
+    work pasted into a shell that has not activated the virtualenv and is not in the checkout; the gNMI
+    line verifies the server certificate the agent really uses (printed by its absolute path)."""
+    agent = RunningAgent(tmp_path / "data", "--startup", str(ROOT / "examples" / "demo-config.xml"))
+    shell = tmp_path / "elsewhere"
+    shell.mkdir()
+    try:
+        cert = (tmp_path / "data" / "gnmi" / "gnmi-cert.pem").absolute()
+        assert f"server certificate: {cert} (self-signed" in agent.out, agent.out
+        assert "--skip-verify" not in agent.out
+        assert f"gnmic -a {agent.gnmi.group(1)} -u admin -p admin --tls-ca {cert} capabilities" in agent.out  # type: ignore[union-attr]
+        assert f"source {Path(sys.prefix).absolute() / 'bin' / 'activate'}" in agent.out
+
+        got = _fresh_shell(_banner_line(agent.out, r"/\S+/netconf-console2 "), shell)
+        assert got.returncode == 0, got.stderr[-2000:]
+        assert "<hostname>bng1</hostname>" in got.stdout
+
+        got = _fresh_shell(_banner_line(agent.out, r"/\S+/pygnmicli "), shell)
+        assert got.returncode == 0, got.stderr[-2000:]
+        assert "ietf-interfaces" in got.stdout and "bng-interfaces" in got.stdout
+
+        got = _fresh_shell(_banner_line(agent.out, r"/\S+/bng-vppsim ctl .* cli show interface"), shell)
+        assert got.returncode == 0, got.stderr[-2000:]
+        assert re.search(r"^BondEthernet0\.10 +\d+ +up ", got.stdout, re.M), got.stdout
+    finally:
+        assert agent.stop() == 0, agent.err[-3000:]
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for a reaper that never comes counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+def test_sigkill_of_the_agent_takes_its_emulator_with_it(tmp_path: Path) -> None:
+    """``kill -9`` of the agent: its vppsim child does not live on (re-parented, with the old state and
+    a socket the next agent would not use); it exits within two seconds and removes its sockets."""
+    agent = RunningAgent(tmp_path / "data")
+    control = re.search(r"--control-socket (\S+)", agent.out)
+    assert control is not None, agent.out
+    sim_pid = int(send_command(control.group(1), "ping")["pid"])
+    assert _alive(sim_pid)
+    agent.proc.kill()
+    agent.proc.wait(timeout=10)
+    deadline = time.monotonic() + 2.0
+    while _alive(sim_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        assert not _alive(sim_pid), "vppsim outlived its agent"
+        assert not Path(control.group(1)).exists()
+        assert not Path(control.group(1)).parent.exists()  # the private socket directory too
+    finally:
+        if _alive(sim_pid):
+            os.kill(sim_pid, signal.SIGKILL)  # our own child's child: do not leave it behind
+        agent.stop()
