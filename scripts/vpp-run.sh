@@ -10,11 +10,16 @@
 #                stats.sock, cli.sock (default /run/bng-vpp). One directory per instance: a second
 #                VPP (e.g. a VRRP peer) only needs another VPP_RUN_DIR.
 #   VPP_WAIT     seconds to wait for the API socket (default 30)
+#   VPP_PORTS    optional VPP interface names, e.g. "GigabitEthernet0/8/0 GigabitEthernet0/9/0": for
+#                each, start creates a veth pair, an af_packet interface on one end and renames it to
+#                the name (the names examples/demo-config.xml and vppsim use). The other end
+#                (listed in VPP_RUN_DIR/ports) is left in the host for test traffic; stop deletes them.
 set -euo pipefail
 
 VPP_PREFIX=${VPP_PREFIX:-/opt/bng-vpp/26.06}
 VPP_RUN_DIR=${VPP_RUN_DIR:-/run/bng-vpp}
 VPP_WAIT=${VPP_WAIT:-30}
+VPP_PORTS=${VPP_PORTS:-}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 template=$here/deploy/vpp-lab.conf.in
 
@@ -43,6 +48,38 @@ s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.settimeout(1)
 s.connect(sys.argv[1])
 PY
+}
+
+# veth names are global and at most 15 characters: bv<5 digits from the run dir><port index>[p].
+veth_base() {
+    printf 'bv%05d' "$(($(printf %s "$run_dir" | cksum | cut -d' ' -f1) % 100000))"
+}
+
+add_ports() {
+    local vppctl=$1 base name i=0 veth
+    base=$(veth_base)
+    : >"$run_dir/ports"
+    for name in $VPP_PORTS; do
+        veth=$base$i
+        ip link del "$veth" 2>/dev/null || true
+        ip link add "$veth" type veth peer name "${veth}p"
+        ip link set "$veth" up
+        ip link set "${veth}p" up
+        "$vppctl" -s "$run_dir/cli.sock" create host-interface name "$veth" >/dev/null
+        "$vppctl" -s "$run_dir/cli.sock" set interface name "host-$veth" "$name"
+        echo "$name $veth ${veth}p" >>"$run_dir/ports"
+        log "port $name: af_packet on $veth, peer ${veth}p in the host"
+        i=$((i + 1))
+    done
+}
+
+del_ports() {
+    local veth
+    [ -f "$run_dir/ports" ] || return 0
+    while read -r _ veth _; do
+        ip link del "$veth" 2>/dev/null || true
+    done <"$run_dir/ports"
+    rm -f "$run_dir/ports"
 }
 
 start() {
@@ -77,6 +114,7 @@ start() {
         die "VPP did not answer on $run_dir/api.sock within ${VPP_WAIT}s; see $run_dir/vpp.out"
     fi
     [ -s "$pidfile" ] || echo "$pid" >"$pidfile"
+    [ -z "$VPP_PORTS" ] || add_ports "$vppctl"
     log "VPP $("$vppctl" -s "$run_dir/cli.sock" show version | head -1) running, pid $pid, run dir $run_dir"
     echo "  bng-agent run --vpp-api-socket $run_dir/api.sock --vpp-stats-socket $run_dir/stats.sock"
     echo "  $vppctl -s $run_dir/cli.sock show version"
@@ -88,6 +126,7 @@ stop() {
     if ! pid=$(running_pid); then
         log "no VPP running in $run_dir"
         rm -f "$pidfile"
+        del_ports
         return 0
     fi
     kill -TERM "$pid"
@@ -100,6 +139,7 @@ stop() {
         kill -KILL "$pid" 2>/dev/null || true
     fi
     rm -f "$pidfile" "$run_dir/api.sock" "$run_dir/stats.sock" "$run_dir/cli.sock"
+    del_ports
     log "stopped VPP (pid $pid) in $run_dir"
 }
 
