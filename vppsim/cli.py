@@ -2,7 +2,7 @@
 
 bng-vppsim --api-socket /run/vpp/api.sock --stats-socket /run/vpp/stats.sock [--ports N]
            [--control-socket PATH] [--stats-size-mb 64] [--no-interface-symlinks]
-           [--stats-update-interval 10] [--parent-pid PID]
+           [--stats-update-interval 10] [--parent-pid PID] [--punt-socket PATH]
 bng-vppsim ctl --control-socket PATH <command> [key=value ...]     e.g. link sw_if_index=1 up=false
 bng-vppsim ctl --control-socket PATH cli show interface            VPP's CLI, as vppctl
 bng-vppsim ctl --help                                              every command
@@ -49,6 +49,10 @@ def _run_parser() -> argparse.ArgumentParser:
         "--parent-pid",
         type=int,
         help="exit when this process (the agent that started the emulator) dies, even by SIGKILL",
+    )
+    p.add_argument(
+        "--punt-socket",
+        help="VPP punt socket path (startup.conf `punt { socket PATH }`); without it registrations fail",
     )
     p.add_argument("--log-level", default="WARNING")
     return p
@@ -160,7 +164,9 @@ async def _serve(ns: argparse.Namespace) -> None:
     from vppsim.codec import ApiDefinitions
     from vppsim.control import ControlServer
     from vppsim.emulator import Emulator
+    from vppsim.features.punt.state import PuntServer
     from vppsim.handlers import load_all
+    from vppsim.ports import Dataplane
     from vppsim.server import ApiServer
     from vppsim.stats import StatsSegment
 
@@ -169,6 +175,10 @@ async def _serve(ns: argparse.Namespace) -> None:
     emu = Emulator(defs, stats, ports=ns.ports)
     for path in (ns.api_socket, ns.stats_socket, ns.control_socket):
         _unlink(path)
+    emu.dataplane = Dataplane(emu)
+    if ns.punt_socket:
+        emu.punt = PuntServer(ns.punt_socket)
+        emu.punt.start(emu.dataplane.transmit)
     api = ApiServer(emu, load_all())
     await api.start(ns.api_socket)
     await stats.serve(ns.stats_socket)
@@ -207,6 +217,9 @@ async def _serve(ns: argparse.Namespace) -> None:
             t.cancel()
         await api.close()
         await control.close()
+        emu.dataplane.close()
+        if emu.punt is not None:
+            emu.punt.close()
         stats.close()
         for path in (ns.api_socket, ns.stats_socket, ns.control_socket):
             _unlink(path)

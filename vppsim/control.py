@@ -22,6 +22,11 @@ restart). Commands::
     {"cmd": "vlans"}              -> sub-interfaces with parent, tags and exact-match (VPP has no
                                      ``show vlan``; these are ``sw_interface_dump``'s sub_* fields)
     {"cmd": "help"}               -> {"commands": [...], "cli": [...]}
+    {"cmd": "back_port", "sw_if_index": N, "host_if": "veth0"}   (or "name": "..."): the port's frames
+                                     come from and go to that Linux interface (vppsim/ports.py)
+    {"cmd": "unback_port", "sw_if_index": N}
+    {"cmd": "packet_status"}      -> backed ports (rx/tx/drops by reason), punt socket registrations and
+                                     counters
     {"cmd": "crash"}
 
 ``COMMANDS`` lists them with their arguments for ``bng-vppsim ctl --help`` and ``help``.
@@ -68,6 +73,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stats_status": ("", "the stats segment heap: capacity, used, free, published interfaces"),
     "cli": ("show interface | show interface address | show ip fib [table N] ...", "VPP's CLI (as vppctl)"),
     "vlans": ("", "sub-interfaces: parent, outer/inner VLAN, dot1q/dot1ad, exact-match"),
+    "back_port": (
+        "name=NAME host_if=IFNAME",
+        "the port's frames come from and go to a Linux interface (a veth end): vppsim/ports.py",
+    ),
+    "unback_port": ("name=NAME", "stop that"),
+    "packet_status": ("", "backed ports (rx, tx, drops by reason), punt registrations and counters"),
     "help": ("", "this list"),
     "crash": ("", "exit at once, as a VPP crash (the next vppsim starts empty)"),
 }
@@ -157,6 +168,8 @@ class ControlServer:
             intf = self._interface(args)
             if intf.kind is not IfKind.ETHERNET:
                 raise ControlError(f"{intf.name} is not a physical port")
+            if emu.dataplane is not None:
+                emu.dataplane.unback(intf.sw_if_index)
             emu.delete_interface(intf)
         elif cmd == "link":
             intf = self._interface(args)
@@ -191,12 +204,31 @@ class ControlServer:
         elif cmd == "help":
             result = {"commands": {k: {"args": a, "does": d} for k, (a, d) in COMMANDS.items()}}
             result["cli"] = vppcli.help_lines()
+        elif cmd in ("back_port", "unback_port", "packet_status"):
+            result = self._packet(cmd, args)
         elif cmd == "crash":
             result = {"crash": True}
         else:
             raise ControlError(f"unknown command {cmd!r}")
         flush_events(emu)
         return result
+
+    def _packet(self, cmd: str, args: dict[str, Any]) -> dict[str, Any]:
+        dataplane = self.emu.dataplane
+        if dataplane is None:
+            raise ControlError("this emulator has no data plane")
+        if cmd == "packet_status":
+            punt = self.emu.punt
+            return {"ports": dataplane.status(), "punt": punt.status() if punt is not None else None}
+        intf = self._interface(args)
+        if cmd == "unback_port":
+            dataplane.unback(intf.sw_if_index)
+            return {}
+        try:
+            dataplane.back(intf, str(args["host_if"]))
+        except (ValueError, OSError) as e:
+            raise ControlError(str(e)) from e
+        return {}
 
 
 def send_command(path: str, cmd: str, /, timeout: float = 10.0, **args: Any) -> dict[str, Any]:

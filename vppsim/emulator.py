@@ -32,6 +32,8 @@ from vppsim.stats.errors import StatsSegmentError
 from vppsim.traffic import TrafficTable
 
 if TYPE_CHECKING:
+    from vppsim.features.punt.state import PuntServer
+    from vppsim.ports import Dataplane
     from vppsim.server import ApiSession
     from vppsim.stats import StatsSegment
 
@@ -69,6 +71,8 @@ class Emulator:
         self.stalled = False  # an injected delay holds up every client, as a slow handler in VPP does
         self.vlan_slots: dict[tuple[Any, ...], int] = {}
         self.traffic = TrafficTable()
+        self.punt: PuntServer | None = None  # `punt { socket }` (bng-vppsim --punt-socket)
+        self.dataplane: Dataplane | None = None  # ports backed by Linux interfaces (vppsim/ports.py)
         self._event_bits: dict[int, int] = {}  # sw_if_index -> EVENT_* bits not yet sent
         self._loop_instances: set[int] = set()
         self._route_stats: dict[tuple[bool, int, Any], int] = {}

@@ -90,6 +90,13 @@ def test_crcs_are_what_vppapigen_computes() -> None:
         ("ip_table_add_del", "0x0ffdaec0"),
         ("cli_inband", "0xf8377302"),
         ("show_version_reply", "0xc919bde1"),
+        # from the JSON vppapigen generated in a VPP 26.06 build (punt.api.json, pppoe.api.json)
+        ("punt_socket_register", "0x7875badb"),
+        ("punt_socket_register_reply", "0xbd30ae90"),
+        ("punt_socket_deregister", "0x75afa766"),
+        ("punt_socket_dump", "0x916fb004"),
+        ("punt_socket_details", "0x330466e4"),
+        ("pppoe_add_del_cp", "0xeacd9aaa"),
     ],
 )
 def test_published_crcs(name: str, crc: str) -> None:

@@ -5,10 +5,12 @@ The ``*.api.json`` files next to this module are written in the format VPP insta
 ``options``, ``aliases``, ``vl_api_version``) and cover only what this project calls. Field names, types
 and enum values were taken from FDio/vpp's ``.api`` files (``src/vnet/interface.api``,
 ``interface_types.api``, ``ethernet/ethernet_types.api``, ``ip/ip.api``, ``ip/ip_types.api``,
-``fib/fib_types.api``, ``bonding/bond.api``, ``src/vpp/api/vpe.api``, ``src/vlib/vlib.api``). Every CRC
-was computed with :mod:`vppsim.apicrc` (vppapigen's algorithm) and checked against the CRCs in VPP's
-generated ``*.api_types.h`` headers. The connection messages (``sockclnt_create``, ``control_ping``,
-``get_api_json`` ...) come from vpp-papi's bundled ``memclnt.api.json``, which is VPP's own file.
+``fib/fib_types.api``, ``bonding/bond.api``, ``ip/punt.api``, ``plugins/pppoe/pppoe.api``,
+``src/vpp/api/vpe.api``, ``src/vlib/vlib.api``). Every CRC was computed with :mod:`vppsim.apicrc`
+(vppapigen's algorithm) and checked against the CRCs in VPP's generated ``*.api_types.h`` headers
+(``punt.api.json`` and ``pppoe.api.json`` were cut from a 26.06 build's generated JSON). The
+connection messages (``sockclnt_create``, ``control_ping``, ``get_api_json`` ...) come from vpp-papi's
+bundled ``memclnt.api.json``, which is VPP's own file.
 """
 
 from __future__ import annotations
@@ -56,6 +58,10 @@ MESSAGES_USED: tuple[str, ...] = (
     "ip_route_dump",
     "ip_table_replace_begin",
     "ip_table_replace_end",
+    "punt_socket_register",
+    "punt_socket_deregister",
+    "punt_socket_dump",
+    "pppoe_add_del_cp",
 )
 
 
