@@ -607,12 +607,25 @@ class _XmlEditor:
     # -- libyang errors
 
     def _libyang_fail(self, where: str, default_tag: str) -> _Fail:
-        details = take_errors(self.ctx, default_tag)
+        details = take_errors(self.ctx, default_tag, instance_path=where)
         if not details:
             return _Fail(default_tag, "invalid data", where)
         d = details[0]
         tag = _tag_from_message(d.message, d.tag)
-        return _Fail(tag, d.message, d.path or where)
+        message = d.message
+        if "unable to map prefix" in message:
+            message += UNDECLARED_PREFIX_HINT
+        return _Fail(tag, message, d.path or where)
+
+
+# What a user can do about an identityref whose prefix has no xmlns declaration in scope. The usual
+# cause is the client library: lxml (ncclient) drops a declaration on an inner element whose namespace is
+# already declared above it (e.g. <type xmlns:acl="...acl">acl:ipv4-acl-type</type> inside
+# <acls xmlns="...acl">), since it cannot see prefixes used in text. See docs/netconf.md.
+UNDECLARED_PREFIX_HINT = (
+    " (the prefix has no xmlns declaration in scope in the request as received; if the client"
+    " declared it on the leaf, its XML library dropped it: declare it on <config>)"
+)
 
 
 def _tag_from_message(msg: str, default: str) -> str:

@@ -63,17 +63,27 @@ def ensure_error_paths() -> None:
     _ly.log_paths_on()
 
 
-def take_errors(ctx: libyang.Context, default_tag: str = "invalid-value") -> list[ErrorDetail]:
+def take_errors(
+    ctx: libyang.Context, default_tag: str = "invalid-value", *, instance_path: str | None = None
+) -> list[ErrorDetail]:
     """Collect (and clear) libyang's error list for ``ctx`` as protocol error details.
 
     The instance path is the one libyang reports (it names the offending data node); the error-tag
-    follows RFC 7950 section 15 where libyang gives an error-app-tag, else ``default_tag``.
+    follows RFC 7950 section 15 where libyang gives an error-app-tag, else ``default_tag``. Where libyang
+    names only a schema node (a value refused by ``lyd_new_term`` before any data node exists: range,
+    type, pattern), the caller's ``instance_path`` is used instead: NETCONF's error-path is an instance
+    identifier with the list keys, and a schema path (with choice and case names, without keys) is not.
     """
     details: list[ErrorDetail] = []
     err = lib.ly_err_first(ctx.cdata)
     while err:
         msg = ffi.string(err.msg).decode() if err.msg else "libyang error"
-        path = _location(ffi.string(err.path).decode()) if err.path else None
+        raw = ffi.string(err.path).decode() if err.path else ""
+        path = _location(raw) if raw else None
+        if instance_path is not None and (
+            path is None or (_SCHEMA_LOCATION.search(raw) and not _LOCATION.search(raw))
+        ):
+            path = instance_path
         apptag = ffi.string(err.apptag).decode() if err.apptag else None
         tag = _TAG_FOR_APPTAG.get(apptag or "", default_tag)
         if apptag is None and msg.startswith("Mandatory node"):

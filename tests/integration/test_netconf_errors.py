@@ -171,3 +171,57 @@ def test_lock_denied_and_in_use_name_the_holder(fx: NetconfFixture) -> None:
                 assert str(a.session_id) in (err.value.info or "")
         finally:
             a.unlock("candidate")
+
+
+IF = "urn:ietf:params:xml:ns:yang:ietf-interfaces"
+BNGIF = "urn:bng-agent:yang:bng-interfaces"
+
+
+def _refused(fx: NetconfFixture, config: str) -> etree._Element:
+    with fx.connect() as m:
+        try:
+            with pytest.raises(RPCError) as info:
+                m.edit_config(target="candidate", config=config)
+        finally:
+            m.discard_changes()
+    path = info.value.xml.find(f"{{{NC_NS}}}error-path")
+    assert path is not None, etree.tostring(info.value.xml)
+    return path
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_range_and_type_errors_name_the_instance_with_its_keys(fx: NetconfFixture, existing: bool) -> None:
+    """A value refused by its type (range, bounds) names the instance: list keys in predicates, no
+    choice/case names (the schema path ``.../encapsulation/tagging/single-tagged/single-tagged/vlan-id``
+    is not an instance identifier), every prefix declared on <error-path> so it evaluates."""
+    sub = (
+        f'<config xmlns="{NC_NS}"><interfaces xmlns="{IF}" xmlns:ianaift="urn:ietf:params:xml:ns:yang:'
+        'iana-if-type"><interface><name>GigabitEthernet0/8/0.{vid}</name><type>ianaift:l2vlan</type>'
+        f'<sub-interface xmlns="{BNGIF}"><parent-interface>GigabitEthernet0/8/0</parent-interface>'
+        "<sub-id>{vid}</sub-id><encapsulation><single-tagged><vlan-id>{vid}</vlan-id></single-tagged>"
+        "</encapsulation></sub-interface></interface></interfaces></config>"
+    )
+    if existing:  # the leaf exists, its value is changed (libyang's change path, not a new node)
+        with fx.connect() as m:
+            m.edit_config(target="candidate", config=sub.format(vid=7))
+            config = sub.format(vid=7).replace("<vlan-id>7</vlan-id>", "<vlan-id>4095</vlan-id>")
+            with pytest.raises(RPCError) as info:
+                m.edit_config(target="candidate", config=config)
+            m.discard_changes()
+        path = info.value.xml.find(f"{{{NC_NS}}}error-path")
+        name = "GigabitEthernet0/8/0.7"
+    else:
+        path = _refused(fx, sub.format(vid=4095))
+        name = "GigabitEthernet0/8/0.4095"
+    assert path is not None
+    assert (path.text or "").strip() == (
+        f"/ietf-interfaces:interfaces/interface[name='{name}']"
+        "/bng-interfaces:sub-interface/encapsulation/single-tagged/vlan-id"
+    )
+    assert path.nsmap["ietf-interfaces"] == IF and path.nsmap["bng-interfaces"] == BNGIF
+    mtu = _refused(
+        fx,
+        f'<config xmlns="{NC_NS}"><interfaces xmlns="{IF}"><interface><name>e9</name>'
+        f'<mtu xmlns="{BNGIF}">99999999</mtu></interface></interfaces></config>',
+    )
+    assert (mtu.text or "").strip() == "/ietf-interfaces:interfaces/interface[name='e9']/bng-interfaces:mtu"
