@@ -49,7 +49,12 @@ INTERFACES: Final = ModuleTelemetry(
     (
         Family("bng_interface_oper_up", "gauge", "1 when the interface is operationally up (RFC 8343)", IF),
         Family("bng_interface_admin_up", "gauge", "1 when the interface is administratively up in VPP", IF),
-        Family("bng_interface_speed_bits_per_second", "gauge", "Link speed VPP reports (0 when unknown)", IF),
+        Family(
+            "bng_interface_speed_bytes_per_second",
+            "gauge",
+            "Link speed VPP reports, in bytes per second (kbit/s x 125; 0 when unknown)",
+            IF,
+        ),
         Family("bng_interface_mtu_bytes", "gauge", "Hardware (L2 payload) MTU", IF),
         Family("bng_interface_receive_bytes", "counter", "in-octets: bytes received (VPP /if/rx)", IF),
         Family("bng_interface_transmit_bytes", "counter", "out-octets: bytes sent (VPP /if/tx)", IF),
@@ -111,6 +116,12 @@ SOUTHBOUND: Final = ModuleTelemetry(
         Family("bng_agent_resync_repairs", "counter", "Drift repairs made by reconciles after the first"),
         Family(
             "bng_agent_in_sync", "gauge", "1 when VPP matched running configuration at the last reconcile"
+        ),
+        Family(
+            "bng_commit_phase_duration_seconds",
+            "histogram",
+            "Time per phase of each durable commit: validate, plan, apply, persist (journal + fsync)",
+            ("phase",),
         ),
         Family(
             "bng_vpp_api_latency_seconds",

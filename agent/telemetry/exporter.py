@@ -32,6 +32,7 @@ from agent.telemetry.counters import column_name
 from agent.telemetry.fasttext import interface_text
 from agent.telemetry.latency import LatencyHistogram
 from agent.telemetry.snapshot import Snapshot
+from agent.txn.timing import PhaseHistogram
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +64,11 @@ class SnapshotCollector:
         *,
         max_interfaces: int = DEFAULT_MAX_INTERFACES,
         include_interfaces: bool = True,
+        commit_phases: PhaseHistogram | None = None,
     ) -> None:
         self._snapshot = snapshot
         self._latency = latency
+        self._commit_phases = commit_phases
         self.max_interfaces = max_interfaces
         self.include_interfaces = include_interfaces
         self._sources: dict[str, Source] = {}
@@ -105,7 +108,7 @@ class SnapshotCollector:
 
         fams = {f.name: _new(f) for f in _module("interfaces").families}
         oper, admin = fams["bng_interface_oper_up"], fams["bng_interface_admin_up"]
-        speed, mtu = fams["bng_interface_speed_bits_per_second"], fams["bng_interface_mtu_bytes"]
+        speed, mtu = fams["bng_interface_speed_bytes_per_second"], fams["bng_interface_mtu_bytes"]
         info = fams["bng_interface"]
         simple = [
             (fams["bng_interface_receive_bytes"], [col(column_name("rx", "bytes"))]),
@@ -123,7 +126,7 @@ class SnapshotCollector:
             labels = [r.name, r.vrf]
             oper.add_metric(labels, 1.0 if snap.agent.vpp_connected and r.oper_status == "up" else 0.0)
             admin.add_metric(labels, 1.0 if r.admin_up else 0.0)
-            speed.add_metric(labels, r.speed_kbps * 1000.0)
+            speed.add_metric(labels, r.speed_kbps * 125.0)  # kbit/s -> bytes/s (Prometheus base unit)
             mtu.add_metric(labels, float(r.link_mtu))
             info.add_metric(labels, {"vpp_name": r.vpp_name, "sw_if_index": str(r.sw_if_index)})
             i = r.sw_if_index
@@ -180,6 +183,11 @@ class SnapshotCollector:
         for msg, buckets, total in self._latency.snapshot():
             hist.add_metric([msg], buckets, total)
         yield hist
+        commits = _new(family("bng_commit_phase_duration_seconds"))
+        phases = self._commit_phases.snapshot() if self._commit_phases is not None else []
+        for phase, buckets, total in phases:
+            commits.add_metric([phase], buckets, total)
+        yield commits
 
     # ------------------------------------------------------------------ BNG modules
 
@@ -222,10 +230,15 @@ class Exporter:
         host: str = "127.0.0.1",
         port: int = 0,
         max_interfaces: int = DEFAULT_MAX_INTERFACES,
+        commit_phases: PhaseHistogram | None = None,
     ) -> None:
         self._snapshot = snapshot
         self.collector = SnapshotCollector(
-            snapshot, latency, max_interfaces=max_interfaces, include_interfaces=False
+            snapshot,
+            latency,
+            max_interfaces=max_interfaces,
+            include_interfaces=False,
+            commit_phases=commit_phases,
         )
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(self.collector)

@@ -64,9 +64,9 @@ def interface_text(snap: Snapshot, max_interfaces: int) -> tuple[str, int]:
         [f"bng_interface_admin_up{{{lb}}} {int(r.admin_up)}\n" for lb, r in zip(labels, rows, strict=True)],
     )
     emit(
-        "bng_interface_speed_bits_per_second",
+        "bng_interface_speed_bytes_per_second",
         [
-            f"bng_interface_speed_bits_per_second{{{lb}}} {r.speed_kbps * 1000}\n"
+            f"bng_interface_speed_bytes_per_second{{{lb}}} {r.speed_kbps * 125}\n"
             for lb, r in zip(labels, rows, strict=True)
         ],
     )

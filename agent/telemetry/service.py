@@ -88,6 +88,7 @@ class Telemetry:
                 host=metrics_host,
                 port=metrics_port,
                 max_interfaces=max_interfaces,
+                commit_phases=getattr(txn, "phase_latency", None),
             )
         self.snapshot: Snapshot = EMPTY
         self.sessions: Callable[[], int] = lambda: 0

@@ -49,6 +49,7 @@ from agent.txn.confirmed import PendingConfirmed, check_may_act
 from agent.txn.errors import ConfirmedCommitError, RollbackFailedError, TransactionError
 from agent.txn.records import CheckpointInfo, CommitEvent
 from agent.txn.southbound import Plan, Southbound
+from agent.txn.timing import PhaseHistogram
 
 log = logging.getLogger("agent.txn")
 
@@ -78,6 +79,7 @@ class _Done:
     record: CommitRecord
     changes: list[Change]
     from_candidate: bool = False  # the candidate gets its content back if the batch fails
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per phase (agent.txn.timing)
 
 
 @dataclass
@@ -162,6 +164,7 @@ class TransactionManager:
         self._subscribers: set[Subscription] = set()
         self._broken: AgentError | None = None
         self.stats = _Stats()
+        self.phase_latency = PhaseHistogram()  # commit latency per phase, for the exporter
         self.loaded: LoadedState | None = None
 
     # ------------------------------------------------------------------------------------ lifecycle
@@ -327,11 +330,12 @@ class TransactionManager:
             box.append(result)
             if result.running_edit is None or not result.changed:
                 return None
+            t0 = time.perf_counter()
             prepared = await self.ds.prepare_commit_async(session, edit=result.running_edit)
             if prepared.empty:
                 return None
             record = self._new_record(session, comment, "commit", confirmed=self._pending is not None)
-            return await self._execute(prepared, record)
+            return await self._execute(prepared, record, validate_s=time.perf_counter() - t0)
 
         done = await self._submit(job)
         record = done.record if isinstance(done, _Done) else done if isinstance(done, CommitRecord) else None
@@ -458,14 +462,19 @@ class TransactionManager:
                 _settle(job.future, result=result)
         if not durable:
             return
+        t_sync = time.perf_counter()
         try:
             await self.journal.sync()
         except AgentError as exc:
             await self._undo_batch(durable, saved, exc)
             return
+        sync_s = time.perf_counter() - t_sync
         self.stats.batches += 1
         for job in durable:
             assert job.done is not None
+            if job.done.phases:
+                job.done.phases["persist"] += sync_s
+                self.phase_latency.observe(job.done.phases)
             self.stats.commits += 1
             event = CommitEvent(job.done.record, job.done.changes)
             for sub in list(self._subscribers):
@@ -540,7 +549,9 @@ class TransactionManager:
     ) -> _Done | CommitRecord | None:
         pending = self._pending
         check_may_act(pending, session, persist_id, "commit")
+        t0 = time.perf_counter()
         prepared = await self.ds.prepare_commit_async(session)
+        validate_s = time.perf_counter() - t0
         if prepared.empty and not confirmed and pending is None:
             # Nothing to do: no new id, no checkpoint, no fsync.
             return self._noop_record(session, comment)
@@ -548,7 +559,7 @@ class TransactionManager:
         if prepared.empty:
             done = self._record_only(record)
         else:
-            done = await self._execute(prepared, record)
+            done = await self._execute(prepared, record, validate_s=validate_s)
         done.from_candidate = prepared.from_candidate and not prepared.empty
         if confirmed:
             if pending is None:
@@ -620,8 +631,9 @@ class TransactionManager:
         record.rollback_to = target_id
         if not inverse:
             return self._record_only(record)
+        t0 = time.perf_counter()
         prepared = await self._prepare_from_changes(inverse, session)
-        return await self._execute(prepared, record)
+        return await self._execute(prepared, record, validate_s=time.perf_counter() - t0)
 
     async def _prepare_from_changes(self, changes: list[Change], session: Session) -> PreparedCommit:
         """A prepared commit that applies ``changes`` to running (rollback, revert, undo): validated, with the
@@ -662,8 +674,11 @@ class TransactionManager:
         record.noop = True
         return record
 
-    async def _execute(self, prepared: PreparedCommit, record: CommitRecord) -> _Done:
-        """plan -> apply -> journal write -> swap running. On failure nothing is left changed."""
+    async def _execute(self, prepared: PreparedCommit, record: CommitRecord, *, validate_s: float) -> _Done:
+        """plan -> apply -> journal write -> swap running. On failure nothing is left changed.
+
+        ``validate_s`` is how long preparing (validating) the commit took; the phase times go on the
+        returned job and into :attr:`phase_latency` once the batch is durable."""
         t0 = time.perf_counter()
         if prepared.base_generation != self.ds.generation:
             # cannot happen while every change of running goes through the owner task; checked before
@@ -684,6 +699,7 @@ class TransactionManager:
         except AgentError:
             await self._southbound_undo(prepared, changes)
             raise
+        t_written = time.perf_counter()
         self.ds.install(prepared)
         self._last_id = record.id
         self._history.append((record, changes))
@@ -699,7 +715,13 @@ class TransactionManager:
             (t_apply - t_plan) * 1e3,
             (time.perf_counter() - t0) * 1e3,
         )
-        return _Done(record, changes)
+        phases = {
+            "validate": validate_s,
+            "plan": t_plan - t0,
+            "apply": t_apply - t_plan,
+            "persist": t_written - t_apply,  # the batch's fsync is added when it is done
+        }
+        return _Done(record, changes, phases=phases)
 
     async def _southbound_undo(self, prepared: PreparedCommit, changes: list[Change]) -> None:
         inverse = [c.inverse() for c in reversed(changes)]

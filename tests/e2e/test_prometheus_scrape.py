@@ -192,8 +192,8 @@ def test_prometheus_scrapes_the_agent_and_evaluates_the_rules(
 ) -> None:
     prometheus.wait_value('up{job="bng-agent"}', lambda v: v == 1)
     prometheus.wait_value("bng_vpp_connected", lambda v: v == 1)
-    speed = prometheus.query(f'bng_interface_speed_bits_per_second{{interface="{PORT}"}}')
-    assert float(speed[0]["value"][1]) == 1e9 and speed[0]["metric"]["vrf"] == "default"
+    speed = prometheus.query(f'bng_interface_speed_bytes_per_second{{interface="{PORT}"}}')
+    assert float(speed[0]["value"][1]) == 125e6 and speed[0]["metric"]["vrf"] == "default"
 
     # 1,000 packets/s of 64-byte frames arrive on the port
     send_command(agent["control"], "traffic", name=PORT, rx_pps=1000, rx_bps=64000)

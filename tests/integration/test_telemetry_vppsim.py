@@ -134,7 +134,7 @@ async def test_counters_match_the_stats_segment_with_units(vppsim: Any, tmp_path
         assert m[("bng_interface_receive_bytes_total", lbl)] == want_rx_bytes
         assert m[("bng_interface_transmit_bytes_total", lbl)] == want_tx_bytes
         assert m[("bng_interface_receive_packets_total", (("cast", "unicast"), *lbl))] == want_rx_pkts
-        assert m[("bng_interface_speed_bits_per_second", lbl)] == 1e9  # VPP reports 1,000,000 kbit/s
+        assert m[("bng_interface_speed_bytes_per_second", lbl)] == 125e6  # VPP reports 1,000,000 kbit/s
         assert m[("bng_interface_mtu_bytes", lbl)] == 9000
         # the sub-interface carries its VRF as a label, and its addresses are in the operational tree
         assert m[("bng_interface_oper_up", (("interface", SUB), ("vrf", "red")))] == 1

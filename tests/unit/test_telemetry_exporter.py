@@ -90,7 +90,7 @@ def test_interface_values_units_and_labels() -> None:
     assert m[("bng_interface_receive_packets_total", lbl(one, "red", cast="broadcast"))] == 2
     assert m[("bng_interface_receive_discards_total", lbl(one, "red"))] == 6  # drops + rx-no-buf + rx-miss
     assert m[("bng_interface_transmit_errors_total", lbl(two, "default"))] == 2
-    assert m[("bng_interface_speed_bits_per_second", lbl(one, "red"))] == 10e9
+    assert m[("bng_interface_speed_bytes_per_second", lbl(one, "red"))] == 1.25e9  # 10 Gbit/s
     assert m[("bng_interface_oper_up", lbl(one, "red"))] == 1
     assert m[("bng_interface_oper_up", lbl(two, "default"))] == 0  # no carrier
     assert m[("bng_interface_info", lbl(one, "red", vpp_name=one, sw_if_index="1"))] == 1
@@ -185,3 +185,38 @@ def test_http_endpoint_plain_and_gzip(served: Exporter) -> None:
         urllib.request.urlopen(f"http://127.0.0.1:{served.port}/other", timeout=10)
     assert e.value.code == 404
     assert served.scrapes == 2
+
+
+def test_every_family_passes_promtool_check_metrics() -> None:
+    """``promtool check metrics`` (Debian's prometheus package) finds nothing to complain about in a full
+    scrape -- units in base units and name suffixes, counters ``_total``, histograms complete -- for the
+    fast path and for prometheus-client's own rendering, with every histogram observed."""
+    import shutil
+    import subprocess
+
+    from agent.txn.timing import PhaseHistogram
+
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool is missing: install the Debian package 'prometheus' (make sysdeps)"
+    snap = make_snapshot(6)
+    latency = LatencyHistogram()
+    latency.observe("control_ping", 0.0002)
+    phases = PhaseHistogram()
+    phases.observe({"validate": 0.01, "plan": 0.002, "apply": 0.3, "persist": 0.004})
+    fast = Exporter(lambda: snap, latency, commit_phases=phases).render()
+    reg = CollectorRegistry(auto_describe=False)
+    reg.register(SnapshotCollector(lambda: snap, latency, commit_phases=phases))
+    slow = generate_latest(reg)
+    for body in (fast, slow):
+        assert b"bng_commit_phase_duration_seconds_bucket" in body
+        assert b"bng_interface_speed_bytes_per_second" in body
+        done = subprocess.run(
+            [promtool, "check", "metrics"], input=body, capture_output=True, timeout=60, check=False
+        )
+        assert done.returncode == 0 and not done.stdout.strip() and not done.stderr.strip(), (
+            done.stdout.decode() + done.stderr.decode()
+        )
+    m = parse(fast.decode())
+    assert m[("bng_commit_phase_duration_seconds_bucket", (("le", "0.5"), ("phase", "apply")))] == 1
+    assert m[("bng_commit_phase_duration_seconds_bucket", (("le", "0.25"), ("phase", "apply")))] == 0
+    assert m[("bng_commit_phase_duration_seconds_count", (("phase", "validate"),))] == 1

@@ -317,3 +317,32 @@ async def test_caller_giving_up_mid_commit_does_not_stop_the_owner(tmp_path: Pat
     assert rec.id >= 1
     assert set(running_interfaces(ds)) >= {subif_name(1), subif_name(2)}
     await tm.stop()
+
+
+async def test_commit_phases_are_timed_for_durable_commits_only(tmp_path: Path) -> None:
+    """``bng_commit_phase_duration_seconds``: each durable commit adds one observation per phase (validate,
+    plan, apply, persist); a slow data plane shows in ``apply`` and nowhere else; a refused commit adds
+    nothing."""
+    ds, _journal, sb, tm = await start_manager(tmp_path)
+    s = Session.create("alice", "netconf")
+    add_subifs(ds, s, range(1, 3))
+    real_apply = sb.apply
+
+    async def slow_apply(plan: object) -> None:
+        await asyncio.sleep(0.3)
+        await real_apply(plan)  # type: ignore[arg-type]
+
+    sb.apply = slow_apply  # type: ignore[method-assign]
+    await tm.commit(s)
+    phases = {p: (buckets, total) for p, buckets, total in tm.phase_latency.snapshot()}
+    assert set(phases) == {"validate", "plan", "apply", "persist"}
+    assert all(tm.phase_latency.count(p) == 1 for p in phases)
+    assert phases["apply"][1] >= 0.3
+    assert all(phases[p][1] < 0.3 for p in ("validate", "plan", "persist"))
+    assert dict(phases["apply"][0])["0.25"] == 0 and dict(phases["apply"][0])["0.5"] == 1
+    sb.fail_plan_with = AgentError("planner refused")
+    set_description(ds, s, 1, "changed")
+    with pytest.raises(AgentError):
+        await tm.commit(s)
+    assert all(tm.phase_latency.count(p) == 1 for p in phases)
+    await tm.stop()
