@@ -44,14 +44,14 @@ from typing import Any
 from vppsim import vppcli
 from vppsim.emulator import Emulator
 from vppsim.faults import Fault
-from vppsim.server import flush_events
-from vppsim.state.interfaces import (
+from vppsim.features.interfaces.state import (
     SUB_IF_DOT1AD,
     SUB_IF_EXACT_MATCH,
     SUB_IF_TWO_TAGS,
     IfKind,
     Interface,
 )
+from vppsim.server import flush_events
 
 CRASH_EXIT_CODE = 70
 MAX_LINE = 64 * 1024

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 from vppsim import errno
 from vppsim.codec import ApiDefinitions, to_plain
 from vppsim.faults import FaultTable
-from vppsim.state.addresses import AddressIndex
-from vppsim.state.bonds import Bond, BondTable
-from vppsim.state.fib import (
+from vppsim.features.bonds.state import Bond, BondTable
+from vppsim.features.interfaces.addresses import AddressIndex
+from vppsim.features.interfaces.state import IfKind, Interface, InterfaceTable, IpInterface
+from vppsim.features.routes.state import (
     PATH_TYPE_LOCAL,
     PATH_TYPE_NORMAL,
     PROTO_IP4,
@@ -27,7 +28,6 @@ from vppsim.state.fib import (
     Source,
     Table,
 )
-from vppsim.state.interfaces import IfKind, Interface, InterfaceTable, IpInterface
 from vppsim.stats.errors import StatsSegmentError
 from vppsim.traffic import TrafficTable
 

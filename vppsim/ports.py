@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from agent.packetio.linux import open_packet_socket, recv_frame
+from vppsim.features.interfaces.state import SUB_IF_DEFAULT, SUB_IF_EXACT_MATCH, IfKind, Interface
 from vppsim.features.punt.state import ADDRESS_IP4, BUFFER_SIZE
-from vppsim.state.fib import PATH_TYPE_LOCAL
-from vppsim.state.interfaces import SUB_IF_DEFAULT, SUB_IF_EXACT_MATCH, IfKind, Interface
+from vppsim.features.routes.state import PATH_TYPE_LOCAL
 
 if TYPE_CHECKING:
     from vppsim.emulator import Emulator

@@ -15,8 +15,8 @@ import ipaddress
 from collections.abc import Callable
 
 from vppsim.emulator import Emulator
-from vppsim.state.fib import PATH_TYPE_DROP, PATH_TYPE_LOCAL, Route, Table
-from vppsim.state.interfaces import Interface
+from vppsim.features.interfaces.state import Interface
+from vppsim.features.routes.state import PATH_TYPE_DROP, PATH_TYPE_LOCAL, Route, Table
 
 VERSION = "26.06-release"
 BUILD_DATE = "2026-06-24T00:00:00"

@@ -1,9 +1,15 @@
 """The part of running config the southbound programs, indexed by root, and change replay onto it.
 
-The southbound keeps its own JSON-IETF copy of the configuration it has applied, indexed by *root*
-(one interface entry, one VRF entry, the global routing container). A commit's
-:class:`~agent.datastore.changes.Change` list names the roots it touches; the planner replays the changes
-onto copies of just those roots, so planning costs the size of the change, not of the configuration.
+The southbound keeps its own JSON-IETF copy of the configuration it has applied, indexed by *root*: one
+entry of a top-level list (one interface, one VRF) or one top-level container (global routing). Which
+YANG top-level nodes are roots, and which feature owns each, comes from the feature registry
+(:mod:`agent.features.registry`) as :class:`RootSpec` records; nothing here names a YANG node.
+
+A commit's :class:`~agent.datastore.changes.Change` list names the roots it touches; the planner replays
+the changes onto copies of just those roots, so planning costs the size of the change, not of the
+configuration. The index also keeps, per root, the roots whose items are built from it (an interface
+bound to a VRF reads the VRF's table id; a bond member reads its bond's LACP rate), so a change of one
+root re-flattens exactly the roots that read it.
 """
 
 from __future__ import annotations
@@ -11,18 +17,54 @@ from __future__ import annotations
 import copy
 import json
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from agent.datastore.changes import Change
 from agent.datastore.diff import split_path
 
-IF_TOP = "ietf-interfaces:interfaces"
-VRF_TOP = "bng-vrf:vrfs"
-GLOBAL_TOP = "bng-vrf:global-routing"
+#: A configuration entry in JSON-IETF (one list entry or one container), as libyang prints it.
+Entry = dict[str, Any]
 
-RootId = tuple[str, str]  # ("if", name) | ("vrf", name) | ("global", "")
-GLOBAL_ROOT: RootId = ("global", "")
+
+class RootId(NamedTuple):
+    """One root: ``kind`` names the :class:`RootSpec`, ``name`` the list entry's key ("" for a container)."""
+
+    kind: str
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RootSpec:
+    """A YANG top-level node whose entries are roots.
+
+    ``top`` is the JSON-IETF member name (``ietf-interfaces:interfaces``); ``list_name`` the list under
+    it whose entries (keyed by ``name``) are one root each, or ``None`` when the whole container is one
+    root. ``kind`` is the short id used in :class:`RootId` and ``order`` sorts roots for a full flatten.
+    """
+
+    kind: str
+    top: str
+    list_name: str | None = None
+    order: int = 0
+
+
+#: For a root and its entry: the other roots its items are built from.
+References = Callable[[RootId, Entry], Iterable[RootId]]
+
+
+class Roots:
+    """The root specs of all features, by ``kind`` and by YANG top-level node."""
+
+    def __init__(self, specs: Sequence[RootSpec], references: References | None = None) -> None:
+        self.specs = sorted(specs, key=lambda s: s.order)
+        self.by_kind = {s.kind: s for s in self.specs}
+        self.by_top = {s.top: s for s in self.specs}
+        if len(self.by_kind) != len(self.specs) or len(self.by_top) != len(self.specs):
+            raise ValueError("two features claim the same root")
+        self.references: References = references or (lambda root, entry: ())
+
 
 _PRED = re.compile(r"\[([^=\]]+)=(?:'([^']*)'|\"([^\"]*)\")\]")
 
@@ -43,53 +85,83 @@ def _local(name: str) -> str:
     return name.rpartition(":")[2]
 
 
-@dataclass
 class ConfigIndex:
     """Roots of the configuration the southbound cares about, as JSON-IETF dicts."""
 
-    interfaces: dict[str, dict[str, Any]] = field(default_factory=dict)
-    vrfs: dict[str, dict[str, Any]] = field(default_factory=dict)
-    global_routing: dict[str, Any] | None = None
+    def __init__(self, roots: Roots) -> None:
+        self.spec = roots
+        self.tables: dict[str, dict[str, Entry]] = {s.kind: {} for s in roots.specs}
+        # root -> roots whose items read it (see the module docstring)
+        self.readers: dict[RootId, set[RootId]] = {}
 
     @classmethod
-    def from_json(cls, doc: dict[str, Any] | str | None) -> ConfigIndex:
+    def from_json(cls, doc: dict[str, Any] | str | None, roots: Roots) -> ConfigIndex:
         if isinstance(doc, str):
             doc = json.loads(doc) if doc.strip() else {}
         doc = doc or {}
-        idx = cls()
-        for entry in (doc.get(IF_TOP) or {}).get("interface", []):
-            idx.interfaces[str(entry["name"])] = entry
-        for entry in (doc.get(VRF_TOP) or {}).get("vrf", []):
-            idx.vrfs[str(entry["name"])] = entry
-        g = doc.get(GLOBAL_TOP)
-        idx.global_routing = g if g else None
+        idx = cls(roots)
+        for spec in roots.specs:
+            top = doc.get(spec.top)
+            table = idx.tables[spec.kind]
+            if spec.list_name is None:
+                if top:
+                    table[""] = top
+                continue
+            for entry in (top or {}).get(spec.list_name, []):
+                table[str(entry["name"])] = entry
+        for root in idx.roots():
+            idx._add_refs(root, idx.get(root))
         return idx
 
-    def get(self, root: RootId) -> dict[str, Any] | None:
-        kind, name = root
-        if kind == "if":
-            return self.interfaces.get(name)
-        if kind == "vrf":
-            return self.vrfs.get(name)
-        return self.global_routing
+    def get(self, root: RootId) -> Entry | None:
+        return self.tables[root.kind].get(root.name)
 
-    def put(self, root: RootId, entry: dict[str, Any] | None) -> None:
-        kind, name = root
-        if kind == "global":
-            self.global_routing = entry
-            return
-        table = self.interfaces if kind == "if" else self.vrfs
+    def names(self, kind: str) -> Iterable[str]:
+        """Entry names of one root kind (``"if"``: every configured interface)."""
+        return self.tables[kind].keys()
+
+    def entries(self, kind: str) -> dict[str, Entry]:
+        return self.tables[kind]
+
+    def put(self, root: RootId, entry: Entry | None) -> None:
+        table = self.tables[root.kind]
+        self._drop_refs(root, table.get(root.name))
         if entry is None:
-            table.pop(name, None)
+            table.pop(root.name, None)
         else:
-            table[name] = entry
+            table[root.name] = entry
+            self._add_refs(root, entry)
 
     def roots(self) -> list[RootId]:
-        out: list[RootId] = [("vrf", n) for n in self.vrfs]
-        out += [("if", n) for n in self.interfaces]
-        if self.global_routing is not None:
-            out.append(GLOBAL_ROOT)
+        return [RootId(s.kind, n) for s in self.spec.specs for n in self.tables[s.kind]]
+
+    def readers_of(self, roots: Iterable[RootId]) -> set[RootId]:
+        """Roots whose items read one of ``roots``, transitively (they must be flattened again)."""
+        out: set[RootId] = set()
+        todo = list(roots)
+        while todo:
+            for r in self.readers.get(todo.pop(), ()):
+                if r not in out:
+                    out.add(r)
+                    todo.append(r)
         return out
+
+    def _add_refs(self, root: RootId, entry: Entry | None) -> None:
+        if entry is None:
+            return
+        for ref in self.spec.references(root, entry):
+            if ref != root:
+                self.readers.setdefault(ref, set()).add(root)
+
+    def _drop_refs(self, root: RootId, entry: Entry | None) -> None:
+        if entry is None:
+            return
+        for ref in self.spec.references(root, entry):
+            readers = self.readers.get(ref)
+            if readers is not None:
+                readers.discard(root)
+                if not readers:
+                    del self.readers[ref]
 
 
 class Overlay:
@@ -97,16 +169,16 @@ class Overlay:
 
     def __init__(self, base: ConfigIndex) -> None:
         self.base = base
-        self.roots: dict[RootId, dict[str, Any] | None] = {}
+        self.roots: dict[RootId, Entry | None] = {}
         # roots holding a Change's value as is (not copied): copied before any in-place edit
         self._borrowed: set[RootId] = set()
 
-    def get(self, root: RootId) -> dict[str, Any] | None:
+    def get(self, root: RootId) -> Entry | None:
         if root in self.roots:
             return self.roots[root]
         return self.base.get(root)
 
-    def _writable(self, root: RootId) -> dict[str, Any] | None:
+    def _writable(self, root: RootId) -> Entry | None:
         if root not in self.roots:
             self.roots[root] = copy.deepcopy(self.base.get(root))
         elif root in self._borrowed:
@@ -114,20 +186,11 @@ class Overlay:
             self.roots[root] = copy.deepcopy(self.roots[root])
         return self.roots[root]
 
-    def interface_names(self) -> set[str]:
-        names = set(self.base.interfaces)
-        for (kind, name), entry in self.roots.items():
-            if kind == "if":
-                if entry is None:
-                    names.discard(name)
-                else:
-                    names.add(name)
-        return names
-
-    def vrf_names(self) -> set[str]:
-        names = set(self.base.vrfs)
-        for (kind, name), entry in self.roots.items():
-            if kind == "vrf":
+    def names(self, kind: str) -> set[str]:
+        """Entry names of one root kind after the changes replayed so far."""
+        names = set(self.base.names(kind))
+        for (k, name), entry in self.roots.items():
+            if k == kind:
                 if entry is None:
                     names.discard(name)
                 else:
@@ -144,66 +207,57 @@ class Overlay:
 
     # ---------------------------------------------------------------- change replay
 
-    def apply(self, change: Change) -> RootId | None:
-        """Replay one change; returns the root it touched (None: not something the southbound programs)."""
+    def apply(self, change: Change) -> list[RootId]:
+        """Replay one change; returns the roots it touched (none: not something the southbound programs)."""
         segs = split_path(change.path)
         if not segs:
-            return None
-        top = segs[0]
-        if top not in (IF_TOP, VRF_TOP, GLOBAL_TOP):
-            return None
-        if top == GLOBAL_TOP:
-            return self._apply_in_root(GLOBAL_ROOT, segs[1:], change, top_container=True)
+            return []
+        spec = self.base.spec.by_top.get(segs[0])
+        if spec is None:
+            return []
+        if spec.list_name is None:
+            return [self._apply_in_root(RootId(spec.kind), segs[1:], change)]
         if len(segs) == 1:
-            self._replace_top(top, change)
-            return None
+            return self._replace_top(spec, change)
         _, preds = parse_segment(segs[1])
         key = dict(preds).get("name")
         if key is None:
-            return None
-        root: RootId = ("if" if top == IF_TOP else "vrf", key)
-        return self._apply_in_root(root, segs[2:], change)
-
-    def touched_by_top(self, change: Change) -> list[RootId]:
-        """Roots a create/delete of a whole top container (``/ietf-interfaces:interfaces``) touches."""
-        segs = split_path(change.path)
-        if len(segs) != 1 or segs[0] not in (IF_TOP, VRF_TOP):
             return []
-        kind = "if" if segs[0] == IF_TOP else "vrf"
+        return [self._apply_in_root(RootId(spec.kind, key), segs[2:], change)]
+
+    def _replace_top(self, spec: RootSpec, change: Change) -> list[RootId]:
+        """A create/delete of a whole top list container (``/ietf-interfaces:interfaces``): every entry
+        it had or has is touched."""
+        assert spec.list_name is not None
         names: set[str] = set()
         for doc in (change.old, change.new):
             if isinstance(doc, dict):
-                for e in doc.get("interface" if kind == "if" else "vrf", []):
+                for e in doc.get(spec.list_name, []):
                     names.add(str(e["name"]))
-        return [(kind, n) for n in sorted(names)]
-
-    def _replace_top(self, top: str, change: Change) -> None:
-        kind = "if" if top == IF_TOP else "vrf"
-        list_name = "interface" if kind == "if" else "vrf"
         if change.op == "delete":
-            for n in list(self.interface_names() if kind == "if" else self.vrf_names()):
-                self.roots[(kind, n)] = None
-            return
-        doc = change.new if isinstance(change.new, dict) else {}
-        for e in doc.get(list_name, []):
-            self.roots[(kind, str(e["name"]))] = copy.deepcopy(e)
+            for n in list(self.names(spec.kind)):
+                self.roots[RootId(spec.kind, n)] = None
+        else:
+            doc = change.new if isinstance(change.new, dict) else {}
+            for e in doc.get(spec.list_name, []):
+                self.roots[RootId(spec.kind, str(e["name"]))] = copy.deepcopy(e)
+        return [RootId(spec.kind, n) for n in sorted(names)]
 
-    def _apply_in_root(
-        self, root: RootId, rest: list[str], change: Change, top_container: bool = False
-    ) -> RootId:
+    def _apply_in_root(self, root: RootId, rest: list[str], change: Change) -> RootId:
+        keyed = self.base.spec.by_kind[root.kind].list_name is not None
         if not rest:
             if change.op == "delete":
                 self.roots[root] = None
             else:
-                fresh: dict[str, Any] = change.new if isinstance(change.new, dict) else {}
-                if root[0] != "global" and fresh.get("name") != root[1]:
-                    fresh = {**fresh, "name": root[1]}
+                fresh: Entry = change.new if isinstance(change.new, dict) else {}
+                if keyed and fresh.get("name") != root.name:
+                    fresh = {**fresh, "name": root.name}
                 self.roots[root] = fresh
                 self._borrowed.add(root)
             return root
         entry = self._writable(root)
         if entry is None:
-            entry = {"name": root[1]} if root[0] != "global" else {}
+            entry = {"name": root.name} if keyed else {}
             self.roots[root] = entry
         _apply_path(entry, rest, change)
         return root

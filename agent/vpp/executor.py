@@ -19,8 +19,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from agent.features.registry import DESCRIPTORS
+from agent.vpp import keys
 from agent.vpp.connection import VppConnection
-from agent.vpp.descriptors import DESCRIPTORS
 from agent.vpp.errors import RevertFailedError, StepFailedError, VppError
 from agent.vpp.items import IfRef, VppCall
 from agent.vpp.naming import NameMap
@@ -192,9 +193,9 @@ class Executor:
         # addresses ...) needs no undo call of its own. Above all the tag stays until the interface goes:
         # should that delete fail, the leftover is still recognisably the agent's for the next reconcile.
         dying = {
-            s.key.partition("/")[2]
+            keys.rest(s.key)
             for s in applied
-            if s.op == "create" and s.key.startswith("interface/") and s.call is not None
+            if s.op == "create" and keys.is_interface(s.key) and s.call is not None
         }
         waves: dict[int, list[Step]] = {}
         for s in applied:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agent.vpp.descriptors import DESCRIPTORS
+from agent.features.registry import DESCRIPTORS
+from agent.vpp import keys
 from agent.vpp.items import Item, VppCall
 
 
@@ -84,7 +85,7 @@ def plan_items(
     for k in deletes.keys() | creates.keys():
         it = creates.get(k) or deletes[k]
         if DESCRIPTORS[it.kind].guards_dependants:
-            owner = f"interface/{it.owner}"
+            owner = keys.interface(str(it.owner))
             if owner not in creates and owner not in deletes:
                 guarded.add(k)
     if recreated or guarded:
@@ -158,16 +159,16 @@ def _delete_steps(deletes: dict[str, Item]) -> list[Step]:
     top = max(depth.values(), default=0)
     # An interface that is really deleted in VPP takes its addresses, flags, tag, binding with it.
     dying = {
-        k.partition("/")[2]
+        keys.rest(k)
         for k, it in deletes.items()
-        if k.startswith("interface/") and DESCRIPTORS[it.kind].delete(it) is not None
+        if keys.is_interface(k) and DESCRIPTORS[it.kind].delete(it) is not None
     }
     steps = []
     for k, it in deletes.items():
         desc = DESCRIPTORS[it.kind]
         implied = desc.implied_by_owner_delete and it.owner is not None and it.owner in dying
         call = None if implied else desc.delete(it)
-        owner = f"interface/{it.owner}" if implied else None
+        owner = keys.interface(it.owner) if implied and it.owner is not None else None
         steps.append(Step("delete", k, it.kind, call, top - depth[k], it, owner))
     return steps
 

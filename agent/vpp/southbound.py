@@ -18,17 +18,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.datastore.changes import Change
+from agent.features import registry
+from agent.features.base import RetrieveContext, Retrieved
+from agent.features.registry import DESCRIPTORS, ROOTS, root_items
 from agent.txn.southbound import Plan, PlanStep
+from agent.vpp import keys
 from agent.vpp.config import ConfigIndex, Overlay, RootId
 from agent.vpp.connection import VppConnection
-from agent.vpp.descriptors import CREATED_INTERFACE_KINDS, DESCRIPTORS
+from agent.vpp.descriptor import Ownership
 from agent.vpp.errors import VppConnectError
 from agent.vpp.executor import DEFAULT_WINDOW, Executor, paused_gc, raise_for
-from agent.vpp.flatten import interface_kind, member, root_items
-from agent.vpp.items import TAG_PREFIX, Item
+from agent.vpp.items import Item
 from agent.vpp.naming import NameMap
 from agent.vpp.planner import Step, plan_items
-from agent.vpp.retrieve import retrieve
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +82,7 @@ class VppSouthbound:
 
     def __init__(self, *, window: int = DEFAULT_WINDOW) -> None:
         self.window = window
-        self.config = ConfigIndex()
+        self.config = ConfigIndex(ROOTS)
         self.config_loaded = False
         self.applied: dict[str, Item] = {}
         self.by_root: dict[RootId, list[str]] = {}
@@ -101,7 +103,7 @@ class VppSouthbound:
 
     def load_config(self, doc: dict[str, Any] | str | None) -> None:
         """Set the intended configuration (at start-up, before the first reconcile)."""
-        self.config = ConfigIndex.from_json(doc)
+        self.config = ConfigIndex.from_json(doc, ROOTS)
         self.config_loaded = True
         self.applied = {}
         self.by_root = {}
@@ -116,12 +118,6 @@ class VppSouthbound:
         self._orphans = {}  # indices mean nothing on another connection (VPP may have restarted)
         self.generation += 1
 
-    def _vrf_lookup(self, overlay: Overlay | ConfigIndex) -> Any:
-        return lambda name: overlay.get(("vrf", name))
-
-    def _if_lookup(self, overlay: Overlay | ConfigIndex) -> Any:
-        return lambda name: overlay.get(("if", name))
-
     # ------------------------------------------------------------------ Southbound protocol
 
     async def plan(self, running: Any, changes: list[Change]) -> Plan:
@@ -134,58 +130,27 @@ class VppSouthbound:
         overlay = Overlay(self.config)
         touched: set[RootId] = set()
         for ch in changes:
-            root = overlay.apply(ch)
-            if root is not None:
-                touched.add(root)
-            touched.update(overlay.touched_by_top(ch))
-        vrfs_touched = {name for kind, name in touched if kind == "vrf"}
-        if vrfs_touched:
-            for name in overlay.interface_names() | set(self.config.interfaces):
-                for source in (overlay.get(("if", name)), self.config.get(("if", name))):
-                    if source is not None and member(source, "vrf") in vrfs_touched:
-                        touched.add(("if", name))
-        bonds_touched = {
-            name
-            for kind, name in touched
-            if kind == "if"
-            and any(
-                e is not None and interface_kind(e) == "bond"
-                for e in (overlay.get(("if", name)), self.config.get(("if", name)))
-            )
-        }
-        if bonds_touched:
-            # a bond's lacp-rate is programmed on its members (bond_add_member is_long_timeout)
-            for name in overlay.interface_names():
-                entry = overlay.get(("if", name))
-                if member(member(entry, "bond-member"), "bond") in bonds_touched:
-                    touched.add(("if", name))
-        lookup = self._vrf_lookup(overlay)
-        ifs = self._if_lookup(overlay)
+            touched.update(overlay.apply(ch))
+        # roots whose items read a touched one (an interface bound to a changed VRF, the members of a
+        # changed bond) are flattened again; the index knows them from the features' references
+        touched |= self.config.readers_of(touched)
         old: dict[str, Item] = {}
         new_items: dict[RootId, list[Item]] = {}
         new: dict[str, Item] = {}
         for root in touched:
             for k in self.by_root.get(root, ()):
                 old[k] = self.applied[k]
-            items = root_items(root, overlay.get(root), lookup, ifs)
+            items = root_items(root, overlay.get(root), overlay)
             new_items[root] = items
             for it in items:
                 new[it.key] = it
         # which ports VPP lacks is known only once the name map comes from the current connection
-        absent = (
-            None
-            if self._stale
-            else sorted(
-                name
-                for name in overlay.interface_names()
-                if name not in self.names and interface_kind(overlay.get(("if", name)) or {}) == "ethernet"
-            )
-        )
+        absent = None if self._stale else registry.missing_interfaces(overlay, self.names)
         skipped: dict[RootId, list[str]] = {}
         if absent:
             # pre-provisioning: what needs a port VPP does not have waits for it (the link retries)
             waiting = {k for root, keys in self._skipped.items() if root not in touched for k in keys}
-            gone = _needing(new, {f"interface/{name}" for name in absent} | waiting)
+            gone = _needing(new, {keys.interface(name) for name in absent} | waiting)
             for root, items in new_items.items():
                 kept = [it for it in items if it.key not in gone]
                 if len(kept) != len(items):
@@ -277,12 +242,10 @@ class VppSouthbound:
     # ------------------------------------------------------------------ reconcile
 
     def intended_items(self) -> tuple[dict[str, Item], dict[RootId, list[str]]]:
-        lookup = self._vrf_lookup(self.config)
-        ifs = self._if_lookup(self.config)
         items: dict[str, Item] = {}
         by_root: dict[RootId, list[str]] = {}
         for root in self.config.roots():
-            its = root_items(root, self.config.get(root), lookup, ifs)
+            its = root_items(root, self.config.get(root), self.config)
             for it in its:
                 items[it.key] = it
             if its:
@@ -300,13 +263,14 @@ class VppSouthbound:
         t0 = time.perf_counter()
         writes0, reads0 = conn.writes, conn.reads
         previous = self.names.as_dict()
-        applied_routes = {k for k in self.applied if k.startswith("route/")}
-        found = await retrieve(conn, self.config, applied_routes, self._orphans)
+        found = Retrieved(names=NameMap())
+        await registry.retrieve(RetrieveContext(conn, self.config, self.applied, dict(self._orphans), found))
         intended, by_root = self.intended_items()
         missing, skipped = _without_missing_ports(intended, found.names)
         skipped_set = set(skipped)
-        actual = self._comparable(found.items, intended, found.owned_interfaces, found.managed_interfaces)
-        for k, it in found.other_routes.items():
+        ours = Ownership(frozenset(found.owned_interfaces), frozenset(found.managed_interfaces))
+        actual = self._comparable(found.items, intended, ours)
+        for k, it in found.candidates.items():
             if k in intended:
                 actual[k] = it
         for k, it in intended.items():
@@ -364,31 +328,10 @@ class VppSouthbound:
         return report
 
     @staticmethod
-    def _comparable(
-        found: dict[str, Item], intended: dict[str, Item], owned: set[str], managed: set[str]
-    ) -> dict[str, Item]:
-        """The retrieved items reconcile may act on: configured ones, and what provably belongs to us."""
-        out: dict[str, Item] = {}
-        for k, it in found.items():
-            if k in intended:
-                out[k] = it
-                continue
-            if it.kind == "tag" and not str(it.value.get("tag", "")).startswith(TAG_PREFIX):
-                continue
-            if k.startswith("interface/"):
-                if it.kind in CREATED_INTERFACE_KINDS and k.partition("/")[2] in owned:
-                    out[k] = it
-                continue
-            if it.kind == "vrf-table":
-                if str(it.value.get("name", "")).startswith(TAG_PREFIX):
-                    out[k] = it
-                continue
-            if it.kind == "route":
-                out[k] = it
-                continue
-            if it.owner is not None and it.owner in managed and DESCRIPTORS[it.kind].retrieve_unconfigured:
-                out[k] = it
-        return out
+    def _comparable(found: dict[str, Item], intended: dict[str, Item], ours: Ownership) -> dict[str, Item]:
+        """The retrieved items reconcile may act on: configured ones, and what each kind's descriptor
+        claims as provably the agent's."""
+        return {k: it for k, it in found.items() if k in intended or DESCRIPTORS[it.kind].claims(it, ours)}
 
     # ------------------------------------------------------------------ introspection
 
@@ -406,8 +349,11 @@ class VppSouthbound:
         """Per configured or owned interface: sw_if_index and whether the agent created it."""
         out: dict[str, dict[str, Any]] = {}
         for name, idx in self.names.as_dict().items():
-            it = self.applied.get(f"interface/{name}")
-            out[name] = {"sw-if-index": idx, "managed": it is not None and it.kind in CREATED_INTERFACE_KINDS}
+            it = self.applied.get(keys.interface(name))
+            out[name] = {
+                "sw-if-index": idx,
+                "managed": it is not None and DESCRIPTORS[it.kind].creates_interface,
+            }
         return out
 
 
@@ -418,13 +364,13 @@ def _without_missing_ports(intended: dict[str, Item], names: NameMap) -> tuple[l
     reported and programmed by a later reconcile once the port shows up.
     """
     missing = sorted(
-        k.partition("/")[2]
+        keys.rest(k)
         for k, it in intended.items()
-        if it.kind == "ethernet" and k.partition("/")[2] not in names
+        if DESCRIPTORS[it.kind].discovered and DESCRIPTORS[it.kind].check(it, names) is not None
     )
     if not missing:
         return [], []
-    gone = _needing(intended, {f"interface/{m}" for m in missing})
+    gone = _needing(intended, {keys.interface(m) for m in missing})
     for k in gone:
         intended.pop(k, None)
     return missing, sorted(gone)
@@ -446,6 +392,6 @@ def _needing(items: dict[str, Item], unavailable: set[str]) -> set[str]:
                 gone.add(d)
                 todo.append(d)
     for it in items.values():
-        if it.owner is not None and f"interface/{it.owner}" in gone:
+        if it.owner is not None and keys.interface(it.owner) in gone:
             gone.add(it.key)
     return gone

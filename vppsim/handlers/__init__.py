@@ -1,4 +1,5 @@
-"""Handlers for the VPP API messages vppsim implements, one module per VPP ``.api`` file."""
+"""Handlers for the VPP API messages vppsim implements: the core ones here (``memclnt``, ``vpe``), the
+features' in :mod:`vppsim.features` (``vppsim/features/<name>/handlers.py``)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from vppsim.handlers.registry import REGISTRY, Call, Registry, Reply
 
 def load_all() -> Registry:
     """Import every handler module (each registers itself) and return the registry."""
-    from vppsim.features.punt import handlers as punt  # noqa: F401
-    from vppsim.handlers import bond, interface, ip, memclnt, vpe  # noqa: F401
+    from vppsim import features
+    from vppsim.handlers import memclnt, vpe  # noqa: F401
+
+    features.load_all()
 
     return REGISTRY
 

@@ -1,10 +1,9 @@
-"""VRF tables (``ip_table_add_del``), one item per address family. The agent names its tables
-``bng-agent:<vrf>`` so the reconciler can tell them from tables someone else created."""
+"""Descriptor of the VRF feature: VRF tables (``ip_table_add_del``), one item per address family."""
 
 from __future__ import annotations
 
-from agent.vpp.descriptors.base import Descriptor
-from agent.vpp.items import Item, VppCall
+from agent.vpp.descriptor import Descriptor, Ownership
+from agent.vpp.items import TAG_PREFIX, Item, VppCall
 
 
 class VrfTableDescriptor(Descriptor):
@@ -25,3 +24,9 @@ class VrfTableDescriptor(Descriptor):
         return bool(
             old.value["table_id"] == new.value["table_id"] and old.value["is_ip6"] == new.value["is_ip6"]
         )
+
+    def claims(self, item: Item, ours: Ownership) -> bool:
+        return str(item.value.get("name", "")).startswith(TAG_PREFIX)
+
+
+DESCRIPTORS: tuple[Descriptor, ...] = (VrfTableDescriptor(),)

@@ -1,4 +1,5 @@
-"""``interface.api`` messages with the semantics of ``src/vnet/interface_api.c`` and ``interface.c``."""
+"""``interface.api`` messages with the semantics of ``src/vnet/interface_api.c`` and ``interface.c``, and
+``ip_address_dump`` (``src/vnet/ip/ip_api.c``)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,7 @@ import ipaddress
 from typing import Any
 
 from vppsim import errno
-from vppsim.handlers.registry import REGISTRY, Call, Reply
-from vppsim.state.interfaces import (
+from vppsim.features.interfaces.state import (
     SUB_IF_DEFAULT,
     SUB_IF_DOT1AD,
     SUB_IF_EXACT_MATCH,
@@ -17,6 +17,7 @@ from vppsim.state.interfaces import (
     IfKind,
     Interface,
 )
+from vppsim.handlers.registry import REGISTRY, Call, Reply
 
 ALL = 0xFFFFFFFF
 
@@ -254,3 +255,18 @@ def sw_interface_set_unnumbered(call: Call, msg: Any) -> Reply:
     else:
         emu.set_unnumbered(target, None)
     return _rv(errno.OK)
+
+
+@REGISTRY.handler("ip_address_dump")
+def ip_address_dump(call: Call, msg: Any) -> Reply:
+    # ip_api.c vl_api_ip_address_dump_t_handler: unknown interface -> nothing; unnumbered interfaces
+    # have no addresses of their own.
+    intf = call.emu.interfaces.get(msg.sw_if_index)
+    if intf is None:
+        return []
+    want6 = bool(msg.is_ipv6)
+    return [
+        {"sw_if_index": intf.sw_if_index, "prefix": a}
+        for a in intf.addresses
+        if isinstance(a, ipaddress.IPv6Interface) == want6
+    ]

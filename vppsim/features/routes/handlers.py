@@ -1,4 +1,5 @@
-"""``ip.api`` messages (``src/vnet/ip/ip_api.c``, ``src/vnet/fib/fib_api.c``)."""
+"""``ip.api`` route messages (``src/vnet/ip/ip_api.c``, ``src/vnet/fib/fib_api.c``): add/delete, dump,
+and the mark-and-sweep replace of a table's API routes."""
 
 from __future__ import annotations
 
@@ -6,31 +7,10 @@ import ipaddress
 from typing import Any
 
 from vppsim import errno
+from vppsim.features.routes.state import Route, Source
 from vppsim.handlers.registry import REGISTRY, Call, Reply
-from vppsim.state.fib import Route, Source
 
 ALL = 0xFFFFFFFF
-
-
-@REGISTRY.handler("ip_table_add_del")
-def ip_table_add_del(call: Call, msg: Any) -> Reply:
-    # ip_api.c: ip_table_create / ip_table_delete; both always reply 0 (re-adding an existing table and
-    # deleting a missing one, or table 0, are no-ops).
-    t = msg.table
-    is_ip6, table_id = bool(t.is_ip6), int(t.table_id)
-    if msg.is_add:
-        call.emu.fib.create(is_ip6, table_id, t.name)
-    else:
-        call.emu.delete_table(is_ip6, table_id)
-    return {"retval": errno.OK}
-
-
-@REGISTRY.handler("ip_table_dump")
-def ip_table_dump(call: Call, msg: Any) -> Reply:
-    # ip_api.c vl_api_ip_table_dump_t_handler: every IPv4 table, then every IPv6 table.
-    return [
-        {"table": {"table_id": t.table_id, "is_ip6": t.is_ip6, "name": t.name}} for t in call.emu.fib.all()
-    ]
 
 
 def _normalise_path(raw: dict[str, Any], is_ip6: bool) -> dict[str, Any]:
@@ -141,18 +121,3 @@ def ip_table_replace_begin(call: Call, msg: Any) -> Reply:
 @REGISTRY.handler("ip_table_replace_end")
 def ip_table_replace_end(call: Call, msg: Any) -> Reply:
     return _replace(call, msg, False)
-
-
-@REGISTRY.handler("ip_address_dump")
-def ip_address_dump(call: Call, msg: Any) -> Reply:
-    # ip_api.c vl_api_ip_address_dump_t_handler: unknown interface -> nothing; unnumbered interfaces
-    # have no addresses of their own.
-    intf = call.emu.interfaces.get(msg.sw_if_index)
-    if intf is None:
-        return []
-    want6 = bool(msg.is_ipv6)
-    return [
-        {"sw_if_index": intf.sw_if_index, "prefix": a}
-        for a in intf.addresses
-        if isinstance(a, ipaddress.IPv6Interface) == want6
-    ]

@@ -6,9 +6,9 @@ from typing import Any
 
 from vppsim import errno
 from vppsim.emulator import EVENT_LINK_UP
+from vppsim.features.bonds.state import VALID_LB, VALID_MODES, Bond, Member
+from vppsim.features.interfaces.state import IfKind
 from vppsim.handlers.registry import REGISTRY, Call, Reply
-from vppsim.state.bonds import VALID_LB, VALID_MODES, Bond, Member
-from vppsim.state.interfaces import IfKind
 
 ALL = 0xFFFFFFFF
 

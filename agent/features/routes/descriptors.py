@@ -1,4 +1,4 @@
-"""Static routes (``ip_route_add_del``) with ECMP/UCMP next hops.
+"""Descriptor of the routes feature: static routes (``ip_route_add_del``) with ECMP/UCMP next hops.
 
 A route is one item holding its whole path set; a plain add (``is_multipath=0``) replaces the path set in
 VPP (src/vnet/fib/fib_api.c fib_api_route_add_del), so changing a weight or a next hop is one call, and
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent.vpp.descriptors.base import Descriptor
+from agent.vpp.descriptor import Descriptor, Ownership
 from agent.vpp.items import IfRef, Item, VppCall
 
 NO_INTERFACE = 0xFFFFFFFF
@@ -57,3 +57,10 @@ class RouteDescriptor(Descriptor):
         if old.value["table_id"] != new.value["table_id"]:
             return None
         return self._call(new, True)
+
+    def claims(self, item: Item, ours: Ownership) -> bool:
+        # retrieval only reports a route as found when it is provably the agent's (see retrieve.py)
+        return True
+
+
+DESCRIPTORS: tuple[Descriptor, ...] = (RouteDescriptor(),)

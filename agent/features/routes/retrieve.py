@@ -1,0 +1,125 @@
+"""Read static routes back from VPP (``ip_route_dump`` of table 0 and of every VRF table found).
+
+Runs after the interfaces and VRF features: the tables to dump are the VRF tables they found, and the
+routes VPP adds by itself for interface addresses (attached and host routes) are recognised from the
+addresses and table bindings found. A route is the agent's when it is in a table the agent owns and
+looks static, or when the agent programmed it; any other is only compared if the configuration has the
+same key.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from agent.features.base import RetrieveContext, Retrieved
+from agent.features.routes import keys
+from agent.features.routes.descriptors import NO_INTERFACE
+from agent.features.routes.items import ROUTE, path_sort_key
+from agent.features.vrfs.items import VRF_TABLE
+from agent.vpp import keys as item_keys
+from agent.vpp.items import TAG_PREFIX, Item
+
+PATH_LOCAL = 1
+
+
+def _str_ip(addr: Any, is_ip6: bool) -> str | None:
+    if addr is None:
+        return None
+    v = getattr(addr, "ip6" if is_ip6 else "ip4", addr)
+    try:
+        ip = ipaddress.ip_address(v if not isinstance(v, bytes) else bytes(v))
+    except ValueError:
+        return None
+    return None if ip.is_unspecified else str(ip)
+
+
+async def retrieve(ctx: RetrieveContext) -> None:
+    out = ctx.out
+    applied = {k for k in ctx.applied if keys.is_route(k)}
+    scopes: list[tuple[int, bool, str, bool]] = [
+        (0, False, keys.global_scope(), False),
+        (0, True, keys.global_scope(), False),
+    ]
+    for k, it in list(out.items.items()):
+        if it.kind == VRF_TABLE:
+            vrf = item_keys.rest(k).rpartition("/")[0]
+            owned = str(it.value["name"]).startswith(TAG_PREFIX)
+            scopes.append((it.value["table_id"], it.value["is_ip6"], keys.vrf_scope(vrf), owned))
+    futs = [
+        (s, ctx.conn.send("ip_route_dump", table={"table_id": s[0], "is_ip6": s[1], "name": ""}))
+        for s in scopes
+    ]
+    connected_by_table = _connected_prefixes(out)
+    for (table_id, is_ip6, scope, owned), fut in futs:
+        _, routes = await fut
+        connected = connected_by_table.get((table_id, is_ip6), set())
+        for r in routes:
+            _route_item(r.route, table_id, is_ip6, scope, owned, connected, out, applied)
+
+
+def _connected_prefixes(out: Retrieved) -> dict[tuple[int, bool], set[str]]:
+    """Per (table, family): prefixes VPP adds for interface addresses (attached and host routes)."""
+    table_of: dict[tuple[str, bool], int] = {}
+    for it in out.items.values():
+        if it.kind == "table-binding":
+            table_of[(it.value["interface"], it.value["is_ip6"])] = it.value["table_id"]
+    prefixes: dict[tuple[int, bool], set[str]] = {}
+    for it in out.items.values():
+        if it.kind != "address":
+            continue
+        addr = ipaddress.ip_interface(it.value["prefix"])
+        is_ip6 = addr.version == 6
+        table_id = table_of.get((it.value["interface"], is_ip6), 0)
+        got = prefixes.setdefault((table_id, is_ip6), set())
+        got.add(str(addr.network))
+        got.add(f"{addr.ip}/{addr.max_prefixlen}")
+    return prefixes
+
+
+def _route_item(
+    r: Any,
+    table_id: int,
+    is_ip6: bool,
+    scope: str,
+    owned: bool,
+    connected: set[str],
+    out: Retrieved,
+    applied_routes: set[str],
+) -> None:
+    prefix = str(ipaddress.ip_network(str(r.prefix), strict=False))
+    key = keys.route(scope, prefix)
+    paths: list[dict[str, Any]] = []
+    looks_static = False
+    for p in r.paths:
+        ptype = int(p.type)
+        if ptype == PATH_LOCAL:
+            return
+        addr = _str_ip(p.nh.address, is_ip6)
+        sw = int(p.sw_if_index)
+        intf = out.names.name_of(sw) if sw != NO_INTERFACE else None
+        if addr is not None:
+            # VPP's own entries (default drop, multicast, link-local) have no next-hop address; a
+            # special-next-hop route is only recognised as the agent's while it is configured or applied.
+            looks_static = True
+        paths.append(
+            {
+                "address": addr,
+                "interface": intf,
+                "weight": int(p.weight) or 1,
+                "preference": int(p.preference),
+                "type": ptype,
+                "nh_table": int(p.table_id) if addr else 0,
+            }
+        )
+    if prefix in connected and key not in applied_routes:
+        return
+    paths.sort(key=path_sort_key)
+    deps = tuple(sorted({item_keys.interface(p["interface"]) for p in paths if p["interface"]}))
+    value = {"table_id": table_id, "is_ip6": is_ip6, "prefix": prefix, "paths": paths}
+    item = Item(key, ROUTE, value, deps)
+    if key in applied_routes or (owned and looks_static):
+        out.items[key] = item
+    else:
+        # Not provably the agent's (table 0, or not a static-looking route): compared only if configured.
+        out.candidates[key] = item

@@ -1,0 +1,1 @@
+"""vppsim bonds feature: see :mod:`vppsim.features`."""

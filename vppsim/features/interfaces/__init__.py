@@ -1,0 +1,1 @@
+"""vppsim interfaces feature: see :mod:`vppsim.features`."""

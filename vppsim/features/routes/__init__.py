@@ -1,0 +1,1 @@
+"""vppsim routes feature: see :mod:`vppsim.features`."""

@@ -1,0 +1,1 @@
+"""vppsim vrfs feature: see :mod:`vppsim.features`."""
