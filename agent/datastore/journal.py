@@ -85,6 +85,9 @@ class CommitRecord:
     change_count: int = 0
     rollback_to: int | None = None
     noop: bool = False
+    # the parts of the change the agent stores but does not apply yet (agent.datastore.unapplied):
+    # [{"path": data path, "feature": ..., "reason": ...}]; the commit reply warns about each
+    not_applied: list[dict[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

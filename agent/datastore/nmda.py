@@ -388,6 +388,7 @@ async def get_data(ds: Datastores, query: DataQuery, fmt: Format = "xml") -> str
             with_defaults=query.with_defaults,
             config_only=name != "operational",
             fmt=fmt,
+            applied_only=name == "operational",
         )
     ctx = ds.ctx
     origins = bool(query.origin_filter or query.negated_origin_filter or query.with_origin)
@@ -405,6 +406,7 @@ async def get_data(ds: Datastores, query: DataQuery, fmt: Format = "xml") -> str
     if name == "operational":
         view = ds.running
         tree = view.tree.dup()
+        ds.strip_unapplied(tree)  # RFC 8342 5.3: only configuration in use is in <operational>
         # providers are asked even for config-filter=true: configuration the system reports (ports
         # nobody configured) is configuration in <operational> too
         ds.operational.merge_into(tree, readmod.filter_roots(query.xpath, query.subtree, ds.model.ctx))

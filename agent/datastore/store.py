@@ -45,6 +45,7 @@ from lxml import etree
 
 from agent.datastore import diff as diffmod
 from agent.datastore import read as readmod
+from agent.datastore import unapplied
 from agent.datastore.changes import Change, JSONValue
 from agent.datastore.edit_gnmi import apply_gnmi_edit
 from agent.datastore.edit_xml import EditOutcome, apply_xml_edit, parse_config_element
@@ -195,6 +196,23 @@ class Datastores:
         self._busy_dropped = False
         self.locks = LockTable()
         self.operational = OperationalRegistry(self.ctx)
+        self._not_applied: tuple[int, dict[str, Any]] = (0, {})
+        self.operational.register("/bng-agent:agent-state", self._not_applied_state)
+
+    # ------------------------------------------------------------------------------------ not applied
+
+    def _not_applied_state(self) -> dict[str, Any]:
+        """``agent-state/not-applied``, recomputed only when running changed."""
+        generation, doc = self._not_applied
+        if generation != self._generation:
+            doc = unapplied.agent_state(self._running.root)
+            self._not_applied = (self._generation, doc)
+        return doc
+
+    @staticmethod
+    def strip_unapplied(tree: DataTree) -> None:
+        """Remove what the agent does not apply from a private copy (an operational read)."""
+        unapplied.strip(tree.root, tree.free_node)
 
     # ------------------------------------------------------------------------------------ properties
 
@@ -323,14 +341,19 @@ class Datastores:
         with_defaults: WithDefaults | None = None,
         config_only: bool = True,
         fmt: Format = "xml",
+        applied_only: bool = False,
     ) -> str:
         """Read a datastore, filtered by an XPath or an RFC 6241 subtree filter, in XML or JSON-IETF.
 
         ``with_defaults`` follows RFC 6243 (None = the server's basic mode, ``explicit``). XML output is
         the sequence of top-level elements (no ``<data>`` wrapper); JSON output is one JSON-IETF object.
         ``config_only=False`` includes state data (only the operational datastore has any).
+        ``applied_only`` (operational only) leaves out configuration the agent does not apply yet
+        (:mod:`agent.datastore.unapplied`), as RFC 8342's ``<operational>`` must; ``<get>`` keeps it.
         """
-        tree = self.read_tree(datastore, xpath=xpath, subtree=subtree, config_only=config_only)
+        tree = self.read_tree(
+            datastore, xpath=xpath, subtree=subtree, config_only=config_only, applied_only=applied_only
+        )
         try:
             return tree.print(fmt, with_defaults=with_defaults)
         finally:
@@ -343,9 +366,10 @@ class Datastores:
         xpath: str | None = None,
         subtree: etree._Element | None = None,
         config_only: bool = True,
+        applied_only: bool = False,
     ) -> DataTree:
         """Like :meth:`read` but returns a private copy of the selected data (the caller owns it)."""
-        source, owned = self._source_tree(datastore, xpath, subtree, config_only)
+        source, owned = self._source_tree(datastore, xpath, subtree, config_only, applied_only)
         if owned and xpath is None and subtree is None and not config_only:
             return source  # the whole operational copy is already private: no second copy
         try:
@@ -355,7 +379,12 @@ class Datastores:
                 source.close()
 
     def _source_tree(
-        self, datastore: str, xpath: str | None, subtree: etree._Element | None, config_only: bool
+        self,
+        datastore: str,
+        xpath: str | None,
+        subtree: etree._Element | None,
+        config_only: bool,
+        applied_only: bool = False,
     ) -> tuple[DataTree, bool]:
         if datastore in ("running", "intended"):
             return self._running, False
@@ -366,6 +395,8 @@ class Datastores:
             return self._startup, False
         if datastore == "operational":
             tree = self._running.dup()
+            if applied_only:
+                self.strip_unapplied(tree)
             if not config_only:
                 self.operational.merge_into(tree, readmod.filter_roots(xpath, subtree, self.model.ctx))
             return tree, True
@@ -771,6 +802,7 @@ class Datastores:
         with_defaults: WithDefaults | None = None,
         config_only: bool = True,
         fmt: Format = "xml",
+        applied_only: bool = False,
     ) -> str:
         """:meth:`read`, selecting and printing running or candidate in a worker thread."""
         if datastore in ("running", "intended"):
@@ -793,6 +825,7 @@ class Datastores:
                 subtree=subtree,
                 with_defaults=with_defaults,
                 config_only=config_only,
+                applied_only=applied_only,
                 fmt=fmt,
             )
         async with self._candidate_lock():

@@ -37,7 +37,8 @@ from agent.gnmi.encode import decode_value
 from agent.gnmi.errors import GnmiError, invalid, unimplemented
 from agent.gnmi.flatten import strip_predicates
 from agent.gnmi.paths import full_path, has_wildcards, to_xpath
-from agent.gnmi.pb import gnmi
+from agent.gnmi.pb import gnmi, gnmi_ext
+from agent.txn.records import commit_warnings
 
 if TYPE_CHECKING:
     from agent.access.nacm import AccessControl
@@ -117,13 +118,34 @@ async def set_(server: GnmiServer, request: Any, session: Session, acl: AccessCo
             grpc.StatusCode.FAILED_PRECONDITION,
             "a confirmed commit is pending: confirm or cancel it (commit extension) before another Set",
         )
+    record = None
     if commit_ext is not None:
-        await _confirmed(server, commit_ext, session, deletes, replaces, updates)
+        record = await _confirmed(server, commit_ext, session, deletes, replaces, updates)
     elif deletes or replaces or updates:
-        await server.txn.edit_running_gnmi(
+        _result, record = await server.txn.edit_running_gnmi(
             session, deletes=deletes, replaces=replaces, updates=updates, comment="gnmi Set"
         )
-    return gnmi.SetResponse(prefix=request.prefix, response=results, timestamp=time.time_ns())
+    return gnmi.SetResponse(
+        prefix=request.prefix,
+        response=results,
+        timestamp=time.time_ns(),
+        extension=_warning_extensions(record),
+    )
+
+
+def _warning_extensions(record: Any) -> list[Any]:
+    """Warnings about a Set that succeeded (data stored but not applied to VPP yet) as one experimental
+    registered extension (gnmi_ext.proto ``EID_EXPERIMENTAL``): gNMI has no warning field, and a
+    registered extension is the specification's place for what it does not define. ``msg`` is JSON:
+    ``{"warnings": [{"path", "message", "app-tag"}]}``."""
+    warnings = commit_warnings(record)
+    if not warnings:
+        return []
+    body = {"warnings": [{"path": w.path, "message": w.message, "app-tag": w.app_tag} for w in warnings]}
+    registered = gnmi_ext.RegisteredExtension(
+        id=gnmi_ext.EID_EXPERIMENTAL, msg=json.dumps(body, separators=(",", ":")).encode()
+    )
+    return [gnmi_ext.Extension(registered_ext=registered)]
 
 
 def _matches(server: GnmiServer, xpath: str) -> list[str]:
@@ -244,7 +266,8 @@ async def _confirmed(
     deletes: list[str],
     replaces: list[tuple[str, Any]],
     updates: list[tuple[str, Any]],
-) -> None:
+) -> Any:
+    """Returns the commit record (None for cancel)."""
     action = ext.WhichOneof("action")
     token = ext.id
     if not token:
@@ -273,7 +296,7 @@ async def _confirmed(
         raise invalid("set_rollback_duration needs a rollback_duration greater than 0")
     if action == "cancel":
         await txn.cancel_commit(session, persist_id=token)
-        return
+        return None
     ds.lock("candidate", session)
     try:
         try:
@@ -282,11 +305,11 @@ async def _confirmed(
                     "candidate", deletes=deletes, replaces=replaces, updates=updates, session=session
                 )
             if action == "confirm":
-                await txn.confirm(session, persist_id=token)
+                record = await txn.confirm(session, persist_id=token)
             else:
                 holder = ext.commit if action == "commit" else ext.set_rollback_duration
                 timeout = _duration(holder.rollback_duration) or DEFAULT_ROLLBACK
-                await txn.commit(
+                record = await txn.commit(
                     session,
                     confirmed=True,
                     confirm_timeout=timeout,
@@ -300,3 +323,4 @@ async def _confirmed(
             raise
     finally:
         ds.unlock("candidate", session)
+    return record

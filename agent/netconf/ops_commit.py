@@ -16,7 +16,8 @@ from lxml import etree
 
 from agent.netconf import notify
 from agent.netconf.context import BNG_NS, OpContext, child, shielded, text_of
-from agent.netconf.replies import NC_NS, RpcError
+from agent.netconf.replies import NC_NS, RpcError, warnings_xml
+from agent.txn.records import commit_warnings
 
 
 def _uint(value: str | None, name: str, default: int) -> int:
@@ -29,7 +30,7 @@ def _uint(value: str | None, name: str, default: int) -> int:
     return int(value)
 
 
-async def commit(ctx: OpContext, op: etree._Element) -> None:
+async def commit(ctx: OpContext, op: etree._Element) -> str | None:
     confirmed = child(op, "confirmed") is not None
     timeout = _uint(text_of(op, "confirm-timeout"), "confirm-timeout", 600)
     persist = text_of(op, "persist")
@@ -37,7 +38,7 @@ async def commit(ctx: OpContext, op: etree._Element) -> None:
     if not confirmed and (child(op, "confirm-timeout") is not None or persist is not None):
         raise RpcError("confirm-timeout and persist need <confirmed/>", tag="invalid-value")
     was_pending = getattr(ctx.txn, "confirmed_commit_pending", False)
-    await shielded(
+    record = await shielded(
         ctx.txn.commit(
             ctx.session, confirmed=confirmed, confirm_timeout=timeout, persist=persist, persist_id=persist_id
         )
@@ -54,6 +55,7 @@ async def commit(ctx: OpContext, op: etree._Element) -> None:
         ctx.server.publish(
             "ietf-netconf-notifications", "netconf-confirmed-commit", notify.confirmed_commit("complete", by)
         )
+    return warnings_xml(commit_warnings(record), ctx.server.module_ns)
 
 
 async def cancel_commit(ctx: OpContext, op: etree._Element) -> None:

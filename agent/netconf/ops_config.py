@@ -25,7 +25,8 @@ from agent.netconf.context import (
     text_of,
 )
 from agent.netconf.nacm_write import check_edit_access
-from agent.netconf.replies import NC_NS, RpcError
+from agent.netconf.replies import NC_NS, RpcError, warnings_xml
+from agent.txn.records import commit_warnings
 
 WD_ATTR_NS = "urn:ietf:params:xml:ns:netconf:default:1.0"
 _WD_ATTR = f"{{{WD_ATTR_NS}}}default"
@@ -109,7 +110,7 @@ def _config_element(op: etree._Element, ns: str = NC_NS) -> etree._Element:
     return config
 
 
-async def edit_config(ctx: OpContext, op: etree._Element) -> None:
+async def edit_config(ctx: OpContext, op: etree._Element) -> str | None:
     target = datastore_choice(op, "target", ("candidate", "running"))
     default_op = text_of(op, "default-operation") or "merge"
     error_option = text_of(op, "error-option") or "stop-on-error"
@@ -122,32 +123,37 @@ async def edit_config(ctx: OpContext, op: etree._Element) -> None:
         "error_option": error_option,
         "test_option": test_option,
     }
+    record = None
     if target == "running":
-        result, _record = await shielded(ctx.txn.edit_running_xml(ctx.session, config, **options))
+        result, record = await shielded(ctx.txn.edit_running_xml(ctx.session, config, **options))
     else:
         result = await ctx.datastores.edit_config_async("candidate", config, session=ctx.session, **options)
     if result.errors:  # continue-on-error: the successful parts were kept
         raise AgentError(result.errors[0].message, details=result.errors)
+    return warnings_xml(commit_warnings(record), ctx.server.module_ns)
 
 
-async def edit_data(ctx: OpContext, op: etree._Element) -> None:
+async def edit_data(ctx: OpContext, op: etree._Element) -> str | None:
     ds = nmda_datastore(op, ("candidate", "running"))
     default_op = text_of(op, "default-operation", NMDA_NS) or "merge"
     config = _config_element(op, NMDA_NS)
     apply_default_attributes(ctx, config)
     check_edit_access(ctx, config, default_op, ds)
     if ds == "running":
-        await shielded(ctx.txn.edit_running_xml(ctx.session, config, default_operation=default_op))
-    else:
-        await ctx.datastores.edit_config_async(
-            "candidate",
-            config,
-            default_operation=default_op,  # type: ignore[arg-type]
-            session=ctx.session,
+        _result, record = await shielded(
+            ctx.txn.edit_running_xml(ctx.session, config, default_operation=default_op)
         )
+        return warnings_xml(commit_warnings(record), ctx.server.module_ns)
+    await ctx.datastores.edit_config_async(
+        "candidate",
+        config,
+        default_operation=default_op,  # type: ignore[arg-type]
+        session=ctx.session,
+    )
+    return None
 
 
-async def copy_config(ctx: OpContext, op: etree._Element) -> None:
+async def copy_config(ctx: OpContext, op: etree._Element) -> str | None:
     target = datastore_choice(op, "target", ("candidate", "startup", "running"))
     source = datastore_choice(op, "source", ("running", "candidate", "startup", "config"))
     if not isinstance(source, str):
@@ -156,9 +162,10 @@ async def copy_config(ctx: OpContext, op: etree._Element) -> None:
         _require_all_write(ctx, "copy-config")
     if target == "running":
         src: Any = source
-        await shielded(
+        _result, record = await shielded(
             ctx.txn.edit_running(ctx.session, lambda ds: ds.copy_config(src, "running", ctx.session))
         )
+        return warnings_xml(commit_warnings(record), ctx.server.module_ns)
     elif target == "startup" and source == "running":
         await shielded(ctx.txn.save_startup(ctx.session))
         ctx.server.startup_published(ctx.nc.changed_by())
@@ -167,6 +174,7 @@ async def copy_config(ctx: OpContext, op: etree._Element) -> None:
         if target == "startup":
             await ctx.server.startup_changed()
             ctx.server.startup_published(ctx.nc.changed_by())
+    return None
 
 
 async def delete_config(ctx: OpContext, op: etree._Element) -> None:

@@ -133,6 +133,17 @@ def error_reply(
     return (_open(rpc_attrs) + body + "</rpc-reply>").encode()
 
 
+def warnings_xml(details: list[ErrorDetail], module_ns: Mapping[str, str] | None = None) -> str | None:
+    """The body of a reply to an operation that succeeded with warnings, or None for a plain ``<ok/>``.
+
+    RFC 6241 section 4.4 sends ``<ok/>`` only "if no errors or warnings occurred"; otherwise the reply
+    carries the ``<rpc-error>`` elements, here each with ``error-severity`` warning.
+    """
+    if not details:
+        return None
+    return "".join(error_xml(d, module_ns) for d in details)
+
+
 def _is_ncname(name: str) -> bool:
     return (
         bool(name) and (name[0].isalpha() or name[0] == "_") and all(c.isalnum() or c in "-_." for c in name)

@@ -47,7 +47,7 @@ from agent.datastore.store import Datastores, EditResult, PreparedCommit, is_lar
 from agent.errors import AgentError
 from agent.txn.confirmed import PendingConfirmed, check_may_act
 from agent.txn.errors import ConfirmedCommitError, RollbackFailedError, TransactionError
-from agent.txn.records import CheckpointInfo, CommitEvent
+from agent.txn.records import CheckpointInfo, CommitEvent, not_applied
 from agent.txn.southbound import Plan, Southbound
 from agent.txn.timing import PhaseHistogram
 
@@ -686,6 +686,7 @@ class TransactionManager:
             raise TransactionError("running changed since this commit was prepared; retry", tag="in-use")
         changes = prepared.changes
         record.change_count = len(changes)
+        record.not_applied = not_applied(changes)
         plan = await self.southbound.plan(self.ds.running.dnode, changes)
         plan.txn_id = record.id
         t_plan = time.perf_counter()
@@ -715,6 +716,14 @@ class TransactionManager:
             (t_apply - t_plan) * 1e3,
             (time.perf_counter() - t0) * 1e3,
         )
+        if record.not_applied:
+            shown, rest = record.not_applied[:5], len(record.not_applied) - 5
+            log.warning(
+                "txn id=%d stored but not applied to VPP: %s%s",
+                record.id,
+                "; ".join(f"{w['path']} ({w['feature']})" for w in shown),
+                f" and {rest} more" if rest > 0 else "",
+            )
         phases = {
             "validate": validate_s,
             "plan": t_plan - t0,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -336,3 +337,41 @@ def test_set_with_an_unserved_or_unknown_origin(
         client.set(update=[(path, "x")], encoding="json_ietf")
     assert _code(info.value) == code
     assert _running_interfaces(agent) == before
+
+
+def test_set_of_data_the_agent_does_not_apply_yet_succeeds_with_a_warning_extension(agent: Agent) -> None:
+    """gNMI has no warning field: the warning travels as an experimental registered extension whose
+    msg is JSON; the Set itself succeeds and running holds the data."""
+    profile = {"name": "gnmi-gold", "type": "1r2c", "cir": "100000", "cbs": 1250000}  # uint64: a string
+    update = gnmi_pb2.Update(
+        path=gnmi_pb2.Path(
+            elem=[
+                gnmi_pb2.PathElem(name="bng-qos:qos"),
+                gnmi_pb2.PathElem(name="profile", key={"name": "gnmi-gold"}),
+            ]
+        ),
+        val=gnmi_pb2.TypedValue(json_ietf_val=json.dumps(profile).encode()),
+    )
+    channel, stub = _stub(agent)
+    try:
+        response = stub.Set(gnmi_pb2.SetRequest(update=[update]), metadata=MD)
+        entry = gnmi_pb2.Update(
+            path=gnmi_pb2.Path(
+                elem=[
+                    gnmi_pb2.PathElem(name="ietf-interfaces:interfaces"),
+                    gnmi_pb2.PathElem(name="interface", key={"name": "na-plain"}),
+                ]
+            ),
+            val=gnmi_pb2.TypedValue(json_ietf_val=json.dumps(interface("na-plain")).encode()),
+        )
+        plain = stub.Set(gnmi_pb2.SetRequest(update=[entry]), metadata=MD)
+    finally:
+        channel.close()
+    assert len(response.extension) == 1
+    registered = response.extension[0].registered_ext
+    assert registered.id == gnmi_ext_pb2.EID_EXPERIMENTAL
+    (warning,) = json.loads(registered.msg)["warnings"]
+    assert warning["path"] == "/bng-qos:qos/profile[name='gnmi-gold']"
+    assert warning["app-tag"] == "not-applied" and "QoS profiles" in warning["message"]
+    assert "gnmi-gold" in json.dumps(agent.command("running"))
+    assert len(plain.extension) == 0

@@ -1,0 +1,237 @@
+"""Which parts of the model set the agent accepts but does not apply yet, and how to find them in data.
+
+The model set is ahead of the implementation: NAT, QoS, ACLs, subscribers, AAA, VRRP and more validate
+and commit, but nothing programs them into VPP yet. Accepting such data silently would tell a
+controller that a NAT pool or a policer is in force when it is not. So each such subtree is listed
+here with the feature that will apply it, and
+
+- a commit whose changes set data in one of them still succeeds, with a warning in the reply
+  (:func:`touched`; NETCONF ``rpc-error`` with severity ``warning``, a gNMI response extension, a log
+  line),
+- the operational state lists what running holds there (:func:`instances`), and ``<get-data>`` of the
+  operational datastore leaves it out, because RFC 8342 section 5.3 puts only configuration that is in
+  use into ``<operational>``.
+
+When a feature lands, it deletes its entry here; nothing else changes. The table is written in
+schema-node terms: ``/module:node/node/module:node`` (a module prefix where the module changes, as in
+libyang data paths) and ``**`` for any number of levels.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from agent.datastore.changes import Change
+from agent.datastore.tree import NULL, Cdata, children, find_xpath, is_default, is_term, node_path
+
+Segment = tuple[str, str]  # (module, node name)
+_ANY = ("", "**")
+
+
+@dataclass(frozen=True)
+class Unapplied:
+    """One subtree the agent stores but does not apply."""
+
+    path: str  # schema path, see the module docstring
+    feature: str  # what it configures, in an operator's words
+    issue: int | None  # the issue that will apply it (None: no plan yet)
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        return _segments(self.path)
+
+    @property
+    def reason(self) -> str:
+        plan = f" (issue #{self.issue})" if self.issue is not None else ""
+        return f"{self.feature} is not programmed into VPP yet{plan}: stored in running, not applied"
+
+
+_IF = "/ietf-interfaces:interfaces/interface"
+
+UNAPPLIED: tuple[Unapplied, ...] = (
+    Unapplied("/bng-subscribers:subscribers", "IPoE/PPPoE subscribers, DHCP relay and IPv6 RA", 14),
+    Unapplied(f"{_IF}/ietf-ip:ipv4/bng-interfaces:proxy-arp", "proxy-ARP", 14),
+    Unapplied("/bng-aaa:aaa", "subscriber RADIUS authentication, accounting and CoA", 15),
+    Unapplied("/ietf-nat:nat", "CGNAT (NAT44 pools and static mappings)", 17),
+    Unapplied("/bng-qos:qos", "QoS profiles (VPP policers)", 18),
+    Unapplied(f"{_IF}/bng-qos:qos", "QoS profile attachment", 18),
+    Unapplied("/ietf-access-control-list:acls", "access control lists", 18),
+    Unapplied("/bng-vrf:vrfs/**/health-probe", "next-hop health probes", 19),
+    Unapplied("/bng-vrf:global-routing/**/health-probe", "next-hop health probes", 19),
+    Unapplied(f"{_IF}/ietf-ip:ipv4/ietf-vrrp:vrrp", "VRRP", 19),
+    Unapplied(f"{_IF}/ietf-ip:ipv6/ietf-vrrp:vrrp", "VRRP", 19),
+    Unapplied("/bng-ha:ha", "two-node state synchronisation", 19),
+    Unapplied("/bng-telemetry:telemetry", "IPFIX flow accounting and NAT event export", 20),
+    Unapplied("/ietf-system:system/radius", "operator login through RADIUS", 21),
+    Unapplied("/ietf-system:system/authentication/user-authentication-order", "operator login order", 21),
+    Unapplied(f"{_IF}/ietf-ip:ipv4/mtu", "per-protocol (IPv4) MTU", None),
+    Unapplied(f"{_IF}/ietf-ip:ipv6/mtu", "per-protocol (IPv6) MTU", None),
+)
+
+_PRED = re.compile(r"\[(?:[^\]'\"]|'[^']*'|\"[^\"]*\")*\]")
+
+
+def _segments(path: str) -> tuple[Segment, ...]:
+    """``/a:x/y[k='v']/b:z`` -> ((a, x), (a, y), (b, z)); ``**`` stays a wildcard."""
+    out: list[Segment] = []
+    module = ""
+    for part in _PRED.sub("", path).strip("/").split("/"):
+        if part == "**":
+            out.append(_ANY)
+            continue
+        prefix, sep, name = part.rpartition(":")
+        if sep:
+            module = prefix
+        out.append((module, name))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """Data found in an unapplied subtree: the entry and one instance path (libyang form)."""
+
+    entry: Unapplied
+    path: str
+
+
+class _Matcher:
+    """The table as a small automaton over (module, name) steps, so one walk checks every entry."""
+
+    def __init__(self, entries: Iterable[Unapplied]) -> None:
+        self.entries = tuple(entries)
+        self._patterns = [e.segments for e in self.entries]
+
+    def start(self) -> frozenset[tuple[int, int]]:
+        return frozenset((i, 0) for i in range(len(self._patterns)))
+
+    def step(self, states: frozenset[tuple[int, int]], seg: Segment) -> frozenset[tuple[int, int]]:
+        nxt: set[tuple[int, int]] = set()
+        for entry, pos in states:
+            pattern = self._patterns[entry]
+            if pos >= len(pattern):
+                nxt.add((entry, pos))  # already inside a matched subtree
+                continue
+            if pattern[pos] == _ANY:
+                nxt.add((entry, pos))  # ** swallows this step
+                if pos + 1 < len(pattern) and pattern[pos + 1] == seg:
+                    nxt.add((entry, pos + 2))
+            elif pattern[pos] == seg:
+                nxt.add((entry, pos + 1))
+        return frozenset(nxt)
+
+    def matched(self, states: frozenset[tuple[int, int]]) -> list[Unapplied]:
+        return [self.entries[e] for e, pos in states if pos >= len(self._patterns[e])]
+
+
+_MATCHER = _Matcher(UNAPPLIED)
+
+
+def touched(changes: Iterable[Change], entries: Iterable[Unapplied] | None = None) -> list[Hit]:
+    """The unapplied subtrees a commit's changes set data in, one hit per entry and changed node.
+
+    A change at or below an unapplied node counts (a NAT pool edited), and so does a created or
+    modified ancestor whose new value carries data there (an interface created with a QoS attachment).
+    Deletions count for nothing: removing data that was never applied needs no warning.
+    """
+    matcher = _MATCHER if entries is None else _Matcher(entries)
+    hits: dict[tuple[str, str], Hit] = {}
+    for change in changes:
+        if change.op == "delete":
+            continue
+        states = matcher.start()
+        for seg in _segments(change.path):
+            states = matcher.step(states, seg)
+            if not states:
+                break
+        if not states:
+            continue
+        found = matcher.matched(states)
+        if found:
+            for entry in found:
+                hits.setdefault((entry.path, change.path), Hit(entry, change.path))
+            continue
+        module = _segments(change.path)[-1][0]
+        for entry, path in _walk(matcher, states, change.new, module, change.path):
+            hits.setdefault((entry.path, path), Hit(entry, path))
+    return list(hits.values())
+
+
+def _walk(
+    matcher: _Matcher, states: frozenset[tuple[int, int]], value: Any, module: str, path: str
+) -> Iterator[tuple[Unapplied, str]]:
+    """Entries reached inside a JSON-IETF value (RFC 7951 member names: ``module:name`` where the
+    module changes). Only branches some entry can still match are entered."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _walk(matcher, states, item, module, path)
+        return
+    if not isinstance(value, dict):
+        return
+    for key, child in value.items():
+        if key.startswith("@"):
+            continue  # metadata
+        prefix, sep, name = key.rpartition(":")
+        child_module = prefix if sep else module
+        nxt = matcher.step(states, (child_module, name))
+        if not nxt:
+            continue
+        child_path = f"{path}/{key}"
+        found = matcher.matched(nxt)
+        if found:
+            for entry in found:
+                yield entry, child_path
+            continue
+        yield from _walk(matcher, nxt, child, child_module, child_path)
+
+
+def xpath(entry: Unapplied) -> str:
+    """The entry as an XPath libyang can evaluate (``**`` becomes ``//``)."""
+    return entry.path.replace("/**/", "//")
+
+
+def instances(root: Cdata, entries: Iterable[Unapplied] = UNAPPLIED) -> list[tuple[Unapplied, list[Cdata]]]:
+    """Per entry, the nodes of a data tree (``root``: its first top-level node) in that subtree that
+    someone set: nodes libyang added as schema defaults, and containers holding nothing else, are not
+    configuration anyone wrote."""
+    out: list[tuple[Unapplied, list[Cdata]]] = []
+    if root == NULL:
+        return [(e, []) for e in entries]
+    for entry in entries:
+        nodes = [n for n in find_xpath(root, xpath(entry)) if _explicit(n)]
+        out.append((entry, nodes))
+    return out
+
+
+def _explicit(node: Cdata) -> bool:
+    if is_default(node):
+        return False
+    if is_term(node):
+        return True
+    return any(_explicit(c) for c in children(node))
+
+
+def agent_state(root: Cdata) -> dict[str, Any]:
+    """``bng-agent:agent-state/not-applied`` for a running tree, as JSON-IETF (only entries with data)."""
+    rows = [
+        {
+            "path": entry.path,
+            "feature": entry.feature,
+            "reason": entry.reason,
+            "instances": len(nodes),
+            "first-instance": node_path(nodes[0]),
+        }
+        for entry, nodes in instances(root)
+        if nodes
+    ]
+    return {"bng-agent:agent-state": {"not-applied": rows}} if rows else {}
+
+
+def strip(root: Cdata, free: Any) -> None:
+    """Remove every unapplied subtree from a private copy (``free(node)`` unlinks and frees one node):
+    what ``<get-data>`` of the operational datastore must not show."""
+    for _entry, nodes in instances(root):
+        for node in nodes:
+            free(node)

@@ -1,0 +1,111 @@
+"""Configuration the agent stores but does not apply yet: which commits touch it, what running holds there,
+and that an operational copy leaves it out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from agent.datastore import unapplied
+from agent.datastore.changes import Change
+from agent.datastore.tree import DataTree, find_xpath
+from agent.model import load_model_set
+
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo-config.json"
+IF = "/ietf-interfaces:interfaces/interface"
+
+
+def _paths(changes: list[Change]) -> set[tuple[str, str]]:
+    return {(h.entry.path, h.path) for h in unapplied.touched(changes)}
+
+
+def test_a_whole_top_level_subtree_created_is_one_warning() -> None:
+    hits = _paths([Change("create", "/ietf-nat:nat", None, {"instances": {"instance": [{"id": 1}]}})])
+    assert hits == {("/ietf-nat:nat", "/ietf-nat:nat")}
+
+
+def test_a_leaf_modified_deep_inside_names_its_own_path() -> None:
+    path = "/bng-qos:qos/profile[name='gold']/cir"
+    assert _paths([Change("modify", path, 1, 2)]) == {("/bng-qos:qos", path)}
+
+
+def test_an_interface_created_with_a_qos_attachment_is_found_inside_its_value() -> None:
+    entry = {"name": "x", "type": "iana-if-type:l2vlan", "bng-qos:qos": {"input": {"profile": "gold"}}}
+    change = Change("create", f"{IF}[name='x']", None, entry)
+    assert _paths([change]) == {(f"{IF}/bng-qos:qos", f"{IF}[name='x']/bng-qos:qos")}
+
+
+def test_applied_data_and_deletions_give_no_warning() -> None:
+    entry = {"name": "x", "type": "iana-if-type:ethernetCsmacd", "ietf-ip:ipv4": {"address": []}}
+    assert _paths([Change("create", f"{IF}[name='x']", None, entry)]) == set()
+    assert _paths([Change("delete", "/ietf-nat:nat", {"instances": {}}, None)]) == set()
+    # same local name in another module: bng-interfaces' mtu is applied, ietf-ip's per-protocol one not
+    assert _paths([Change("modify", f"{IF}[name='x']/bng-interfaces:mtu", 1500, 9000)]) == set()
+    assert _paths([Change("modify", f"{IF}[name='x']/ietf-ip:ipv4/mtu", 1500, 9000)]) != set()
+
+
+def test_any_depth_wildcard_matches_health_probes_in_every_route_list() -> None:
+    vrf = {
+        "name": "blue",
+        "static-routes": {
+            "ipv4-route": [
+                {"prefix": "10.0.0.0/8", "next-hop": [{"id": 1, "health-probe": {"interval": 5}}]},
+            ]
+        },
+    }
+    hits = _paths([Change("create", "/bng-vrf:vrfs/vrf[name='blue']", None, vrf)])
+    assert hits == {
+        (
+            "/bng-vrf:vrfs/**/health-probe",
+            "/bng-vrf:vrfs/vrf[name='blue']/static-routes/ipv4-route/next-hop/health-probe",
+        )
+    }
+
+
+def test_the_demo_configuration_reports_every_unapplied_service_it_sets() -> None:
+    doc = json.loads(DEMO.read_text())
+    features = {
+        h.entry.feature
+        for h in unapplied.touched([Change("create", f"/{k}", None, v) for k, v in doc.items()])
+    }
+    for expected in ("CGNAT (NAT44 pools and static mappings)", "QoS profiles (VPP policers)", "VRRP"):
+        assert expected in features
+
+
+def _demo_tree() -> DataTree:
+    model = load_model_set()
+    return DataTree.parse(model.ctx, DEMO.read_text(), "json")
+
+
+def test_instances_count_what_running_holds_and_strip_removes_only_that() -> None:
+    tree = _demo_tree()
+    try:
+        found = {e.path: len(nodes) for e, nodes in unapplied.instances(tree.root)}
+        assert found["/ietf-nat:nat"] == 1
+        assert found["/bng-qos:qos"] == 1
+        state = unapplied.agent_state(tree.root)["bng-agent:agent-state"]["not-applied"]
+        nat = next(r for r in state if r["path"] == "/ietf-nat:nat")
+        assert nat["instances"] == 1 and nat["first-instance"] == "/ietf-nat:nat"
+        assert "issue #17" in nat["reason"]
+        interfaces_before = len(find_xpath(tree.root, f"{IF}"))
+        unapplied.strip(tree.root, tree.free_node)
+        assert all(not nodes for _e, nodes in unapplied.instances(tree.root))
+        assert len(find_xpath(tree.root, f"{IF}")) == interfaces_before
+        assert find_xpath(tree.root, "/bng-vrf:vrfs/vrf")
+    finally:
+        tree.close()
+
+
+def test_schema_defaults_are_not_configuration_anyone_wrote() -> None:
+    model = load_model_set()
+    doc = {
+        "ietf-interfaces:interfaces": {
+            "interface": [{"name": "eth0", "type": "iana-if-type:ethernetCsmacd", "ietf-ip:ipv4": {}}]
+        }
+    }
+    tree = DataTree.parse(model.ctx, json.dumps(doc), "json")
+    try:
+        tree.validate()  # adds schema defaults (proxy-arp false, ...)
+        assert unapplied.agent_state(tree.root) == {}
+    finally:
+        tree.close()
