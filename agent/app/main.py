@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agent.datastore import unapplied
 from agent.errors import AgentError
 from agent.vpp.link import VppLink
 from agent.vpp.southbound import VppSouthbound
@@ -179,6 +180,11 @@ class Agent:
             self.journal.save_startup(self.datastores.running.json())
         self.southbound.load_config(self.datastores.running.json())
         log.info("config source=%s last_commit=%d", source if running else "empty", loaded.last_commit_id)
+        for entry, nodes in unapplied.instances(self.datastores.running.tree.root):
+            if nodes:
+                log.warning(
+                    "config stored but not applied: %s (%d) -- %s", entry.path, len(nodes), entry.reason
+                )
 
         api, stats = self.s.vpp_api_socket, self.s.vpp_stats_socket
         if self.s.sim:

@@ -150,6 +150,8 @@ def touched(changes: Iterable[Change], entries: Iterable[Unapplied] | None = Non
             continue
         found = matcher.matched(states)
         if found:
+            if change.op == "create" and not _explicit_json(change.new):
+                continue  # only schema defaults (a container libyang created with its default leaves)
             for entry in found:
                 hits.setdefault((entry.path, change.path), Hit(entry, change.path))
             continue
@@ -181,10 +183,31 @@ def _walk(
         child_path = f"{path}/{key}"
         found = matcher.matched(nxt)
         if found:
-            for entry in found:
-                yield entry, child_path
+            if _explicit_json(child, value.get(f"@{key}")):
+                for entry in found:
+                    yield entry, child_path
             continue
         yield from _walk(matcher, nxt, child, child_module, child_path)
+
+
+_DEFAULT_TAG = "ietf-netconf-with-defaults:default"
+
+
+def _explicit_json(value: Any, meta: Any = None) -> bool:
+    """Whether a JSON-IETF value holds anything but schema defaults. Change values carry libyang's
+    defaults tagged (RFC 6243 ``report-all-tagged``: ``"@leaf": {"ietf-netconf-with-defaults:default":
+    true}``); a default is nobody's configuration and needs no warning."""
+    if isinstance(meta, dict) and meta.get(_DEFAULT_TAG) is True:
+        return False
+    if isinstance(value, dict):
+        return any(_explicit_json(v, value.get(f"@{k}")) for k, v in value.items() if not k.startswith("@"))
+    if isinstance(value, list):
+        if value and isinstance(value[0], dict):
+            return True  # list entries: lists have no defaults, an entry is always someone's
+        tags = meta if isinstance(meta, list) else []
+        tags = [*tags, *([None] * (len(value) - len(tags)))]
+        return any(_explicit_json(v, t) for v, t in zip(value, tags, strict=False))
+    return True
 
 
 def xpath(entry: Unapplied) -> str:

@@ -109,3 +109,23 @@ def test_schema_defaults_are_not_configuration_anyone_wrote() -> None:
         assert unapplied.agent_state(tree.root) == {}
     finally:
         tree.close()
+
+
+def test_defaults_libyang_tags_in_change_values_give_no_warning() -> None:
+    """Change values carry schema defaults tagged (report-all-tagged): proxy-arp false on every new
+    interface is nobody's configuration; proxy-arp true is."""
+    tag = {"ietf-netconf-with-defaults:default": True}
+    entry = {
+        "name": "x",
+        "ietf-ip:ipv4": {"bng-interfaces:proxy-arp": False, "@bng-interfaces:proxy-arp": tag},
+    }
+    assert _paths([Change("create", f"{IF}[name='x']", None, entry)]) == set()
+    entry["ietf-ip:ipv4"] = {"bng-interfaces:proxy-arp": True}
+    assert _paths([Change("create", f"{IF}[name='x']", None, entry)]) == {
+        (
+            f"{IF}/ietf-ip:ipv4/bng-interfaces:proxy-arp",
+            f"{IF}[name='x']/ietf-ip:ipv4/bng-interfaces:proxy-arp",
+        )
+    }
+    probe = {"interval": 5, "@interval": tag}
+    assert _paths([Change("create", "/bng-vrf:vrfs/vrf[name='v']/x/health-probe", None, probe)]) == set()
