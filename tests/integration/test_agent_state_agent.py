@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from _gnmi_streams import subscribe_stream
 from lxml import etree
 from ncclient import manager
 from pygnmi.client import gNMIclient  # type: ignore[import-untyped]
@@ -55,12 +56,13 @@ def test_cable_pull_and_vpp_crash_reach_netconf_and_gnmi(node: dict[str, Any]) -
         ) as client,
     ):
         m.create_subscription()
-        sub = client.subscribe_stream(
-            subscribe={
+        sub = subscribe_stream(
+            client,
+            {
                 "subscription": [{"path": STATE, "mode": "on_change"}],
                 "mode": "stream",
                 "encoding": "json_ietf",
-            }
+            },
         )
         try:
             initial: dict[str, Any] = {}

@@ -13,6 +13,7 @@ from typing import Any
 import grpc
 import pytest
 from _gnmi_helpers import Agent, interface, running_agent
+from _gnmi_streams import subscribe_once, subscribe_stream
 from pygnmi.client import gNMIclient
 from pygnmi.create_gnmi_path import gnmi_path_generator
 from pygnmi.spec.v080 import gnmi_pb2
@@ -71,7 +72,7 @@ def _collect(sub: Any, until: Any, timeout: float = 10.0) -> list[dict[str, Any]
 
 def test_once_sends_current_values_then_sync_and_ends(client: gNMIclient) -> None:
     req = {"subscription": [_sub(f"{IFS}/interface[name=*]/description", "sample")], "mode": "once"}
-    msgs = list(client.subscribe2(subscribe={**req, "encoding": "json_ietf"}))
+    msgs = subscribe_once(client, {**req, "encoding": "json_ietf"})
     values: dict[str, Any] = {}
     for m in msgs:
         values.update(_flat(m))
@@ -88,7 +89,7 @@ def test_once_with_a_prefix_and_a_descendants_wildcard(client: gNMIclient) -> No
         "encoding": "proto",
     }
     values: dict[str, Any] = {}
-    for m in client.subscribe2(subscribe=req):
+    for m in subscribe_once(client, req):
         values.update(_flat(m))
     counters = {p: v for p, v in values.items() if p.endswith("/statistics/in-octets")}
     assert sorted(counters) == [
@@ -125,7 +126,7 @@ def test_stream_sample_keeps_its_period(client: gNMIclient) -> None:
         "mode": "stream",
         "encoding": "proto",
     }
-    sub = client.subscribe_stream(subscribe=req)
+    sub = subscribe_stream(client, req)
     try:
         sub.get_update(timeout=10)  # initial values and sync_response
         msgs = _collect(sub, lambda g: len(g) >= 6)
@@ -142,9 +143,7 @@ def test_stream_sample_keeps_its_period(client: gNMIclient) -> None:
 def test_suppress_redundant_sends_nothing_until_the_heartbeat(client: gNMIclient) -> None:
     path = f"{IFS}/interface[name=e0]/description"
     sample = _sub(path, "sample", 100, suppress_redundant=True, heartbeat_interval=1_000_000_000)
-    sub = client.subscribe_stream(
-        subscribe={"subscription": [sample], "mode": "stream", "encoding": "json_ietf"}
-    )
+    sub = subscribe_stream(client, {"subscription": [sample], "mode": "stream", "encoding": "json_ietf"})
     try:
         sub.get_update(timeout=10)
         started = time.monotonic()
@@ -162,7 +161,7 @@ def test_on_change_delivers_a_netconf_commit_and_a_delete(agent: Agent, client: 
         "mode": "stream",
         "encoding": "json_ietf",
     }
-    sub = client.subscribe_stream(subscribe=req)
+    sub = subscribe_stream(client, req)
     try:
         initial = sub.get_update(timeout=10)
         assert initial.get("sync_response") is True
@@ -201,7 +200,7 @@ def test_on_change_of_operational_state_and_several_subscriptions(agent: Agent, 
         "mode": "stream",
         "encoding": "json_ietf",
     }
-    sub = client.subscribe_stream(subscribe=req)
+    sub = subscribe_stream(client, req)
     try:
         first = sub.get_update(timeout=10)
         assert first.get("sync_response") is True
@@ -225,7 +224,7 @@ def test_target_defined_samples_counters_and_watches_config(agent: Agent, client
         "mode": "stream",
         "encoding": "json_ietf",
     }
-    sub = client.subscribe_stream(subscribe=req)
+    sub = subscribe_stream(client, req)
     try:
         sub.get_update(timeout=10)
         msgs = _collect(sub, lambda g: len(g) >= 4, timeout=3)
@@ -248,7 +247,7 @@ def test_updates_only_skips_the_initial_state(client: gNMIclient) -> None:
         "encoding": "proto",
         "updates_only": True,
     }
-    sub = client.subscribe_stream(subscribe=req)
+    sub = subscribe_stream(client, req)
     try:
         first = sub.get_update(timeout=10)
     finally:
@@ -445,8 +444,8 @@ def test_pygnmi_module_path_strings_on_change(agent: Agent, client: gNMIclient) 
     message pygnmi returns is the current value coalesced with sync_response."""
     path = "ietf-interfaces:interfaces/interface[name=e1]/oper-status"
     agent.command("oper", name="e1", status="up")
-    stream = client.subscribe_stream(
-        subscribe={"subscription": [_sub(path, "on_change")], "mode": "stream", "encoding": "json_ietf"}
+    stream = subscribe_stream(
+        client, {"subscription": [_sub(path, "on_change")], "mode": "stream", "encoding": "json_ietf"}
     )
     try:
         first = stream.get_update(timeout=10)
@@ -480,7 +479,7 @@ def test_subscribe_with_an_unserved_or_unknown_origin(agent: Agent, path: str, c
 def test_once_on_a_module_name_origin_alone_reads_that_module(client: gNMIclient) -> None:
     req = {"subscription": [_sub("ietf-interfaces:", "sample")], "mode": "once", "encoding": "json_ietf"}
     values: dict[str, Any] = {}
-    for m in client.subscribe2(subscribe=req):
+    for m in subscribe_once(client, req):
         values.update(_flat(m))
     assert values["ietf-interfaces:interfaces/interface[name=e1]/description"] == "one"
     assert all(p.startswith("ietf-interfaces:interfaces/") for p in values)

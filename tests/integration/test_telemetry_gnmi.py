@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _gnmi_streams import subscribe_stream
 from lxml import etree
 from ncclient import manager
 from prometheus_client.parser import text_string_to_metric_families
@@ -145,12 +146,13 @@ def test_carrier_loss_reaches_gnmi_on_change_and_prometheus(node: dict[str, Any]
     with gNMIclient(
         target=("127.0.0.1", node["gnmi"]), username="admin", password=PASSWORD, path_cert=str(node["cert"])
     ) as client:
-        sub = client.subscribe_stream(
-            subscribe={
+        sub = subscribe_stream(
+            client,
+            {
                 "subscription": [{"path": path, "mode": "on_change"}],
                 "mode": "stream",
                 "encoding": "json_ietf",
-            }
+            },
         )
         try:
             first = sub.get_update(timeout=15)
@@ -182,12 +184,13 @@ def test_counters_sampled_over_gnmi_while_traffic_flows(node: dict[str, Any]) ->
             password=PASSWORD,
             path_cert=str(node["cert"]),
         ) as client:
-            sub = client.subscribe_stream(
-                subscribe={
+            sub = subscribe_stream(
+                client,
+                {
                     "subscription": [{"path": path, "mode": "sample", "sample_interval": 500_000_000}],
                     "mode": "stream",
                     "encoding": "json_ietf",
-                }
+                },
             )
             try:
                 values: list[int] = []
