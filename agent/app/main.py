@@ -34,6 +34,9 @@ DEFAULT_DATA_DIR = "/var/lib/bng-agent"
 DEFAULT_NETCONF_PORT = 830 if os.geteuid() == 0 else 8830
 DEFAULT_GNMI_PORT = 9339
 DEFAULT_METRICS_PORT = 9464
+# The emulator's NICs (GigabitEthernet0/8/0 .. 0/d/0): the demo configuration uses the first four, the
+# feature pages' worked examples (docs/features) bond the two spare ones on the same node.
+DEFAULT_SIM_PORTS = 6
 VPP_READY_TIMEOUT = 60.0
 # examples/demo-config.* configure this user with this password (a lab node; see docs/southbound.md)
 DEMO_USER = "admin"
@@ -114,7 +117,7 @@ class Settings:
             vpp_api_socket=str(api or DEFAULT_VPP_API_SOCKET),
             vpp_stats_socket=str(pick("vpp_stats_socket", DEFAULT_VPP_STATS_SOCKET)),
             sim=sim,
-            sim_ports=int(file.get("sim-ports", 4)),
+            sim_ports=int(file.get("sim-ports", DEFAULT_SIM_PORTS)),
             log_level=str(file.get("log-level", os.environ.get("BNG_AGENT_LOG", "INFO"))),
             gnmi_insecure=insecure,
             gnmi_tls_cert=cert,

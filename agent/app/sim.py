@@ -1,8 +1,8 @@
 """Start the bundled VPP emulator as a child process (``bng-agent run --sim``).
 
 The emulator gets its own temporary directory for its sockets (unix socket paths are limited to 108
-bytes, a data directory may be deeper), four demo ports named as VPP names PCI NICs
-(GigabitEthernet0/8/0 .. GigabitEthernet0/b/0) and is stopped with SIGTERM when the agent stops. It
+bytes, a data directory may be deeper), six demo ports named as VPP names PCI NICs
+(GigabitEthernet0/8/0 .. GigabitEthernet0/d/0) and is stopped with SIGTERM when the agent stops. It
 also stops by itself when the agent dies without stopping it (``--parent-pid``: Linux's parent-death
 signal plus a poll of its parent pid), so ``kill -9`` of the agent leaves no emulator behind.
 """

@@ -1,4 +1,10 @@
-"""Every worked example in ``docs/features/`` runs against ``bng-agent run --sim`` and gives the reply shown.
+"""Every worked example in ``docs/features/`` runs on ``make run``'s node and gives the reply shown.
+
+The agent is started as ``make run`` starts it: ``bng-agent run --sim --startup
+examples/demo-config.xml`` (the demo node: an LACP bond of GigabitEthernet0/8/0 and 0/9/0, subscriber
+VLANs on GigabitEthernet0/a/0, the management LAN on GigabitEthernet0/b/0, VRFs ``internet`` (table 10)
+and ``voip`` (20), ``loopback0``, login ``admin``/``admin``), so a reader can paste each example into the
+node ``make run`` gave them.
 
 The payloads and the expected replies live in ``docs/features/examples/``; the pages quote them, and the
 last test checks that each page still quotes its files verbatim, so a page cannot drift from what the
@@ -44,7 +50,8 @@ from vppsim.control import send_command
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ROOT / "docs" / "features"
 EXAMPLES = PAGES / "examples"
-PASSWORD = "Docs-Secret-1"
+PASSWORD = "admin"  # the demo configuration's admin user (examples/demo-config.xml)
+DEMO = ROOT / "examples" / "demo-config.xml"
 START_TIMEOUT = 90.0
 
 
@@ -72,6 +79,8 @@ def _start(tmp: Path) -> tuple[Node, Any]:
             "agent.cli",
             "run",
             "--sim",
+            "--startup",
+            str(DEMO),
             "--data-dir",
             str(tmp / "data"),
             "--config",
@@ -79,7 +88,6 @@ def _start(tmp: Path) -> tuple[Node, Any]:
             *ports,
         ],
         cwd=ROOT,
-        env={**os.environ, "BNG_AGENT_ADMIN_PASSWORD": PASSWORD},
         stdout=subprocess.PIPE,
         stderr=log,
         text=True,
@@ -307,16 +315,16 @@ def _following(lines: list[str], i: int) -> list[str]:
 
 # ---------------------------------------------------------------------------------------- the pages
 def test_interfaces(node: Node, nc: Any, gnmi: gNMIclient) -> None:
-    nc.edit_config(target="candidate", config=example("interfaces.xml"))
-    # the same plan from the command line (the candidate is shared by all sessions)
+    # the page's command lines: the edit and the plan from netconf-console2 (the candidate is shared)
+    console(node, "--db", "candidate", "--edit-config1", str(EXAMPLES / "interfaces.xml"))
     expect_xml("interfaces.plan.xml", console(node, "--rpc", str(EXAMPLES / "dry-run.xml")))
     edit_plan_commit(nc, "interfaces")
-    subifs = ["GigabitEthernet0/8/0", "GigabitEthernet0/8/0.100", "GigabitEthernet0/8/0.20001001"]
+    subifs = ["GigabitEthernet0/a/0", "GigabitEthernet0/a/0.300", "GigabitEthernet0/a/0.20002001"]
     expect_text("interfaces.vpp.txt", vpp_cli(node, "show interface", subifs))
     gnmi_set(gnmi, "interfaces")
     gnmi_get(gnmi, "interfaces")
     expect_text(
-        "interfaces.gnmi.vpp.txt", vpp_cli(node, "show interface address", ["GigabitEthernet0/9/0.300"])
+        "interfaces.gnmi.vpp.txt", vpp_cli(node, "show interface address", ["GigabitEthernet0/b/0.300"])
     )
     for error in ("interfaces-error-subid", "interfaces-error-vlan", "interfaces-error-nested"):
         rpc_error(nc, error)
@@ -325,7 +333,7 @@ def test_interfaces(node: Node, nc: Any, gnmi: gNMIclient) -> None:
 
 def test_bonds(node: Node, nc: Any, gnmi: gNMIclient) -> None:
     edit_plan_commit(nc, "bonds")
-    names = ["BondEthernet0", "BondEthernet0.200", "GigabitEthernet0/a/0", "GigabitEthernet0/b/0"]
+    names = ["BondEthernet1", "BondEthernet1.200", "GigabitEthernet0/c/0", "GigabitEthernet0/d/0"]
     expect_text("bonds.vpp.txt", vpp_cli(node, "show interface", names))
     gnmi_set(gnmi, "bonds")
     gnmi_get(gnmi, "bonds")
@@ -335,13 +343,13 @@ def test_bonds(node: Node, nc: Any, gnmi: gNMIclient) -> None:
 def test_loopbacks(node: Node, nc: Any, gnmi: gNMIclient) -> None:
     edit_plan_commit(nc, "loopbacks")
     gnmi_set(gnmi, "loopbacks")
-    expect_text("loopbacks.vpp.txt", vpp_cli(node, "show interface address", ["loop0", "loop1"]))
+    expect_text("loopbacks.vpp.txt", vpp_cli(node, "show interface address", ["loop1", "loop2"]))
     rpc_error(nc, "loopbacks-error-own-address")
 
 
 def test_vrfs(node: Node, nc: Any, gnmi: gNMIclient) -> None:
     edit_plan_commit(nc, "vrfs")
-    expect_text("vrfs.vpp.txt", vpp_cli(node, "show ip fib summary table 10", []))
+    expect_text("vrfs.vpp.txt", vpp_cli(node, "show ip fib summary table 30", []))
     gnmi_set(gnmi, "vrfs")
     gnmi_get(gnmi, "vrfs")
     rpc_error(nc, "vrfs-error-table-id")
@@ -350,7 +358,7 @@ def test_vrfs(node: Node, nc: Any, gnmi: gNMIclient) -> None:
 IF_100 = (
     "subtree",
     '<interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface>'
-    "<name>GigabitEthernet0/8/0.100</name><description/>"
+    "<name>GigabitEthernet0/a/0.300</name><description/>"
     '<mtu xmlns="urn:bng-agent:yang:bng-interfaces"/></interface></interfaces>',
 )
 
@@ -360,7 +368,7 @@ def rpc(nc: Any, name: str) -> str:
 
 
 def test_commit_confirmed_rollback_and_revert(node: Node, nc: Any) -> None:
-    subif = ["GigabitEthernet0/8/0.100"]
+    subif = ["GigabitEthernet0/a/0.300"]
     nc.edit_config(target="candidate", config=example("commit-edit.xml"))
     expect_xml("commit.plan.xml", nc.dispatch(etree.fromstring(DRY_RUN)).xml)
     expect_xml("ok.reply.xml", rpc(nc, "commit-confirmed.xml"))
@@ -395,7 +403,7 @@ def test_commit_confirmed_rollback_and_revert(node: Node, nc: Any) -> None:
         expect_xml("commit-failure.reply.xml", etree.tostring(info.value.xml))
     finally:
         nc.discard_changes()
-    assert "GigabitEthernet0/8/0.103" not in vpp_cli(node, "show interface", ["GigabitEthernet0/8/0.103"])
+    assert "GigabitEthernet0/a/0.303" not in vpp_cli(node, "show interface", ["GigabitEthernet0/a/0.303"])
 
 
 def _varint(n: int) -> bytes:
@@ -445,7 +453,7 @@ def test_gnmi_commit_confirmed(node: Node, gnmi: gNMIclient) -> None:
         path=gnmi_pb2.Path(
             elem=[
                 gnmi_pb2.PathElem(name="ietf-interfaces:interfaces"),
-                gnmi_pb2.PathElem(name="interface", key={"name": "GigabitEthernet0/8/0.100"}),
+                gnmi_pb2.PathElem(name="interface", key={"name": "GigabitEthernet0/a/0.300"}),
                 gnmi_pb2.PathElem(name="description"),
             ]
         ),
@@ -571,7 +579,7 @@ def record() -> None:
     """After an intended change of behaviour: run the pages' examples, write the replies the agent gives
     now into docs/features/examples/, and re-quote them in the pages. Review the diff before committing.
 
-    ``python tests/e2e/test_docs_examples.py --record``
+    ``PYTHONPATH=tests python tests/e2e/test_docs_examples.py --record``
     """
     import inspect
     import tempfile
