@@ -232,7 +232,13 @@ async def _serve(ns: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "ctl":
-        return _ctl(args[1:])
+        try:
+            rc = _ctl(args[1:])
+            sys.stdout.flush()  # here, so a closed pipe is caught below and not at interpreter exit
+            return rc
+        except BrokenPipeError:  # `ctl ... | head`: the reader left; not an error worth a traceback
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
     ns = _run_parser().parse_args(args)
     if ns.parent_pid is not None:
         _die_with_parent(ns.parent_pid)

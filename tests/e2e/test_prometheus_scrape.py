@@ -227,3 +227,26 @@ def test_prometheus_scrapes_the_agent_and_evaluates_the_rules(
     bad = {n: r.get("lastError") for n, r in rules.items() if r["health"] != "ok"}
     assert not bad, bad
     assert rules["BngVppDown"]["state"] == "inactive"
+
+
+def test_a_live_scrape_passes_promtool_check_metrics(agent: dict[str, str]) -> None:
+    """What Prometheus would ingest from a running agent (the demo-less node after it connected to the
+    emulator), checked by ``promtool check metrics``: base units, counter suffixes, complete histograms."""
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool is missing: install the Debian package 'prometheus' (make sysdeps)"
+    deadline = time.monotonic() + 30
+    body = b""
+    while b"bng_vpp_connected 1.0" not in body:
+        assert time.monotonic() < deadline, body[-2000:].decode()
+        with urllib.request.urlopen(f"http://{agent['target']}/metrics", timeout=10) as r:
+            body = r.read()
+        time.sleep(0.2)
+    assert (
+        b'bng_commit_phase_duration_seconds_count{phase="apply"}' in body
+    )  # every phase, even before a commit
+    done = subprocess.run(
+        [promtool, "check", "metrics"], input=body, capture_output=True, timeout=60, check=False
+    )
+    assert done.returncode == 0 and not done.stdout.strip() and not done.stderr.strip(), (
+        done.stdout.decode() + done.stderr.decode()
+    )
