@@ -149,14 +149,19 @@ def _table_header(emu: Emulator, t: Table) -> str:
 
 
 def _summary(t: Table) -> list[str]:
-    # ip4_fib.c: vlib_cli_output (vm, "%=20s%=16s", "Prefix length", "Count"); rows "%20d%16d", longest
-    # prefix first for IPv4 (the hash array is walked from /32 down in ip4_fib_table_show; summary too)
+    """The summary rows: ``ip4_show_fib`` (ip4_fib.c) walks the prefix lengths 0..32 and prints
+    ``"%20d%16d"``; ``ip6_fib_table_show`` (ip6_fib.c) walks 128..0 and prints ``"%=20d%=16lld"``. Both
+    start with ``"%=20s%=16s"`` of "Prefix length", "Count"."""
     lines = [f"{centre('Prefix length', 20)}{centre('Count', 16)}"]
     counts: dict[int, int] = {}
     for prefix in t.routes:
         counts[prefix.prefixlen] = counts.get(prefix.prefixlen, 0) + 1
-    for plen in sorted(counts, reverse=True):
-        lines.append(f"{plen:>20}{counts[plen]:>16}")
+    if t.is_ip6:
+        for plen in sorted(counts, reverse=True):
+            lines.append(f"{centre(str(plen), 20)}{centre(str(counts[plen]), 16)}")
+    else:
+        for plen in sorted(counts):
+            lines.append(f"{plen:>20}{counts[plen]:>16}")
     return lines
 
 
