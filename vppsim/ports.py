@@ -189,9 +189,9 @@ class Dataplane:
         if _checksum(frame[off : off + ihl]) != 0:
             backing.drop("ip4 bad checksum")
             return
-        dst = ipaddress.IPv4Address(frame[off + 16 : off + 20])
+        dst = int.from_bytes(frame[off + 16 : off + 20], "big")
         table = emu.fib.get(False, sub.table_v4)
-        route = table.routes.get(ipaddress.IPv4Network(f"{dst}/32")) if table is not None else None
+        route = table.routes.get(ipaddress.IPv4Network((dst, 32))) if table is not None else None
         if route is None or not any(p.get("type") == PATH_TYPE_LOCAL for p in route.paths):
             # not a receive entry: VPP would forward (or, for 255.255.255.255, drop) it
             backing.drop("not for us (forwarding not emulated)")

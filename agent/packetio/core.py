@@ -20,7 +20,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from typing import Protocol as TypingProtocol
 
 from agent.packetio.frames import (
@@ -57,9 +57,10 @@ class PacketIOConfig:
     read_batch: int = 512  # datagrams read per readiness callback before other tasks run
 
 
-@dataclass(frozen=True, slots=True)
-class Frame:
-    """A received frame: all of it (tags included), what it is, and the access interface it came in on."""
+class Frame(NamedTuple):
+    """A received frame: all of it (tags included), what it is, and the access interface it came in on.
+
+    (A named tuple: one is made per frame, and it is the cheapest immutable record.)"""
 
     data: bytes
     protocol: Protocol

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 ETH_P_IP = 0x0800
 ETH_P_ARP = 0x0806
@@ -31,7 +31,6 @@ ICMPV6_ND_TYPES = frozenset((133, 134, 135, 136, 137))  # RS, RA, NS, NA, redire
 
 ETH_HEADER = 14
 BROADCAST = b"\xff" * 6
-_HDR = struct.Struct("!6s6sH")
 _TAG = struct.Struct("!HH")
 
 
@@ -46,9 +45,10 @@ class Protocol(enum.Enum):
     ND = "nd"  # ICMPv6 router/neighbour discovery (RS, RA, NS, NA, redirect)
 
 
-@dataclass(frozen=True, slots=True)
-class VlanTag:
-    """One 802.1Q/802.1ad tag: ``tpid`` 0x8100 (C-tag) or 0x88a8 (S-tag), VLAN id and priority."""
+class VlanTag(NamedTuple):
+    """One 802.1Q/802.1ad tag: ``tpid`` 0x8100 (C-tag) or 0x88a8 (S-tag), VLAN id and priority.
+
+    (Named tuples rather than dataclasses: one is made per tag of every punted frame.)"""
 
     tpid: int
     vid: int
@@ -58,8 +58,7 @@ class VlanTag:
         return _TAG.pack(self.tpid, (self.pcp << 13) | self.vid)
 
 
-@dataclass(frozen=True, slots=True)
-class EthernetHeader:
+class EthernetHeader(NamedTuple):
     """The L2 header of a frame: addresses, tags outermost first, the inner ethertype and where L3 starts."""
 
     dst: bytes
@@ -73,26 +72,29 @@ class FrameError(ValueError):
     """A frame too short or malformed to be attributed (counted as ``malformed``)."""
 
 
-def parse_ethernet(frame: bytes | memoryview) -> EthernetHeader:
+def parse_ethernet(frame: bytes) -> EthernetHeader:
     """Decode the Ethernet header and every VLAN tag (any number; VPP classifies on the first two)."""
-    if len(frame) < ETH_HEADER:
-        raise FrameError(f"{len(frame)}-byte frame")
-    dst, src, ethertype = _HDR.unpack_from(frame, 0)
+    n = len(frame)
+    if n < ETH_HEADER:
+        raise FrameError(f"{n}-byte frame")
+    ethertype = (frame[12] << 8) | frame[13]
+    if ethertype not in TAG_TPIDS:
+        return EthernetHeader(frame[0:6], frame[6:12], (), ethertype, ETH_HEADER)
     offset = ETH_HEADER
     tags: list[VlanTag] = []
     while ethertype in TAG_TPIDS:
-        if len(frame) < offset + 4:
+        if n < offset + 4:
             raise FrameError("truncated VLAN tag")
-        tci, inner = _TAG.unpack_from(frame, offset)  # the TCI, then the next ethertype
+        tci = (frame[offset] << 8) | frame[offset + 1]
         tags.append(VlanTag(ethertype, tci & 0x0FFF, tci >> 13))
-        ethertype = inner
+        ethertype = (frame[offset + 2] << 8) | frame[offset + 3]  # the next ethertype follows the TCI
         offset += 4
         if len(tags) > 8:
             raise FrameError("more than 8 VLAN tags")
-    return EthernetHeader(bytes(dst), bytes(src), tuple(tags), ethertype, offset)
+    return EthernetHeader(frame[0:6], frame[6:12], tuple(tags), ethertype, offset)
 
 
-def classify(frame: bytes | memoryview, eth: EthernetHeader) -> Protocol | None:
+def classify(frame: bytes, eth: EthernetHeader) -> Protocol | None:
     """The service a frame is for, or None for anything else (dropped as ``unclassified``)."""
     et = eth.ethertype
     off = eth.l3_offset

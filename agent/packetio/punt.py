@@ -99,6 +99,8 @@ class PuntSocket:
             sock.close()
             raise
         self.sock = sock
+        self._buf = bytearray(MAX_DATAGRAM)
+        self._view = memoryview(self._buf)
 
     def fileno(self) -> int:
         return self.sock.fileno()
@@ -131,11 +133,11 @@ class PuntSocket:
     def recv(self) -> tuple[int, int, bytes] | None:
         """``(sw_if_index, action, frame)`` of one waiting datagram, None for a runt; raises
         ``BlockingIOError`` when nothing waits."""
-        data = self.sock.recv(MAX_DATAGRAM)
-        if len(data) < DESCRIPTOR.size:
+        n = self.sock.recv_into(self._buf)  # one reused buffer: recv(64 KiB) would allocate one per frame
+        if n < DESCRIPTOR.size:
             return None
-        sw_if_index, action = DESCRIPTOR.unpack_from(data)
-        return sw_if_index, action, data[DESCRIPTOR.size :]
+        sw_if_index, action = DESCRIPTOR.unpack_from(self._buf)
+        return sw_if_index, action, bytes(self._view[DESCRIPTOR.size : n])
 
     def send(self, sw_if_index: int, frame: bytes, action: PuntAction = PuntAction.L2) -> None:
         """Hand a frame to VPP (raises ``OSError``, e.g. ``BlockingIOError`` when VPP's socket is full)."""

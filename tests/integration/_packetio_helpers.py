@@ -13,7 +13,7 @@ from typing import Any
 from scapy.layers.dhcp import BOOTP, DHCP
 from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Dot1AD, Dot1Q, Ether
-from scapy.packet import Packet, raw
+from scapy.packet import Packet, Raw, raw
 
 PEER = Path(__file__).resolve().with_name("_netns_peer.py")
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,17 +98,16 @@ def sniffed(proc: subprocess.Popen[bytes], timeout: float) -> list[bytes]:
 
 
 def discover(mac: str, xid: int, *, tags: tuple[tuple[str, int], ...] = ()) -> bytes:
-    """A DHCPDISCOVER from ``mac`` (0.0.0.0 -> 255.255.255.255), with ("q"|"ad", vid) tags outermost first."""
+    """A DHCPDISCOVER from ``mac`` (0.0.0.0 -> 255.255.255.255), with ("q"|"ad", vid) tags outermost first;
+    the BOOTP message padded to 300 bytes as dhclient sends it (342-byte frame untagged)."""
     pkt: Packet = Ether(src=mac, dst="ff:ff:ff:ff:ff:ff")
     for kind, vid in tags:
         pkt = pkt / (Dot1AD(vlan=vid) if kind == "ad" else Dot1Q(vlan=vid))
-    pkt = (
-        pkt
-        / IP(src="0.0.0.0", dst="255.255.255.255")
-        / UDP(sport=68, dport=67)
-        / BOOTP(chaddr=bytes.fromhex(mac.replace(":", "")), xid=xid, flags=0x8000)
-        / DHCP(options=[("message-type", "discover"), "end"])
+    bootp = BOOTP(chaddr=bytes.fromhex(mac.replace(":", "")), xid=xid, flags=0x8000) / DHCP(
+        options=[("message-type", "discover"), "end"]
     )
+    pad = max(0, 300 - len(raw(bootp)))
+    pkt = pkt / IP(src="0.0.0.0", dst="255.255.255.255") / UDP(sport=68, dport=67) / bootp / Raw(b"\0" * pad)
     return raw(pkt)
 
 
