@@ -400,8 +400,9 @@ class PacketIO:
     def samples(self) -> Iterator[Sample]:
         """The ``packetio`` module's metric values (register with the telemetry service)."""
         # a subscription covering several protocols is reported under its first one
-        queued = {sub.protocols[0].value: sub.queued for sub in set(self._subs.values())}
-        return self.counters.samples(queued)
+        subs = set(self._subs.values())
+        queued = {sub.protocols[0].value: sub.queued for sub in subs}
+        return self.counters.samples(queued, len(subs))
 
     async def close(self) -> None:
         """Stop reading, deregister from VPP (best effort: VPP may be gone) and close the sockets."""

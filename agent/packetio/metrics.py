@@ -52,7 +52,7 @@ class Counters:
     def total_received(self) -> int:
         return sum(self.received.values())
 
-    def samples(self, queued: dict[str, int]) -> Iterator[Sample]:
+    def samples(self, queued: dict[str, int], subscriptions: int) -> Iterator[Sample]:
         """Values for :meth:`agent.telemetry.service.TelemetryService.register_source`."""
         for (port, proto), v in list(self.received.items()):
             yield ("bng_packetio_frames_received", (port, proto), v)
@@ -64,3 +64,4 @@ class Counters:
             yield ("bng_packetio_send_failures", (port,), v)
         for proto, n in queued.items():
             yield ("bng_packetio_queued_frames", (proto,), n)
+        yield ("bng_packetio_subscriptions", (), subscriptions)

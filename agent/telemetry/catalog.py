@@ -311,6 +311,44 @@ IPFIX: Final = ModuleTelemetry(
     "zero",
 )
 
+PACKETIO: Final = ModuleTelemetry(
+    "packetio",
+    "Subscriber control frames between VPP's access ports and the agent (docs/packet-path.md)",
+    (
+        Family(
+            "bng_packetio_frames_received",
+            "counter",
+            "Frames handed to a service, by physical port and protocol",
+            ("port", "protocol"),
+            (),
+        ),
+        Family(
+            "bng_packetio_frames_dropped",
+            "counter",
+            "Frames the agent dropped, by physical port and reason (rate-limited, queue-full, ...)",
+            ("port", "reason"),
+            (),
+        ),
+        Family("bng_packetio_frames_sent", "counter", "Frames handed to VPP to send, by port", ("port",), ()),
+        Family(
+            "bng_packetio_send_failures",
+            "counter",
+            "Frames VPP's socket or the control-plane link did not take, by port",
+            ("port",),
+            (),
+        ),
+        Family(
+            "bng_packetio_queued_frames",
+            "gauge",
+            "Frames waiting for a service, by (first) protocol of its subscription",
+            ("protocol",),
+            (),
+        ),
+        Family("bng_packetio_subscriptions", "gauge", "Services subscribed to the packet path"),
+    ),
+    "zero",
+)
+
 MODULES: Final[tuple[ModuleTelemetry, ...]] = (
     INTERFACES,
     ROUTING,
@@ -325,6 +363,7 @@ MODULES: Final[tuple[ModuleTelemetry, ...]] = (
     VRRP,
     HA,
     IPFIX,
+    PACKETIO,
 )
 
 #: Labels whose values come from a small fixed set (the rest are bounded by configuration).
@@ -336,6 +375,17 @@ BOUNDED_VALUES: Final[dict[str, tuple[str, ...]]] = {
     "state": ("active", "pending"),
     "type": ("access", "accounting"),
     "result": ("ack", "nak"),
+    "protocol": ("dhcpv4", "dhcpv6", "pppoe-discovery", "pppoe-session", "arp", "nd"),
+    "reason": (
+        "malformed",
+        "unclassified",
+        "unknown-interface",
+        "rate-limited",
+        "no-subscriber",
+        "queue-full",
+        "aaa-reject",
+        "no-address",
+    ),
 }
 
 

@@ -220,3 +220,23 @@ def test_every_family_passes_promtool_check_metrics() -> None:
     assert m[("bng_commit_phase_duration_seconds_bucket", (("le", "0.5"), ("phase", "apply")))] == 1
     assert m[("bng_commit_phase_duration_seconds_bucket", (("le", "0.25"), ("phase", "apply")))] == 0
     assert m[("bng_commit_phase_duration_seconds_count", (("phase", "validate"),))] == 1
+
+
+def test_packet_path_counters_are_exported_once_registered() -> None:
+    from agent.packetio import PacketIO, Protocol
+
+    snap = make_snapshot()
+    ex = Exporter(lambda: snap, LatencyHistogram())
+    assert parse(ex.render().decode())[("bng_packetio_subscriptions", ())] == 0
+    pio = PacketIO()
+    pio.subscribe(Protocol.DHCPV4)
+    pio.counters.receive("GigabitEthernet0/8/0", Protocol.DHCPV4)
+    pio.counters.drop("GigabitEthernet0/8/0", "rate-limited")
+    pio.counters.drop("GigabitEthernet0/8/0", "rate-limited")
+    ex.collector.register_source("packetio", pio.samples)
+    m = parse(ex.render().decode())
+    port = ("port", "GigabitEthernet0/8/0")
+    assert m[("bng_packetio_frames_received_total", (port, ("protocol", "dhcpv4")))] == 1
+    assert m[("bng_packetio_frames_dropped_total", (port, ("reason", "rate-limited")))] == 2
+    assert m[("bng_packetio_queued_frames", (("protocol", "dhcpv4"),))] == 0
+    assert m[("bng_packetio_subscriptions", ())] == 1
