@@ -78,7 +78,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "the port's frames come from and go to a Linux interface (a veth end): vppsim/ports.py",
     ),
     "unback_port": ("name=NAME", "stop that"),
-    "packet_status": ("", "backed ports (rx, tx, drops by reason), punt registrations and counters"),
+    "packet_status": ("", "backed ports (rx, tx, drops by reason), punt and PPPoE control-plane state"),
     "help": ("", "this list"),
     "crash": ("", "exit at once, as a VPP crash (the next vppsim starts empty)"),
 }
@@ -219,7 +219,11 @@ class ControlServer:
             raise ControlError("this emulator has no data plane")
         if cmd == "packet_status":
             punt = self.emu.punt
-            return {"ports": dataplane.status(), "punt": punt.status() if punt is not None else None}
+            return {
+                "ports": dataplane.status(),
+                "punt": punt.status() if punt is not None else None,
+                "pppoe": dataplane.pppoe_status(),
+            }
         intf = self._interface(args)
         if cmd == "unback_port":
             dataplane.unback(intf.sw_if_index)

@@ -32,6 +32,15 @@ from typing import TYPE_CHECKING, Any
 
 from agent.packetio.linux import open_packet_socket, recv_frame
 from vppsim.features.interfaces.state import SUB_IF_DEFAULT, SUB_IF_EXACT_MATCH, IfKind, Interface
+from vppsim.features.pppoe.state import (
+    ETH_P_PPPOE_DISCOVERY,
+    ETH_P_PPPOE_SESSION,
+    NO_CP,
+    PPPOE_VER_TYPE,
+    PppoeCp,
+    is_session_data,
+    pppoe_input_offset,
+)
 from vppsim.features.punt.state import ADDRESS_IP4, BUFFER_SIZE
 from vppsim.features.routes.state import PATH_TYPE_LOCAL
 
@@ -69,6 +78,7 @@ class Dataplane:
     def __init__(self, emu: Emulator) -> None:
         self.emu = emu
         self.backings: dict[int, Backing] = {}
+        self.pppoe = PppoeCp()
 
     # ------------------------------------------------------------------ backing
 
@@ -101,6 +111,15 @@ class Dataplane:
             out[name] = {"host_if": b.ifname, "rx": b.rx, "tx": b.tx, "drops": dict(b.drops)}
         return out
 
+    def pppoe_status(self) -> dict[str, Any]:
+        cp = self.pppoe
+        intf = self.emu.interfaces.get(cp.cp_if_index) if cp.cp_if_index != NO_CP else None
+        return {
+            "cp_interface": intf.name if intf is not None else None,
+            "learned": {mac.hex(":"): idx for mac, idx in cp.link_table.items()},
+            "counters": dict(cp.counters),
+        }
+
     # ------------------------------------------------------------------ receive
 
     def _readable(self, backing: Backing) -> None:
@@ -128,6 +147,10 @@ class Dataplane:
         if len(frame) < 14:
             backing.drop("runt")
             return
+        if port.sw_if_index == self.pppoe.cp_if_index:
+            # pppoe-input on the control-plane interface's device-input arc sees every frame first
+            self._pppoe_from_cp(backing, frame)
+            return
         (ethertype,) = _ETHERTYPE.unpack_from(frame, 12)
         first = ethertype
         vids: list[int] = []
@@ -145,6 +168,10 @@ class Dataplane:
             return
         if ethertype == ETH_P_IP:
             self._ip4(backing, sub, frame, off)
+        elif ethertype == ETH_P_PPPOE_DISCOVERY:
+            self._pppoe_to_cp(backing, sub, frame, off)  # ethernet-input -> pppoe-cp-dispatch
+        elif ethertype == ETH_P_PPPOE_SESSION:
+            self._pppoe_session(backing, sub, frame)  # ethernet-input -> pppoe-input
         elif ethertype == ETH_P_IPV6:
             backing.drop("ip6 not emulated")
         else:
@@ -206,6 +233,67 @@ class Dataplane:
             backing.drop("udp port not registered")  # ip4-udp-lookup: "no listener for dst port"
             return
         punt.deliver(reg, sub.sw_if_index, frame)
+
+    # ------------------------------------------------------------------ PPPoE control plane
+
+    def _pppoe_session(self, backing: Backing, sub: Interface, frame: bytes) -> None:
+        """``pppoe-input`` for a session frame from an access interface (re-parsed from L2)."""
+        off = pppoe_input_offset(frame)
+        if off is None:
+            self.pppoe.count("bad version/type")
+            backing.drop("pppoe bad version/type")
+            return
+        if is_session_data(frame, off):
+            self.pppoe.count("no such session")  # PPPoE sessions' data plane is not emulated
+            backing.drop("pppoe no such session")
+            return
+        self._pppoe_to_cp(backing, sub, frame, off)
+
+    def _pppoe_to_cp(self, backing: Backing, sub: Interface, frame: bytes, off: int) -> None:
+        """``pppoe-cp-dispatch`` for a frame from an access interface: learn, send whole to the cp."""
+        cp = self.pppoe
+        if len(frame) <= off or frame[off] != PPPOE_VER_TYPE:
+            cp.count("bad version/type")
+            backing.drop("pppoe bad version/type")
+            return
+        cp.link_table[bytes(frame[6:12])] = sub.sw_if_index  # pppoe_learn_process
+        if cp.cp_if_index == NO_CP:
+            cp.count("no control-plane interface")
+            backing.drop("pppoe no control-plane interface")
+            return
+        try:
+            self.transmit(cp.cp_if_index, frame)
+        except LookupError:
+            cp.count("control-plane interface output drop")
+            return
+        cp.count("to control plane")
+
+    def _pppoe_from_cp(self, backing: Backing, frame: bytes) -> None:
+        """A frame the control plane wrote into the cp interface: ``pppoe-input`` then
+        ``pppoe-cp-dispatch`` (destination MAC -> learned interface, source := the port's MAC)."""
+        cp = self.pppoe
+        off = pppoe_input_offset(frame)
+        if off is None or frame[off] != PPPOE_VER_TYPE:
+            cp.count("bad version/type")
+            backing.drop("pppoe bad version/type")
+            return
+        if is_session_data(frame, off):
+            cp.count("no such session")
+            backing.drop("pppoe no such session")
+            return
+        tx = cp.link_table.get(bytes(frame[0:6]))
+        intf = self.emu.interfaces.get(tx) if tx is not None else None
+        if tx is None or intf is None:
+            cp.count("no such session")
+            backing.drop("pppoe no such session")
+            return
+        port = self.emu.interfaces.get(intf.sup_sw_if_index) or intf
+        try:
+            self.transmit(tx, frame[:6] + port.mac + frame[12:])
+        except LookupError:
+            cp.count("access interface output drop")
+            return
+        cp.count("from control plane")
 
     # ------------------------------------------------------------------ transmit
 

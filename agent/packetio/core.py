@@ -20,7 +20,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 from typing import Protocol as TypingProtocol
 
 from agent.packetio.frames import (
@@ -43,6 +43,7 @@ from agent.packetio.ratelimit import TokenBucket
 log = logging.getLogger(__name__)
 
 ALL_INTERFACES = 0xFFFFFFFF
+Via = Literal["punt", "pppoe-cp"]
 REFRESH_MIN_INTERVAL = 1.0
 
 
@@ -66,7 +67,7 @@ class Frame(NamedTuple):
     protocol: Protocol
     interface: AccessInterface
     eth: EthernetHeader
-    via: str  # "punt" or "pppoe-cp"
+    via: Via
     received_at: float
 
     @property
@@ -294,7 +295,7 @@ class PacketIO:
                 self._ingest(data, None, link, "pppoe-cp", now)
 
     def _ingest(
-        self, data: bytes, acc: AccessInterface | None, link: _CpLink | None, via: str, now: float
+        self, data: bytes, acc: AccessInterface | None, link: _CpLink | None, via: Via, now: float
     ) -> None:
         counters = self.counters
         try:
@@ -356,30 +357,52 @@ class PacketIO:
         *,
         src: bytes | None = None,
         tags: tuple[VlanTag, ...] | None = None,
+        via: Via | None = None,
     ) -> bool:
         """Send ``payload`` out of ``interface``: the frame gets the interface's VLAN tags (or ``tags``)
         and the port's MAC as source (or ``src``). False when it could not be handed to VPP (counted)."""
         acc = self._resolve(interface)
         frame = build_frame(dst, src or acc.mac, acc.tags if tags is None else tags, ethertype, payload)
-        return self.send_frame(acc, frame, ethertype)
+        return self.send_frame(acc, frame, ethertype, via=via)
 
-    def reply(self, to: Frame, payload: bytes, *, dst: bytes | None = None) -> bool:
+    def reply(
+        self,
+        to: Frame,
+        payload: bytes,
+        *,
+        dst: bytes | None = None,
+        src: bytes | None = None,
+        via: Via | None = None,
+    ) -> bool:
         """Answer a received frame: same interface, same tags (right also for a default sub-interface),
         same ethertype, to its sender unless ``dst`` says otherwise."""
-        return self.send(to.interface, dst or to.eth.src, to.eth.ethertype, payload, tags=to.eth.tags)
+        eth = to.eth
+        return self.send(
+            to.interface, dst or eth.src, eth.ethertype, payload, src=src, tags=eth.tags, via=via
+        )
 
-    def send_frame(self, acc: AccessInterface, frame: bytes, ethertype: int) -> bool:
-        """Hand a complete frame to VPP: PPPoE through the control-plane link (VPP finds the session's
-        interface from the destination MAC it learned, ``pppoe_cp_node.c``), the rest through the punt
-        socket with ``PUNT_L2`` and the interface's index (``interface-output``)."""
+    def send_frame(
+        self, acc: AccessInterface, frame: bytes, ethertype: int, *, via: Via | None = None
+    ) -> bool:
+        """Hand a complete frame to VPP. By default through the punt socket (``PUNT_L2``: VPP sends it
+        as it is out of the interface, ``punt_socket_rx_fd`` -> ``interface-output``), for every
+        protocol and every tag stack; PPPoE through the control-plane link only when no punt socket is
+        open (VPP then finds the interface from the client MAC it learned and writes the port's MAC as
+        source, ``pppoe_cp_node.c``; its ``pppoe-input`` reads at most one 802.1Q tag, so QinQ and
+        802.1ad replies sent that way are dropped -- docs/packet-path.md)."""
+        if via is None:
+            pppoe = ethertype in (ETH_P_PPPOE_DISCOVERY, ETH_P_PPPOE_SESSION)
+            via = "pppoe-cp" if pppoe and self.punt is None and self._cp else "punt"
         try:
-            if ethertype in (ETH_P_PPPOE_DISCOVERY, ETH_P_PPPOE_SESSION) and self._cp:
+            if via == "pppoe-cp":
+                if not self._cp:
+                    raise OSError("no PPPoE control-plane link is open")
                 link = next((c for c in self._cp if acc.port_sw_if_index in c.ports), self._cp[0])
                 link.sock.send(frame)
             elif self.punt is not None:
                 self.punt.send(acc.sw_if_index, frame, PuntAction.L2)
             else:
-                raise OSError("no packet path to VPP is open")
+                raise OSError("no punt socket is open")
         except OSError as e:
             log.debug("packetio send failed interface=%s error=%s", acc.name, e)
             self.counters.send(acc.port, False)

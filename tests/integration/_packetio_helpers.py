@@ -13,6 +13,7 @@ from typing import Any
 from scapy.layers.dhcp import BOOTP, DHCP
 from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Dot1AD, Dot1Q, Ether
+from scapy.layers.ppp import PPP, PPP_LCP_Configure, PPPoE, PPPoED, PPPoED_Tags, PPPoETag
 from scapy.packet import Packet, Raw, raw
 
 PEER = Path(__file__).resolve().with_name("_netns_peer.py")
@@ -92,6 +93,26 @@ class Netns:
         return proc
 
 
+class VethPair:
+    """A veth pair in the root namespace (IPv6 off, both ends up): ``a`` for vppsim, ``b`` for the agent
+    -- the PPPoE control-plane link, as an af_packet interface on a veth is on a real VPP."""
+
+    def __init__(self) -> None:
+        tag = uuid.uuid4().hex[:8]
+        self.a, self.b = f"pioc{tag}", f"piod{tag}"
+        _ip("link", "add", self.a, "type", "veth", "peer", "name", self.b)
+        try:
+            for end in (self.a, self.b):
+                subprocess.run(["sysctl", "-qw", f"net.ipv6.conf.{end}.disable_ipv6=1"], check=True)
+                _ip("link", "set", end, "up")
+        except BaseException:
+            self.remove()
+            raise
+
+    def remove(self) -> None:
+        subprocess.run(["ip", "link", "del", self.a], capture_output=True)
+
+
 def sniffed(proc: subprocess.Popen[bytes], timeout: float) -> list[bytes]:
     out, _ = proc.communicate(timeout=timeout)
     return [bytes.fromhex(line) for line in out.decode().split()]
@@ -100,15 +121,37 @@ def sniffed(proc: subprocess.Popen[bytes], timeout: float) -> list[bytes]:
 def discover(mac: str, xid: int, *, tags: tuple[tuple[str, int], ...] = ()) -> bytes:
     """A DHCPDISCOVER from ``mac`` (0.0.0.0 -> 255.255.255.255), with ("q"|"ad", vid) tags outermost first;
     the BOOTP message padded to 300 bytes as dhclient sends it (342-byte frame untagged)."""
-    pkt: Packet = Ether(src=mac, dst="ff:ff:ff:ff:ff:ff")
-    for kind, vid in tags:
-        pkt = pkt / (Dot1AD(vlan=vid) if kind == "ad" else Dot1Q(vlan=vid))
+    pkt = _tagged(Ether(src=mac, dst="ff:ff:ff:ff:ff:ff"), tags)
     bootp = BOOTP(chaddr=bytes.fromhex(mac.replace(":", "")), xid=xid, flags=0x8000) / DHCP(
         options=[("message-type", "discover"), "end"]
     )
     pad = max(0, 300 - len(raw(bootp)))
     pkt = pkt / IP(src="0.0.0.0", dst="255.255.255.255") / UDP(sport=68, dport=67) / bootp / Raw(b"\0" * pad)
     return raw(pkt)
+
+
+def _tagged(pkt: Packet, tags: tuple[tuple[str, int], ...]) -> Packet:
+    for kind, vid in tags:
+        pkt = pkt / (Dot1AD(vlan=vid) if kind == "ad" else Dot1Q(vlan=vid))
+    return pkt
+
+
+def padi(mac: str, *, tags: tuple[tuple[str, int], ...] = ()) -> bytes:
+    """A PPPoE Active Discovery Initiation with an empty Service-Name."""
+    pkt = _tagged(Ether(src=mac, dst="ff:ff:ff:ff:ff:ff"), tags)
+    return raw(pkt / PPPoED(code=0x09) / PPPoED_Tags(tag_list=[PPPoETag(tag_type=0x0101, tag_value=b"")]))
+
+
+def lcp_request(mac: str, to: bytes, session: int, *, tags: tuple[tuple[str, int], ...] = ()) -> bytes:
+    """An LCP Configure-Request in PPPoE session ``session`` (PPP control: 0x8864, protocol 0xc021)."""
+    pkt = _tagged(Ether(src=mac, dst=to.hex(":")), tags)
+    return raw(pkt / PPPoE(sessionid=session) / PPP(proto=0xC021) / PPP_LCP_Configure(id=1))
+
+
+def pado_payload(ac_name: bytes = b"bng") -> bytes:
+    """The PPPoE part of a PADO (code 0x07) with an AC-Name and an empty Service-Name."""
+    tags = [PPPoETag(tag_type=0x0101, tag_value=b""), PPPoETag(tag_type=0x0102, tag_value=ac_name)]
+    return raw(PPPoED(code=0x07) / PPPoED_Tags(tag_list=tags))
 
 
 def offer_payload(xid: int, mac: str) -> bytes:

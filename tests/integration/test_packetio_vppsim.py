@@ -15,8 +15,12 @@ from typing import Any
 import pytest
 from _packetio_helpers import (
     Netns,
+    VethPair,
     discover,
+    lcp_request,
     offer_payload,
+    padi,
+    pado_payload,
     program_access,
     set_broadcast_route,
     sniffed,
@@ -232,3 +236,111 @@ async def test_queue_overflow_is_counted_and_the_queue_keeps_the_first_frames(la
     finally:
         await pio.close()
         await conn.close()
+
+
+# ---------------------------------------------------------------------- PPPoE control-plane link
+
+CP_PORT = "GigabitEthernet0/9/0"
+CLIENT = {"": "02:00:00:00:06:01", ".100": "02:00:00:00:06:02", ".200300": "02:00:00:00:06:03"}
+TAGS: dict[str, tuple[tuple[str, int], ...]] = {
+    "": (),
+    ".100": (("q", 100),),
+    ".200300": (("ad", 200), ("q", 300)),
+}
+
+
+@pytest.fixture
+def cp_link(lab: Lab) -> Iterator[VethPair]:
+    """GigabitEthernet0/9/0 is VPP's PPPoE control-plane interface (an af_packet interface on a veth on a
+    real VPP): its frames go out of veth end ``a``; the agent reads end ``b``."""
+    veth = VethPair()
+    c = lab.sim.client("cp")
+    assert c.api.sw_interface_set_flags(sw_if_index=2, flags=1).retval == 0
+    lab.sim.ctl("back_port", name=CP_PORT, host_if=veth.a)
+    assert c.api.pppoe_add_del_cp(sw_if_index=2, is_add=1).retval == 0
+    yield veth
+    veth.remove()
+
+
+@pytest.fixture
+async def pppoe_agent(lab: Lab, cp_link: VethPair) -> AsyncIterator[PacketIO]:
+    conn = VppConnection(lab.sim.api_socket, timeout=5)
+    await conn.connect()
+    pio = PacketIO()
+    await pio.refresh(conn)
+    pio.open_cp_link(cp_link.b, ports=(PORT,))
+    yield pio
+    await pio.close()
+    await conn.close()
+
+
+async def test_pppoe_discovery_reaches_the_agent_over_the_control_plane_link(
+    lab: Lab, pppoe_agent: PacketIO
+) -> None:
+    sub = pppoe_agent.subscribe(Protocol.PPPOE_DISCOVERY, Protocol.PPPOE_SESSION)
+    sent = {f"{PORT}{k}": padi(CLIENT[k], tags=TAGS[k]) for k in CLIENT}
+    await _send(lab.ns, list(sent.values()))
+    got = {f.interface.name: f for f in await _collect(sub, 3)}
+    assert set(got) == set(sent)
+    for name, frame in got.items():
+        # VPP sends the whole frame, tags included, out of the control-plane interface: the agent finds
+        # the sub-interface from the tags (pppoe_cp_node.c gives no interface index)
+        assert frame.data == sent[name] and frame.via == "pppoe-cp"
+        assert frame.protocol is Protocol.PPPOE_DISCOVERY
+    learned = lab.sim.ctl("packet_status")["pppoe"]["learned"]
+    assert learned[CLIENT[".200300"]] == lab.subs["qinq"]  # pppoe_learn_process: client MAC -> sub-if
+
+
+async def test_ppp_control_in_a_session_reaches_the_agent_except_with_two_tags(
+    lab: Lab, pppoe_agent: PacketIO
+) -> None:
+    """VPP 26.06's pppoe-input parses at most one 802.1Q tag: LCP from a QinQ subscriber is dropped."""
+    sub = pppoe_agent.subscribe(Protocol.PPPOE_DISCOVERY, Protocol.PPPOE_SESSION)
+    port_mac = pppoe_agent.interfaces.ports()[0].mac
+    frames = {k: lcp_request(CLIENT[k], port_mac, 0x1234, tags=TAGS[k]) for k in CLIENT}
+    await _send(lab.ns, list(frames.values()))
+    got = await _collect(sub, 2)
+    assert sorted(f.interface.name for f in got) == [PORT, f"{PORT}.100"]
+    assert all(
+        f.protocol is Protocol.PPPOE_SESSION and f.data == frames[f.interface.name[len(PORT) :]] for f in got
+    )
+    await asyncio.sleep(0.3)
+    assert sub.get_nowait() is None
+    assert lab.sim.ctl("packet_status")["pppoe"]["counters"]["bad version/type"] == 1
+
+
+async def test_pado_goes_back_through_the_control_plane_link_or_the_punt_socket(
+    lab: Lab, pppoe_agent: PacketIO
+) -> None:
+    pio = pppoe_agent
+    sub = pio.subscribe(Protocol.PPPOE_DISCOVERY)
+    await _send(lab.ns, [padi(CLIENT[k], tags=TAGS[k]) for k in CLIENT])
+    padis = {f.interface.name[len(PORT) :]: f for f in await _collect(sub, 3)}
+    conn = VppConnection(lab.sim.api_socket, timeout=5)
+    await conn.connect()
+    try:
+        sniffer = lab.ns.start_sniff(count=4, timeout=20)
+        # through the control-plane link: VPP looks the client MAC up and writes the port's MAC as source
+        for k in ("", ".100", ".200300"):
+            assert pio.reply(padis[k], pado_payload(), via="pppoe-cp", src=b"\x02\xaa\xaa\xaa\xaa\xaa")
+        await asyncio.sleep(0.3)
+        # ... which drops the QinQ one (its outer tag read as the PPPoE header); the punt socket's PUNT_L2
+        # sends any frame out of any interface as it is
+        await pio.open_punt(conn, f"{lab.punt_dir}/agent.sock", (DHCPV4_SERVER,))
+        assert pio.reply(padis[".200300"], pado_payload())
+        out = await asyncio.to_thread(sniffed, sniffer, 30)
+    finally:
+        await conn.close()
+    port_mac = padis[""].interface.mac
+    seen = {}
+    for raw_frame in out:
+        eth = parse_ethernet(raw_frame)
+        seen[eth.dst.hex(":")] = ([(t.tpid, t.vid) for t in eth.tags], eth.src, eth.ethertype)
+        assert raw_frame[eth.l3_offset :].startswith(pado_payload())
+    assert seen == {
+        CLIENT[""]: ([], port_mac, 0x8863),
+        CLIENT[".100"]: ([(0x8100, 100)], port_mac, 0x8863),
+        CLIENT[".200300"]: ([(0x88A8, 200), (0x8100, 300)], port_mac, 0x8863),
+    }
+    counters = lab.sim.ctl("packet_status")["pppoe"]["counters"]
+    assert counters["from control plane"] == 2 and counters["bad version/type"] == 1
