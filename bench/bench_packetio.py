@@ -44,7 +44,13 @@ sys.path.insert(0, str(ROOT / "tests" / "integration"))
 from _packetio_helpers import PEER, Netns, discover, program_access  # noqa: E402
 from vpp_papi import VPPApiClient  # noqa: E402
 
-from agent.packetio import DHCPV4_SERVER, PacketIO, PacketIOConfig, Protocol  # noqa: E402
+from agent.packetio import (  # noqa: E402
+    DHCPV4_SERVER,
+    PacketIO,
+    PacketIOConfig,
+    Protocol,
+    SubscriptionClosed,
+)
 from agent.vpp.api import api_json_files  # noqa: E402
 from agent.vpp.connection import VppConnection  # noqa: E402
 from vppsim.control import send_command  # noqa: E402
@@ -87,10 +93,15 @@ async def one_round(
     ctl: str | None,
     agent_dir: str,
     sim_pid: int | None,
+    read_delay: float,
 ) -> dict[str, Any]:
     conn = VppConnection(api_socket, timeout=10)
     await conn.connect()
-    pio = PacketIO(PacketIOConfig(rate_per_port=1e9, burst_per_port=1_000_000, queue_per_port=1_000_000))
+    pio = PacketIO(
+        PacketIOConfig(
+            rate_per_port=1e9, burst_per_port=1_000_000, queue_per_port=1_000_000, read_delay=read_delay
+        )
+    )
     await pio.refresh(conn)
     await pio.open_punt(conn, os.path.join(agent_dir, "agent-punt.sock"), (DHCPV4_SERVER,))
     sub = pio.subscribe(Protocol.DHCPV4)
@@ -100,11 +111,15 @@ async def one_round(
 
     async def service() -> None:
         nonlocal got, first, last
-        async for f in sub:
+        while True:
+            try:
+                batch = await sub.get_batch()
+            except SubscriptionClosed:
+                return
             if got == 0:
-                first = f.received_at
-            got += 1
-            last = f.received_at
+                first = batch[0].received_at
+            got += len(batch)
+            last = batch[-1].received_at
 
     consumer = asyncio.create_task(service())
     agent_cpu0 = time.process_time()
@@ -158,6 +173,9 @@ def main() -> int:
     p.add_argument("--seconds", type=float, default=5.0, help="seconds of sending per round (default 5)")
     p.add_argument("--tags", type=int, choices=(0, 1, 2), default=2, help="VLAN tags per frame (default 2)")
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument(
+        "--read-delay", type=float, default=PacketIOConfig.read_delay, help="PacketIOConfig.read_delay (s)"
+    )
     p.add_argument("--vpp-api-socket", help="a real VPP's API socket (default: start vppsim)")
     p.add_argument("--port", default="GigabitEthernet0/8/0", help="the access port's VPP name")
     p.add_argument("--sender-if", help="real VPP: the Linux interface frames are sent on (veth peer)")
@@ -191,7 +209,11 @@ def main() -> int:
         frame = discover("02:00:00:00:aa:01", 0x1234, tags=TAGS[ns.tags])
         n = int(ns.rate * ns.seconds)
         rounds = [
-            asyncio.run(one_round(api_socket, ns.port, sender, frame, n, ctl, tmp, sim.pid if sim else None))
+            asyncio.run(
+                one_round(
+                    api_socket, ns.port, sender, frame, n, ctl, tmp, sim.pid if sim else None, ns.read_delay
+                )
+            )
             for _ in range(ns.rounds)
         ]
         if ns.vpp_api_socket:  # leave the real VPP as it was (the addresses go with the sub-interfaces)
@@ -208,6 +230,7 @@ def main() -> int:
             "frame_bytes": len(frame),
             "tags": ns.tags,
             "rate": ns.rate,
+            "read_delay": ns.read_delay,
             "frames_per_round": n,
             "rounds": rounds,
             "total_loss": sum(r["loss"] for r in rounds),

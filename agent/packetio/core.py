@@ -56,6 +56,12 @@ class PacketIOConfig:
     burst_per_port: int = 2_000
     queue_per_port: int = 4_096
     read_batch: int = 512  # datagrams read per readiness callback before other tasks run
+    # after a socket becomes readable, wait this long before reading, so that a busy port's frames are
+    # read (and handed to services) in batches instead of one event-loop wake-up each. 0.5 ms saved ~20 %
+    # of the agent's CPU per frame at 10,000 frames/s (bench_packetio --read-delay); off by default, as
+    # no loss benefit could be shown on a loaded machine. Keep it far below what VPP's punt socket
+    # buffers (~100 frames: ~10 ms at 10,000 frames/s).
+    read_delay: float = 0.0
 
 
 class Frame(NamedTuple):
@@ -137,6 +143,17 @@ class Subscription:
             finally:
                 self._waiter = None
 
+    async def get_batch(self, limit: int = 256) -> list[Frame]:
+        """At least one frame, and up to ``limit`` of those already waiting (still round-robin over
+        ports): a service that handles frames in batches pays one task wake-up per batch, not per frame."""
+        out = [await self.get()]
+        while len(out) < limit:
+            frame = self.get_nowait()
+            if frame is None:
+                break
+            out.append(frame)
+        return out
+
     def __aiter__(self) -> AsyncIterator[Frame]:
         return self._iterate()
 
@@ -161,6 +178,32 @@ class Subscription:
             w.set_result(None)
 
 
+class _Reader:
+    """Calls ``read`` when ``fd`` is readable, ``delay`` seconds later (see ``PacketIOConfig.read_delay``)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, fd: int, read: Callable[[], None], delay: float):
+        self.loop, self.fd, self.read, self.delay = loop, fd, read, delay
+        self.closed = False
+        loop.add_reader(fd, self._ready)
+
+    def _ready(self) -> None:
+        if self.delay <= 0:
+            self.read()
+            return
+        self.loop.remove_reader(self.fd)
+        self.loop.call_later(self.delay, self._run)
+
+    def _run(self) -> None:
+        if self.closed:
+            return
+        self.read()
+        self.loop.add_reader(self.fd, self._ready)
+
+    def close(self) -> None:
+        self.closed = True
+        self.loop.remove_reader(self.fd)
+
+
 class _CpLink:
     """The agent's end of the PPPoE control-plane veth, and the access ports VPP bridges to it."""
 
@@ -168,6 +211,7 @@ class _CpLink:
         self.ifname = ifname
         self.ports = ports
         self.sock = open_packet_socket(ifname)
+        self.reader: _Reader | None = None
 
 
 class PacketIO:
@@ -188,6 +232,7 @@ class PacketIO:
         self._refreshing: asyncio.Task[None] | None = None
         self._last_refresh = float("-inf")
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._punt_reader: _Reader | None = None
 
     # ------------------------------------------------------------------ interfaces
 
@@ -240,7 +285,7 @@ class PacketIO:
             punt.close()
             raise
         self.punt = punt
-        self._loop.add_reader(punt.fileno(), self._on_punt)
+        self._punt_reader = _Reader(self._loop, punt.fileno(), self._on_punt, self.config.read_delay)
         return punt
 
     def open_cp_link(self, ifname: str, ports: tuple[str, ...]) -> None:
@@ -255,7 +300,9 @@ class PacketIO:
         link = _CpLink(ifname, tuple(indices))
         self._loop = asyncio.get_running_loop()
         self._cp.append(link)
-        self._loop.add_reader(link.sock.fileno(), self._on_cp, link)
+        link.reader = _Reader(
+            self._loop, link.sock.fileno(), lambda: self._on_cp(link), self.config.read_delay
+        )
 
     def _on_punt(self) -> None:
         punt = self.punt
@@ -429,10 +476,9 @@ class PacketIO:
 
     async def close(self) -> None:
         """Stop reading, deregister from VPP (best effort: VPP may be gone) and close the sockets."""
-        loop = self._loop
         if self.punt is not None:
-            if loop is not None:
-                loop.remove_reader(self.punt.fileno())
+            if self._punt_reader is not None:
+                self._punt_reader.close()
             if self._api is not None:
                 for kind in list(self.punt.kinds):
                     with contextlib.suppress(Exception):
@@ -440,8 +486,8 @@ class PacketIO:
             self.punt.close()
             self.punt = None
         for link in self._cp:
-            if loop is not None:
-                loop.remove_reader(link.sock.fileno())
+            if link.reader is not None:
+                link.reader.close()
             link.sock.close()
         self._cp.clear()
         for sub in list(self._subs.values()):

@@ -13,7 +13,6 @@ import struct
 from typing import NamedTuple
 
 ETH_P_IP = 0x0800
-ETH_P_ARP = 0x0806
 ETH_P_IPV6 = 0x86DD
 ETH_P_8021Q = 0x8100
 ETH_P_8021AD = 0x88A8
@@ -35,13 +34,13 @@ _TAG = struct.Struct("!HH")
 
 
 class Protocol(enum.Enum):
-    """What a service subscribes to; the value is the label in metrics and logs."""
+    """What a service subscribes to; the value is the label in metrics and logs. (No ARP: VPP answers ARP
+    itself and reports learnt neighbours as ``ip_neighbor_event_v2``, docs/packet-path.md.)"""
 
     DHCPV4 = "dhcpv4"
     DHCPV6 = "dhcpv6"
     PPPOE_DISCOVERY = "pppoe-discovery"
     PPPOE_SESSION = "pppoe-session"  # PPP control (LCP, authentication, IPCP/IPv6CP) in a session
-    ARP = "arp"
     ND = "nd"  # ICMPv6 router/neighbour discovery (RS, RA, NS, NA, redirect)
 
 
@@ -120,8 +119,6 @@ def classify(frame: bytes, eth: EthernetHeader) -> Protocol | None:
         return Protocol.PPPOE_DISCOVERY
     if et == ETH_P_PPPOE_SESSION:
         return Protocol.PPPOE_SESSION
-    if et == ETH_P_ARP:
-        return Protocol.ARP
     return None
 
 

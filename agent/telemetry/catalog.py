@@ -375,7 +375,7 @@ BOUNDED_VALUES: Final[dict[str, tuple[str, ...]]] = {
     "state": ("active", "pending"),
     "type": ("access", "accounting"),
     "result": ("ack", "nak"),
-    "protocol": ("dhcpv4", "dhcpv6", "pppoe-discovery", "pppoe-session", "arp", "nd"),
+    "protocol": ("dhcpv4", "dhcpv6", "pppoe-discovery", "pppoe-session", "nd"),
     "reason": (
         "malformed",
         "unclassified",

@@ -505,6 +505,11 @@ def test_startup_conf_enables_the_sockets_workers_and_plugins_a_bng_needs() -> N
     assert value_after(conf["statseg"], "socket-name") == "/run/vpp/stats.sock"
     assert value_after(conf["statseg"], "per-node-counters") == "on"
     assert value_after(conf["unix"], "cli-listen") == "/run/vpp/cli.sock"
+    # the packet path: VPP's punt socket, made group-writable for the agent once VPP has bound it
+    punt = value_after(conf["punt"], "socket")
+    assert punt == "/run/vpp/punt.sock"
+    post = " ".join(unit_entries(UNITS / "vpp.service")["ExecStartPost"])
+    assert f"chgrp {value_after(conf['unix'], 'gid')} {punt}" in post and f"chmod g+w {punt}" in post
     workers = cpu_list(value_after(conf["cpu"], "corelist-workers"))
     assert len(workers) == 4
     assert int(value_after(conf["cpu"], "main-core")) not in workers
