@@ -6,6 +6,11 @@ overflow are counted, not silent."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -26,6 +31,10 @@ from _packetio_helpers import (
     sniffed,
 )
 from conftest import VppSim
+from scapy.layers.dhcp import BOOTP, DHCP
+from scapy.layers.inet import IP, UDP
+from scapy.layers.l2 import Ether
+from scapy.packet import raw
 
 from agent.packetio import DHCPV4_SERVER, Frame, PacketIO, PacketIOConfig, Protocol
 from agent.packetio.frames import parse_ethernet
@@ -344,3 +353,69 @@ async def test_pado_goes_back_through_the_control_plane_link_or_the_punt_socket(
     }
     counters = lab.sim.ctl("packet_status")["pppoe"]["counters"]
     assert counters["from control plane"] == 2 and counters["bad version/type"] == 1
+
+
+# ---------------------------------------------------------------------- a real DHCP client
+
+DHCLIENT = shutil.which("dhclient") or "/usr/sbin/dhclient"
+
+
+def _dhcp_answer(frame: Frame, lease: str, server: str) -> bytes | None:
+    """A minimal DHCP server's answer (OFFER to DISCOVER, ACK to REQUEST), as the IP packet to send."""
+    pkt = Ether(frame.data)
+    bootp, opts = pkt[BOOTP], dict(o for o in pkt[DHCP].options if isinstance(o, tuple))
+    kind = {1: "offer", 3: "ack"}.get(int(opts.get("message-type", 0)))
+    if kind is None:
+        return None
+    reply = (
+        IP(src=server, dst="255.255.255.255")
+        / UDP(sport=67, dport=68)
+        / BOOTP(op=2, xid=bootp.xid, yiaddr=lease, siaddr=server, chaddr=bootp.chaddr, flags=bootp.flags)
+        / DHCP(
+            options=[
+                ("message-type", kind),
+                ("server_id", server),
+                ("lease_time", 3600),
+                ("subnet_mask", "255.255.255.0"),
+                ("router", server),
+                "end",
+            ]
+        )
+    )
+    return raw(reply)
+
+
+async def test_dhclient_gets_a_lease_through_the_packet_path(lab: Lab, agent: Any, tmp_path: Path) -> None:
+    """ISC dhclient in the namespace: its DISCOVER and REQUEST reach the agent by the punt socket, the
+    agent's OFFER and ACK go back out of the port, and dhclient binds the lease."""
+    assert os.path.exists(DHCLIENT), "dhclient is missing: apt-get install isc-dhcp-client (make sysdeps)"
+    _, pio = agent
+    sub = pio.subscribe(Protocol.DHCPV4)
+    answered: list[str] = []
+
+    async def server() -> None:
+        async for frame in sub:
+            payload = _dhcp_answer(frame, "10.1.0.50", "10.1.0.1")
+            if payload is not None:
+                answered.append(frame.interface.name)
+                assert pio.reply(frame, payload)
+
+    task = asyncio.create_task(server())
+    lease_file, pid_file = tmp_path / "dhclient.leases", tmp_path / "dhclient.pid"
+    # -1: one try, exit 2 without a lease; -sf /bin/true: bind the lease but leave the interface alone
+    argv = [DHCLIENT, "-4", "-1", "-v", "-sf", "/bin/true", "-lf", str(lease_file), "-pf", str(pid_file)]
+    done = await asyncio.to_thread(
+        subprocess.run, lab.ns.exec(*argv, lab.ns.peer), capture_output=True, text=True, timeout=120
+    )
+    try:
+        assert done.returncode == 0, done.stderr
+        assert "DHCPACK of 10.1.0.50 from 10.1.0.1" in done.stderr
+        lease = lease_file.read_text()
+        assert "fixed-address 10.1.0.50;" in lease and f'interface "{lab.ns.peer}";' in lease
+        assert answered == [PORT, PORT]  # the DISCOVER and the REQUEST, both on the untagged port
+    finally:
+        if pid_file.exists():  # dhclient went to the background holding the lease: stop the one we started
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.kill(int(pid_file.read_text().split()[0]), signal.SIGTERM)
+        sub.close()
+        await task
