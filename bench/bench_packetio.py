@@ -174,7 +174,7 @@ def main() -> int:
     p.add_argument("--tags", type=int, choices=(0, 1, 2), default=2, help="VLAN tags per frame (default 2)")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument(
-        "--read-delay", type=float, default=PacketIOConfig.read_delay, help="PacketIOConfig.read_delay (s)"
+        "--read-delay", type=float, default=PacketIOConfig().read_delay, help="PacketIOConfig.read_delay (s)"
     )
     p.add_argument("--vpp-api-socket", help="a real VPP's API socket (default: start vppsim)")
     p.add_argument("--port", default="GigabitEthernet0/8/0", help="the access port's VPP name")
