@@ -100,12 +100,9 @@ class PuntServer:
 
     def deliver(self, reg: Registration, sw_if_index: int, frame: bytes) -> bool:
         """Send one punted frame to its client, as ``punt_socket_inline2`` does."""
-        try:
-            sent = self.sock.sendto(DESCRIPTOR.pack(sw_if_index, PUNT_L2) + frame, reg.pathname)
+        try:  # a datagram goes whole or not at all
+            self.sock.sendto(DESCRIPTOR.pack(sw_if_index, PUNT_L2) + frame, reg.pathname)
         except OSError:
-            self.count("Socket TX error")
-            return False
-        if sent < len(frame):
             self.count("Socket TX error")
             return False
         self.count("Socket TX")
