@@ -26,38 +26,40 @@ def _ip(*args: str) -> None:
 
 class Netns:
     """A namespace ``ns`` holding ``peer``, the other end of veth ``host`` (left in the root namespace
-    for vppsim to read). IPv6 is off on both ends, so the kernel sends nothing of its own on them."""
+    for vppsim to read). IPv6 is off on the namespace end, so the kernel sends nothing of its own on it.
 
-    def __init__(self) -> None:
+    ``adopt``: instead of a new veth, move an existing root-namespace interface into the namespace for
+    the test (a real VPP's af_packet veth peer, from ``scripts/vpp-run.sh``'s ports file) and move it back
+    when the namespace is removed (deleting the namespace with it inside would delete the veth pair)."""
+
+    def __init__(self, adopt: str | None = None) -> None:
         tag = uuid.uuid4().hex[:8]
         self.ns = f"pio-{tag}"
-        self.host = f"pioh{tag}"
-        self.peer = f"pion{tag}"
+        self.adopted = adopt
+        self.host = "" if adopt else f"pioh{tag}"
+        self.peer = adopt or f"pion{tag}"
         _ip("netns", "add", self.ns)
         try:
-            _ip("link", "add", self.host, "type", "veth", "peer", "name", self.peer)
-            _ip("link", "set", self.peer, "netns", self.ns)
-            for cmd in (
-                ["sysctl", "-qw", f"net.ipv6.conf.{self.host}.disable_ipv6=1"],
-                [
-                    "ip",
-                    "netns",
-                    "exec",
-                    self.ns,
-                    "sysctl",
-                    "-qw",
-                    f"net.ipv6.conf.{self.peer}.disable_ipv6=1",
-                ],
-            ):
-                subprocess.run(cmd, check=True, capture_output=True)
-            _ip("link", "set", self.host, "up")
+            if adopt:
+                _ip("link", "set", self.peer, "netns", self.ns)
+            else:
+                _ip("link", "add", self.host, "type", "veth", "peer", "name", self.peer)
+                _ip("link", "set", self.peer, "netns", self.ns)
+                subprocess.run(["sysctl", "-qw", f"net.ipv6.conf.{self.host}.disable_ipv6=1"], check=True)
+                _ip("link", "set", self.host, "up")
+            sysctl = ["sysctl", "-qw", f"net.ipv6.conf.{self.peer}.disable_ipv6=1"]
+            subprocess.run(self.exec(*sysctl), check=True, capture_output=True)
             _ip("netns", "exec", self.ns, "ip", "link", "set", self.peer, "up")
         except BaseException:
             self.remove()
             raise
 
     def remove(self) -> None:
-        subprocess.run(["ip", "link", "del", self.host], capture_output=True)
+        if self.adopted:
+            subprocess.run(self.exec("ip", "link", "set", self.peer, "netns", "1"), capture_output=True)
+            subprocess.run(["ip", "link", "set", self.peer, "up"], capture_output=True)
+        else:
+            subprocess.run(["ip", "link", "del", self.host], capture_output=True)
         subprocess.run(["ip", "netns", "del", self.ns], capture_output=True)
 
     def exec(self, *argv: str) -> list[str]:
@@ -95,9 +97,14 @@ class Netns:
 
 class VethPair:
     """A veth pair in the root namespace (IPv6 off, both ends up): ``a`` for vppsim, ``b`` for the agent
-    -- the PPPoE control-plane link, as an af_packet interface on a veth is on a real VPP."""
+    -- the PPPoE control-plane link, as an af_packet interface on a veth is on a real VPP. ``adopt``: an
+    existing pair (a real VPP's af_packet veth and its peer), used as it is and left in place."""
 
-    def __init__(self) -> None:
+    def __init__(self, adopt: tuple[str, str] | None = None) -> None:
+        self.adopted = adopt is not None
+        if adopt is not None:
+            self.a, self.b = adopt
+            return
         tag = uuid.uuid4().hex[:8]
         self.a, self.b = f"pioc{tag}", f"piod{tag}"
         _ip("link", "add", self.a, "type", "veth", "peer", "name", self.b)
@@ -110,7 +117,8 @@ class VethPair:
             raise
 
     def remove(self) -> None:
-        subprocess.run(["ip", "link", "del", self.a], capture_output=True)
+        if not self.adopted:
+            subprocess.run(["ip", "link", "del", self.a], capture_output=True)
 
 
 def sniffed(proc: subprocess.Popen[bytes], timeout: float) -> list[bytes]:
@@ -197,7 +205,7 @@ def program_access(client: Any, port: int, *, broadcast_route: bool = True) -> d
     return {"dot1q": q.sw_if_index, "qinq": qinq.sw_if_index}
 
 
-def set_broadcast_route(client: Any, add: bool) -> None:
+def set_broadcast_route(client: Any, add: bool, *, check: bool = True) -> None:
     path = {
         "sw_if_index": 0xFFFFFFFF,
         "table_id": 0,
@@ -207,4 +215,5 @@ def set_broadcast_route(client: Any, add: bool) -> None:
         "label_stack": [{}] * 16,  # a fixed array of 16 in fib_types.api
     }
     route = {"table_id": 0, "prefix": "255.255.255.255/32", "n_paths": 1, "paths": [path]}
-    assert client.api.ip_route_add_del(is_add=add, route=route).retval == 0
+    rv = client.api.ip_route_add_del(is_add=add, route=route).retval
+    assert rv == 0 or not check, rv
