@@ -91,6 +91,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="first-start password of the bootstrap 'admin' user (NETCONF and gNMI)",
     )
+    run.add_argument(
+        "--drift-audit-interval",
+        type=float,
+        metavar="SECONDS",
+        help="how often VPP is audited for changes made behind the agent's back (default 60; 0: only "
+        "VPP's interface events)",
+    )
+    run.add_argument(
+        "--no-drift-repair",
+        action="store_true",
+        help="report drift (log, in-sync false, notification) instead of repairing it",
+    )
     run.set_defaults(func=cmd_run)
     return parser
 

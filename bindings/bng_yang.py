@@ -2626,8 +2626,10 @@ an API definition mismatch); absent when it never failed.
     """
     Getter method for in_sync, mapped from YANG variable /agent_state/vpp/in_sync (boolean)
 
-    YANG Description: True when the last reconcile left VPP matching the intended
-configuration.
+    YANG Description: True while VPP matches the intended configuration as far as
+the agent knows: false after drift is found until it is
+repaired (or put back), while configured ports are missing,
+and while VPP is not connected.
     """
     return self.__in_sync
       
@@ -2639,8 +2641,10 @@ configuration.
     method. Backends looking to populate this variable should
     do so via calling thisObj._set_in_sync() directly.
 
-    YANG Description: True when the last reconcile left VPP matching the intended
-configuration.
+    YANG Description: True while VPP matches the intended configuration as far as
+the agent knows: false after drift is found until it is
+repaired (or put back), while configured ports are missing,
+and while VPP is not connected.
     """
     if hasattr(v, "_utype"):
       v = v._utype(v)
@@ -2882,8 +2886,10 @@ class yc_transactions_bng_agent__agent_state_transactions(PybindBase):
     """
     Getter method for resync_repairs, mapped from YANG variable /agent_state/transactions/resync_repairs (yang:zero-based-counter64)
 
-    YANG Description: VPP calls made by reconciliations after the first to repair
-drift (VPP changed behind the agent's back or restarted).
+    YANG Description: Repair steps the agent made in VPP outside commits: every
+reconciliation (the first after start included) and every
+repair of drift (VPP changed behind the agent's back or
+restarted).
     """
     return self.__resync_repairs
       
@@ -2895,8 +2901,10 @@ drift (VPP changed behind the agent's back or restarted).
     method. Backends looking to populate this variable should
     do so via calling thisObj._set_resync_repairs() directly.
 
-    YANG Description: VPP calls made by reconciliations after the first to repair
-drift (VPP changed behind the agent's back or restarted).
+    YANG Description: Repair steps the agent made in VPP outside commits: every
+reconciliation (the first after start included) and every
+repair of drift (VPP changed behind the agent's back or
+restarted).
     """
     if hasattr(v, "_utype"):
       v = v._utype(v)
@@ -3428,7 +3436,8 @@ class bng_agent(PybindBase):
 data plane, its transaction counters and what it found in VPP
 that it does not manage; and the notifications an operator needs
 to follow the data plane without polling (VPP connection changes,
-interface operational status changes).
+interface operational status changes, VPP changed behind the
+agent's back).
   """
   __slots__ = ('_path_helper', '_extmethods', '__agent_state',)
 

@@ -176,10 +176,16 @@ class Emulator:
         if intf.vlan_key is not None:
             self.vlan_slots.pop(intf.vlan_key, None)
         self.traffic.discard(intf.sw_if_index)
+        if intf.admin_up:
+            # interface.c vnet_delete_sw_interface: "Bring down interface in case it is up" -- an
+            # ADMIN_DOWN event, merged with the DEL below into one sw_interface_event (flags 0, deleted)
+            intf.admin_up = False
+            self.notify(intf, EVENT_ADMIN_DOWN)
         self.interfaces.remove(intf.sw_if_index)
         if self.stats is not None and self._stats_added.pop(intf.sw_if_index, None) is None:
             self._stats_removed.append(intf.sw_if_index)  # published: withdraw it (a never-published one
             # is simply dropped from the pending additions)
+        # interface_api.c sw_interface_add_del_function -> API_SW_INTERFACE_DEL_EVENT: deleted=true
         self.notify(intf, EVENT_DEL)
 
     def _stats_add(self, intf: Interface) -> None:
@@ -357,11 +363,15 @@ class Emulator:
     def notify(self, intf: Interface, event: int = EVENT_ADD) -> None:
         """Record an interface event for registered clients.
 
-        interface_api.c: the admin/link/add-del callbacks signal ``link_state_process``, which ORs the
-        events per sw_if_index until it runs and then sends one ``sw_interface_event`` per interface
-        whose flags say which *events* happened (ADMIN_UP if an admin-up event occurred, LINK_UP if a
-        link-up event occurred -- not the current state) and ``deleted`` if a delete happened. The
-        server plays the process's part once per batch of requests (:meth:`drain_events`).
+        interface_api.c (VPP 26.06): the admin/link/add-del callbacks (``admin_up_down_function``,
+        ``link_up_down_function`` -- for the hardware interface's own sw_if_index only, so a carrier
+        change is no event for its sub-interfaces --, ``sw_interface_add_del_function``) signal
+        ``link_state_process``, which ORs the events per sw_if_index until it runs and then sends one
+        ``sw_interface_event`` per interface to every registered client (``send_sw_interface_event``):
+        flags say which *events* happened (ADMIN_UP if an admin-up event occurred, LINK_UP if a link-up
+        event occurred -- not the current state: an admin-down is flags 0) and ``deleted`` is true if a
+        delete happened. The server plays the process's part once per batch of requests
+        (:meth:`drain_events`).
         """
         if self.event_clients:
             self._event_bits[intf.sw_if_index] = self._event_bits.get(intf.sw_if_index, 0) | event

@@ -22,6 +22,8 @@ from typing import Any
 
 from agent.datastore import unapplied
 from agent.errors import AgentError
+from agent.vpp.audit import DriftAuditor
+from agent.vpp.events import DriftMonitor
 from agent.vpp.link import VppLink
 from agent.vpp.southbound import VppSouthbound
 
@@ -69,6 +71,10 @@ class Settings:
     gnmi_tls_key: Path | None = None
     gnmi_client_ca: Path | None = None
     admin_password_file: Path | None = None
+    # drift while running (agent/vpp/events.py): audit period in seconds (0: events only), and whether
+    # drift is repaired (true) or only reported (false)
+    drift_audit_interval: float = 60.0
+    drift_repair: bool = True
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Settings:
@@ -103,6 +109,14 @@ class Settings:
         for what, p in (("gnmi-tls-cert", cert), ("gnmi-tls-key", key), ("gnmi-client-ca", client_ca)):
             if p is not None and not p.is_file():
                 raise SettingsError(f"--{what}: no such file: {p}")
+        audit_interval = float(pick("drift_audit_interval", 60.0))
+        if audit_interval < 0:
+            raise SettingsError("--drift-audit-interval must be 0 (off) or a number of seconds")
+        repair = file.get("drift-repair", True)
+        if getattr(args, "no_drift_repair", False):
+            repair = False
+        if not isinstance(repair, bool):
+            raise SettingsError("drift-repair must be true or false")
         password_file = path("admin_password_file")
         if password_file is not None and not password_file.is_file():
             raise SettingsError(f"--admin-password-file: no such file: {password_file}")
@@ -124,6 +138,8 @@ class Settings:
             gnmi_tls_key=key,
             gnmi_client_ca=client_ca,
             admin_password_file=password_file,
+            drift_audit_interval=audit_interval,
+            drift_repair=repair,
         )
 
 
@@ -148,6 +164,7 @@ class Agent:
         self.sim: Any = None
         self.link: VppLink | None = None
         self.southbound = VppSouthbound()
+        self.drift: DriftMonitor | None = None
         self.txn: Any = None
         self.netconf: Any = None
         self.gnmi: Any = None
@@ -205,6 +222,9 @@ class Agent:
             raise self.link.fatal
         if not ready:
             log.warning("vpp not reachable at %s yet; serving anyway, commits fail until it is", api)
+        auditor = DriftAuditor(self.southbound, repair=self.s.drift_repair)
+        self.drift = DriftMonitor(self.link, auditor, interval=self.s.drift_audit_interval)
+        await self.drift.start()
 
         self.txn = TransactionManager(self.datastores, self.journal, self.southbound)
         await self.txn.start(loaded)
@@ -395,6 +415,8 @@ class Agent:
         if self.txn is not None:
             with contextlib.suppress(Exception):
                 await self.txn.stop()
+        if self.drift is not None:
+            await self.drift.stop()
         if self.link is not None:
             await self.link.stop()
         if self.sim is not None:

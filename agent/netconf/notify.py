@@ -4,8 +4,8 @@
 :class:`~agent.datastore.changes.Change`, its target an instance-identifier whose prefixes are the
 module names, each bound on the ``<target>`` element); ``netconf-confirmed-commit`` and
 ``netconf-session-start/end`` come from the NETCONF server itself. The project's
-``bng-agent:vpp-connection-change`` and ``bng-agent:oper-status-change`` come from the telemetry event
-bus (:func:`relay_telemetry`).
+``bng-agent:vpp-connection-change``, ``bng-agent:oper-status-change`` and ``bng-agent:vpp-drift`` come
+from the telemetry event bus (:func:`relay_telemetry`).
 """
 
 from __future__ import annotations
@@ -133,6 +133,18 @@ def oper_status_change(name: str, oper_status: str, admin_up: bool, previous: st
     )
 
 
+def vpp_drift(
+    detected_by: str, action: str, total: int, items: list[tuple[str, str]], error: str = ""
+) -> str:
+    """``bng-agent:vpp-drift`` (VPP changed behind the agent's back: repaired, or only reported)."""
+    why = f"<error>{escape(error)}</error>" if error else ""
+    listed = "".join(f"<item><key>{escape(key)}</key><operation>{op}</operation></item>" for op, key in items)
+    return (
+        f'<vpp-drift xmlns="{AGENT_NS}"><detected-by>{detected_by}</detected-by><action>{action}</action>'
+        f"<repairs>{total}</repairs>{why}{listed}</vpp-drift>"
+    )
+
+
 Publish = Callable[[str, str, str, float | None], None]
 
 
@@ -151,6 +163,9 @@ async def relay_telemetry(events: AsyncIterator[Any], publish: Publish) -> None:
                 )
                 body = vpp_connection_change(state, previous, ev.vpp_version, ev.connects, ev.reason)
                 publish(AGENT_MODULE, "vpp-connection-change", body, ev.time)
+            elif ev.kind == "vpp-drift":
+                body = vpp_drift(ev.source, ev.action, ev.total, list(ev.items), ev.error)
+                publish(AGENT_MODULE, "vpp-drift", body, ev.time)
             elif ev.kind == "interface-state":
                 if ev.deleted or ev.previous_oper_status is None:
                     continue

@@ -268,9 +268,9 @@ class NetconfServer:
             task.add_done_callback(self._tasks.discard)
 
     def follow_telemetry(self, bus: Any) -> None:
-        """Send the telemetry bus's VPP connection and interface status events as ``bng-agent``
+        """Send the telemetry bus's VPP connection, interface status and drift events as ``bng-agent``
         notifications to subscribed sessions (until :meth:`stop`)."""
-        sub = bus.subscribe(kinds={"vpp-connection", "interface-state"})
+        sub = bus.subscribe(kinds={"vpp-connection", "interface-state", "vpp-drift"})
 
         async def relay() -> None:
             try:

@@ -113,7 +113,11 @@ SOUTHBOUND: Final = ModuleTelemetry(
         Family("bng_vpp_connects", "counter", "Successful (re)connections to VPP, each followed by a resync"),
         Family("bng_vpp_disconnects", "counter", "Times the VPP connection was lost"),
         Family("bng_agent_resyncs", "counter", "Reconciles of VPP with running configuration"),
-        Family("bng_agent_resync_repairs", "counter", "Drift repairs made by reconciles after the first"),
+        Family(
+            "bng_agent_resync_repairs",
+            "counter",
+            "Repair steps made in VPP by every reconcile (the first included) and drift repair",
+        ),
         Family(
             "bng_agent_in_sync", "gauge", "1 when VPP matched running configuration at the last reconcile"
         ),

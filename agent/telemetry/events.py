@@ -78,7 +78,29 @@ class AgentStateEvent:
         return [Change("modify", path, old=old, new=new) for path, old, new in self.leaves]
 
 
-Event = InterfaceStateEvent | VppConnectionEvent | AgentStateEvent
+@dataclass(frozen=True)
+class VppDriftEvent:
+    """VPP was found to differ from the applied configuration (changed behind the agent's back), and
+    the difference was repaired, reported (repair turned off) or could not be repaired.
+
+    ``items`` are ``(operation, item key)`` of the repair, at most the first hundred; ``total`` counts
+    them all. This event is the ``bng-agent:vpp-drift`` notification; the ``in-sync`` leaf it moves
+    travels as an :class:`AgentStateEvent`."""
+
+    source: str  # event | audit | reconcile
+    action: str  # repaired | reported | repair-failed
+    items: tuple[tuple[str, str], ...]
+    total: int
+    error: str = ""
+    time: float = field(default_factory=time.time)
+
+    kind = "vpp-drift"
+
+    def changes(self) -> list[Change]:
+        return []
+
+
+Event = InterfaceStateEvent | VppConnectionEvent | AgentStateEvent | VppDriftEvent
 
 
 class Subscription:

@@ -34,7 +34,13 @@ from typing import Any
 from agent.datastore.changes import Change
 from agent.telemetry.agent_state import ROOT as AGENT_STATE_ROOT
 from agent.telemetry.agent_state import agent_state_json, agent_state_leaves
-from agent.telemetry.events import AgentStateEvent, EventBus, InterfaceStateEvent, VppConnectionEvent
+from agent.telemetry.events import (
+    AgentStateEvent,
+    EventBus,
+    InterfaceStateEvent,
+    VppConnectionEvent,
+    VppDriftEvent,
+)
 from agent.telemetry.exporter import DEFAULT_MAX_INTERFACES, Exporter, Sample
 from agent.telemetry.inventory import interface_info, read_interfaces, read_inventory
 from agent.telemetry.latency import LatencyHistogram
@@ -108,8 +114,6 @@ class Telemetry:
         self._poll_errors = 0
         self._last_poll_seconds = 0.0
         self._last_poll_at = 0.0
-        self._repairs = 0
-        self._seen_report: Any = None
         self._reader_connects = -1
         self._inventory_wanted = asyncio.Event()
         self._polled = asyncio.Event()
@@ -126,6 +130,9 @@ class Telemetry:
         self._wanted: dict[int, float] = {}
         self._want_ids = itertools.count(1)
         self._wake = asyncio.Event()
+        observers = getattr(southbound, "drift_observers", None)
+        if observers is not None:
+            observers.append(self._on_drift)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -262,11 +269,6 @@ class Telemetry:
     def _agent_counters(self) -> AgentCounters:
         txn_stats = getattr(self.txn, "stats", None)
         sb = self.southbound
-        report = getattr(sb, "last_report", None)
-        if report is not None and report is not self._seen_report:
-            if self._seen_report is not None:
-                self._repairs += len(getattr(report, "steps", ()))
-            self._seen_report = report
         return AgentCounters(
             vpp_connected=self._connected,
             vpp_connects=self._connects,
@@ -275,7 +277,7 @@ class Telemetry:
             commits=int(getattr(txn_stats, "commits", 0)),
             commit_failures=int(getattr(txn_stats, "failed", 0)),
             resyncs=int(getattr(self.link, "connects", self._connects)),
-            resync_repairs=self._repairs,
+            resync_repairs=int(getattr(sb, "repairs_total", 0)),
             in_sync=bool(getattr(sb, "in_sync", False)) and self._connected,
             sessions=self.sessions(),
             polls=self._polls,
@@ -289,6 +291,13 @@ class Telemetry:
             unmanaged=len(getattr(sb, "unmanaged", None) or ()),
             missing_ports=tuple(getattr(sb, "missing_ports", None) or ()),
         )
+
+    def _on_drift(self, record: Any) -> None:
+        """The southbound found drift (agent.vpp.drift.DriftRecord): the ``bng-agent:vpp-drift``
+        notification, and the in-sync / resync-repairs leaves it moved, at once."""
+        items = tuple((i.operation, i.key) for i in record.items)
+        self.bus.publish(VppDriftEvent(record.source, record.action, items, record.total, record.error))
+        self._publish_snapshot()
 
     def _publish_agent_state(self, counters: AgentCounters | None = None) -> None:
         """Publish the ``agent-state`` leaves that changed since the last call (gNMI ON_CHANGE)."""

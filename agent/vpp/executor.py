@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.features.registry import DESCRIPTORS
+from agent.vpp import errno as vpp_errno
 from agent.vpp import keys
 from agent.vpp.connection import VppConnection
 from agent.vpp.errors import RevertFailedError, StepFailedError, VppError
@@ -106,7 +107,7 @@ class Executor:
     def _finish(self, call: VppCall, reply: Any) -> None:
         retval = int(getattr(reply, "retval", 0))
         if retval not in call.ok_retvals:
-            raise CallFailed(call, retval, f"{call.msg} returned retval {retval}")
+            raise CallFailed(call, retval, f"{call.msg} returned {vpp_errno.describe(retval)}")
         if call.binds is not None:
             self.names.bind(call.binds, int(reply.sw_if_index))
         if call.unbinds is not None:
@@ -222,6 +223,9 @@ def raise_for(result: ExecResult) -> None:
     info = {"item": step.key, "vpp-message": msg}
     if result.retval is not None:
         info["vpp-retval"] = str(result.retval)
+        info["vpp-error"] = vpp_errno.name_of(result.retval)
+        if (known := vpp_errno.lookup(result.retval)) is not None:
+            info["vpp-error-text"] = known.text
     text = f"VPP refused {step.op} of {step.key}: {result.error}"
     if result.revert_errors:
         raise RevertFailedError(

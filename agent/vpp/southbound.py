@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,7 @@ from agent.vpp import keys
 from agent.vpp.config import ConfigIndex, Overlay, RootId
 from agent.vpp.connection import VppConnection
 from agent.vpp.descriptor import Ownership
+from agent.vpp.drift import DriftRecord, drift_record
 from agent.vpp.errors import VppConnectError
 from agent.vpp.executor import DEFAULT_WINDOW, Executor, paused_gc, raise_for
 from agent.vpp.items import Item
@@ -98,6 +100,41 @@ class VppSouthbound:
         self._missing: list[str] = []
         self._skipped: dict[RootId, list[str]] = {}
         self._lock = asyncio.Lock()
+        # repair steps of every reconcile (the first included) and of every drift repair
+        self.repairs_total = 0
+        # called with each DriftRecord (drift repaired or reported); telemetry turns them into events
+        self.drift_observers: list[Callable[[DriftRecord], None]] = []
+
+    # ------------------------------------------------------------------ drift (agent.vpp.audit)
+
+    @property
+    def lock(self) -> asyncio.Lock:
+        """Held by commits, reconciles and drift repairs: one of them touches VPP at a time."""
+        return self._lock
+
+    @property
+    def stale(self) -> bool:
+        """True until a reconcile on the current connection (VPP's state is not known)."""
+        return self._stale
+
+    def repaired(self, steps: int) -> None:
+        """A drift repair (:mod:`agent.vpp.audit`) changed VPP by ``steps`` steps: count them, and make
+        plans prepared before it plan again (the name map may have changed)."""
+        self.repairs_total += steps
+        self.generation += 1
+
+    def mark_stale(self) -> None:
+        """VPP is in an unknown state (a repair failed half-way): the next commit reconciles first."""
+        self._stale = True
+        self.in_sync = False
+        self.generation += 1
+
+    def report_drift(self, record: DriftRecord) -> None:
+        for observer in list(self.drift_observers):
+            try:
+                observer(record)
+            except Exception:  # an observer bug must not break the southbound
+                log.exception("drift observer failed")
 
     # ------------------------------------------------------------------ configuration
 
@@ -200,6 +237,15 @@ class VppSouthbound:
                 ms,
             )
             if result.failed is not None:
+                step = result.failed
+                log.warning(
+                    "southbound commit refused by VPP txn=%s item=%s vpp_message=%s error=%s reverted=%d",
+                    "-" if txn_id is None else txn_id,
+                    step.key,
+                    step.call.msg if step.call is not None else "(check)",
+                    result.error,
+                    result.reverted,
+                )
                 if result.revert_errors:
                     self.in_sync = False
                     self._stale = True
@@ -290,11 +336,15 @@ class VppSouthbound:
             )
         report.repairs = len(steps)
         report.steps = [f"{s.op} {s.key}: {s.describe()}" for s in steps[:REPORTED_STEPS]]
+        first = self.last_report is None
         if steps:
             result = await Executor(conn, self.names, window=self.window).run(steps)
             if result.failed is not None:
                 self.in_sync = False
+                if not first:
+                    self.report_drift(drift_record("reconcile", "repair-failed", steps, error=result.error))
                 raise_for(result)
+        self.repairs_total += len(steps)
         self.applied = intended
         self.by_root = {r: [k for k in keys if k in intended] for r, keys in by_root.items()}
         self._missing = missing
@@ -309,13 +359,12 @@ class VppSouthbound:
         report.write_calls = conn.writes - writes0
         report.read_calls = conn.reads - reads0
         report.seconds = time.perf_counter() - t0
-        first = self.last_report is None
         self.last_report = report
-        for line in report.steps[:50]:
-            if first:
+        if steps and not first:
+            self.report_drift(drift_record("reconcile", "repaired", steps))
+        if first:
+            for line in report.steps[:50]:
                 log.debug("reconcile programs: %s", line)
-            else:
-                log.warning("reconcile repaired drift: %s", line)
         log.info(
             "reconcile items=%d repairs=%d vpp_writes=%d vpp_reads=%d unmanaged=%d ms=%.1f",
             len(intended),

@@ -192,6 +192,10 @@ async def test_vpp_refusing_the_kth_address_of_a_wave_reverts_the_others(
             await st.commit(updates=change)
         assert info.value.details[0].info["vpp-message"] == "sw_interface_add_del_address"
         assert info.value.details[0].info["vpp-retval"] == "-105"
+        # VPP's name and text for the number (src/vnet/error.h), in error-info and in the message
+        assert info.value.details[0].info["vpp-error"] == "ADDRESS_IN_USE"
+        assert info.value.details[0].info["vpp-error-text"] == "Address in use"
+        assert "returned -105 ADDRESS_IN_USE (Address in use)" in info.value.message
         assert info.value.path == f"address/{P1}.{200 + k}/10.{100 + k}.0.1/24"
         assert await vpp_snapshot(sim.api_socket) == before, f"VPP changed when address {k} was refused"
         assert st.ds.running.json() == running_before
