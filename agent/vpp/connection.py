@@ -23,7 +23,12 @@ from vpp_papi.vpp_papi_async import VPPApiClient
 
 from agent.vpp.api import MESSAGES_USED, load_definitions
 from agent.vpp.errors import ApiMismatchError, VppConnectError
-from agent.vpp.fastdecode import decode_route_details, self_check
+from agent.vpp.fastdecode import (
+    decode_interface_details,
+    decode_route_details,
+    self_check,
+    self_check_interface,
+)
 
 log = logging.getLogger(__name__)
 
@@ -90,11 +95,17 @@ class _Client(VPPApiClient):  # type: ignore[misc]
     routes such messages (and replies nobody waits for) to the event queue instead.
     """
 
-    fast_route_id = -1  # message id decoded by agent.vpp.fastdecode (set once its self-check passed)
+    # message ids decoded by agent.vpp.fastdecode (each set once its self-check passed)
+    fast_route_id = -1
+    fast_interface_id = -1
 
     def decode_incoming_msg(self, msg: bytes, no_type_conversion: bool = False) -> Any:
-        if len(msg) > 2 and (msg[0] << 8 | msg[1]) == self.fast_route_id:
-            return decode_route_details(msg)
+        if len(msg) > 2:
+            msg_id = msg[0] << 8 | msg[1]
+            if msg_id == self.fast_route_id:
+                return decode_route_details(msg)
+            if msg_id == self.fast_interface_id:
+                return decode_interface_details(msg)
         return super().decode_incoming_msg(msg, no_type_conversion)
 
     async def queue_worker(self, requests: dict[int, Any]) -> None:
@@ -239,19 +250,24 @@ class VppConnection:
 
     @staticmethod
     def _enable_fast_decode(client: _Client) -> None:
-        msgdef = client.messages.get("ip_route_details")
-        if msgdef is None:
-            return
-        msg_id = client.message_table.get(f"ip_route_details_{msgdef.crc[2:]}", 0)
-        try:
-            ok = msg_id > 0 and self_check(msgdef, msg_id)
-        except Exception:  # any surprise in the layout: stay on vpp-papi's decoder
-            log.exception("fast ip_route_details decoder self-check raised")
-            ok = False
-        if ok:
-            client.fast_route_id = msg_id
-        else:
-            log.warning("fast ip_route_details decoder disagrees with vpp-papi; using vpp-papi's")
+        checks = (
+            ("ip_route_details", self_check, "fast_route_id"),
+            ("sw_interface_details", self_check_interface, "fast_interface_id"),
+        )
+        for name, check, attr in checks:
+            msgdef = client.messages.get(name)
+            if msgdef is None:
+                continue
+            msg_id = client.message_table.get(f"{name}_{msgdef.crc[2:]}", 0)
+            try:
+                ok = msg_id > 0 and check(msgdef, msg_id)
+            except Exception:  # any surprise in the layout: stay on vpp-papi's decoder
+                log.exception("fast %s decoder self-check raised", name)
+                ok = False
+            if ok:
+                setattr(client, attr, msg_id)
+            else:
+                log.warning("fast %s decoder disagrees with vpp-papi; using vpp-papi's", name)
 
     async def close(self) -> None:
         """Disconnect politely (``sockclnt_delete``) if still connected; idempotent."""

@@ -145,3 +145,104 @@ def self_check(msgdef: Any, msg_id: int) -> bool:
             if ipaddress.ip_address(got) != ipaddress.ip_address(want):
                 return False
     return True
+
+
+# ---------------------------------------------------------------------------------- sw_interface_details
+
+# interface.api sw_interface_details (VPP 26.06, CRC 0x6c221fc7): a fixed-size message. vpp-papi spends
+# about 90 us on each (MAC addresses, enum and flag objects, three 64-byte strings); a dump of 10,000
+# interfaces -- a drift audit, an inventory, a reconcile -- took 0.9 s of the agent's CPU for that alone.
+_IF = struct.Struct(">HIII6sIIIIH4IIBHHIIIIIH6s6sHI64s64s64s")
+
+
+def _mac(b: bytes) -> str:
+    return b.hex(":")
+
+
+def _text(b: bytes) -> str:
+    return b.split(b"\0", 1)[0].decode("utf-8", "replace")
+
+
+@dataclass(slots=True)
+class sw_interface_details:
+    """The fields of ``sw_interface_details`` with the values vpp-papi gives (enums and flags as int,
+    MAC addresses as their text, strings up to the first NUL). The class name is the message's: the
+    connection's reader sorts replies by it."""
+
+    context: int
+    sw_if_index: int
+    sup_sw_if_index: int
+    l2_address: str
+    flags: int
+    type: int
+    link_duplex: int
+    link_speed: int
+    link_mtu: int
+    mtu: list[int]
+    sub_id: int
+    sub_number_of_tags: int
+    sub_outer_vlan_id: int
+    sub_inner_vlan_id: int
+    sub_if_flags: int
+    vtr_op: int
+    vtr_push_dot1q: int
+    vtr_tag1: int
+    vtr_tag2: int
+    outer_tag: int
+    b_dmac: str
+    b_smac: str
+    b_vlanid: int
+    i_sid: int
+    interface_name: str
+    interface_dev_type: str
+    tag: str
+
+
+INTERFACE_FIELDS: tuple[str, ...] = sw_interface_details.__slots__
+
+
+def decode_interface_details(msg: bytes) -> sw_interface_details:
+    v = _IF.unpack_from(msg, 0)
+    return sw_interface_details(
+        v[1], v[2], v[3], _mac(v[4]), v[5], v[6], v[7], v[8], v[9], [v[10], v[11], v[12], v[13]],
+        v[14], v[15], v[16], v[17], v[18], v[19], v[20], v[21], v[22], v[23], _mac(v[24]), _mac(v[25]),
+        v[26], v[27], _text(v[28]), _text(v[29]), _text(v[30]),
+    )  # fmt: skip
+
+
+def self_check_interface(msgdef: Any, msg_id: int) -> bool:
+    """Pack sample ``sw_interface_details`` with vpp-papi and check this decoder reads every field the
+    same (compared as vpp-papi's values read: ``int()`` of enums and flags, ``str()`` of the rest)."""
+    if msgdef.size != _IF.size:
+        return False
+    samples = [
+        {
+            "sw_if_index": 7, "sup_sw_if_index": 3, "l2_address": "52:54:00:12:00:0a", "flags": 3, "type": 1,
+            "link_duplex": 2, "link_speed": 1_000_000, "link_mtu": 9000, "mtu": [9000, 0, 1500, 0],
+            "sub_id": 20001001, "sub_number_of_tags": 2, "sub_outer_vlan_id": 2000, "sub_inner_vlan_id": 1001,
+            "sub_if_flags": 4 | 16, "vtr_op": 1, "vtr_push_dot1q": 1, "vtr_tag1": 5, "vtr_tag2": 6,
+            "outer_tag": 0x88A8, "b_dmac": "01:02:03:04:05:06", "b_smac": "aa:bb:cc:dd:ee:ff",
+            "b_vlanid": 12, "i_sid": 99, "interface_name": "GigabitEthernet0/a/0.20001001",
+            "interface_dev_type": "dpdk", "tag": "bng-agent:GigabitEthernet0/a/0.20001001",
+        },
+        {
+            "sw_if_index": 1, "sup_sw_if_index": 1, "l2_address": "de:ad:00:00:00:00", "flags": 0, "type": 0,
+            "mtu": [0, 0, 0, 0],
+            "interface_name": "loop0", "interface_dev_type": "Loopback", "tag": "x" * 63,
+        },
+    ]  # fmt: skip
+    for sample in samples:
+        raw = msgdef.pack({"_vl_msg_id": msg_id, "context": 42, **sample})
+        slow, _ = msgdef.unpack(raw)
+        fast = decode_interface_details(raw)
+        for name in INTERFACE_FIELDS:
+            s, f = getattr(slow, name), getattr(fast, name)
+            if isinstance(f, list):
+                if [int(x) for x in s] != f:
+                    return False
+            elif isinstance(f, int):
+                if int(s) != f:
+                    return False
+            elif str(s) != f:
+                return False
+    return True

@@ -187,3 +187,44 @@ async def test_fast_route_decoder_reads_what_vpp_papi_reads(vppsim_factory: Call
                 ]
     finally:
         await conn.close()
+
+
+async def test_fast_interface_decoder_reads_what_vpp_papi_reads(vppsim_factory: Callable[..., Any]) -> None:
+    from agent.vpp.fastdecode import INTERFACE_FIELDS
+
+    sim = vppsim_factory(ports=2)
+    c = sim.client("writer")
+    loop = c.api.create_loopback(mac_address="02:00:00:00:00:01").sw_if_index
+    c.api.sw_interface_tag_add_del(is_add=True, sw_if_index=loop, tag="bng-agent:loopback7")
+    c.api.sw_interface_set_flags(sw_if_index=loop, flags=1)
+    sub = c.api.create_subif(
+        sw_if_index=2, sub_id=20001001, sub_if_flags=4 | 8 | 16, outer_vlan_id=2000, inner_vlan_id=1001
+    ).sw_if_index
+    c.api.sw_interface_set_mtu(sw_if_index=sub, mtu=[1500, 0, 0, 0])
+    conn = VppConnection(sim.api_socket)
+    await conn.connect()
+    try:
+        assert conn._client is not None and conn._client.fast_interface_id > 0  # the self-check passed
+        fast = await conn.dump(
+            "sw_interface_dump", sw_if_index=0xFFFFFFFF, name_filter_valid=False, name_filter=""
+        )
+        slow = c.api.sw_interface_dump(sw_if_index=0xFFFFFFFF)
+        assert len(fast) == len(slow) == 5
+        for f, s in zip(fast, slow, strict=True):
+            for name in INTERFACE_FIELDS:
+                want = getattr(s, name)
+                got = getattr(f, name)
+                if name == "mtu":
+                    assert got == [int(x) for x in want]
+                elif name == "context":
+                    continue  # each client numbers its own requests
+                elif isinstance(got, int):
+                    assert got == int(want), name
+                else:
+                    assert got == str(want), name
+        one = await conn.dump("sw_interface_dump", sw_if_index=sub, name_filter_valid=False, name_filter="")
+        assert [(d.interface_name, d.sub_id, d.sub_if_flags) for d in one] == [
+            ("GigabitEthernet0/9/0.20001001", 20001001, 4 | 8 | 16)
+        ]
+    finally:
+        await conn.close()
