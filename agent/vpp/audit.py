@@ -116,6 +116,7 @@ class _Observed:
     cli: dict[str, CliInterface] | None = None
     tables: set[tuple[int, bool]] | None = None
     scope: set[str] | None = None  # agent names to compare; None: every managed interface
+    signature: Any = None  # of a full observation: equal signatures, equal VPP state (as audited)
 
 
 class DriftAuditor:
@@ -130,6 +131,9 @@ class DriftAuditor:
         self._owned: tuple[int, dict[str, list[Item]]] | None = None
         self._cli_cache: tuple[str, dict[str, CliInterface]] | None = None
         self._reported: frozenset[str] = frozenset()  # keys last reported (repair off), said once
+        # what VPP looked like at the last full audit that found it equal to applied, and the applied
+        # generation then: the same again means nothing to compare
+        self._clean: tuple[int, Any] | None = None
 
     # ------------------------------------------------------------------ public
 
@@ -148,15 +152,19 @@ class DriftAuditor:
             with paused_gc():
                 try:
                     observed = await self._observe(conn, indices)
-                    old, new, fallback = self._compare(observed)
+                    clean = self._unchanged(observed)
+                    old, new, fallback = ({}, {}, False) if clean else self._compare(observed)
                     result.checked = (
                         len(observed.scope) if observed.scope is not None else self._managed_count()
                     )
                     result.steps = plan_items(old, new, self.sb.applied) if (old or new) else []
                     if result.steps:
                         fallback = await self._act(conn, result) or fallback
-                    elif self._reported and observed.scope is None:
-                        self._clear_reported()
+                    elif observed.scope is None:
+                        if self._reported:
+                            self._clear_reported()
+                        if not fallback:
+                            self._clean = (self.sb.generation, observed.signature)
                 except Exception as e:  # VPP went away mid-audit: the link reconnects and reconciles
                     result.action, result.reason = "skipped", f"audit failed: {e}"
                     log.warning("vpp drift audit source=%s failed: %s", source, e)
@@ -214,7 +222,15 @@ class DriftAuditor:
         if tables_fut is not None:
             _, ts = await tables_fut
             tables = {(int(t.table.table_id), bool(t.table.is_ip6)) for t in ts}
-        return _Observed(details, cli, tables)
+        signature = (
+            [
+                (d.sw_if_index, d.sup_sw_if_index, d.sub_id, int(d.flags) & IF_ADMIN_UP, d.mtu[0], d.tag)
+                for d in ds
+            ],
+            text,
+            tables,
+        )
+        return _Observed(details, cli, tables, signature=signature)
 
     @staticmethod
     async def _all_interfaces(conn: VppConnection) -> dict[int, Any]:
@@ -222,6 +238,16 @@ class DriftAuditor:
         return {int(d.sw_if_index): d for d in ds}
 
     # ------------------------------------------------------------------ comparing
+
+    def _unchanged(self, obs: _Observed) -> bool:
+        """VPP looks exactly as at the last clean full audit and nothing was applied since."""
+        clean = self._clean
+        return (
+            obs.scope is None
+            and clean is not None
+            and clean[0] == self.sb.generation
+            and clean[1] == obs.signature
+        )
 
     def _owned_items(self) -> dict[str, list[Item]]:
         """Applied items by owner interface ("" for items without one: VRF tables, routes), kept until
