@@ -104,3 +104,47 @@ async def test_failed_rate_change_leaves_members_as_they_were(stack: tuple[Agent
     await st.discard()
     assert info.value.details[0].info["vpp-message"] == "bond_add_member"
     assert members(sim) == before
+
+
+async def test_a_sub_interface_on_a_bond_member_is_refused_before_vpp_sees_it(
+    stack: tuple[AgentStack, Any],
+) -> None:
+    """VPP refuses it (-80 BOND_SLAVE_NOT_ALLOWED); validation, dry run and commit say so first, with the
+    sub-interface's instance path, and no VPP call is made."""
+    from _southbound_helpers import SESSION, subif
+
+    st, sim = stack
+    await st.commit(updates=bond_config(mode="lacp"))
+    before = await vpp_snapshot(sim.api_socket)
+    conn = st.sb.conn
+    assert conn is not None
+    writes = conn.writes
+    st.ds.edit_gnmi(
+        "candidate", updates=[(IF, {"interface": [subif(P0, 10)]})], deletes=[], replaces=[], session=SESSION
+    )
+    where = f"/ietf-interfaces:interfaces/interface[name='{P0}.10']/bng-interfaces:sub-interface"
+    for attempt in (
+        lambda: st.ds.validate_async("candidate"),
+        lambda: st.txn.dry_run(SESSION),
+        lambda: st.txn.commit(SESSION),
+    ):
+        with pytest.raises(AgentError) as info:
+            await attempt()
+        err = info.value
+        assert err.path == where, (err.path, str(err))
+        assert "cannot be a bond member" in err.message and "BOND_SLAVE_NOT_ALLOWED" in err.message
+    assert conn.writes == writes
+    assert await vpp_snapshot(sim.api_socket) == before
+    await st.discard()
+    # on the bond itself it is fine
+    await st.commit(updates=[(IF, {"interface": [subif(BOND, 10)]})])
+    assert f"{BOND}.10" in (await vpp_snapshot(sim.api_socket))["interfaces"]
+    # the other way round: a port carrying a sub-interface cannot join the bond
+    await st.commit(deletes=[f"{IF}/interface[name='{P1}']/bng-interfaces:bond-member"])
+    await st.commit(updates=[(IF, {"interface": [subif(P1, 20)]})])
+    with pytest.raises(AgentError) as info:
+        await st.commit(updates=[(f"{IF}/interface[name='{P1}']/bng-interfaces:bond-member", {"bond": BOND})])
+    assert (
+        info.value.path
+        == f"/ietf-interfaces:interfaces/interface[name='{P1}.20']/bng-interfaces:sub-interface"
+    )
