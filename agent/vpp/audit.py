@@ -60,36 +60,54 @@ class CliInterface:
     addresses: list[tuple[str, bool, int]] = field(default_factory=list)  # (prefix, is_ip6, table_id)
 
 
+_NORMAL: dict[str, str | None] = {}  # VPP's address text -> the agent's (ipaddress) spelling
+
+
+def _normal_prefix(text: str) -> str | None:
+    """``10.0.0.1/24`` as the agent spells prefixes (``str(ip_interface(...))``), remembered: parsing
+    20,000 addresses with :mod:`ipaddress` at every audit would cost more than the rest of it."""
+    got = _NORMAL.get(text, _NORMAL)
+    if got is not _NORMAL:
+        return got  # type: ignore[return-value]
+    try:
+        norm: str | None = str(ipaddress.ip_interface(text))
+    except ValueError:
+        norm = None
+    if len(_NORMAL) > 1_000_000:
+        _NORMAL.clear()
+    _NORMAL[text] = norm
+    return norm
+
+
 def parse_interface_addresses(text: str) -> dict[str, CliInterface]:
     """``show interface address`` as printed by ``src/vnet/interface_cli.c`` (show_sw_interfaces with
     ``address``): ``<name> (up|dn):`` headers, then ``  unnumbered, use <lender>`` or ``  L3 <ip>/<len>``
     lines, the latter followed by ``ip4|ip6 table-id <n> fib-idx <m>`` when the table is not 0."""
     out: dict[str, CliInterface] = {}
     current: CliInterface | None = None
-    for line in text.splitlines():
-        if not line:
+    for line in text.split("\n"):
+        if line.startswith("  L3 "):
+            if current is None:
+                continue
+            parts = line.split()
+            prefix = _normal_prefix(parts[1])
+            if prefix is None:
+                continue
+            # "L3 10.0.0.1/24 ip4 table-id 10 fib-idx 1"
+            table = int(parts[4]) if len(parts) >= 5 and parts[3] == "table-id" and parts[4].isdigit() else 0
+            current.addresses.append((prefix, ":" in prefix, table))
+        elif not line:
             continue
-        if line[0] != " ":
+        elif line[0] != " ":
             head = line.rstrip()
             if head.endswith(_IF_HEADER_END) and " (" in head:
                 current = out.setdefault(head[: head.rindex(" (")], CliInterface())
             else:
                 current = None
-            continue
-        if current is None:
-            continue
-        text_ = line.strip()
-        if text_.startswith("L3 "):
-            parts = text_.split()
-            try:
-                prefix = str(ipaddress.ip_interface(parts[1]))
-            except ValueError:
-                continue
-            # "L3 10.0.0.1/24 ip4 table-id 10 fib-idx 1"
-            table = int(parts[4]) if len(parts) >= 5 and parts[3] == "table-id" and parts[4].isdigit() else 0
-            current.addresses.append((prefix, ":" in prefix, table))
-        elif text_.startswith("unnumbered, use "):
-            current.lender = text_[len("unnumbered, use ") :].strip()
+        elif current is not None:
+            stripped = line.strip()
+            if stripped.startswith("unnumbered, use "):
+                current.lender = stripped[len("unnumbered, use ") :].strip()
     return out
 
 
@@ -134,6 +152,8 @@ class DriftAuditor:
         # what VPP looked like at the last full audit that found it equal to applied, and the applied
         # generation then: the same again means nothing to compare
         self._clean: tuple[int, Any] | None = None
+        # per interface: the inputs of its last comparison that found it clean (see _compare)
+        self._memo: dict[str, tuple[Any, ...]] = {}
 
     # ------------------------------------------------------------------ public
 
@@ -283,6 +303,9 @@ class DriftAuditor:
         new: dict[str, Item] = {}
         missing: set[str] = set()
         fallback = False
+        memo = self._memo
+        if len(memo) > 2 * len(scope) + 1024:
+            memo.clear()  # entries of interfaces long gone (a bound, not a cache policy)
         for name in scope:
             idx = names.get(name)
             ikey = f"interface/{name}"
@@ -296,11 +319,33 @@ class DriftAuditor:
                     continue
                 missing.add(ikey)
                 continue
-            have = {it.key: it for it in owned.get(name, ())}
+            mine = owned.get(name, ())
+            entry = obs.cli.get(str(d.interface_name)) if obs.cli is not None else None
+            lender = vpp_to_agent.get(entry.lender) if entry is not None and entry.lender else None
+            # everything the comparison below reads: the same again means the same (clean) outcome
+            key = (
+                tuple(mine),
+                idx,
+                names.get(iitem.value["parent"]) if iitem.kind == "subif" else None,
+                d.sup_sw_if_index,
+                d.sub_id,
+                int(d.flags) & IF_ADMIN_UP,
+                d.mtu[0],
+                d.tag,
+                d.interface_name,
+                obs.cli is None,
+                entry,
+                lender,
+            )
+            if memo.get(name) == key:
+                continue
+            have = {it.key: it for it in mine}
             actual = _observed_items(name, d, have, obs.cli, vpp_to_agent)
             if actual.keys() != have.keys() or any(actual[k] is not have[k] for k in actual):
                 old.update(actual)
                 new.update(have)
+            else:
+                memo[name] = key
         if obs.tables is not None:
             for it in owned.get("", ()):
                 if it.kind == "vrf-table" and (it.value["table_id"], it.value["is_ip6"]) not in obs.tables:
