@@ -155,8 +155,43 @@ def self_check(msgdef: Any, msg_id: int) -> bool:
 _IF = struct.Struct(">HIII6sIIIIH4IIBHHIIIIIH6s6sHI64s64s64s")
 
 
-def _mac(b: bytes) -> str:
-    return b.hex(":")
+class Mac:
+    """A MAC address as vpp-papi's ``MACAddress`` presents it (``str()`` is ``aa:bb:cc:dd:ee:ff``,
+    ``packed`` / ``mac_binary`` the 6 bytes), without its text conversion on every message."""
+
+    __slots__ = ("mac_binary",)
+
+    def __init__(self, mac_binary: bytes) -> None:
+        self.mac_binary = mac_binary
+
+    @property
+    def packed(self) -> bytes:
+        return self.mac_binary
+
+    @property
+    def mac_string(self) -> str:
+        return self.mac_binary.hex(":")
+
+    def __str__(self) -> str:
+        return self.mac_binary.hex(":")
+
+    def __repr__(self) -> str:
+        return f"Mac({self.mac_binary.hex(':')})"
+
+    def __len__(self) -> int:
+        return 6
+
+    def __eq__(self, other: object) -> bool:
+        packed = getattr(other, "packed", None)
+        if isinstance(packed, bytes):
+            return self.mac_binary == packed
+        return isinstance(other, str) and self.mac_binary.hex(":") == other.lower()
+
+    def __hash__(self) -> int:
+        return hash(self.mac_binary)
+
+
+_mac = Mac
 
 
 def _text(b: bytes) -> str:
@@ -166,13 +201,13 @@ def _text(b: bytes) -> str:
 @dataclass(slots=True)
 class sw_interface_details:
     """The fields of ``sw_interface_details`` with the values vpp-papi gives (enums and flags as int,
-    MAC addresses as their text, strings up to the first NUL). The class name is the message's: the
+    MAC addresses as :class:`Mac`, strings up to the first NUL). The class name is the message's: the
     connection's reader sorts replies by it."""
 
     context: int
     sw_if_index: int
     sup_sw_if_index: int
-    l2_address: str
+    l2_address: Mac
     flags: int
     type: int
     link_duplex: int
@@ -189,8 +224,8 @@ class sw_interface_details:
     vtr_tag1: int
     vtr_tag2: int
     outer_tag: int
-    b_dmac: str
-    b_smac: str
+    b_dmac: Mac
+    b_smac: Mac
     b_vlanid: int
     i_sid: int
     interface_name: str
@@ -242,6 +277,9 @@ def self_check_interface(msgdef: Any, msg_id: int) -> bool:
                     return False
             elif isinstance(f, int):
                 if int(s) != f:
+                    return False
+            elif isinstance(f, Mac):
+                if f.packed != s.packed or str(f) != str(s):
                     return False
             elif str(s) != f:
                 return False
