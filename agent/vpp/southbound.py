@@ -336,12 +336,14 @@ class VppSouthbound:
             )
         report.repairs = len(steps)
         report.steps = [f"{s.op} {s.key}: {s.describe()}" for s in steps[:REPORTED_STEPS]]
-        first = self.last_report is None
+        # Differences are drift unless this is the first reconcile of a VPP that holds nothing of the
+        # agent's yet (a fresh VPP being programmed); after an agent restart VPP may have drifted
+        drift = self.last_report is not None or bool(found.owned_interfaces)
         if steps:
             result = await Executor(conn, self.names, window=self.window).run(steps)
             if result.failed is not None:
                 self.in_sync = False
-                if not first:
+                if drift:
                     self.report_drift(drift_record("reconcile", "repair-failed", steps, error=result.error))
                 raise_for(result)
         self.repairs_total += len(steps)
@@ -360,9 +362,9 @@ class VppSouthbound:
         report.read_calls = conn.reads - reads0
         report.seconds = time.perf_counter() - t0
         self.last_report = report
-        if steps and not first:
+        if steps and drift:
             self.report_drift(drift_record("reconcile", "repaired", steps))
-        if first:
+        elif steps:
             for line in report.steps[:50]:
                 log.debug("reconcile programs: %s", line)
         log.info(

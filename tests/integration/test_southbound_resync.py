@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from _southbound_helpers import (
     IF,
     VRFS,
@@ -101,6 +103,36 @@ async def test_agent_restart_finds_its_objects_and_changes_nothing(
         snap = await vpp_snapshot(sim.api_socket)
         loop = next(n for n, e in snap["interfaces"].items() if e["tag"] == "bng-agent:loopback0")
         assert not snap["interfaces"][loop]["admin_up"]
+    finally:
+        await again.stop()
+
+
+async def test_drift_while_the_agent_was_down_is_repaired_and_logged_as_drift(
+    vppsim_factory: Callable[..., Any], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    sim = vppsim_factory(ports=2)
+    st = AgentStack(sim.api_socket, tmp_path / "data")
+    await st.start()
+    await st.commit(updates=list(CONFIG.items()))
+    assert st.sb.repairs_total == 0  # the first reconcile had nothing to do; a commit is no repair
+    idx = st.sb.names.index(f"{P0}.100")
+    await st.stop()
+    c = sim.client("intruder")
+    c.api.sw_interface_add_del_address(
+        sw_if_index=idx, is_add=False, prefix=ipaddress.ip_interface("10.100.0.1/24")
+    )
+
+    again = AgentStack(sim.api_socket, tmp_path / "data")
+    with caplog.at_level(logging.INFO, logger="agent.vpp"):
+        await again.start()
+    try:
+        report = again.sb.last_report
+        assert report is not None and report.repairs == 1 and again.sb.repairs_total == 1
+        warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert any(
+            m.startswith(f"vpp drift source=reconcile action=repaired create address/{P0}.100/10.100.0.1/24")
+            for m in warnings
+        ), warnings
     finally:
         await again.stop()
 

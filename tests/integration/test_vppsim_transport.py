@@ -192,3 +192,27 @@ def test_bond_creation_is_one_event_with_link_up(vppsim: VppSim) -> None:
     time.sleep(0.2)
     # bond_create_if sets the new bond's carrier up: the add and the link-up arrive as one event
     assert [(e.sw_if_index, int(e.flags), e.deleted) for e in got] == [(bond, LINK_UP, False)]
+
+
+def test_deleting_an_admin_up_sub_interface_is_one_event_deleted_with_no_flags(vppsim: VppSim) -> None:
+    """interface.c vnet_delete_sw_interface sets an admin-up interface down before it calls the delete
+    callbacks; link_state_process merges ADMIN_DOWN and DEL into one message: flags 0, deleted true. A
+    sub-interface's admin change is an event of its own (admin_up_down_function takes sw_if_index), and
+    admin-down, like link-down, sets no flag."""
+    listener, actor = vppsim.client("listener"), vppsim.client("actor")
+    got: list[Any] = []
+    listener.register_event_callback(lambda name, msg: got.append(msg))
+    sub = actor.api.create_subif(sw_if_index=1, sub_id=7, sub_if_flags=2 | 16, outer_vlan_id=7).sw_if_index
+    actor.api.sw_interface_set_flags(sw_if_index=sub, flags=ADMIN_UP)
+    assert listener.api.want_interface_events(enable_disable=1, pid=1).retval == 0
+    actor.api.sw_interface_set_flags(sw_if_index=sub, flags=0)
+    actor.api.sw_interface_set_flags(sw_if_index=sub, flags=ADMIN_UP)
+    assert wait_for(lambda: len(got) >= 2)
+    assert actor.api.delete_subif(sw_if_index=sub).retval == 0
+    assert wait_for(lambda: len(got) >= 3)
+    time.sleep(0.2)
+    assert [(e.sw_if_index, int(e.flags), e.deleted) for e in got] == [
+        (sub, 0, False),
+        (sub, ADMIN_UP, False),
+        (sub, 0, True),
+    ]
