@@ -7,7 +7,7 @@ but far too much to run every minute. An audit reads VPP with three calls whatev
 * ``sw_interface_dump`` of every interface: existence and identity (a sub-interface's parent and id),
   admin state, tag, MTU;
 * ``cli_inband "show interface address"`` (``src/vnet/interface_cli.c``, the same text
-  :mod:`agent.vpp.retrieve` reads unnumbered settings from): every interface's addresses, the table of
+  :mod:`agent.features.interfaces.retrieve` reads unnumbered settings from): every interface's addresses, the table of
   each address, unnumbered settings;
 * ``ip_table_dump`` (only when VRFs are configured): the agent's VRF tables.
 
@@ -34,11 +34,12 @@ from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from agent.features.interfaces import keys as if_keys
+from agent.features.registry import DESCRIPTORS
+from agent.vpp import keys
 from agent.vpp.connection import VppConnection
-from agent.vpp.descriptors import CREATED_INTERFACE_KINDS
 from agent.vpp.drift import drift_record
 from agent.vpp.executor import Executor, paused_gc
-from agent.vpp.flatten import family
 from agent.vpp.items import Item
 from agent.vpp.planner import Step, plan_items
 from agent.vpp.southbound import VppSouthbound
@@ -281,10 +282,10 @@ class DriftAuditor:
         return self._owned[1]
 
     def _managed_names(self) -> set[str]:
-        return {k.partition("/")[2] for k in self.sb.applied if k.startswith("interface/")}
+        return {keys.rest(k) for k in self.sb.applied if keys.is_interface(k)}
 
     def _managed_count(self) -> int:
-        return sum(1 for k in self.sb.applied if k.startswith("interface/"))
+        return sum(1 for k in self.sb.applied if keys.is_interface(k))
 
     def _compare(self, obs: _Observed) -> tuple[dict[str, Item], dict[str, Item], bool]:
         """(actual, intended) for everything that differs, and whether a full reconcile is needed."""
@@ -308,13 +309,13 @@ class DriftAuditor:
             memo.clear()  # entries of interfaces long gone (a bound, not a cache policy)
         for name in scope:
             idx = names.get(name)
-            ikey = f"interface/{name}"
+            ikey = if_keys.interface(name)
             iitem = applied.get(ikey)
             if idx is None or iitem is None:
                 continue  # a configured port VPP does not have: the link retries those
             d = obs.details.get(idx)
             if d is None or not _same_interface(iitem, d, name, names):
-                if iitem.kind not in CREATED_INTERFACE_KINDS:
+                if not DESCRIPTORS[iitem.kind].creates_interface:
                     fallback = True  # a port vanished or changed: only a reconcile can sort that out
                     continue
                 missing.add(ikey)
@@ -410,15 +411,15 @@ def _observed_items(
 ) -> dict[str, Item]:
     """The items VPP holds for interface ``name`` (from its details and CLI block); an item equal to
     the applied one is the applied object itself, so a caller can compare by identity."""
-    ikey = f"interface/{name}"
+    ikey = if_keys.interface(name)
     actual = dict(have)
-    akey = f"admin-up/{name}"
+    akey = if_keys.admin_up(name)
     if int(d.flags) & IF_ADMIN_UP:
         if akey not in actual:
             actual[akey] = Item(akey, "admin-up", {}, (ikey,), name)
     else:
         actual.pop(akey, None)
-    tkey = f"tag/{name}"
+    tkey = if_keys.tag(name)
     tag_item = have.get(tkey)
     if tag_item is not None:
         tag = str(d.tag or "")
@@ -427,7 +428,7 @@ def _observed_items(
                 actual[tkey] = replace(tag_item, value={"tag": tag})
             else:
                 del actual[tkey]
-    mkey = f"mtu/{name}"
+    mkey = if_keys.mtu(name)
     mtu_item = have.get(mkey)
     if mtu_item is not None and int(d.mtu[0]) != int(mtu_item.value["mtu"]):
         actual[mkey] = replace(mtu_item, value={"mtu": int(d.mtu[0])})
@@ -443,14 +444,14 @@ def _cli_items(
     actual: dict[str, Item],
     vpp_to_agent: dict[str, str],
 ) -> None:
-    ikey = f"interface/{name}"
-    ukey = f"unnumbered/{name}"
+    ikey = if_keys.interface(name)
+    ukey = if_keys.unnumbered(name)
     lender = vpp_to_agent.get(entry.lender, f"#{entry.lender}") if entry.lender is not None else None
     u_item = have.get(ukey)
     if lender is None:
         actual.pop(ukey, None)
     elif u_item is None or u_item.value["use"] != lender:
-        actual[ukey] = Item(ukey, "unnumbered", {"use": lender}, (ikey, f"interface/{lender}"), name)
+        actual[ukey] = Item(ukey, "unnumbered", {"use": lender}, (ikey, if_keys.interface(lender)), name)
     if entry.lender is not None:
         return  # VPP prints the lender's addresses under a borrower ("honor unnumbered")
     seen = {prefix for prefix, _, _ in entry.addresses}
@@ -458,7 +459,7 @@ def _cli_items(
         if it.kind == "address" and it.value["prefix"] not in seen:
             del actual[k]
     for prefix, _, _ in entry.addresses:
-        akey = f"address/{name}/{prefix}"
+        akey = if_keys.address(name, prefix)
         if akey not in actual:
             actual[akey] = Item(akey, "address", {"interface": name, "prefix": prefix}, (ikey,), name)
     for is_ip6 in (False, True):
@@ -466,7 +467,7 @@ def _cli_items(
         if len(tables) != 1:
             continue  # no address of this family: VPP's text does not say which table
         table = tables.pop()
-        bkey = f"binding/{name}/{family(is_ip6)}"
+        bkey = if_keys.binding(name, is_ip6)
         b_item = have.get(bkey)
         if table == (int(b_item.value["table_id"]) if b_item is not None else 0):
             continue
@@ -486,7 +487,7 @@ def _dependants(items: dict[str, Item], gone: set[str]) -> set[str]:
         for dep in it.deps:
             dependants.setdefault(dep, []).append(it.key)
         if it.owner is not None:
-            by_owner.setdefault(f"interface/{it.owner}", []).append(it.key)
+            by_owner.setdefault(keys.interface(it.owner), []).append(it.key)
     out = set(gone)
     todo = list(gone)
     while todo:

@@ -18,6 +18,7 @@ import contextlib
 import logging
 from typing import Any
 
+from agent.vpp import keys
 from agent.vpp.audit import DriftAuditor
 from agent.vpp.errors import VppError
 from agent.vpp.link import VppLink
@@ -59,7 +60,7 @@ class DriftMonitor:
     def _managed_index(self, sw_if_index: int) -> bool:
         sb = self.auditor.sb
         name = sb.names.name_of(sw_if_index)
-        return name is not None and f"interface/{name}" in sb.applied
+        return name is not None and keys.interface(name) in sb.applied
 
     async def _event_loop(self) -> None:
         q = self._queue
