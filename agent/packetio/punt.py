@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from agent.packetio.linux import SO_RCVBUFFORCE
+from agent.vpp import errno as vpp_errno
 from agent.vpp.errors import VppError
 
 PUNT_PACKETDESC_VERSION = 1
@@ -115,7 +116,7 @@ class PuntSocket:
         )
         if reply.retval != 0:
             raise PuntError(
-                f"VPP refused punt_socket_register for {kind.name} (retval {reply.retval}); "
+                f"VPP refused punt_socket_register for {kind.name}: {vpp_errno.describe(reply.retval)}; "
                 "is `punt { socket <path> }` in VPP's startup.conf?",
                 info={"retval": str(reply.retval)},
             )
@@ -126,7 +127,9 @@ class PuntSocket:
     async def deregister(self, api: ApiCaller, kind: PuntKind) -> None:
         reply = await api.call("punt_socket_deregister", punt=kind.api())
         if reply.retval != 0:
-            raise PuntError(f"VPP refused punt_socket_deregister for {kind.name} (retval {reply.retval})")
+            raise PuntError(
+                f"VPP refused punt_socket_deregister for {kind.name}: {vpp_errno.describe(reply.retval)}"
+            )
         if kind in self.kinds:
             self.kinds.remove(kind)
 
