@@ -7,8 +7,8 @@ but far too much to run every minute. An audit reads VPP with three calls whatev
 * ``sw_interface_dump`` of every interface: existence and identity (a sub-interface's parent and id),
   admin state, tag, MTU;
 * ``cli_inband "show interface address"`` (``src/vnet/interface_cli.c``, the same text
-  :mod:`agent.features.interfaces.retrieve` reads unnumbered settings from): every interface's addresses, the table of
-  each address, unnumbered settings;
+  :mod:`agent.features.interfaces.retrieve` reads unnumbered settings from): every interface's
+  addresses, the table of each address, unnumbered settings;
 * ``ip_table_dump`` (only when VRFs are configured): the agent's VRF tables.
 
 It compares them with the southbound's applied items interface by interface, building what VPP holds
