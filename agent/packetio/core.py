@@ -255,20 +255,22 @@ class PacketIO:
         self.interfaces.load(details, self._name_of)
 
     def _refresh_soon(self) -> None:
+        """Reload the table once, at least ``REFRESH_MIN_INTERVAL`` after the previous load (a burst of
+        frames from a new sub-interface costs one dump, not one per frame)."""
         if self._api is None or self._refreshing is not None:
             return
-        if self.clock() - self._last_refresh < REFRESH_MIN_INTERVAL:
-            return
+        wait = self._last_refresh + REFRESH_MIN_INTERVAL - self.clock()
 
         async def run() -> None:
             try:
+                if wait > 0:
+                    await asyncio.sleep(wait)
                 await self.refresh()
             except Exception:
                 log.exception("packetio interface refresh failed")
             finally:
                 self._refreshing = None
 
-        self._last_refresh = self.clock()
         self._refreshing = asyncio.get_running_loop().create_task(run(), name="packetio-refresh")
 
     # ------------------------------------------------------------------ sources

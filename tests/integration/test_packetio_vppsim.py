@@ -501,3 +501,34 @@ async def test_dhclient_gets_a_lease_through_the_packet_path(lab: Lab, agent: An
                 os.kill(int(pid_file.read_text().split()[0]), signal.SIGTERM)
         sub.close()
         await task
+
+
+async def test_a_sub_interface_created_later_is_learnt_from_its_first_frame(lab: Lab, agent: Any) -> None:
+    """The agent's table comes from sw_interface_dump; a frame from an index it does not know is dropped
+    (``unknown-interface``) and makes packetio reload the table, so the next frame is attributed."""
+    _, pio = agent
+    sub = pio.subscribe(Protocol.DHCPV4)
+    c = lab.sim.client("later")
+    new = c.api.create_subif(sw_if_index=lab.port, sub_id=777, sub_if_flags=2 | 16, outer_vlan_id=777)
+    assert new.retval == 0
+    try:
+        for call in (
+            c.api.sw_interface_add_del_address(
+                sw_if_index=new.sw_if_index, is_add=True, prefix="10.7.0.1/24"
+            ),
+            c.api.sw_interface_set_flags(sw_if_index=new.sw_if_index, flags=1),
+        ):
+            assert call.retval == 0
+        frame = discover("02:00:00:00:07:01", 70, tags=(("q", 777),))
+        await _send(lab.ns, [frame])
+        async with asyncio.timeout(10):
+            while pio.counters.dropped.get(("unknown", "unknown-interface"), 0) < 1:
+                await asyncio.sleep(0.05)
+        async with asyncio.timeout(10):
+            while pio.interfaces.get(new.sw_if_index) is None:
+                await asyncio.sleep(0.05)
+        await _send(lab.ns, [frame])
+        (got,) = await _collect(sub, 1)
+        assert got.interface.name == f"{PORT}.777" and got.data == frame
+    finally:
+        c.api.delete_subif(sw_if_index=new.sw_if_index)
