@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 # Debian packages the agent and its tests use (see docs/operations.md for why each is needed).
 DEB_PKGS := libyang2-dev libyang-tools gcc shellcheck prometheus tshark \
-            freeradius freeradius-utils iproute2 procps systemd isc-dhcp-client
+            freeradius freeradius-utils iproute2 procps systemd isc-dhcp-client pppoe
 DATA_DIR ?= var/run-data
 # Every Python package is pinned in constraints.txt (make lock moves it forward deliberately). pip reads
 # PIP_CONSTRAINT in the isolated build environments too, so even setuptools is the pinned one.

@@ -2,7 +2,7 @@
 namespace into a veth-backed port reach the agent's packetio attributed to the right (sub-)interface,
 and a reply the agent injects leaves the port with that interface's VLAN tags. Rate limiting and queue
 overflow are counted, not silent; PPPoE discovery and PPP control use the control-plane link; ISC
-dhclient gets a lease.
+dhclient gets a lease and rp-pppoe's discovery finds the agent as access concentrator.
 
 With ``BNG_VPP_RUN_DIR`` set (the real-VPP lane: a VPP from ``scripts/vpp-run.sh`` with
 ``VPP_PORTS="GigabitEthernet0/8/0 GigabitEthernet0/9/0"``), the same tests run against that VPP, its
@@ -40,6 +40,7 @@ from conftest import VppSim
 from scapy.layers.dhcp import BOOTP, DHCP
 from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
+from scapy.layers.ppp import PPPoED, PPPoED_Tags, PPPoETag
 from scapy.packet import raw
 from vpp_papi import VPPApiClient
 
@@ -532,3 +533,56 @@ async def test_a_sub_interface_created_later_is_learnt_from_its_first_frame(lab:
         assert got.interface.name == f"{PORT}.777" and got.data == frame
     finally:
         c.api.delete_subif(sw_if_index=new.sw_if_index)
+
+
+PPPOE = shutil.which("pppoe") or "/usr/sbin/pppoe"
+
+
+def _pado_for(frame: Frame, ac_name: bytes) -> bytes | None:
+    """A PADO for a PADI (RFC 2516 5.2): the requested Service-Name, our AC-Name, Host-Uniq and
+    Relay-Session-Id echoed."""
+    pkt = Ether(frame.data)
+    disc = pkt[PPPoED]
+    if disc.code != 0x09:
+        return None
+    asked = {
+        t.tag_type: t.tag_value for t in (pkt[PPPoED_Tags].tag_list if pkt.haslayer(PPPoED_Tags) else [])
+    }
+    tags = [
+        PPPoETag(tag_type=0x0101, tag_value=asked.get(0x0101, b"")),
+        PPPoETag(tag_type=0x0102, tag_value=ac_name),
+    ]
+    tags += [PPPoETag(tag_type=t, tag_value=asked[t]) for t in (0x0103, 0x0110) if t in asked]
+    return raw(PPPoED(code=0x07) / PPPoED_Tags(tag_list=tags))
+
+
+async def test_rp_pppoe_discovers_the_agent_as_access_concentrator(lab: Lab, pppoe_agent: PacketIO) -> None:
+    """rp-pppoe's discovery (``pppoe -A``) in the namespace: its PADI reaches the agent through VPP's
+    PPPoE control-plane interface, the agent's PADO goes back the same way, and the client lists the
+    agent's AC-Name."""
+    assert os.path.exists(PPPOE), "pppoe is missing: apt-get install pppoe (make sysdeps)"
+    pio = pppoe_agent
+    sub = pio.subscribe(Protocol.PPPOE_DISCOVERY)
+    answered: list[str] = []
+
+    async def access_concentrator() -> None:
+        async for frame in sub:
+            pado = _pado_for(frame, b"bng-agent-test")
+            if pado is not None:
+                answered.append(frame.interface.name)
+                assert pio.reply(frame, pado)
+
+    task = asyncio.create_task(access_concentrator())
+    try:
+        done = await asyncio.to_thread(
+            subprocess.run,
+            lab.ns.exec(PPPOE, "-I", lab.ns.peer, "-A", "-t", "5"),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        sub.close()
+        await task
+    assert "Access-Concentrator: bng-agent-test" in done.stdout, (done.stdout, done.stderr)
+    assert answered[:1] == [PORT]
