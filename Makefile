@@ -4,38 +4,41 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
-# Debian packages the agent and its tests use (see docs/operations.md for why each is needed).
-DEB_PKGS := libyang2-dev libyang-tools gcc shellcheck prometheus tshark \
-            freeradius freeradius-utils iproute2 procps systemd isc-dhcp-client pppoe
 DATA_DIR ?= var/run-data
-# Every Python package is pinned in constraints.txt (make lock moves it forward deliberately). pip reads
-# PIP_CONSTRAINT in the isolated build environments too, so even setuptools is the pinned one.
-CONSTRAINTS := $(CURDIR)/constraints.txt
+# The Debian packages the agent and its tests use, per distribution, with the versions tested:
+# sysdeps/<ID>-<VERSION_ID>.txt (Debian 12 and 13; docs/operations.md, "Supported distributions").
+# scripts/sysdeps.sh installs them and stops when libyang's major.minor is not the tested one.
+DPKG_STATUS := $(wildcard /var/lib/dpkg/status)
+# Every Python package is pinned in constraints.txt (make lock moves it forward deliberately); a
+# distribution's table may name an overlay (Debian 13: constraints-libyang3.txt, the libyang binding for
+# libyang 3). The combined file is what pip reads, in the isolated build environments too (PIP_CONSTRAINT),
+# so even setuptools is the pinned one.
+CONSTRAINTS := $(CURDIR)/.constraints-effective.txt
 PIP_PINNED := PIP_CONSTRAINT=$(CONSTRAINTS) $(PY) -m pip
 
 .PHONY: all run test sysdeps venv lock lint typecheck yang-check shellcheck pytest bindings bench clean coverage-telemetry
 
 all: test
 
-## sysdeps: install the Debian packages (as root), or say exactly what to install.
+## sysdeps: install this distribution's Debian packages (as root) or say what to install; check versions.
+## Re-checked whenever dpkg's database changes (an upgrade may move libyang).
 sysdeps: .stamp-sysdeps
-.stamp-sysdeps:
-	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing Debian packages:$$missing"; \
-	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
-	  else \
-	    echo "missing Debian packages:$$missing"; \
-	    echo "run: sudo apt-get install -y$$missing"; exit 1; \
-	  fi; \
-	fi
+.stamp-sysdeps: scripts/sysdeps.sh $(wildcard sysdeps/*.txt) $(DPKG_STATUS)
+	@scripts/sysdeps.sh install
 	@touch $@
 
-## venv: create or refresh .venv with the project and its test/dev extras.
+# Rewritten only when its content changes, so the venv is reinstalled only when a pin moves.
+$(CONSTRAINTS): .stamp-sysdeps constraints.txt $(wildcard constraints-*.txt)
+	@scripts/sysdeps.sh constraints $@
+
+## venv: create or refresh .venv with the project and its test/dev extras (recreated when the
+## interpreter is not $(PYTHON)'s version, e.g. after an upgrade from Debian 12 to 13).
 venv: $(VENV)/.stamp
-$(VENV)/.stamp: pyproject.toml constraints.txt .stamp-sysdeps
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+$(VENV)/.stamp: pyproject.toml $(CONSTRAINTS)
+	@want="$$($(PYTHON) -c 'import sys; print(sys.version)')"; \
+	if [ "$$($(PY) -c 'import sys; print(sys.version)' 2>/dev/null)" != "$$want" ]; then \
+	  rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); \
+	fi
 	$(PIP_PINNED) install -q pip setuptools wheel
 	$(PIP_PINNED) install -q -e '.[test,dev]'
 	@touch $@
@@ -79,6 +82,6 @@ bench: venv
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) .stamp-sysdeps var
+	rm -rf $(VENV) .stamp-sysdeps .constraints-effective.txt var
 
 include mk/vpp.mk

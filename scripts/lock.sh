@@ -5,15 +5,19 @@
 # Why: an unpinned generator (grpcio-tools) once broke `make test` on a fresh clone eleven days after a
 # green CI, because a newer release wrote different bindings. Moving versions is a deliberate act:
 #   make lock && make bindings && make test      # then commit constraints.txt and bindings/ together
-# Run it with the oldest supported Python (3.11): a release that dropped 3.11 must not be locked in.
+# Run it with the oldest supported Python (3.11): a release that dropped 3.11 must not be locked in; then
+# `make test` on Debian 13 too (Python 3.13), where every pin must install (docs/operations.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python="${PYTHON:-python3}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 "$python" -m venv "$work/venv"
-# The machine-wide pip constraint (if any) is not the project's: resolve against the registry alone.
-export PIP_CONSTRAINT=""
+# The machine-wide pip constraint (if any) is not the project's: resolve against the registry alone,
+# except the libyang binding, which is compiled against the system libyang and moves only together with
+# the Debian side (sysdeps/*.txt, constraints-libyang3.txt; docs/operations.md "Supported distributions").
+grep -E '^libyang==' constraints.txt > "$work/held.txt"
+export PIP_CONSTRAINT="$work/held.txt"
 "$work/venv/bin/pip" install -q --upgrade pip setuptools wheel
 "$work/venv/bin/pip" install -q '.[test,dev]'
 {

@@ -1,12 +1,14 @@
 """libyang C functions the Python binding's cffi module does not declare, bound through cffi's ABI mode.
 
-The binding (libyang 2.7.1) compiles only the functions it uses itself; the datastore also needs to
-insert top-level siblings, unlink subtrees for undo, change a term value in place and compare nodes.
-These (and the
-schema analysis's ``lys_find_expr_atoms``, per-module validation and single-expression evaluation) are
-declared here against the same shared library (``libyang.so.2``) with ``void *`` node
-pointers; :func:`p` converts a pointer from the binding's ``ffi`` into this one and :func:`back` the
-other way, so both sets of functions operate on the very same C structures.
+The binding compiles only the functions it uses itself; the datastore also needs to insert top-level
+siblings, unlink subtrees for undo, change a term value in place and compare nodes. These (and the
+schema analysis's ``lys_find_expr_atoms``, per-module validation, single-expression evaluation, and
+``lyd_new_list2``/``lyd_value_validate``, which binding 3.x no longer declares) are declared here
+against the very shared library the binding loaded (:data:`agent.model.libyang_c.LIBRARY`:
+``libyang.so.2`` on Debian 12, ``libyang.so.3`` on Debian 13) with ``void *`` node pointers; :func:`p`
+converts a pointer from the binding's ``ffi`` into this one and :func:`back` the other way, so both sets
+of functions operate on the very same C structures. The declarations below are identical in libyang 2.1
+and 3.12 except the two marked per version.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Any
 
 import cffi
 from _libyang import ffi as bffi
+
+from agent.model import libyang_c
 
 _ffi = cffi.FFI()
 _ffi.cdef(
@@ -29,16 +33,34 @@ _ffi.cdef(
                              void **match);
     int lyd_new_implicit_tree(void *tree, uint32_t implicit_options, void **diff);
     void *ly_get_log_clb(void);
-    void ly_set_log_clb(void *clb, uint8_t path);
     int lyd_compare_single(const void *node1, const void *node2, uint32_t options);
     int lyd_validate_module(void **tree, const void *module, uint32_t val_opts, void **diff);
     int lys_find_expr_atoms(const void *ctx_node, const void *cur_mod, const void *expr,
                             const void *prefixes, uint32_t options, void **set);
     int lyd_eval_xpath3(const void *ctx_node, const void *cur_mod, const char *xpath, int format,
                         const void *prefix_data, const void *vars, unsigned char *result);
+    int lyd_value_validate(const void *ctx, const void *schema, const char *value, size_t value_len,
+                           const void *ctx_node, void *realtype, void *canonical);
     """
 )
-_lib: Any = _ffi.dlopen("libyang.so.2")
+if libyang_c.MAJOR == 2:
+    # ``output`` is a ly_bool in 2.x, ``options`` (LYD_NEW_VAL_OUTPUT = 1, ...) in 3.x; the path flag
+    # of ly_set_log_clb was dropped in 3.x (paths are always recorded there).
+    _ffi.cdef(
+        """
+        int lyd_new_list2(void *parent, const void *module, const char *name, const char *keys,
+                          uint8_t output, void **node);
+        void ly_set_log_clb(void *clb, uint8_t path);
+        """
+    )
+else:
+    _ffi.cdef(
+        """
+        int lyd_new_list2(void *parent, const void *module, const char *name, const char *keys,
+                          uint32_t options, void **node);
+        """
+    )
+_lib: Any = _ffi.dlopen(libyang_c.LIBRARY)
 
 NULL = bffi.NULL
 
@@ -112,8 +134,25 @@ def find_sibling_val(first: Any, schema: Any, key_or_value: str | None) -> Any:
 
 
 def log_paths_on() -> None:
-    """Keep whatever log callback is installed, but ask libyang to build the data path of each error."""
-    _lib.ly_set_log_clb(_lib.ly_get_log_clb(), 1)
+    """Keep whatever log callback is installed, but ask libyang 2 to build the data path of each error
+    (libyang 3 always does)."""
+    if libyang_c.MAJOR == 2:
+        _lib.ly_set_log_clb(_lib.ly_get_log_clb(), 1)
+
+
+def new_list2(parent: Any, module: Any, name: bytes, keys: bytes) -> tuple[int, Any]:
+    """``lyd_new_list2`` (a list instance from its ``[k='v']`` predicate text, input data); returns the
+    code and the new node (binding type, NULL on failure)."""
+    out = _ffi.new("void **")
+    ret = _lib.lyd_new_list2(p(parent) if parent != NULL else _ffi.NULL, p(module), name, keys, 0, out)
+    return int(ret), back(out[0]) if out[0] != _ffi.NULL else NULL
+
+
+def value_valid(ctx: Any, node: Any, value: bytes) -> bool:
+    """``lyd_value_validate`` of ``value`` for term ``node``'s schema, with ``node`` as the context for
+    leafref/instance-identifier checks."""
+    ret = _lib.lyd_value_validate(p(ctx), p(node.schema), value, len(value), p(node), _ffi.NULL, _ffi.NULL)
+    return int(ret) == 0
 
 
 def validate_module(first: Any, module: Any, options: int) -> tuple[int, Any]:

@@ -457,14 +457,14 @@ class _XmlEditor:
         return None
 
     def _new_inner(self, dparent: Cdata, snode: Cdata, pred: str | None, here: str) -> Cdata:
-        out = ffi.new("struct lyd_node **")
         if snode.nodetype == lib.LYS_LIST:
-            ret = lib.lyd_new_list2(dparent, snode.module, snode.name, (pred or "").encode(), 0, out)
+            ret, node = _ly.new_list2(dparent, snode.module, ffi.string(snode.name), (pred or "").encode())
         else:
+            out = ffi.new("struct lyd_node **")
             ret = lib.lyd_new_inner(dparent, snode.module, snode.name, 0, out)
+            node = out[0]
         if ret != lib.LY_SUCCESS:
             raise self._libyang_fail(here, "invalid-value")
-        node = out[0]
         if dparent == NULL:
             self.tree.insert_top(node)
         self.out.undo.created(node)

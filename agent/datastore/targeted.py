@@ -71,8 +71,7 @@ def _value_ok(ctx: Cdata, node: Cdata) -> bool:
     val = lib.lyd_get_value(node)
     if val == NULL:
         return False
-    n = len(ffi.string(val))
-    return bool(lib.lyd_value_validate(ctx, node.schema, val, n, node, NULL, NULL) == lib.LY_SUCCESS)
+    return _ly.value_valid(ctx, node, ffi.string(val))
 
 
 class _Plan:

@@ -8,7 +8,6 @@ as long as some reader still holds it (DESIGN.md, core idea 1) without reference
 
 from __future__ import annotations
 
-import re
 import weakref
 from typing import Any, Literal
 
@@ -18,6 +17,7 @@ from _libyang import ffi, lib
 
 from agent.datastore import _ly
 from agent.errors import ErrorDetail, ValidationError
+from agent.model import libyang_c
 
 Cdata = Any  # a cffi ``struct lyd_node *``
 WithDefaults = Literal["report-all", "trim", "explicit", "report-all-tagged"]
@@ -58,7 +58,7 @@ def ensure_error_paths() -> None:
 
     libyang 2.1 fills ``ly_err_item.path`` only when the log callback was registered with the path flag;
     the Python binding's ``configure_logging`` may reset it, so this is (cheaply) re-asserted before
-    every operation whose errors we report.
+    every operation whose errors we report. libyang 3 always records the paths (nothing to do).
     """
     _ly.log_paths_on()
 
@@ -70,45 +70,26 @@ def take_errors(
 
     The instance path is the one libyang reports (it names the offending data node); the error-tag
     follows RFC 7950 section 15 where libyang gives an error-app-tag, else ``default_tag``. Where libyang
-    names only a schema node (a value refused by ``lyd_new_term`` before any data node exists: range,
-    type, pattern), the caller's ``instance_path`` is used instead: NETCONF's error-path is an instance
-    identifier with the list keys, and a schema path (with choice and case names, without keys) is not.
+    names no data node or only an ancestor of the caller's ``instance_path`` (a value refused by
+    ``lyd_new_term`` before any data node exists: range, type, pattern; libyang 2 gives the schema
+    path there, libyang 3 the parent's instance path), ``instance_path`` is used instead: NETCONF's
+    error-path is an instance identifier with the list keys, and a schema path (with choice and case
+    names, without keys) is not. A missing mandatory node is named by its schema path on libyang 2 and
+    by its instance path on libyang 3 (:func:`agent.model.libyang_c.errors`).
     """
     details: list[ErrorDetail] = []
-    err = lib.ly_err_first(ctx.cdata)
-    while err:
-        msg = ffi.string(err.msg).decode() if err.msg else "libyang error"
-        raw = ffi.string(err.path).decode() if err.path else ""
-        path = _location(raw) if raw else None
+    for err in libyang_c.errors(ctx.cdata):
+        path = err.path
         if instance_path is not None and (
-            path is None or (_SCHEMA_LOCATION.search(raw) and not _LOCATION.search(raw))
+            err.data_path is None or instance_path.startswith(err.data_path.rstrip("/") + "/")
         ):
             path = instance_path
-        apptag = ffi.string(err.apptag).decode() if err.apptag else None
-        tag = _TAG_FOR_APPTAG.get(apptag or "", default_tag)
-        if apptag is None and msg.startswith("Mandatory node"):
+        tag = _TAG_FOR_APPTAG.get(err.apptag or "", default_tag)
+        if err.apptag is None and err.message.startswith("Mandatory node"):
             tag = "data-missing"
-        details.append(ErrorDetail(tag=tag, message=msg, path=path, app_tag=apptag))
-        err = err.next
+        details.append(ErrorDetail(tag=tag, message=err.message, path=path, app_tag=err.apptag))
     lib.ly_err_clean(ctx.cdata, NULL)
     return details
-
-
-_LOCATION = re.compile(r'Data location "([^"]*(?:"[^"]*"[^"]*)*?)"(?:,|\.|$)')
-
-
-_SCHEMA_LOCATION = re.compile(r'Schema location "([^"]*)"')
-
-
-def _location(text: str) -> str | None:
-    """The instance path out of libyang's 'Data location "<path>".' (else the schema path it gives)."""
-    m = _LOCATION.search(text)
-    if m:
-        return m.group(1)
-    m = _SCHEMA_LOCATION.search(text)  # e.g. a missing mandatory node: libyang names only the schema node
-    if m:
-        return m.group(1)
-    return text if text.startswith("/") else None
 
 
 def raise_validation(ctx: libyang.Context, what: str, default_tag: str = "invalid-value") -> None:
@@ -230,13 +211,7 @@ def find_xpath(root: Cdata, xpath: str) -> list[Cdata]:
 
 def _take_node_errors(node: Cdata) -> list[ErrorDetail]:
     ctx = _ctx_of(node)
-    details: list[ErrorDetail] = []
-    err = lib.ly_err_first(ctx)
-    while err:
-        details.append(
-            ErrorDetail(tag="invalid-value", message=ffi.string(err.msg).decode() if err.msg else "")
-        )
-        err = err.next
+    details = [ErrorDetail(tag="invalid-value", message=e.message) for e in libyang_c.errors(ctx)]
     lib.ly_err_clean(ctx, NULL)
     return details
 

@@ -33,15 +33,13 @@ from _libyang import ffi, lib
 from lxml import etree
 
 from agent.errors import ErrorDetail, ValidationError
+from agent.model import libyang_c
 from agent.model.xmlsafe import XmlSyntaxError, parse_xml
 
 NETCONF_BASE_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
 NMDA_NS = "urn:ietf:params:xml:ns:yang:ietf-netconf-nmda"
 _WRAPPERS = {(NETCONF_BASE_NS, "config"), (NETCONF_BASE_NS, "data"), (NMDA_NS, "data")}
 _RESTCONF_DATA = "ietf-restconf:data"
-
-_LOCATION = re.compile(r'(?:Data|Schema) location "(?P<path>[^"]*)"')
-_LINE = re.compile(r"line number (?P<line>\d+)")
 
 
 @dataclass(frozen=True)
@@ -330,7 +328,7 @@ def _libyang_parse(ctx: libyang.Context, text: str, ly_fmt: int) -> libyang.DNod
     tree at hand to turn schema locations (e.g. a missing mandatory leaf) into instance paths."""
     # Ask libyang to record the data path of each error. The Python binding turns that off when it
     # configures logging (no callback, errors stored in the context); this keeps that and sets the flag.
-    lib.ly_set_log_clb(ffi.NULL, True)
+    libyang_c.record_error_paths()
     lib.ly_err_clean(ctx.cdata, ffi.NULL)
     buf = ffi.new("char[]", text.encode("utf-8"))
     inp = ffi.new("struct ly_in **")
@@ -404,23 +402,13 @@ _TAG_FOR_VECODE = {
 def _collect_errors(ctx: libyang.Context) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[tuple[str, str | None]] = set()
-    err = lib.ly_err_first(ctx.cdata)
-    while err != ffi.NULL:
-        message = ffi.string(err.msg).decode() if err.msg != ffi.NULL else "invalid data"
-        where = ffi.string(err.path).decode() if err.path != ffi.NULL else ""
-        loc = _LOCATION.search(where)
-        line = _LINE.search(where)
-        path = loc.group("path") if loc else None
-        tag = _tag_for(message, int(err.vecode))
-        if (message, path) not in seen:
-            seen.add((message, path))
-            app_tag = ffi.string(err.apptag).decode() if err.apptag != ffi.NULL else None
-            if app_tag:
-                message = f"{message} ({app_tag})"
-            problems.append(
-                Problem(message, path=path, line=int(line.group("line")) if line else None, tag=tag)
-            )
-        err = err.next
+    for err in libyang_c.errors(ctx.cdata):
+        path = err.path
+        tag = _tag_for(err.message, err.vecode)
+        if (err.message, path) not in seen:
+            seen.add((err.message, path))
+            message = f"{err.message} ({err.apptag})" if err.apptag else err.message
+            problems.append(Problem(message, path=path, line=err.line, tag=tag))
     lib.ly_err_clean(ctx.cdata, ffi.NULL)
     return problems
 

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import libyang
 import pytest
-from _libyang import ffi, lib
 
-from agent.model import lint
+from agent.model import libyang_c, lint
 from agent.model.context import load_model_set
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -24,7 +23,7 @@ JSON = EXAMPLES / "demo-config.json"
 
 @pytest.fixture(scope="module")
 def ctx() -> libyang.Context:
-    lib.ly_set_log_clb(ffi.NULL, True)
+    libyang_c.record_error_paths()
     return load_model_set().ctx
 
 

@@ -14,7 +14,7 @@ import libyang
 import pytest
 from _libyang import ffi, lib
 
-from agent.model import lint
+from agent.model import libyang_c, lint
 from agent.model.context import load_model_set
 from agent.model.modules import PROJECT_MODULES, STANDARD_MODULES
 
@@ -37,7 +37,7 @@ PREFIXES = {
 @pytest.fixture(scope="module")
 def ctx() -> libyang.Context:
     # Have libyang record the data path of each error (the binding turns that off by default).
-    lib.ly_set_log_clb(ffi.NULL, True)
+    libyang_c.record_error_paths()
     return load_model_set().ctx
 
 

@@ -19,9 +19,11 @@ YL_NS = "urn:ietf:params:xml:ns:yang:ietf-yang-library"
 
 
 def fresh_context(*modules: str, features: dict[str, list[str]] | None = None) -> libyang.Context:
-    """A context with only ``modules`` (from pyang's standard module directories)."""
+    """A context with only ``modules`` (from pyang's standard module directories), plus the YANG library
+    and the datastore identities it names: implemented from the start by libyang 2, loaded only on
+    request by libyang 3 (the agent's own context lists both in STANDARD_MODULES)."""
     ctx = libyang.Context(":".join(str(d) for d in pyang_module_dirs()))
-    for name in modules:
+    for name in ("ietf-yang-library", "ietf-datastores", *modules):
         mod = ctx.load_module(name)
         for feature in (features or {}).get(name, []):
             mod.feature_enable(feature)
