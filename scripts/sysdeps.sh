@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The Debian side of bng-agent's pinning (docs/operations.md, "Supported distributions").
 #
-#   scripts/sysdeps.sh install            install this distribution's packages (as root) or say what to run;
-#                                         then check the installed versions against sysdeps/<id>-<version>.txt
-#   scripts/sysdeps.sh check              the version check alone (no installation)
+#   scripts/sysdeps.sh install [--runtime]  install this distribution's packages (as root) or say what to
+#                                         run; then check the installed versions against
+#                                         sysdeps/<id>-<version>.txt (--runtime: only what the agent itself
+#                                         needs on a node, not the test tools)
+#   scripts/sysdeps.sh check [--runtime]  the version check alone (no installation)
 #   scripts/sysdeps.sh constraints OUT    write the Python constraints for this machine to OUT:
 #                                         constraints.txt with the distribution's overlay applied
 #
@@ -35,8 +37,18 @@ DIST="$(distribution)"
 TABLES="${BNG_SYSDEPS_DIR:-sysdeps}"
 TABLE="${TABLES}/${DIST}.txt"
 
-# "package version rule" lines of the table (comments, blank lines and directives left out)
-packages() { awk '!/^[[:space:]]*(#|$)/ && $1 != "python-constraints" {print $1, $2, $3}' "$TABLE"; }
+RUNTIME_ONLY=0
+
+# "package version rule" lines of the table (comments, blank lines and directives left out); rule is the
+# match=X.Y flag or "-"; with --runtime only the packages flagged "runtime"
+packages() {
+  awk -v runtime_only="$RUNTIME_ONLY" '
+    /^[[:space:]]*(#|$)/ || $1 == "python-constraints" { next }
+    { rule = "-"; runtime = 0
+      for (i = 3; i <= NF; i++) { if ($i ~ /^match=/) rule = $i; else if ($i == "runtime") runtime = 1 }
+      if (runtime_only == 1 && !runtime) next
+      print $1, $2, rule }' "$TABLE"
+}
 
 installed_version() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || true; }
 
@@ -155,9 +167,10 @@ cmd_constraints() {
   if cmp -s "$tmp" "$out"; then rm -f "$tmp"; else mv "$tmp" "$out"; fi
 }
 
+[ "${2:-}" = "--runtime" ] && RUNTIME_ONLY=1
 case "${1:-install}" in
   install) cmd_install ;;
   check) cmd_check ;;
   constraints) [ $# -eq 2 ] || die "usage: $0 constraints OUT"; cmd_constraints "$2" ;;
-  *) die "usage: $0 install|check|constraints OUT" ;;
+  *) die "usage: $0 install|check [--runtime] | constraints OUT" ;;
 esac
