@@ -10,6 +10,7 @@
 #                stats.sock, cli.sock (default /run/bng-vpp). One directory per instance: a second
 #                VPP (e.g. a VRRP peer) only needs another VPP_RUN_DIR.
 #   VPP_WAIT     seconds to wait for the API socket (default 30)
+#   VPP_MAIN_CORE  CPU for VPP's main thread (default: VPP pins it to the CPU it starts on)
 #   VPP_PORTS    optional VPP interface names, e.g. "GigabitEthernet0/8/0 GigabitEthernet0/9/0": for
 #                each, start creates a veth pair, an af_packet interface on one end and renames it to
 #                the name (the names examples/demo-config.xml and vppsim use). The other end
@@ -20,6 +21,7 @@ VPP_PREFIX=${VPP_PREFIX:-/opt/bng-vpp/26.06}
 VPP_RUN_DIR=${VPP_RUN_DIR:-/run/bng-vpp}
 VPP_WAIT=${VPP_WAIT:-30}
 VPP_PORTS=${VPP_PORTS:-}
+VPP_MAIN_CORE=${VPP_MAIN_CORE:-}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 template=$here/deploy/vpp-lab.conf.in
 
@@ -83,7 +85,7 @@ del_ports() {
 }
 
 start() {
-    local vpp=$VPP_PREFIX/bin/vpp vppctl=$VPP_PREFIX/bin/vppctl plugin_dir api_prefix pid i
+    local vpp=$VPP_PREFIX/bin/vpp vppctl=$VPP_PREFIX/bin/vppctl plugin_dir api_prefix main_core pid i
     [ -x "$vpp" ] || die "no VPP in $VPP_PREFIX: run make vpp VPP_SRC=<checkout of v26.06> first"
     [ "$(id -u)" = 0 ] || die "VPP needs root (af_packet, tap, memory locking): run as root"
     if pid=$(running_pid); then
@@ -93,8 +95,13 @@ start() {
     [ -d "$plugin_dir" ] || die "no vpp_plugins directory under $VPP_PREFIX"
     # Shared-memory segment names are global (/dev/shm): derive the prefix from the run directory.
     api_prefix=bngvpp-$(printf %s "$run_dir" | cksum | cut -d' ' -f1)
+    if [ -n "$VPP_MAIN_CORE" ]; then
+        main_core="main-core $VPP_MAIN_CORE"
+    else
+        main_core="# main-core: VPP_MAIN_CORE not set"
+    fi
     sed -e "s|@RUN_DIR@|$run_dir|g" -e "s|@PLUGIN_DIR@|$plugin_dir|g" -e "s|@API_PREFIX@|$api_prefix|g" \
-        "$template" >"$run_dir/startup.conf"
+        -e "s|@MAIN_CORE@|$main_core|g" "$template" >"$run_dir/startup.conf"
     rm -f "$run_dir/api.sock" "$run_dir/stats.sock" "$run_dir/cli.sock" "$pidfile"
     setsid "$vpp" -c "$run_dir/startup.conf" </dev/null >"$run_dir/vpp.out" 2>&1 &
     pid=$!
