@@ -1,8 +1,7 @@
 # Real VPP in the lab: build, run and stop FD.io VPP 26.06 (docs/operations.md, "Real VPP in the lab").
 # `make test` needs none of this. Variables given on the make command line or in the environment
-# (VPP_SRC, VPP_DPDK, VPP_WORK, VPP_BUILD_DIR, VPP_JOBS, VPP_FORCE, VPP_WAIT, VPP_PORTS,
-# VPP_MAIN_CORE) reach the
-# scripts as they are.
+# (VPP_SRC, VPP_DPDK, VPP_WORK, VPP_BUILD_DIR, VPP_JOBS, VPP_FORCE, VPP_WAIT, VPP_PORTS, VPP_MAIN_CORE)
+# reach the scripts as they are.
 VPP_PREFIX ?= /opt/bng-vpp/26.06
 VPP_RUN_DIR ?= /run/bng-vpp
 VPP_ENV = VPP_PREFIX='$(VPP_PREFIX)' VPP_RUN_DIR='$(VPP_RUN_DIR)'
