@@ -42,11 +42,12 @@ running_pid() {
     echo "$pid"
 }
 
-# True when something accepts connections on the unix socket $1.
+# True when something accepts connections on the unix socket $1 of type $2 (STREAM or SEQPACKET:
+# VPP's stats socket is a SOCK_SEQPACKET socket).
 socket_answers() {
-    /usr/bin/python3 - "$1" <<'PY' 2>/dev/null
+    /usr/bin/python3 - "$1" "$2" <<'PY' 2>/dev/null
 import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s = socket.socket(socket.AF_UNIX, getattr(socket, "SOCK_" + sys.argv[2]))
 s.settimeout(1)
 s.connect(sys.argv[1])
 PY
@@ -110,7 +111,7 @@ start() {
             tail -20 "$run_dir/vpp.out" >&2
             die "VPP exited during startup; see $run_dir/vpp.out and $run_dir/vpp.log"
         fi
-        if socket_answers "$run_dir/api.sock" && socket_answers "$run_dir/stats.sock" &&
+        if socket_answers "$run_dir/api.sock" STREAM && socket_answers "$run_dir/stats.sock" SEQPACKET &&
            "$vppctl" -s "$run_dir/cli.sock" show version >/dev/null 2>&1; then
             break
         fi
