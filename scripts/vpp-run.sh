@@ -119,6 +119,7 @@ start() {
     done
     if ((i >= VPP_WAIT * 10)); then
         kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
         die "VPP did not answer on $run_dir/api.sock within ${VPP_WAIT}s; see $run_dir/vpp.out"
     fi
     [ -s "$pidfile" ] || echo "$pid" >"$pidfile"
