@@ -38,7 +38,8 @@ running_pid() {
     [ -f "$pidfile" ] || return 1
     pid=$(cat "$pidfile" 2>/dev/null) || return 1
     [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = vpp ] || return 1
+    # VPP renames its main thread (comm is vpp_main): check the executable instead.
+    [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$VPP_PREFIX/bin/vpp" ] || return 1
     echo "$pid"
 }
 
