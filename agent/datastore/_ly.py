@@ -7,8 +7,10 @@ schema analysis's ``lys_find_expr_atoms``, per-module validation, single-express
 against the very shared library the binding loaded (:data:`agent.model.libyang_c.LIBRARY`:
 ``libyang.so.2`` on Debian 12, ``libyang.so.3`` on Debian 13) with ``void *`` node pointers; :func:`p`
 converts a pointer from the binding's ``ffi`` into this one and :func:`back` the other way, so both sets
-of functions operate on the very same C structures. The declarations below are identical in libyang 2.1
-and 3.12 except the two marked per version.
+of functions operate on the very same C structures. The declarations below were compared with the
+libyang 2.1.30 and 3.12.2 headers: the same in both except the two declared per version, and
+``lyd_unlink_tree``, which returns an ``LY_ERR`` in 3.x instead of nothing (declared ``void``: the result
+is not used).
 """
 
 from __future__ import annotations
