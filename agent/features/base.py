@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from agent.vpp.config import ConfigIndex, Entry, RootId, RootSpec
 from agent.vpp.connection import VppConnection
 from agent.vpp.descriptor import Descriptor
-from agent.vpp.items import Item
+from agent.vpp.items import Item, Value
 from agent.vpp.naming import NameMap
 
 
@@ -30,8 +30,8 @@ class Lookup(Protocol):
 
 
 #: An interface type another feature adds to ``ietf-interfaces`` (a bond): for the interface's name and
-#: entry, the kind and value of its interface item.
-InterfaceType = Callable[[str, Entry], tuple[str, dict[str, Any]]]
+#: entry, the value of its interface item (whose kind must be a descriptor that ``creates_interface``).
+InterfaceType = Callable[[str, Entry], Value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +50,14 @@ class Retrieved:
     """What a reconcile read from VPP: the name map and items, and what belongs to the agent."""
 
     names: NameMap
-    items: dict[str, Item] = field(default_factory=dict)
+    items: dict[str, Item[Value]] = field(default_factory=dict)
     owned_interfaces: set[str] = field(default_factory=set)
     managed_interfaces: set[str] = field(default_factory=set)
     unmanaged: list[dict[str, Any]] = field(default_factory=list)
     index_of: dict[str, int] = field(default_factory=dict)
     # items VPP has that are not provably the agent's (a static route in table 0): compared with the
     # intended configuration only when it configures the same key
-    candidates: dict[str, Item] = field(default_factory=dict)
+    candidates: dict[str, Item[Value]] = field(default_factory=dict)
 
 
 @dataclass
@@ -66,7 +66,7 @@ class RetrieveContext:
 
     conn: VppConnection
     config: ConfigIndex
-    applied: Mapping[str, Item]  # what the agent programmed before (its own objects)
+    applied: Mapping[str, Item[Value]]  # what the agent programmed before (its own objects)
     orphans: dict[str, int]  # interfaces a failed commit created and could not delete (name -> index)
     out: Retrieved
     # filled by the interfaces feature for those after it: sw_interface_dump details, the agent's name of
@@ -87,10 +87,10 @@ class Feature:
 
     name: str = ""
     roots: tuple[RootSpec, ...] = ()
-    descriptors: tuple[Descriptor, ...] = ()
+    descriptors: tuple[Descriptor[Any], ...] = ()
     interface_types: Mapping[str, InterfaceType] = {}
 
-    def items(self, root: RootId, entry: Entry, ctx: FlattenContext) -> list[Item]:
+    def items(self, root: RootId, entry: Entry, ctx: FlattenContext) -> list[Item[Value]]:
         """Items this feature derives from one root's entry (its own roots, or another feature's it
         augments: a bond member's membership comes from an ``ietf-interfaces`` entry)."""
         return []

@@ -10,12 +10,13 @@ and what VPP holds (:func:`retrieve`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from agent.features import bonds, interfaces, routes, vrfs
 from agent.features.base import Feature, FlattenContext, InterfaceType, Lookup, RetrieveContext
 from agent.vpp.config import Entry, RootId, Roots
 from agent.vpp.descriptor import Descriptor
-from agent.vpp.items import Item
+from agent.vpp.items import Item, Value
 from agent.vpp.naming import NameMap
 
 #: Retrieval runs in this order: interfaces first (they build the name map), routes last (they need the
@@ -28,8 +29,8 @@ FEATURES: tuple[Feature, ...] = (
 )
 
 
-def _descriptors() -> dict[str, Descriptor]:
-    out: dict[str, Descriptor] = {}
+def _descriptors() -> dict[str, Descriptor[Any]]:
+    out: dict[str, Descriptor[Any]] = {}
     for f in FEATURES:
         for d in f.descriptors:
             if d.kind in out:
@@ -48,18 +49,18 @@ def _references(root: RootId, entry: Entry) -> Iterable[RootId]:
 
 
 #: item kind -> its descriptor (the planner, executor and reconciler look descriptors up here only)
-DESCRIPTORS: Mapping[str, Descriptor] = _descriptors()
+DESCRIPTORS: Mapping[str, Descriptor[Any]] = _descriptors()
 #: the YANG top-level nodes the features own, as configuration roots
 ROOTS = Roots([spec for f in FEATURES for spec in f.roots], _references)
 INTERFACE_TYPES: Mapping[str, InterfaceType] = _interface_types()
 
 
-def root_items(root: RootId, entry: Entry | None, config: Lookup) -> list[Item]:
+def root_items(root: RootId, entry: Entry | None, config: Lookup) -> list[Item[Value]]:
     """Every item one configuration root yields, from every feature (none when the root is absent)."""
     if entry is None:
         return []
     ctx = FlattenContext(config, INTERFACE_TYPES)
-    items: list[Item] = []
+    items: list[Item[Value]] = []
     for f in FEATURES:
         items += f.items(root, entry, ctx)
     return items

@@ -52,10 +52,17 @@ class Plan:
         return [str(s) for s in self.steps]
 
 
+class ConfigTree(Protocol):
+    """Committed configuration as the datastore hands it to a data plane (a libyang data node): all a
+    data plane may do with it is print it, as JSON-IETF."""
+
+    def print_mem(self, fmt: str, with_siblings: bool = False, pretty: bool = False) -> str | bytes: ...
+
+
 class Southbound(Protocol):
     """What the transaction manager needs from a data plane."""
 
-    async def plan(self, running: libyang.DNode | None, changes: list[Change]) -> Plan:
+    async def plan(self, running: ConfigTree | None, changes: list[Change]) -> Plan:
         """Order ``changes`` (relative to the tree ``running``) into steps. No side effect."""
         ...
 
@@ -91,7 +98,7 @@ class RecordingSouthbound:
         self.apply_calls = 0
         self.mirror = DataTree(ctx if ctx is not None else load_model_set().ctx)
 
-    async def plan(self, running: libyang.DNode | None, changes: list[Change]) -> Plan:
+    async def plan(self, running: ConfigTree | None, changes: list[Change]) -> Plan:
         if self.fail_plan_with is not None:
             err, self.fail_plan_with = self.fail_plan_with, None
             raise err

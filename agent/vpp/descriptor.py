@@ -9,9 +9,13 @@ planning pure (a dry run prints exactly the calls a commit would make). Ordering
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
-from agent.vpp.items import Item, VppCall
+from agent.vpp.items import Item, Value, VppCall
 from agent.vpp.naming import NameMap
+
+#: The value type a descriptor programs.
+V = TypeVar("V", bound=Value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +27,7 @@ class Ownership:
     managed: frozenset[str]
 
 
-class Descriptor:
+class Descriptor(Generic[V]):
     """How one kind of item maps onto VPP.
 
     ``create``/``delete`` return the single call that does it (``None``: nothing to send).
@@ -55,23 +59,23 @@ class Descriptor:
     creates_interface: bool = False
     discovered: bool = False
 
-    def create(self, item: Item) -> VppCall | None:
+    def create(self, item: Item[V]) -> VppCall | None:
         raise NotImplementedError
 
-    def delete(self, item: Item) -> VppCall | None:
+    def delete(self, item: Item[V]) -> VppCall | None:
         raise NotImplementedError
 
-    def update(self, old: Item, new: Item) -> VppCall | None:
+    def update(self, old: Item[V], new: Item[V]) -> VppCall | None:
         return None
 
-    def equivalent(self, old: Item, new: Item) -> bool:
+    def equivalent(self, old: Item[V], new: Item[V]) -> bool:
         return old.value == new.value
 
-    def check(self, item: Item, names: NameMap) -> str | None:
+    def check(self, item: Item[V], names: NameMap) -> str | None:
         """A reason the item cannot be created in VPP as it is now, found before any call is sent."""
         return None
 
-    def claims(self, item: Item, ours: Ownership) -> bool:
+    def claims(self, item: Item[V], ours: Ownership) -> bool:
         """Whether reconcile may remove this retrieved, unconfigured item: by default a property of an
         interface the agent manages (an address, a binding ...), if the kind is removed when unconfigured."""
         return item.owner is not None and item.owner in ours.managed and self.retrieve_unconfigured

@@ -11,9 +11,15 @@ and lets an undo call refer to an interface that is re-created with a new index.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 TAG_PREFIX = "bng-agent:"
+
+#: Where an item comes from: committed northbound configuration, or a run-time source such as the
+#: session manager (a subscriber's policer, ACL, NAT mapping), which never goes through a commit.
+Origin = Literal["config", "session"]
+#: A run-time item's state: programmed, waiting for an item it depends on, or refused by VPP.
+ItemState = Literal["applied", "pending", "failed"]
 
 
 def tag_for(name: str) -> str:
@@ -21,20 +27,38 @@ def tag_for(name: str) -> str:
     return (TAG_PREFIX + name)[:63]
 
 
+class Value:
+    """Base of the value types, one frozen dataclass per item kind (``SubifValue``, ``RouteValue`` ...),
+    defined by the feature that owns the kind. ``kind`` names the descriptor that programs it; two
+    values compare equal when they mean the same object in VPP (configured and retrieved values are
+    built to compare with ``==``)."""
+
+    __slots__ = ()
+    kind: ClassVar[str]
+
+
+V = TypeVar("V", bound=Value, covariant=True)
+
+
 @dataclass(slots=True)
-class Item:
+class Item(Generic[V]):
     """One thing VPP holds: an interface, an address, a table binding, a route ...
 
     ``deps`` are keys that must exist before this item is created (and outlive it on delete).
     ``owner`` is the interface whose deletion removes this item inside VPP as well (addresses, flags,
     table bindings go with a deleted sub-interface), so the planner need not send a call for it.
+    ``origin`` says who asked for it (see :data:`Origin`).
     """
 
     key: str
-    kind: str
-    value: dict[str, Any]
+    value: V
     deps: tuple[str, ...] = ()
     owner: str | None = None
+    origin: Origin = "config"
+
+    @property
+    def kind(self) -> str:
+        return self.value.kind
 
 
 @dataclass(frozen=True, slots=True)

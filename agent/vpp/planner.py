@@ -14,24 +14,28 @@ restore it, so a revert puts everything back.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from agent.features.registry import DESCRIPTORS
 from agent.vpp import keys
-from agent.vpp.items import Item, VppCall
+from agent.vpp.items import Item, Value, VppCall
+
+#: What a step does to its item.
+Op = Literal["create", "update", "delete"]
 
 
 @dataclass(slots=True)
 class Step:
     """One planned change of one item: the call to send (``None``: nothing to send) and its undo."""
 
-    op: str  # "create" | "update" | "delete"
+    op: Op
     key: str
     kind: str
     call: VppCall | None
     wave: int
-    item: Item  # the item as it is after the step (the old one for a delete)
+    item: Item[Value]  # the item as it is after the step (the old one for a delete)
     implied_by: str | None = None  # the interface delete that removes this item inside VPP
-    old: Item | None = None  # for an update: the value before
+    old: Item[Value] | None = None  # for an update: the value before
 
     def undo(self) -> VppCall | None:
         """The call that reverses this step (computed only when a revert needs it)."""
@@ -48,14 +52,14 @@ class Step:
 
 
 def plan_items(
-    old: dict[str, Item], new: dict[str, Item], outside: dict[str, Item] | None = None
+    old: dict[str, Item[Value]], new: dict[str, Item[Value]], outside: dict[str, Item[Value]] | None = None
 ) -> list[Step]:
     """Steps turning ``old`` into ``new``; ``outside`` holds existing items beyond this scope (they are
     only touched when they depend on something re-created here)."""
     outside = outside or {}
-    deletes: dict[str, Item] = {}
-    creates: dict[str, Item] = {}
-    updates: dict[str, tuple[Item, Item, VppCall]] = {}
+    deletes: dict[str, Item[Value]] = {}
+    creates: dict[str, Item[Value]] = {}
+    updates: dict[str, tuple[Item[Value], Item[Value], VppCall]] = {}
     recreated: set[str] = set()
     for k in old.keys() | new.keys():
         o, n = old.get(k), new.get(k)
@@ -99,12 +103,12 @@ def plan_items(
 
 def _cascade(
     recreated: set[str],
-    old: dict[str, Item],
-    new: dict[str, Item],
-    outside: dict[str, Item],
-    deletes: dict[str, Item],
-    creates: dict[str, Item],
-    updates: dict[str, tuple[Item, Item, VppCall]],
+    old: dict[str, Item[Value]],
+    new: dict[str, Item[Value]],
+    outside: dict[str, Item[Value]],
+    deletes: dict[str, Item[Value]],
+    creates: dict[str, Item[Value]],
+    updates: dict[str, tuple[Item[Value], Item[Value], VppCall]],
 ) -> None:
     """Re-create every existing item that depends (transitively) on a re-created one, by its
     dependencies before or after the change (an address that gains or loses its table binding)."""
@@ -132,7 +136,7 @@ def _cascade(
             todo.append(d)
 
 
-def _depths(items: dict[str, Item]) -> dict[str, int]:
+def _depths(items: dict[str, Item[Value]]) -> dict[str, int]:
     """Longest chain of dependencies inside ``items`` below each item (0: depends on nothing here)."""
     depth: dict[str, int] = {}
 
@@ -154,7 +158,7 @@ def _depths(items: dict[str, Item]) -> dict[str, int]:
     return depth
 
 
-def _delete_steps(deletes: dict[str, Item]) -> list[Step]:
+def _delete_steps(deletes: dict[str, Item[Value]]) -> list[Step]:
     depth = _depths(deletes)
     top = max(depth.values(), default=0)
     # An interface that is really deleted in VPP takes its addresses, flags, tag, binding with it.
@@ -174,7 +178,7 @@ def _delete_steps(deletes: dict[str, Item]) -> list[Step]:
 
 
 def _forward_steps(
-    creates: dict[str, Item], updates: dict[str, tuple[Item, Item, VppCall]], first: int
+    creates: dict[str, Item[Value]], updates: dict[str, tuple[Item[Value], Item[Value], VppCall]], first: int
 ) -> list[Step]:
     scope = {**creates, **{k: n for k, (_, n, _) in updates.items()}}
     depth = _depths(scope)

@@ -14,7 +14,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +22,7 @@ from agent.datastore.changes import Change
 from agent.features import registry
 from agent.features.base import RetrieveContext, Retrieved
 from agent.features.registry import DESCRIPTORS, ROOTS, root_items
-from agent.txn.southbound import Plan, PlanStep
+from agent.txn.southbound import ConfigTree, Plan, PlanStep
 from agent.vpp import keys
 from agent.vpp.config import ConfigIndex, Overlay, RootId
 from agent.vpp.connection import VppConnection
@@ -30,9 +30,10 @@ from agent.vpp.descriptor import Ownership
 from agent.vpp.drift import DriftRecord, drift_record
 from agent.vpp.errors import VppConnectError
 from agent.vpp.executor import DEFAULT_WINDOW, Executor, paused_gc, raise_for
-from agent.vpp.items import Item
+from agent.vpp.items import Item, ItemState, Value
 from agent.vpp.naming import NameMap
 from agent.vpp.planner import Step, plan_items
+from agent.vpp.runtime import RuntimeItems
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +43,15 @@ REPORTED_STEPS = 1000
 @dataclass
 class PlanData:
     overlay: Overlay
-    new_items: dict[RootId, list[Item]]
+    new_items: dict[RootId, list[Item[Value]]]
     steps: list[Step]
     generation: int
     # pre-provisioned configuration: configured ports VPP does not have, and per touched root the items
     # left out because they need one of them
     absent_ports: list[str] | None = None  # None: not known (no reconciled connection)
     skipped: dict[RootId, list[str]] = field(default_factory=dict)
+    # run-time items this commit removes from VPP because configuration they need goes away
+    runtime_unapplied: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -65,18 +68,17 @@ class ReconcileReport:
     skipped: list[str] = field(default_factory=list)
 
 
-def tree_json(running: Any) -> dict[str, Any]:
-    """JSON-IETF of a running tree given as a libyang DNode, a RunningView or JSON text."""
+def tree_json(running: ConfigTree | str | None) -> dict[str, Any]:
+    """JSON-IETF of a running tree (a libyang data node) or of JSON text."""
     if running is None:
         return {}
-    if isinstance(running, str | bytes):
-        return dict(json.loads(running or "{}"))
-    if hasattr(running, "json") and callable(running.json):
-        return dict(json.loads(running.json() or "{}"))
-    if hasattr(running, "print_mem"):
-        text = running.print_mem("json", with_siblings=True, pretty=False)
-        return dict(json.loads(text or "{}"))
-    raise TypeError(f"cannot read configuration from {type(running).__name__}")
+    text = (
+        running if isinstance(running, str) else running.print_mem("json", with_siblings=True, pretty=False)
+    )
+    doc = json.loads(text or "{}")
+    if not isinstance(doc, dict):
+        raise TypeError(f"configuration is not a JSON object: {type(doc).__name__}")
+    return doc
 
 
 class VppSouthbound:
@@ -86,7 +88,7 @@ class VppSouthbound:
         self.window = window
         self.config = ConfigIndex(ROOTS)
         self.config_loaded = False
-        self.applied: dict[str, Item] = {}
+        self.applied: dict[str, Item[Value]] = {}
         self.by_root: dict[RootId, list[str]] = {}
         self.names = NameMap()
         self.conn: VppConnection | None = None
@@ -99,6 +101,7 @@ class VppSouthbound:
         # configured ports VPP does not have, and per root the items waiting for them (not in applied)
         self._missing: list[str] = []
         self._skipped: dict[RootId, list[str]] = {}
+        self.runtime = RuntimeItems()  # the second item source (sessions), see agent/vpp/runtime.py
         self._lock = asyncio.Lock()
         # repair steps of every reconcile (the first included) and of every drift repair
         self.repairs_total = 0
@@ -157,11 +160,11 @@ class VppSouthbound:
 
     # ------------------------------------------------------------------ Southbound protocol
 
-    async def plan(self, running: Any, changes: list[Change]) -> Plan:
+    async def plan(self, running: ConfigTree | None, changes: list[Change]) -> Plan:
         with paused_gc():
             return self._plan(running, changes)
 
-    def _plan(self, running: Any, changes: list[Change]) -> Plan:
+    def _plan(self, running: ConfigTree | None, changes: list[Change]) -> Plan:
         if not self.config_loaded:
             self.load_config(tree_json(running))
         overlay = Overlay(self.config)
@@ -171,9 +174,9 @@ class VppSouthbound:
         # roots whose items read a touched one (an interface bound to a changed VRF, the members of a
         # changed bond) are flattened again; the index knows them from the features' references
         touched |= self.config.readers_of(touched)
-        old: dict[str, Item] = {}
-        new_items: dict[RootId, list[Item]] = {}
-        new: dict[str, Item] = {}
+        old: dict[str, Item[Value]] = {}
+        new_items: dict[RootId, list[Item[Value]]] = {}
+        new: dict[str, Item[Value]] = {}
         for root in touched:
             for k in self.by_root.get(root, ()):
                 old[k] = self.applied[k]
@@ -195,9 +198,19 @@ class VppSouthbound:
                     new_items[root] = kept
             for k in gone:
                 new.pop(k, None)
-        steps = plan_items(old, new, self.applied)
+        outside = self.applied
+        unapplied: list[str] = []
+        if self.runtime.entries:
+            # run-time items (sessions) that need an item this commit removes are removed first and wait
+            outside = {**self.applied, **self.runtime.applied()}
+            after = {k: v for k, v in self.applied.items() if k not in old}
+            after.update(new)
+            held = self.runtime.rebase(after).old
+            old.update(held)
+            unapplied = list(held)
+        steps = plan_items(old, new, outside)
         plan_steps = [PlanStep(op=s.op, key=s.key, detail=s.describe()) for s in steps]
-        data = PlanData(overlay, new_items, steps, self.generation, absent, skipped)
+        data = PlanData(overlay, new_items, steps, self.generation, absent, skipped, unapplied)
         return Plan(steps=plan_steps, changes=list(changes), data=data)
 
     async def apply(self, plan: Plan) -> None:
@@ -252,6 +265,7 @@ class VppSouthbound:
                     self._orphans.update(result.orphans)
                 raise_for(result)
             self._adopt(data)
+            await self._program_runtime(conn)
 
     def _adopt(self, data: PlanData) -> None:
         """VPP holds what ``data`` planned: make its roots and items the applied state."""
@@ -265,6 +279,8 @@ class VppSouthbound:
                 self.by_root[root] = [it.key for it in items]
             self._skipped.pop(root, None)
         self._skipped.update(data.skipped)
+        for k in data.runtime_unapplied:
+            self.runtime.entries[k].state = "pending"
         if data.absent_ports is not None and data.absent_ports != self._missing:
             if data.absent_ports:
                 log.warning(
@@ -287,8 +303,8 @@ class VppSouthbound:
 
     # ------------------------------------------------------------------ reconcile
 
-    def intended_items(self) -> tuple[dict[str, Item], dict[RootId, list[str]]]:
-        items: dict[str, Item] = {}
+    def intended_items(self) -> tuple[dict[str, Item[Value]], dict[RootId, list[str]]]:
+        items: dict[str, Item[Value]] = {}
         by_root: dict[RootId, list[str]] = {}
         for root in self.config.roots():
             its = root_items(root, self.config.get(root), self.config)
@@ -310,10 +326,14 @@ class VppSouthbound:
         writes0, reads0 = conn.writes, conn.reads
         previous = self.names.as_dict()
         found = Retrieved(names=NameMap())
-        await registry.retrieve(RetrieveContext(conn, self.config, self.applied, dict(self._orphans), found))
+        programmed = {**self.applied, **self.runtime.applied()}
+        await registry.retrieve(RetrieveContext(conn, self.config, programmed, dict(self._orphans), found))
         intended, by_root = self.intended_items()
         missing, skipped = _without_missing_ports(intended, found.names)
         skipped_set = set(skipped)
+        config_keys = set(intended)
+        runtime = self.runtime.rebase(intended)
+        intended.update({k: runtime.wanted[k] for k, st in runtime.states.items() if st == "applied"})
         ours = Ownership(frozenset(found.owned_interfaces), frozenset(found.managed_interfaces))
         actual = self._comparable(found.items, intended, ours)
         for k, it in found.candidates.items():
@@ -323,8 +343,8 @@ class VppSouthbound:
             if DESCRIPTORS[it.kind].retrievable or it.owner is None:
                 continue
             survived = it.owner in previous and previous[it.owner] == found.index_of.get(it.owner)
-            if survived and k in self.applied:
-                actual[k] = self.applied[k]
+            if survived and k in programmed:
+                actual[k] = programmed[k]
         self.names.replace(found.names.as_dict())
         steps = plan_items(actual, intended)
         report = ReconcileReport(unmanaged=found.unmanaged, missing_ports=missing, skipped=skipped)
@@ -347,7 +367,8 @@ class VppSouthbound:
                     self.report_drift(drift_record("reconcile", "repair-failed", steps, error=result.error))
                 raise_for(result)
         self.repairs_total += len(steps)
-        self.applied = intended
+        self.runtime.commit(runtime)
+        self.applied = {k: it for k, it in intended.items() if k in config_keys}
         self.by_root = {r: [k for k in keys if k in intended] for r, keys in by_root.items()}
         self._missing = missing
         self._skipped = {
@@ -379,10 +400,68 @@ class VppSouthbound:
         return report
 
     @staticmethod
-    def _comparable(found: dict[str, Item], intended: dict[str, Item], ours: Ownership) -> dict[str, Item]:
+    def _comparable(
+        found: dict[str, Item[Value]], intended: dict[str, Item[Value]], ours: Ownership
+    ) -> dict[str, Item[Value]]:
         """The retrieved items reconcile may act on: configured ones, and what each kind's descriptor
         claims as provably the agent's."""
         return {k: it for k, it in found.items() if k in intended or DESCRIPTORS[it.kind].claims(it, ours)}
+
+    # ------------------------------------------------------------------ run-time items (sessions)
+
+    async def submit(
+        self, put: Iterable[Item[Value]] = (), remove: Iterable[str] = ()
+    ) -> dict[str, ItemState]:
+        """Program run-time items (origin ``session``: never in configuration) and remove others by key.
+
+        All or nothing, like a commit: when VPP refuses a call, what this submission applied is undone and
+        :class:`~agent.vpp.errors.StepFailedError` is raised with the run-time items as before. Items whose
+        dependencies do not exist yet are kept as ``pending`` and programmed when they appear. Returns the
+        state of every submitted key.
+        """
+        put = list(put)
+        async with self._lock:
+            change = self.runtime.submit(put, remove, self.applied)
+            if change.old or change.new:
+                conn = self._require_conn()
+                if self._stale:
+                    await self._reconcile()
+                    change = self.runtime.submit(put, remove, self.applied)
+                others = {k: v for k, v in self.runtime.applied().items() if k not in change.old}
+                steps = plan_items(change.old, change.new, {**self.applied, **others})
+                result = await Executor(conn, self.names, window=self.window).run(steps)
+                if result.failed is not None:
+                    if result.revert_errors:
+                        self.in_sync = False
+                        self._stale = True
+                    raise_for(result)
+            self.runtime.commit(change)
+            return {it.key: change.states[it.key] for it in put}
+
+    async def _program_runtime(self, conn: VppConnection) -> None:
+        """After a commit: program the pending run-time items whose dependencies now exist. A refusal marks
+        them failed (the commit itself is done and stays)."""
+        if not self.runtime.entries:
+            return
+        change = self.runtime.rebase(self.applied)
+        if not change.new and not change.old:
+            self.runtime.commit(change)
+            return
+        others = {k: v for k, v in self.runtime.applied().items() if k not in change.old}
+        steps = plan_items(change.old, change.new, {**self.applied, **others})
+        result = await Executor(conn, self.names, window=self.window).run(steps)
+        if result.failed is not None:
+            log.error("run-time items not programmed: %s (%s)", ",".join(sorted(change.new)), result.error)
+            if result.revert_errors:
+                self.in_sync = False
+                self._stale = True
+            self.runtime.fail(change, result.error)
+            return
+        self.runtime.commit(change)
+
+    def runtime_state(self) -> dict[str, ItemState]:
+        """Per run-time item key: applied, pending (waiting for a dependency) or failed."""
+        return self.runtime.states()
 
     # ------------------------------------------------------------------ introspection
 
@@ -408,7 +487,7 @@ class VppSouthbound:
         return out
 
 
-def _without_missing_ports(intended: dict[str, Item], names: NameMap) -> tuple[list[str], list[str]]:
+def _without_missing_ports(intended: dict[str, Item[Value]], names: NameMap) -> tuple[list[str], list[str]]:
     """Drop from ``intended`` every item that needs a configured physical port VPP does not have.
 
     A missing NIC must not stop the rest of the node from being programmed; what depends on it is
@@ -427,7 +506,7 @@ def _without_missing_ports(intended: dict[str, Item], names: NameMap) -> tuple[l
     return missing, sorted(gone)
 
 
-def _needing(items: dict[str, Item], unavailable: set[str]) -> set[str]:
+def _needing(items: dict[str, Item[Value]], unavailable: set[str]) -> set[str]:
     """Keys in ``unavailable`` or in ``items`` that depend on one of them, directly or through other
     items (``deps``), or belong to an unavailable interface (``owner``)."""
     dependants: dict[str, list[str]] = {}

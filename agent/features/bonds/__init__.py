@@ -15,7 +15,7 @@ from agent.features.bonds.descriptors import DESCRIPTORS
 from agent.features.bonds.items import bond_interface, member_items, member_of, references
 from agent.features.interfaces import keys as if_keys
 from agent.vpp.config import Entry, RootId
-from agent.vpp.items import Item
+from agent.vpp.items import Item, Value
 
 
 class Bonds(Feature):
@@ -23,7 +23,7 @@ class Bonds(Feature):
     descriptors = DESCRIPTORS
     interface_types = {"ieee8023adLag": bond_interface}
 
-    def items(self, root: RootId, entry: Entry, ctx: FlattenContext) -> list[Item]:
+    def items(self, root: RootId, entry: Entry, ctx: FlattenContext) -> list[Item[Value]]:
         if root.kind != if_keys.IF:
             return []
         bond = member_of(entry)

@@ -8,32 +8,32 @@ from typing import Any
 
 from agent.features.bonds import keys
 from agent.features.bonds.descriptors import AUTO_ID, LB, MODES
+from agent.features.bonds.values import BondMemberValue, BondValue
 from agent.features.interfaces import keys as if_keys
 from agent.features.interfaces.items import is_port
 from agent.features.jsonietf import member
 from agent.vpp.config import Entry, RootId
-from agent.vpp.items import Item
+from agent.vpp.items import Item, Value
 
-BOND = "bond"
 _BOND_NAME = re.compile(r"^BondEthernet(\d+)$")
 
 
-def bond_value(name: str, bond: dict[str, Any] | None) -> dict[str, Any]:
+def bond_value(name: str, bond: dict[str, Any] | None) -> BondValue:
     mode = MODES[member(bond, "mode", "lacp")]
     m = _BOND_NAME.match(name)
     mac = member(bond, "mac-address")
-    return {
-        "id": int(m.group(1)) if m else AUTO_ID,
-        "mode": mode,
-        "lb": LB[member(bond, "load-balance", "l2")],
-        "numa_only": bool(member(bond, "numa-only", False)),
-        "mac": str(mac).lower() if mac else None,
-    }
+    return BondValue(
+        id=int(m.group(1)) if m else AUTO_ID,
+        mode=mode,
+        lb=LB[member(bond, "load-balance", "l2")],
+        numa_only=bool(member(bond, "numa-only", False)),
+        mac=str(mac).lower() if mac else None,
+    )
 
 
-def bond_interface(name: str, entry: Entry) -> tuple[str, dict[str, Any]]:
-    """The interface item of a bond (registered as the ``ieee8023adLag`` interface type)."""
-    return BOND, bond_value(name, member(entry, "bond"))
+def bond_interface(name: str, entry: Entry) -> Value:
+    """The interface item's value of a bond (registered as the ``ieee8023adLag`` interface type)."""
+    return bond_value(name, member(entry, "bond"))
 
 
 def lacp_long_timeout(bond_entry: Entry | None) -> bool:
@@ -59,16 +59,12 @@ def references(entry: Entry) -> Iterable[RootId]:
     return (if_keys.root(bond),) if bond is not None else ()
 
 
-def member_items(entry: Entry, bond_entry: Entry | None) -> list[Item]:
+def member_items(entry: Entry, bond_entry: Entry | None) -> list[Item[Value]]:
     bond = member_of(entry)
     if bond is None:
         return []
     name = str(entry["name"])
     bm = member(entry, "bond-member")
-    value = {
-        "bond": bond,
-        "passive": bool(member(bm, "lacp-passive", False)),
-        "long_timeout": lacp_long_timeout(bond_entry),
-    }
+    value = BondMemberValue(bond, bool(member(bm, "lacp-passive", False)), lacp_long_timeout(bond_entry))
     deps = (if_keys.interface(name), if_keys.interface(bond))
-    return [Item(keys.member(name), "bond-member", value, deps, name)]
+    return [Item(keys.member(name), value, deps, name)]

@@ -10,7 +10,7 @@ from typing import Any
 
 from agent.features.base import RetrieveContext
 from agent.features.bonds import keys
-from agent.features.bonds.items import BOND
+from agent.features.bonds.values import BondMemberValue, BondValue
 from agent.features.interfaces import keys as if_keys
 from agent.vpp.items import Item
 
@@ -28,14 +28,8 @@ async def retrieve(ctx: RetrieveContext) -> None:
         if b is None or int(d.type) == 1 or idx != int(d.sup_sw_if_index):
             continue
         ikey = if_keys.interface(agent_name[idx])
-        value = {
-            "id": int(b.id),
-            "mode": int(b.mode),
-            "lb": int(b.lb),
-            "numa_only": bool(b.numa_only),
-            "mac": str(d.l2_address).lower(),
-        }
-        out.items[ikey] = Item(ikey, BOND, value)
+        value = BondValue(int(b.id), int(b.mode), int(b.lb), bool(b.numa_only), str(d.l2_address).lower())
+        out.items[ikey] = Item(ikey, value)
     member_futs = [
         (bond_idx, conn.send("sw_member_interface_dump", sw_if_index=bond_idx))
         for bond_idx in bonds
@@ -47,10 +41,6 @@ async def retrieve(ctx: RetrieveContext) -> None:
             port = out.names.name_of(int(m.sw_if_index))
             if port is None or port not in out.managed_interfaces:
                 continue
-            value = {
-                "bond": agent_name[bond_idx],
-                "passive": bool(m.is_passive),
-                "long_timeout": bool(m.is_long_timeout),
-            }
+            membership = BondMemberValue(agent_name[bond_idx], bool(m.is_passive), bool(m.is_long_timeout))
             deps = (if_keys.interface(port), if_keys.interface(agent_name[bond_idx]))
-            out.items[keys.member(port)] = Item(keys.member(port), "bond-member", value, deps, port)
+            out.items[keys.member(port)] = Item(keys.member(port), membership, deps, port)

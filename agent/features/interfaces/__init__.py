@@ -14,7 +14,7 @@ from agent.features.interfaces import keys, retrieve
 from agent.features.interfaces.descriptors import DESCRIPTORS
 from agent.features.interfaces.items import interface_items, is_port, references
 from agent.vpp.config import Entry, RootId, RootSpec
-from agent.vpp.items import Item
+from agent.vpp.items import Item, Value
 from agent.vpp.naming import NameMap
 
 ROOT = RootSpec(keys.IF, "ietf-interfaces:interfaces", "interface", order=1)
@@ -25,7 +25,7 @@ class Interfaces(Feature):
     roots = (ROOT,)
     descriptors = DESCRIPTORS
 
-    def items(self, root: RootId, entry: Entry, ctx: FlattenContext) -> list[Item]:
+    def items(self, root: RootId, entry: Entry, ctx: FlattenContext) -> list[Item[Value]]:
         return interface_items(entry, ctx) if root.kind == keys.IF else []
 
     def references(self, root: RootId, entry: Entry) -> Iterable[RootId]:

@@ -23,17 +23,27 @@ from agent.features.interfaces.descriptors import (
     ONE_TAG,
     TWO_TAGS,
 )
+from agent.features.interfaces.values import (
+    AddressValue,
+    AdminUpValue,
+    EthernetValue,
+    LoopbackValue,
+    MtuValue,
+    SubifValue,
+    TableBindingValue,
+    TagValue,
+    UnnumberedValue,
+)
 from agent.features.jsonietf import family, member
 from agent.features.vrfs import keys as vrf_keys
 from agent.features.vrfs.items import vrf_families
 from agent.vpp.config import Entry, RootId
-from agent.vpp.items import Item, tag_for
+from agent.vpp.items import Item, Value, tag_for
 
-# kinds of the interface items this feature makes itself, by iana-if-type identity
-ETHERNET = "ethernet"
-LOOPBACK = "loopback"
-SUBIF = "subif"
-OWN_TYPES = {"l2vlan": SUBIF, "softwareLoopback": LOOPBACK, "ethernetCsmacd": ETHERNET}
+# the interface types this feature makes itself (iana-if-type identities)
+SUBIF_TYPE = "l2vlan"
+LOOPBACK_TYPE = "softwareLoopback"
+ETHERNET_TYPE = "ethernetCsmacd"
 
 
 def if_type(entry: Entry) -> str:
@@ -42,10 +52,10 @@ def if_type(entry: Entry) -> str:
 
 def is_port(entry: Entry | None) -> bool:
     """A physical port: VPP has it or not, the agent never creates it."""
-    return entry is not None and if_type(entry) == "ethernetCsmacd"
+    return entry is not None and if_type(entry) == ETHERNET_TYPE
 
 
-def subif_value(sub: dict[str, Any]) -> dict[str, Any]:
+def subif_value(sub: dict[str, Any]) -> SubifValue:
     enc = member(sub, "encapsulation", {}) or {}
     exact = bool(member(enc, "exact-match", True))
     single = member(enc, "single-tagged")
@@ -63,13 +73,7 @@ def subif_value(sub: dict[str, Any]) -> dict[str, Any]:
         flags = DEFAULT
     else:
         flags = NO_TAGS
-    return {
-        "parent": str(member(sub, "parent-interface")),
-        "sub_id": int(member(sub, "sub-id")),
-        "flags": flags,
-        "outer": outer,
-        "inner": inner,
-    }
+    return SubifValue(str(member(sub, "parent-interface")), int(member(sub, "sub-id")), flags, outer, inner)
 
 
 def references(entry: Entry) -> Iterable[RootId]:
@@ -78,38 +82,39 @@ def references(entry: Entry) -> Iterable[RootId]:
     return (vrf_keys.root(str(vrf)),) if vrf else ()
 
 
-def interface_items(entry: Entry, ctx: FlattenContext) -> list[Item]:
+def interface_items(entry: Entry, ctx: FlattenContext) -> list[Item[Value]]:
     """Items of one ``/if:interfaces/interface`` entry (nothing for types VPP is not asked to hold)."""
     name = str(entry["name"])
     t = if_type(entry)
-    kind = OWN_TYPES.get(t)
     ikey = keys.interface(name)
-    items: list[Item] = []
-    value: dict[str, Any] = {}
+    items: list[Item[Value]] = []
+    value: Value
     deps: tuple[str, ...] = ()
     parent: str | None = None
-    if kind == SUBIF:
+    if t == SUBIF_TYPE:
         value = subif_value(member(entry, "sub-interface", {}) or {})
-        parent = value["parent"]
+        parent = value.parent
         # VPP gives a new sub-interface its parent's MTU: set the parent's first
         deps = (keys.interface(parent), keys.mtu(parent))
-    elif kind == LOOPBACK:
+    elif t == LOOPBACK_TYPE:
         mac = member(member(entry, "loopback"), "mac-address")
-        value = {"mac": str(mac).lower() if mac else None}
-    elif kind is None:
+        value = LoopbackValue(str(mac).lower() if mac else None)
+    elif t == ETHERNET_TYPE:
+        value = EthernetValue()
+    else:
         other = ctx.interface_types.get(t)
         if other is None:
             return []
-        kind, value = other(name, entry)
-    items.append(Item(ikey, kind, value, deps))
-    if kind != ETHERNET:
-        items.append(Item(keys.tag(name), "tag", {"tag": tag_for(name)}, (ikey,), name))
+        value = other(name, entry)
+    items.append(Item(ikey, value, deps))
+    if t != ETHERNET_TYPE:
+        items.append(Item(keys.tag(name), TagValue(tag_for(name)), (ikey,), name))
     if member(entry, "enabled", True):
-        items.append(Item(keys.admin_up(name), "admin-up", {}, (ikey,), name))
+        items.append(Item(keys.admin_up(name), AdminUpValue(), (ikey,), name))
     mtu = member(entry, "mtu")
     if mtu is not None:
         mdeps = (ikey, keys.mtu(parent)) if parent else (ikey,)
-        items.append(Item(keys.mtu(name), "mtu", {"mtu": int(mtu)}, mdeps, name))
+        items.append(Item(keys.mtu(name), MtuValue(int(mtu)), mdeps, name))
     vrf_name = member(entry, "vrf")
     vrf = ctx.get(vrf_keys.root(str(vrf_name))) if vrf_name else None
     bound: set[bool] = set()
@@ -117,9 +122,9 @@ def interface_items(entry: Entry, ctx: FlattenContext) -> list[Item]:
         table_id = int(member(vrf, "table-id"))
         for is_ip6 in vrf_families(vrf):
             bound.add(is_ip6)
-            value = {"interface": name, "table_id": table_id, "is_ip6": is_ip6}
             deps = (ikey, vrf_keys.table(str(vrf_name), is_ip6))
-            items.append(Item(keys.binding(name, is_ip6), "table-binding", value, deps, name))
+            binding = TableBindingValue(name, table_id, is_ip6)
+            items.append(Item(keys.binding(name, is_ip6), binding, deps, name))
     for is_ip6 in (False, True):
         ip = member(entry, family(is_ip6))
         for a in member(ip, "address", []) or []:
@@ -127,14 +132,13 @@ def interface_items(entry: Entry, ctx: FlattenContext) -> list[Item]:
             adeps: tuple[str, ...] = (ikey,)
             if is_ip6 in bound:
                 adeps += (keys.binding(name, is_ip6),)
-            value = {"interface": name, "prefix": prefix}
-            items.append(Item(keys.address(name, prefix), "address", value, adeps, name))
+            items.append(Item(keys.address(name, prefix), AddressValue(name, prefix), adeps, name))
     unnum = member(member(entry, "ipv4"), "unnumbered")
     if unnum is not None:
         use = str(member(unnum, "use-interface"))
         # VPP checks the lender's addresses when the borrower's table binding changes
         udeps = (ikey, keys.interface(use), *(keys.binding(name, f) for f in sorted(bound)))
-        items.append(Item(keys.unnumbered(name), "unnumbered", {"use": use}, udeps, name))
+        items.append(Item(keys.unnumbered(name), UnnumberedValue(use), udeps, name))
     return items
 
 

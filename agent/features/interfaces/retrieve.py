@@ -18,9 +18,19 @@ from typing import Any
 
 from agent.features.base import RetrieveContext
 from agent.features.interfaces import keys
-from agent.features.interfaces.items import ETHERNET, LOOPBACK, SUBIF
+from agent.features.interfaces.values import (
+    AddressValue,
+    AdminUpValue,
+    EthernetValue,
+    LoopbackValue,
+    MtuValue,
+    SubifValue,
+    TableBindingValue,
+    TagValue,
+    UnnumberedValue,
+)
 from agent.features.jsonietf import member
-from agent.vpp.items import TAG_PREFIX, Item
+from agent.vpp.items import TAG_PREFIX, Item, Value
 
 ALL = 0xFFFFFFFF
 # "GigabitEthernet0/8/0.7 (up): " -- VPP prints a space before the newline of unnumbered interfaces
@@ -82,14 +92,13 @@ async def retrieve(ctx: RetrieveContext) -> None:
         for a in addrs:
             prefix = str(ipaddress.ip_interface(str(a.prefix)))
             key = keys.address(name, prefix)
-            value = {"interface": name, "prefix": prefix}
-            out.items[key] = Item(key, "address", value, (keys.interface(name),), name)
+            out.items[key] = Item(key, AddressValue(name, prefix), (keys.interface(name),), name)
     for name, is_ip6, fut in table_futs:
         reply = await fut
         if reply.retval == 0 and reply.vrf_id != 0:
             key = keys.binding(name, is_ip6)
-            binding: dict[str, Any] = {"interface": name, "table_id": int(reply.vrf_id), "is_ip6": is_ip6}
-            out.items[key] = Item(key, "table-binding", binding, (keys.interface(name),), name)
+            binding = TableBindingValue(name, int(reply.vrf_id), is_ip6)
+            out.items[key] = Item(key, binding, (keys.interface(name),), name)
     if any(member(member(e, "ipv4"), "unnumbered") is not None for e in configured.values()):
         vpp_to_agent = {str(d.interface_name): agent_name[int(d.sw_if_index)] for d in managed}
         vpp_to_agent.update(
@@ -117,10 +126,10 @@ async def _unnumbered(ctx: RetrieveContext, vpp_to_agent: dict[str, str]) -> Non
                 continue
             key = keys.unnumbered(current)
             deps = (keys.interface(current), keys.interface(lender))
-            out.items[key] = Item(key, "unnumbered", {"use": lender}, deps, current)
+            out.items[key] = Item(key, UnnumberedValue(lender), deps, current)
 
 
-def _interface_items(d: Any, agent_name: dict[int, str], items: dict[str, Item]) -> None:
+def _interface_items(d: Any, agent_name: dict[int, str], items: dict[str, Item[Value]]) -> None:
     """The interface item and the properties every interface has. A bond looks like a port here; the
     bonds feature, which runs later, replaces its interface item."""
     idx = int(d.sw_if_index)
@@ -129,21 +138,17 @@ def _interface_items(d: Any, agent_name: dict[int, str], items: dict[str, Item])
     dev = str(d.interface_dev_type)
     if int(d.type) == 1 or idx != int(d.sup_sw_if_index):
         parent = agent_name.get(int(d.sup_sw_if_index), f"#{d.sup_sw_if_index}")
-        value: dict[str, Any] = {
-            "parent": parent,
-            "sub_id": int(d.sub_id),
-            "flags": int(d.sub_if_flags),
-            "outer": int(d.sub_outer_vlan_id),
-            "inner": int(d.sub_inner_vlan_id),
-        }
-        items[ikey] = Item(ikey, SUBIF, value, (keys.interface(parent),))
+        sub = SubifValue(
+            parent, int(d.sub_id), int(d.sub_if_flags), int(d.sub_outer_vlan_id), int(d.sub_inner_vlan_id)
+        )
+        items[ikey] = Item(ikey, sub, (keys.interface(parent),))
     elif dev.lower() == "loopback":
-        items[ikey] = Item(ikey, LOOPBACK, {"mac": str(d.l2_address).lower()})
+        items[ikey] = Item(ikey, LoopbackValue(str(d.l2_address).lower()))
     else:
-        items[ikey] = Item(ikey, ETHERNET, {})
+        items[ikey] = Item(ikey, EthernetValue())
     tag = str(d.tag or "")
     if tag:
-        items[keys.tag(name)] = Item(keys.tag(name), "tag", {"tag": tag}, (ikey,), name)
+        items[keys.tag(name)] = Item(keys.tag(name), TagValue(tag), (ikey,), name)
     if int(d.flags) & 1:
-        items[keys.admin_up(name)] = Item(keys.admin_up(name), "admin-up", {}, (ikey,), name)
-    items[keys.mtu(name)] = Item(keys.mtu(name), "mtu", {"mtu": int(d.mtu[0])}, (ikey,), name)
+        items[keys.admin_up(name)] = Item(keys.admin_up(name), AdminUpValue(), (ikey,), name)
+    items[keys.mtu(name)] = Item(keys.mtu(name), MtuValue(int(d.mtu[0])), (ikey,), name)

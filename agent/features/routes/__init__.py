@@ -11,7 +11,7 @@ from agent.features.routes.descriptors import DESCRIPTORS
 from agent.features.routes.items import global_routes, references, vrf_routes
 from agent.features.vrfs import keys as vrf_keys
 from agent.vpp.config import Entry, RootId, RootSpec
-from agent.vpp.items import Item
+from agent.vpp.items import Item, Value
 
 ROOT = RootSpec(keys.GLOBAL, "bng-vrf:global-routing", None, order=2)
 
@@ -21,7 +21,7 @@ class Routes(Feature):
     roots = (ROOT,)
     descriptors = DESCRIPTORS
 
-    def items(self, root: RootId, entry: Entry, ctx: FlattenContext) -> list[Item]:
+    def items(self, root: RootId, entry: Entry, ctx: FlattenContext) -> list[Item[Value]]:
         if root.kind == keys.GLOBAL:
             return global_routes(entry, ctx)
         if root.kind == vrf_keys.VRF:

@@ -15,12 +15,12 @@ from agent.features.interfaces import keys as if_keys
 from agent.features.jsonietf import family, member
 from agent.features.routes import keys
 from agent.features.routes.descriptors import PATH_DROP, PATH_NORMAL
+from agent.features.routes.values import Path, RouteValue
 from agent.features.vrfs import keys as vrf_keys
 from agent.features.vrfs.items import table_id as vrf_table_id
 from agent.vpp.config import Entry, RootId
-from agent.vpp.items import Item
+from agent.vpp.items import Item, Value
 
-ROUTE = "route"
 SPECIAL_PATH_TYPES = {"blackhole": PATH_DROP, "unreachable": 5, "prohibit": 6}
 
 
@@ -36,43 +36,37 @@ def references(entry: Entry) -> Iterable[RootId]:
     return out
 
 
-def vrf_routes(name: str, entry: Entry, ctx: FlattenContext) -> list[Item]:
+def vrf_routes(name: str, entry: Entry, ctx: FlattenContext) -> list[Item[Value]]:
     return route_items(keys.vrf_scope(name), vrf_table_id(entry), entry, ctx, name)
 
 
-def global_routes(entry: Entry, ctx: FlattenContext) -> list[Item]:
+def global_routes(entry: Entry, ctx: FlattenContext) -> list[Item[Value]]:
     return route_items(keys.global_scope(), 0, entry, ctx, None)
 
 
-def route_items(scope: str, table_id: int, entry: Entry, ctx: FlattenContext, vrf: str | None) -> list[Item]:
+def route_items(
+    scope: str, table_id: int, entry: Entry, ctx: FlattenContext, vrf: str | None
+) -> list[Item[Value]]:
     routes = member(entry, "static-routes")
-    items: list[Item] = []
+    items: list[Item[Value]] = []
     for is_ip6 in (False, True):
         for r in member(routes, f"{family(is_ip6)}-route", []) or []:
             prefix = str(ipaddress.ip_network(str(member(r, "prefix")), strict=False))
             paths, deps = _paths(r, table_id, ctx, is_ip6)
             if vrf is not None:
                 deps.add(vrf_keys.table(vrf, is_ip6))
-            value = {"table_id": table_id, "is_ip6": is_ip6, "prefix": prefix, "paths": paths}
-            items.append(Item(keys.route(scope, prefix), ROUTE, value, tuple(sorted(deps))))
+            value = RouteValue(table_id, is_ip6, prefix, paths)
+            items.append(Item(keys.route(scope, prefix), value, tuple(sorted(deps))))
     return items
 
 
 def _paths(
     r: dict[str, Any], table_id: int, ctx: FlattenContext, is_ip6: bool
-) -> tuple[list[dict[str, Any]], set[str]]:
+) -> tuple[tuple[Path, ...], set[str]]:
     special = member(r, "special-next-hop")
     deps: set[str] = set()
     if special is not None:
-        path = {
-            "address": None,
-            "interface": None,
-            "weight": 1,
-            "preference": 0,
-            "type": SPECIAL_PATH_TYPES[special],
-            "nh_table": 0,
-        }
-        return [path], deps
+        return (Path(None, None, 1, 0, SPECIAL_PATH_TYPES[special], 0),), deps
     paths = []
     for nh in member(r, "next-hop", []) or []:
         addr = member(nh, "address")
@@ -86,18 +80,14 @@ def _paths(
         if intf:
             deps.add(if_keys.interface(str(intf)))
         paths.append(
-            {
-                "address": str(ipaddress.ip_address(str(addr))) if addr else None,
-                "interface": str(intf) if intf else None,
-                "weight": int(member(nh, "weight", 1)),
-                "preference": int(member(nh, "preference", 0)),
-                "type": PATH_NORMAL,
-                "nh_table": nh_table if addr else 0,
-            }
+            Path(
+                address=str(ipaddress.ip_address(str(addr))) if addr else None,
+                interface=str(intf) if intf else None,
+                weight=int(member(nh, "weight", 1)),
+                preference=int(member(nh, "preference", 0)),
+                type=PATH_NORMAL,
+                nh_table=nh_table if addr else 0,
+            )
         )
-    paths.sort(key=path_sort_key)
-    return paths, deps
-
-
-def path_sort_key(p: dict[str, Any]) -> tuple[Any, ...]:
-    return (p.get("address") or "", p.get("interface") or "", p["weight"], p["preference"], p["type"])
+    paths.sort(key=Path.sort_key)
+    return tuple(paths), deps

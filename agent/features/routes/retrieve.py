@@ -13,10 +13,11 @@ import ipaddress
 from typing import Any
 
 from agent.features.base import RetrieveContext, Retrieved
+from agent.features.interfaces.values import AddressValue, TableBindingValue
 from agent.features.routes import keys
 from agent.features.routes.descriptors import NO_INTERFACE
-from agent.features.routes.items import ROUTE, path_sort_key
-from agent.features.vrfs.items import VRF_TABLE
+from agent.features.routes.values import Path, RouteValue
+from agent.features.vrfs.values import VrfTableValue
 from agent.vpp import keys as item_keys
 from agent.vpp.items import TAG_PREFIX, Item
 
@@ -42,10 +43,10 @@ async def retrieve(ctx: RetrieveContext) -> None:
         (0, True, keys.global_scope(), False),
     ]
     for k, it in list(out.items.items()):
-        if it.kind == VRF_TABLE:
+        t = it.value
+        if isinstance(t, VrfTableValue):
             vrf = item_keys.rest(k).rpartition("/")[0]
-            owned = str(it.value["name"]).startswith(TAG_PREFIX)
-            scopes.append((it.value["table_id"], it.value["is_ip6"], keys.vrf_scope(vrf), owned))
+            scopes.append((t.table_id, t.is_ip6, keys.vrf_scope(vrf), t.name.startswith(TAG_PREFIX)))
     futs = [
         (s, ctx.conn.send("ip_route_dump", table={"table_id": s[0], "is_ip6": s[1], "name": ""}))
         for s in scopes
@@ -62,15 +63,17 @@ def _connected_prefixes(out: Retrieved) -> dict[tuple[int, bool], set[str]]:
     """Per (table, family): prefixes VPP adds for interface addresses (attached and host routes)."""
     table_of: dict[tuple[str, bool], int] = {}
     for it in out.items.values():
-        if it.kind == "table-binding":
-            table_of[(it.value["interface"], it.value["is_ip6"])] = it.value["table_id"]
+        b = it.value
+        if isinstance(b, TableBindingValue):
+            table_of[(b.interface, b.is_ip6)] = b.table_id
     prefixes: dict[tuple[int, bool], set[str]] = {}
     for it in out.items.values():
-        if it.kind != "address":
+        a = it.value
+        if not isinstance(a, AddressValue):
             continue
-        addr = ipaddress.ip_interface(it.value["prefix"])
+        addr = ipaddress.ip_interface(a.prefix)
         is_ip6 = addr.version == 6
-        table_id = table_of.get((it.value["interface"], is_ip6), 0)
+        table_id = table_of.get((a.interface, is_ip6), 0)
         got = prefixes.setdefault((table_id, is_ip6), set())
         got.add(str(addr.network))
         got.add(f"{addr.ip}/{addr.max_prefixlen}")
@@ -89,7 +92,7 @@ def _route_item(
 ) -> None:
     prefix = str(ipaddress.ip_network(str(r.prefix), strict=False))
     key = keys.route(scope, prefix)
-    paths: list[dict[str, Any]] = []
+    paths: list[Path] = []
     looks_static = False
     for p in r.paths:
         ptype = int(p.type)
@@ -103,21 +106,13 @@ def _route_item(
             # special-next-hop route is only recognised as the agent's while it is configured or applied.
             looks_static = True
         paths.append(
-            {
-                "address": addr,
-                "interface": intf,
-                "weight": int(p.weight) or 1,
-                "preference": int(p.preference),
-                "type": ptype,
-                "nh_table": int(p.table_id) if addr else 0,
-            }
+            Path(addr, intf, int(p.weight) or 1, int(p.preference), ptype, int(p.table_id) if addr else 0)
         )
     if prefix in connected and key not in applied_routes:
         return
-    paths.sort(key=path_sort_key)
-    deps = tuple(sorted({item_keys.interface(p["interface"]) for p in paths if p["interface"]}))
-    value = {"table_id": table_id, "is_ip6": is_ip6, "prefix": prefix, "paths": paths}
-    item = Item(key, ROUTE, value, deps)
+    paths.sort(key=Path.sort_key)
+    deps = tuple(sorted({item_keys.interface(p.interface) for p in paths if p.interface}))
+    item = Item(key, RouteValue(table_id, is_ip6, prefix, tuple(paths)), deps)
     if key in applied_routes or (owned and looks_static):
         out.items[key] = item
     else:

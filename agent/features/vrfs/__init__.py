@@ -7,7 +7,7 @@ from agent.features.vrfs import keys, retrieve
 from agent.features.vrfs.descriptors import DESCRIPTORS
 from agent.features.vrfs.items import vrf_items
 from agent.vpp.config import Entry, RootId, RootSpec
-from agent.vpp.items import Item
+from agent.vpp.items import Item, Value
 
 ROOT = RootSpec(keys.VRF, "bng-vrf:vrfs", "vrf", order=0)
 
@@ -17,7 +17,7 @@ class Vrfs(Feature):
     roots = (ROOT,)
     descriptors = DESCRIPTORS
 
-    def items(self, root: RootId, entry: Entry, ctx: FlattenContext) -> list[Item]:
+    def items(self, root: RootId, entry: Entry, ctx: FlattenContext) -> list[Item[Value]]:
         return vrf_items(root.name, entry) if root.kind == keys.VRF else []
 
     async def retrieve(self, ctx: RetrieveContext) -> None:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from agent.features.jsonietf import member
 from agent.features.vrfs import keys
+from agent.features.vrfs.values import VrfTableValue
 from agent.vpp.config import Entry
-from agent.vpp.items import TAG_PREFIX, Item
-
-VRF_TABLE = "vrf-table"
+from agent.vpp.items import TAG_PREFIX, Item, Value
 
 
 def vrf_families(vrf: Entry) -> list[bool]:
@@ -29,10 +28,9 @@ def table_id(vrf: Entry) -> int:
     return int(member(vrf, "table-id"))
 
 
-def vrf_items(name: str, entry: Entry) -> list[Item]:
+def vrf_items(name: str, entry: Entry) -> list[Item[Value]]:
     tid = table_id(entry)
-    items: list[Item] = []
-    for is_ip6 in vrf_families(entry):
-        value = {"table_id": tid, "is_ip6": is_ip6, "name": TAG_PREFIX + name}
-        items.append(Item(keys.table(name, is_ip6), VRF_TABLE, value))
-    return items
+    return [
+        Item(keys.table(name, is_ip6), VrfTableValue(tid, is_ip6, TAG_PREFIX + name))
+        for is_ip6 in vrf_families(entry)
+    ]

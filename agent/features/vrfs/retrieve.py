@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from agent.features.base import RetrieveContext
 from agent.features.vrfs import keys
-from agent.features.vrfs.items import VRF_TABLE, table_id
+from agent.features.vrfs.items import table_id
+from agent.features.vrfs.values import VrfTableValue
 from agent.vpp.items import TAG_PREFIX, Item
 
 
@@ -23,4 +24,4 @@ async def retrieve(ctx: RetrieveContext) -> None:
             out.unmanaged.append({"kind": "ip-table", "table_id": tid, "is_ip6": is_ip6, "name": tname})
             continue
         key = keys.table(vrf, is_ip6)
-        out.items[key] = Item(key, VRF_TABLE, {"table_id": tid, "is_ip6": is_ip6, "name": tname})
+        out.items[key] = Item(key, VrfTableValue(tid, is_ip6, tname))

@@ -1,0 +1,127 @@
+"""The second source of items: objects decided at run time (subscriber sessions and their policers, ACLs,
+NAT mappings), programmed through the same descriptors, planner and executor as configuration but never
+through a commit, the datastore or :class:`~agent.vpp.config.ConfigIndex`.
+
+Each run-time item carries its origin (``session``) and a state, as Ligato's KVScheduler does with
+values from the southbound side and its PENDING state:
+
+* ``applied``: VPP holds it;
+* ``pending``: it depends on an item nobody has programmed (a session on a sub-interface that is not
+  configured yet, or whose port is missing); it is programmed as soon as the dependency appears, and it
+  goes back to pending (removed from VPP first) when configuration removes the dependency;
+* ``failed``: VPP refused it when it was programmed after its dependency appeared (a direct
+  :meth:`~agent.vpp.southbound.VppSouthbound.submit` that VPP refuses raises instead and changes nothing).
+
+This module is pure: it decides what to program; :class:`~agent.vpp.southbound.VppSouthbound` runs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from agent.vpp.items import Item, ItemState, Value
+
+
+class RuntimeItemError(ValueError):
+    """A run-time source asked for something it may not (a configuration item's key, a config origin)."""
+
+
+@dataclass(slots=True)
+class RuntimeEntry:
+    item: Item[Value]
+    state: ItemState
+    error: str | None = None
+
+
+@dataclass
+class RuntimeChange:
+    """What a submission, or a change of configuration underneath, does to the run-time items.
+
+    ``old``/``new``: the run-time items whose VPP state changes (for ``plan_items(old, new, outside)``);
+    ``wanted``: every run-time item after the change, ``states`` its state once VPP accepted the plan."""
+
+    wanted: dict[str, Item[Value]]
+    old: dict[str, Item[Value]] = field(default_factory=dict)
+    new: dict[str, Item[Value]] = field(default_factory=dict)
+    states: dict[str, ItemState] = field(default_factory=dict)
+
+
+class RuntimeItems:
+    """The run-time items by key, with their states.
+
+    Each submission re-evaluates every run-time item (linear in their number): enough for the seam and
+    its tests; the session manager will index them by the keys they depend on.
+    """
+
+    def __init__(self) -> None:
+        self.entries: dict[str, RuntimeEntry] = {}
+
+    def applied(self) -> dict[str, Item[Value]]:
+        return {k: e.item for k, e in self.entries.items() if e.state == "applied"}
+
+    def states(self) -> dict[str, ItemState]:
+        return {k: e.state for k, e in self.entries.items()}
+
+    def submit(
+        self, put: Iterable[Item[Value]], remove: Iterable[str], config: Mapping[str, Item[Value]]
+    ) -> RuntimeChange:
+        """Plan adding/replacing ``put`` and removing ``remove`` on top of the applied ``config`` items."""
+        wanted = {k: e.item for k, e in self.entries.items()}
+        for k in remove:
+            wanted.pop(k, None)
+        for it in put:
+            if it.origin == "config":
+                raise RuntimeItemError(f"{it.key}: a run-time item cannot have origin 'config'")
+            if it.key in config:
+                raise RuntimeItemError(f"{it.key} is configured; a run-time source cannot replace it")
+            wanted[it.key] = it
+        return self._change(wanted, config)
+
+    def rebase(self, config: Mapping[str, Item[Value]]) -> RuntimeChange:
+        """Re-evaluate every item against ``config`` (after a commit or a reconcile): pending ones whose
+        dependencies appeared are programmed, applied ones whose dependencies went away are removed from
+        VPP and wait again."""
+        return self._change({k: e.item for k, e in self.entries.items()}, config)
+
+    def _change(self, wanted: dict[str, Item[Value]], config: Mapping[str, Item[Value]]) -> RuntimeChange:
+        ready = _ready(wanted, config)
+        applied = self.applied()
+        change = RuntimeChange(wanted)
+        for k in applied.keys() | ready.keys():
+            o, n = applied.get(k), ready.get(k)
+            if o is not None and n is not None and o == n:
+                continue
+            if o is not None:
+                change.old[k] = o
+            if n is not None:
+                change.new[k] = n
+        change.states = {k: "applied" if k in ready else "pending" for k in wanted}
+        return change
+
+    def commit(self, change: RuntimeChange) -> None:
+        """VPP accepted ``change``: record the new items and states."""
+        self.entries = {k: RuntimeEntry(it, change.states[k]) for k, it in change.wanted.items()}
+
+    def fail(self, change: RuntimeChange, error: str) -> None:
+        """VPP refused programming ``change`` (and the executor reverted it): the items it would have
+        added are marked failed; what was applied before stays applied."""
+        for k in change.new:
+            e = self.entries.get(k)
+            if e is not None:
+                e.state, e.error = "failed", error
+
+
+def _ready(wanted: Mapping[str, Item[Value]], config: Mapping[str, Item[Value]]) -> dict[str, Item[Value]]:
+    """The wanted items whose dependencies all exist, in configuration or among ready run-time items."""
+    ready: dict[str, Item[Value]] = {}
+    todo = dict(wanted)
+    progress = True
+    while todo and progress:
+        progress = False
+        for k, it in list(todo.items()):
+            if all(d in config or d in ready for d in it.deps):
+                ready[k] = it
+                del todo[k]
+                progress = True
+    return ready

@@ -1,0 +1,82 @@
+"""The second item source (run-time items such as sessions' objects) without VPP: pending until what they
+need exists, removed first when configuration takes it away, never mixed up with configuration."""
+
+from __future__ import annotations
+
+import pytest
+from _feature_helpers import P0, interfaces, port, sub
+
+from agent.datastore.changes import Change
+from agent.features.interfaces import keys
+from agent.features.interfaces.values import AddressValue, SubifValue
+from agent.vpp.items import Item, Value
+from agent.vpp.runtime import RuntimeItemError, RuntimeItems
+from agent.vpp.southbound import VppSouthbound
+
+IF = "/ietf-interfaces:interfaces"
+
+
+def session_address(intf: str, prefix: str) -> Item[Value]:
+    return Item(
+        keys.address(intf, prefix), AddressValue(intf, prefix), (keys.interface(intf),), intf, "session"
+    )
+
+
+CONFIG: dict[str, Item[Value]] = {
+    keys.interface(f"{P0}.7"): Item(keys.interface(f"{P0}.7"), SubifValue(P0, 7, 2, 7, 0)),
+}
+
+
+def test_an_item_waits_for_its_dependency_and_is_programmed_when_it_appears() -> None:
+    rt = RuntimeItems()
+    on7, on8 = session_address(f"{P0}.7", "100.64.0.1/32"), session_address(f"{P0}.8", "100.64.0.2/32")
+    change = rt.submit([on7, on8], [], CONFIG)
+    assert list(change.new) == [on7.key] and not change.old  # only what can exist now is programmed
+    assert change.states == {on7.key: "applied", on8.key: "pending"}
+    rt.commit(change)
+    assert rt.states() == {on7.key: "applied", on8.key: "pending"}
+    # configuration gains P0.8: the pending item is programmed; configuration loses P0.7: removed first
+    config = {keys.interface(f"{P0}.8"): Item(keys.interface(f"{P0}.8"), SubifValue(P0, 8, 2, 8, 0))}
+    change = rt.rebase(config)
+    assert list(change.new) == [on8.key] and list(change.old) == [on7.key]
+    rt.commit(change)
+    assert rt.states() == {on7.key: "pending", on8.key: "applied"}
+    # removing an applied item deletes it from VPP; a pending one just goes
+    change = rt.submit([], [on8.key, on7.key], config)
+    assert list(change.old) == [on8.key] and not change.new
+    rt.commit(change)
+    assert rt.states() == {}
+
+
+def test_resubmitting_the_same_item_sends_nothing() -> None:
+    rt = RuntimeItems()
+    it = session_address(f"{P0}.7", "100.64.0.1/32")
+    rt.commit(rt.submit([it], [], CONFIG))
+    change = rt.submit([session_address(f"{P0}.7", "100.64.0.1/32")], [], CONFIG)
+    assert not change.old and not change.new
+
+
+def test_a_run_time_source_cannot_touch_configuration() -> None:
+    rt = RuntimeItems()
+    with pytest.raises(RuntimeItemError, match="is configured"):
+        rt.submit([Item(keys.interface(f"{P0}.7"), SubifValue(P0, 7, 2, 7, 0), origin="session")], [], CONFIG)
+    with pytest.raises(RuntimeItemError, match="origin 'config'"):
+        rt.submit([Item("address/x/10.0.0.1/32", AddressValue("x", "10.0.0.1/32"))], [], CONFIG)
+
+
+async def test_a_commit_deleting_an_interface_removes_the_sessions_on_it_first() -> None:
+    """The plan of a configuration commit deletes run-time items that need what the commit removes, in
+    dependency order, and never touches run-time items that stay valid."""
+    sb = VppSouthbound()
+    sb.load_config(interfaces(port(), sub(7), sub(8)))
+    sb.applied, sb.by_root = sb.intended_items()
+    on7, on8 = session_address(f"{P0}.7", "100.64.0.1/32"), session_address(f"{P0}.8", "100.64.0.2/32")
+    sb.runtime.commit(sb.runtime.submit([on7, on8], [], sb.applied))
+    entry = interfaces(sub(7))["ietf-interfaces:interfaces"]["interface"][0]
+    plan = await sb.plan(None, [Change("delete", f"{IF}/interface[name='{P0}.7']", entry, None)])
+    keys_in_plan = [s.key for s in plan.steps]
+    assert on7.key in keys_in_plan and on8.key not in keys_in_plan
+    # VPP drops the address with the sub-interface: no call of its own, but recorded for a revert
+    step = next(s for s in plan.steps if s.key == on7.key)
+    assert step.op == "delete" and "no call" in step.detail
+    assert plan.data.runtime_unapplied == [on7.key]
