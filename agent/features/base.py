@@ -83,10 +83,15 @@ class Feature:
     ``descriptors``: one per item kind the feature makes.
     ``interface_types``: ``ietf-interfaces`` types whose interface item this feature makes (by the
     local name of the iana-if-type identity).
+    ``writes``/``reads``: the VPP messages its descriptors send and its retrieval sends (each must be in
+    :data:`agent.vpp.api.MESSAGES_USED`, whose CRCs are checked at connect; the fault tests fail each
+    write once).
     """
 
     name: str = ""
     roots: tuple[RootSpec, ...] = ()
+    writes: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()
     descriptors: tuple[Descriptor[Any], ...] = ()
     interface_types: Mapping[str, InterfaceType] = {}
 

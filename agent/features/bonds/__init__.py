@@ -20,6 +20,8 @@ from agent.vpp.items import Item, Value
 
 class Bonds(Feature):
     name = "bonds"
+    writes = ("bond_create2", "bond_delete", "bond_add_member", "bond_detach_member")
+    reads = ("sw_bond_interface_dump", "sw_member_interface_dump")
     descriptors = DESCRIPTORS
     interface_types = {"ieee8023adLag": bond_interface}
 

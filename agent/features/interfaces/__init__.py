@@ -22,6 +22,19 @@ ROOT = RootSpec(keys.IF, "ietf-interfaces:interfaces", "interface", order=1)
 
 class Interfaces(Feature):
     name = "interfaces"
+    writes = (
+        "create_loopback",
+        "delete_loopback",
+        "create_subif",
+        "delete_subif",
+        "sw_interface_tag_add_del",
+        "sw_interface_set_flags",
+        "sw_interface_set_mtu",
+        "sw_interface_set_table",
+        "sw_interface_add_del_address",
+        "sw_interface_set_unnumbered",
+    )
+    reads = ("sw_interface_dump", "ip_address_dump", "sw_interface_get_table", "cli_inband")
     roots = (ROOT,)
     descriptors = DESCRIPTORS
 

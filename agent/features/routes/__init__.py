@@ -18,6 +18,8 @@ ROOT = RootSpec(keys.GLOBAL, "bng-vrf:global-routing", None, order=2)
 
 class Routes(Feature):
     name = "routes"
+    writes = ("ip_route_add_del",)
+    reads = ("ip_route_dump",)
     roots = (ROOT,)
     descriptors = DESCRIPTORS
 

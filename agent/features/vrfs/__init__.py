@@ -14,6 +14,8 @@ ROOT = RootSpec(keys.VRF, "bng-vrf:vrfs", "vrf", order=0)
 
 class Vrfs(Feature):
     name = "vrfs"
+    writes = ("ip_table_add_del",)
+    reads = ("ip_table_dump",)
     roots = (ROOT,)
     descriptors = DESCRIPTORS
 

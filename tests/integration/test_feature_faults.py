@@ -1,0 +1,139 @@
+"""Every VPP message each feature sends, refused once by VPP: the commit fails naming it, and VPP, running
+and the name map are as before (vppsim's fault injection, see vppsim/faults.py).
+
+Each feature has a scenario: a base configuration and a change that makes the feature send every message it
+declares in ``Feature.writes`` (creates, deletes and updates). A feature added to the registry without a
+scenario here fails :func:`test_every_feature_has_a_fault_scenario`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _southbound_helpers import GLOBAL, IF, SESSION, VRFS, AgentStack, addrs, port, route, subif, vpp_snapshot
+
+from agent.errors import AgentError
+from agent.features import registry
+
+P0, P1, P2 = "GigabitEthernet0/8/0", "GigabitEthernet0/9/0", "GigabitEthernet0/a/0"
+
+
+def loop(name: str, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "type": "iana-if-type:softwareLoopback", **extra}
+
+
+def bond(name: str, **settings: Any) -> dict[str, Any]:
+    return {"name": name, "type": "iana-if-type:ieee8023adLag", "bng-interfaces:bond": settings}
+
+
+def member(name: str, bond_name: str) -> dict[str, Any]:
+    return port(name, **{"bng-interfaces:bond-member": {"bond": bond_name}})
+
+
+# feature -> (base configuration, changed configuration: updates, deletes)
+Scenario = tuple[list[tuple[str, Any]], list[tuple[str, Any]], list[str]]
+SCENARIOS: dict[str, Scenario] = {
+    "interfaces": (
+        [
+            (VRFS, {"vrf": [{"name": "cust", "table-id": 9}]}),
+            (
+                IF,
+                {
+                    "interface": [
+                        port(P2),
+                        loop("lo1", **addrs("10.1.1.1/32")),
+                        subif(P2, 50, **addrs("10.50.0.1/24")),
+                    ]
+                },
+            ),
+        ],
+        [
+            (
+                IF,
+                {
+                    "interface": [
+                        port(P2, **{"bng-interfaces:mtu": 8000}),
+                        loop("lo2", **addrs("10.2.2.2/32")),
+                        subif(
+                            P2,
+                            60,
+                            **{"bng-vrf:vrf": "cust"},
+                            **{"ietf-ip:ipv4": {"bng-interfaces:unnumbered": {"use-interface": "lo2"}}},
+                        ),
+                    ]
+                },
+            )
+        ],
+        [f"{IF}/interface[name='lo1']", f"{IF}/interface[name='{P2}.50']"],
+    ),
+    "bonds": (
+        [(IF, {"interface": [bond("BondEthernet1"), member(P1, "BondEthernet1")]})],
+        [(IF, {"interface": [bond("BondEthernet0", mode="xor"), member(P0, "BondEthernet0")]})],
+        [f"{IF}/interface[name='BondEthernet1']", f"{IF}/interface[name='{P1}']/bng-interfaces:bond-member"],
+    ),
+    "vrfs": (
+        [(VRFS, {"vrf": [{"name": "a", "table-id": 1}]})],
+        [(VRFS, {"vrf": [{"name": "b", "table-id": 2, "ipv6": False}]})],
+        [f"{VRFS}/vrf[name='a']"],
+    ),
+    "routes": (
+        [
+            (IF, {"interface": [port(P2, **addrs("192.0.2.1/24"))]}),
+            (GLOBAL, {"static-routes": {"ipv4-route": [route("198.51.100.0/24", ("192.0.2.9", 1, 0))]}}),
+        ],
+        [(GLOBAL, {"static-routes": {"ipv4-route": [route("203.0.113.0/24", ("192.0.2.7", 1, 0))]}})],
+        [f"{GLOBAL}/static-routes/ipv4-route[prefix='198.51.100.0/24']"],
+    ),
+}
+
+# the errno VPP would give (any non-zero retval fails a call)
+RETVAL = -7
+
+
+def test_every_feature_has_a_fault_scenario() -> None:
+    assert set(SCENARIOS) == {f.name for f in registry.FEATURES}
+
+
+@pytest.mark.parametrize("feature", registry.FEATURES, ids=lambda f: f.name)
+async def test_each_message_of_a_feature_refused_once(
+    feature: Any, vppsim_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    base, updates, deletes = SCENARIOS[feature.name]
+    sim = vppsim_factory(ports=3)
+    st = AgentStack(sim.api_socket, tmp_path / "data")
+    await st.start()
+    try:
+        await st.commit(updates=base)
+        before = await vpp_snapshot(sim.api_socket)
+        running_before = st.ds.running.json()
+        names_before = st.sb.names.as_dict()
+        # the change really sends every message of the feature (a dry run of the same commit); a message
+        # sent only to undo (a delete of something the change creates) would never fail the commit
+        st.ds.edit_gnmi("candidate", deletes=deletes, replaces=[], updates=updates, session=SESSION)
+        plan = await st.txn.dry_run(SESSION)
+        await st.discard()
+        sent = {step.detail.partition("(")[0] for step in plan.steps}
+        assert set(feature.writes) <= sent, set(feature.writes) - sent
+        for message in feature.writes:
+            sim.ctl("fail", message=message, count=1, retval=RETVAL)
+            with pytest.raises(AgentError) as info:
+                await st.commit(updates=updates, deletes=deletes)
+            err = info.value
+            assert err.tag == "operation-failed", (message, str(err))
+            assert err.details[0].info["vpp-message"] == message, (message, str(err))
+            assert err.details[0].info["vpp-retval"] == str(RETVAL)
+            assert message in str(err) and err.path, str(err)  # names the item and the message
+            assert await vpp_snapshot(sim.api_socket) == before, f"VPP changed after {message} failed"
+            assert st.ds.running.json() == running_before
+            assert st.sb.names.as_dict() == names_before
+            sim.ctl("clear_faults")
+            await st.discard()
+        # nothing was left half-applied, and the change goes through afterwards
+        assert (await st.sb.reconcile()).write_calls == 0
+        await st.commit(updates=updates, deletes=deletes)
+        assert (await st.sb.reconcile()).write_calls == 0
+    finally:
+        await st.stop()

@@ -1,0 +1,79 @@
+"""The feature registry: what it tells the engine and the rest of the agent."""
+
+from __future__ import annotations
+
+from _feature_helpers import P0, P1, interfaces, items_of, port, sub
+
+from agent.features import registry
+from agent.features.interfaces.values import AddressValue
+from agent.vpp.api import MESSAGES_USED
+from agent.vpp.items import Item, Value
+
+EVERYTHING = {
+    **interfaces(
+        port(P0, **{"bng-interfaces:mtu": 9000}),
+        port(P1, **{"bng-interfaces:bond-member": {"bond": "BondEthernet0"}}),
+        {"name": "BondEthernet0", "type": "iana-if-type:ieee8023adLag", "bng-interfaces:bond": {}},
+        {"name": "lo1", "type": "iana-if-type:softwareLoopback"},
+        sub(
+            7,
+            **{
+                "bng-vrf:vrf": "a",
+                "ietf-ip:ipv4": {"address": [{"ip": "10.0.0.1", "prefix-length": 24}]},
+            },
+        ),
+        sub(8, **{"ietf-ip:ipv4": {"bng-interfaces:unnumbered": {"use-interface": "lo1"}}}),
+    ),
+    "bng-vrf:vrfs": {
+        "vrf": [
+            {
+                "name": "a",
+                "table-id": 1,
+                "static-routes": {"ipv4-route": [{"prefix": "10.1.0.0/16", "special-next-hop": "blackhole"}]},
+            }
+        ]
+    },
+    "bng-vrf:global-routing": {
+        "static-routes": {
+            "ipv6-route": [{"prefix": "::/0", "next-hop": [{"id": "1", "address": "2001:db8::1"}]}]
+        }
+    },
+}
+
+
+def test_programmed_roots_name_the_yang_nodes_some_feature_programs() -> None:
+    assert registry.programmed_roots() == {
+        "ietf-interfaces:interfaces": "interfaces",
+        "bng-vrf:vrfs": "vrfs",
+        "bng-vrf:global-routing": "routes",
+    }
+    kinds = registry.programmed_kinds()
+    assert kinds["bonds"] == ["bond", "bond-member"] and kinds["routes"] == ["route"]
+
+
+def test_every_kind_has_one_descriptor_and_a_feature() -> None:
+    owners = [k for f in registry.FEATURES for k in (d.kind for d in f.descriptors)]
+    assert len(owners) == len(set(owners)) == len(registry.DESCRIPTORS)
+    items = items_of(EVERYTHING)
+    assert {it.kind for it in items.values()} == set(registry.DESCRIPTORS)  # the sample covers every kind
+
+
+def test_each_feature_declares_the_messages_its_descriptors_send() -> None:
+    items = items_of(EVERYTHING)
+    feature_of = {d.kind: f for f in registry.FEATURES for d in f.descriptors}
+    for it in items.values():
+        desc = registry.DESCRIPTORS[it.kind]
+        for call in (desc.create(it), desc.delete(it)):
+            if call is not None:
+                assert call.msg in feature_of[it.kind].writes, (it.key, call.msg)
+    for f in registry.FEATURES:
+        # every message is one the agent checks the CRC of at connect
+        assert set(f.writes) | set(f.reads) <= set(MESSAGES_USED), f.name
+
+
+def test_root_items_come_from_every_feature_that_reads_the_entry() -> None:
+    """An ietf-interfaces entry yields the interfaces feature's items and the bonds feature's membership."""
+    items = items_of(EVERYTHING)
+    assert {"interface/" + P1, "member/" + P1} <= set(items)
+    it: Item[Value] = items[f"address/{P0}.7/10.0.0.1/24"]
+    assert it.value == AddressValue(f"{P0}.7", "10.0.0.1/24") and it.origin == "config"
