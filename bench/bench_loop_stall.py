@@ -1,4 +1,4 @@
-"""How long the event loop stalls while a large edit and commit run (DESIGN.md core idea 6); prints JSON.
+"""How long the event loop stalls while a large edit and commit run; prints JSON.
 
 Run: .venv/bin/python bench/bench_loop_stall.py [--count 10000] [--reads 1]
 

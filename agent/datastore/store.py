@@ -4,7 +4,7 @@
 layer, :mod:`agent.txn`, drives commits through :meth:`Datastores.prepare_commit` and
 :meth:`Datastores.install`); none of them touches a libyang tree directly.
 
-How the trees are held (DESIGN.md, core idea 1):
+How the trees are held (docs/architecture.md, "Data held by libyang, committed trees never modified"):
 
 * ``running`` is a :class:`RunningView` over a tree that is never modified after it was installed.
   A reader that took the view keeps reading the same tree even if a commit installs another one.
@@ -703,7 +703,7 @@ class Datastores:
 
     # ------------------------------------------------------------------ async variants (worker thread)
     #
-    # DESIGN.md core idea 6: long work never blocks other sessions. cffi releases the GIL during libyang
+    # docs/architecture.md: long work never blocks other sessions. cffi releases the GIL during libyang
     # calls, so a large edit's parse, a full validation or the print of a large tree runs in a worker
     # thread while the event loop keeps serving reads of running (an immutable tree: safe to read from
     # any thread). The candidate is mutable, so everything a worker does with it happens under

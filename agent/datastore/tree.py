@@ -3,7 +3,8 @@
 libyang trees live in C memory that Python's garbage collector does not see. :class:`DataTree` is the
 one owner of a data forest (the list of top-level siblings): it frees the forest when closed or when the
 last Python reference to it goes away, which is what lets a committed running tree stay alive exactly
-as long as some reader still holds it (DESIGN.md, core idea 1) without reference counting by hand.
+as long as some reader still holds it (docs/architecture.md, "committed trees never modified") without
+reference counting by hand.
 """
 
 from __future__ import annotations

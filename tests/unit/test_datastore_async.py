@@ -1,4 +1,4 @@
-"""Long libyang work runs off the event loop (DESIGN.md core idea 6) without breaking datastore invariants.
+"""Long libyang work runs off the event loop without breaking datastore invariants.
 
 The tests do not race clocks: the worker-thread step is held open on a ``threading.Event`` that only the
 concurrent reader sets once its read is done. If the step ran on the event loop, the reader could not
