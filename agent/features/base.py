@@ -34,7 +34,7 @@ class Lookup(Protocol):
 InterfaceType = Callable[[str, Entry], Value]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FlattenContext:
     """What :meth:`Feature.items` gets besides the entry: other roots, and the registry's interface types."""
 

@@ -23,6 +23,11 @@ def join(prefix: str, *parts: str) -> str:
     return "/".join((prefix, *parts))
 
 
+def join1(prefix: str, part: str) -> str:
+    """:func:`join` of one part (a key of one interface), for the builders called per item."""
+    return prefix + "/" + part
+
+
 def split(key: str) -> tuple[str, str]:
     """``(prefix, rest)`` of a key: ``interface/GigabitEthernet0/8/0.100`` -> ``("interface", "Gig...")``."""
     prefix, _, rest = key.partition("/")

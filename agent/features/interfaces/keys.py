@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from agent.features.jsonietf import family
 from agent.vpp import keys
 from agent.vpp.config import RootId
 
@@ -17,24 +16,24 @@ def root(name: str) -> RootId:
 
 
 def tag(name: str) -> str:
-    return keys.join("tag", name)
+    return keys.join1("tag", name)
 
 
 def admin_up(name: str) -> str:
-    return keys.join("admin-up", name)
+    return keys.join1("admin-up", name)
 
 
 def mtu(name: str) -> str:
-    return keys.join("mtu", name)
+    return keys.join1("mtu", name)
 
 
 def binding(name: str, is_ip6: bool) -> str:
-    return keys.join("binding", name, family(is_ip6))
+    return "binding/" + name + ("/ipv6" if is_ip6 else "/ipv4")
 
 
 def address(name: str, prefix: str) -> str:
-    return keys.join("address", name, prefix)
+    return "address/" + name + "/" + prefix
 
 
 def unnumbered(name: str) -> str:
-    return keys.join("unnumbered", name)
+    return keys.join1("unnumbered", name)
