@@ -6,18 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import libyang
-from _libyang import ffi
 
 from agent.gnmi.pb import GNMI_VERSION, gnmi
+from agent.model.schema import module_organization
 from agent.model.yanglib import module_entries
 
 ENCODINGS = (4, 0, 2)  # JSON_IETF, JSON, PROTO
-
-
-def _organization(ctx: libyang.Context, name: str) -> str:
-    module = ctx.get_module(name)
-    org = module.cdata.org
-    return " ".join(ffi.string(org).decode().split()) if org != ffi.NULL else ""
 
 
 def model_data(ctx: libyang.Context) -> list[Any]:
@@ -28,7 +22,7 @@ def model_data(ctx: libyang.Context) -> list[Any]:
             continue
         out.append(
             gnmi.ModelData(
-                name=entry.name, organization=_organization(ctx, entry.name), version=entry.revision
+                name=entry.name, organization=module_organization(ctx, entry.name), version=entry.revision
             )
         )
     return out

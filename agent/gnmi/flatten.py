@@ -14,26 +14,22 @@ from dataclasses import dataclass
 from typing import Any
 
 import libyang
-from _libyang import ffi, lib
 
 from agent.datastore.tree import Cdata, node_path, print_node
 from agent.gnmi.datapath import split_last
 from agent.gnmi.wire import K_BOOL, K_DOUBLE, K_EMPTY, K_INT, K_STR, K_UINT
+from agent.model.schema import Base, schema_meta
 
 FlatLeaf = tuple[str, str, Any, int, bool]  # parent data path, segment, value, kind, leaf-list
 
 _KIND_OF_BASE = {
-    lib.LY_TYPE_UINT8: K_UINT,
-    lib.LY_TYPE_UINT16: K_UINT,
-    lib.LY_TYPE_UINT32: K_UINT,
-    lib.LY_TYPE_UINT64: K_UINT,
-    lib.LY_TYPE_INT8: K_INT,
-    lib.LY_TYPE_INT16: K_INT,
-    lib.LY_TYPE_INT32: K_INT,
-    lib.LY_TYPE_INT64: K_INT,
-    lib.LY_TYPE_BOOL: K_BOOL,
-    lib.LY_TYPE_DEC64: K_DOUBLE,
-    lib.LY_TYPE_EMPTY: K_EMPTY,
+    Base.UINT: K_UINT,
+    Base.UINT64: K_UINT,
+    Base.INT: K_INT,
+    Base.INT64: K_INT,
+    Base.BOOL: K_BOOL,
+    Base.DEC64: K_DOUBLE,
+    Base.EMPTY: K_EMPTY,
 }
 
 
@@ -65,26 +61,10 @@ class Flattener:
     def meta(self, schema_path: str) -> _Meta | None:
         if schema_path in self._meta:
             return self._meta[schema_path]
-        snode = lib.lys_find_path(self.ctx.cdata, ffi.NULL, schema_path.encode(), 0)
-        result: _Meta | None = None
-        if snode != ffi.NULL:
-            nodetype = snode.nodetype
-            config = not snode.flags & lib.LYS_CONFIG_R
-            if nodetype & (lib.LYS_LEAF | lib.LYS_LEAFLIST):
-                base = ffi.cast("struct lysc_node_leaf *", snode).type.basetype
-                kind = _KIND_OF_BASE.get(base, K_STR)
-                result = _Meta(kind, bool(nodetype & lib.LYS_LEAFLIST), (), config)
-            elif nodetype & lib.LYS_LIST:
-                keys = []
-                child = lib.lys_getnext(ffi.NULL, snode, ffi.NULL, 0)
-                while child != ffi.NULL and child.flags & lib.LYS_KEY:
-                    keys.append(ffi.string(child.name).decode())
-                    child = lib.lys_getnext(child, snode, ffi.NULL, 0)
-                result = _Meta(K_STR, False, tuple(keys), config)
-            else:
-                result = _Meta(K_STR, False, (), config)
-        else:
-            lib.ly_err_clean(self.ctx.cdata, ffi.NULL)
+        sm = schema_meta(self.ctx, schema_path)
+        result = (
+            None if sm is None else _Meta(_KIND_OF_BASE.get(sm.base, K_STR), sm.leaflist, sm.keys, sm.config)
+        )
         self._meta[schema_path] = result
         return result
 

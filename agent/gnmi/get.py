@@ -22,7 +22,7 @@ import grpc
 
 from agent.datastore.tree import NULL, find_xpath, node_path, siblings
 from agent.gnmi.auth import DENIED, prune_json, segments
-from agent.gnmi.encode import iter_leaves, subtree_json
+from agent.gnmi.encode import iter_leaves, subtree_json, typed_leaf
 from agent.gnmi.errors import GnmiError, invalid, unimplemented
 from agent.gnmi.filters import ModelFilter, elem_count, limit_depth, within_depth
 from agent.gnmi.flatten import Flattener, strip_predicates
@@ -132,7 +132,7 @@ def _fill(
                         continue
                     up = note.update.add(path=data_path_to_proto(leaf.path))
                     if enc == ENC_PROTO:
-                        up.val.CopyFrom(leaf.typed())
+                        up.val.CopyFrom(typed_leaf(leaf))
                     else:
                         _set_json(up.val, leaf.json_value(), enc)
             return

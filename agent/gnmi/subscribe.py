@@ -29,15 +29,14 @@ import dataclasses
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import grpc
-from _libyang import ffi, lib
 
 from agent.datastore.changes import Change
-from agent.datastore.tree import NULL, find_xpath
+from agent.datastore.tree import NULL, find_xpath, node_name
 from agent.gnmi import wire
 from agent.gnmi.auth import segments
 from agent.gnmi.datapath import split_data_path, split_last
@@ -48,6 +47,7 @@ from agent.gnmi.get import check_models, request_depth
 from agent.gnmi.matching import CONTAINS, INSIDE, relation, split_pattern
 from agent.gnmi.paths import full_path, to_xpath
 from agent.gnmi.pb import gnmi
+from agent.model.schema import schema_holds_config, schema_holds_state, schema_state_only
 
 if TYPE_CHECKING:
     from agent.access.nacm import AccessControl
@@ -409,7 +409,7 @@ def _tops(root: Any, pattern: tuple[Any, ...]) -> list[Any]:
     out = []
     node = root
     while node != NULL:
-        if local in ("*", "//") or ffi.string(node.schema.name).decode() == local:
+        if local in ("*", "//") or node_name(node) == local:
             out.append(node)
         node = node.next
     return out
@@ -449,61 +449,6 @@ def _under(node: Any, path: str) -> bool:
     return p == path or p.startswith(path + "/") or p.startswith(path + "[")
 
 
-def _selected_schema_nodes(ctx: Any, xpath: str) -> list[Any] | None:
-    """The schema nodes ``xpath`` selects, or None when libyang cannot resolve it."""
-    out = ffi.new("struct ly_set **")
-    if lib.lys_find_xpath(ctx.cdata, ffi.NULL, xpath.encode(), 0, out) != lib.LY_SUCCESS:
-        lib.ly_err_clean(ctx.cdata, ffi.NULL)
-        return None
-    try:
-        s = out[0]
-        return [s.snodes[i] for i in range(s.count)]
-    finally:
-        lib.ly_set_free(out[0], ffi.NULL)
-
-
-def _schema_subtree(nodes: list[Any], *, skip_state: bool = False) -> Iterator[Any]:
-    """``nodes`` and everything below them (at most 100,000 nodes); with ``skip_state`` a config-false
-    node is yielded but its descendants (all state) are not visited."""
-    stack = list(nodes)
-    seen = 0
-    while stack and seen < 100_000:
-        node = stack.pop()
-        seen += 1
-        yield node
-        if skip_state and node.flags & lib.LYS_CONFIG_R:
-            continue
-        child = lib.lys_getnext(ffi.NULL, node, ffi.NULL, 0)
-        while child != ffi.NULL:
-            stack.append(child)
-            child = lib.lys_getnext(child, node, ffi.NULL, 0)
-
-
-def _has_state(ctx: Any, xpath: str) -> bool:
-    """Does any schema node selected by ``xpath`` (or below it) hold state (config false)?"""
-    nodes = _selected_schema_nodes(ctx, xpath)
-    if nodes is None:
-        return True
-    return any(n.flags & lib.LYS_CONFIG_R for n in _schema_subtree(nodes))
-
-
-def _has_config(ctx: Any, xpath: str) -> bool:
-    """Does any schema leaf selected by ``xpath`` (or below it) hold configuration (config true)?"""
-    nodes = _selected_schema_nodes(ctx, xpath)
-    if nodes is None:
-        return True
-    return any(
-        n.nodetype & (lib.LYS_LEAF | lib.LYS_LEAFLIST) and n.flags & lib.LYS_CONFIG_W
-        for n in _schema_subtree(nodes, skip_state=True)
-    )
-
-
-def _state_only(ctx: Any, xpath: str) -> bool:
-    """Is every schema node ``xpath`` selects config false (so all of its descendants are)?"""
-    nodes = _selected_schema_nodes(ctx, xpath)
-    return bool(nodes) and all(n.flags & lib.LYS_CONFIG_R for n in nodes or ())
-
-
 def compile_subscriptions(server: GnmiServer, slist: Any, depth: int = 0) -> list[Sub]:
     """The Subscriptions of ``slist``; sample and heartbeat intervals are checked for STREAM lists only
     (ONCE and POLL ignore them, spec 3.5.1.5)."""
@@ -523,11 +468,11 @@ def compile_subscriptions(server: GnmiServer, slist: Any, depth: int = 0) -> lis
         interval = item.sample_interval / 1e9
         split = False
         if mode == TARGET_DEFINED:
-            if _has_state(server.model.ctx, xpath):
+            if schema_holds_state(server.model.ctx, xpath):
                 mode = SAMPLE
                 interval = interval or TARGET_DEFINED_INTERVAL
                 # per leaf (spec 3.5.1.5.2): configuration ON_CHANGE, state sampled
-                split = _has_config(server.model.ctx, xpath)
+                split = schema_holds_config(server.model.ctx, xpath)
             else:
                 mode = ON_CHANGE
         if mode not in (ON_CHANGE, SAMPLE):
@@ -559,13 +504,13 @@ def compile_subscriptions(server: GnmiServer, slist: Any, depth: int = 0) -> lis
             interval=interval,
             suppress=item.suppress_redundant,
             heartbeat=heartbeat,
-            state_only=_state_only(server.model.ctx, xpath),
+            state_only=schema_state_only(server.model.ctx, xpath),
             leaves="state" if split else "",
         )
         subs.append(sub)
         if split:
             subs.append(dataclasses.replace(sub, mode=ON_CHANGE, leaves="config", suppress=False, last={}))
-        elif streaming and item.mode == ON_CHANGE and _has_state(server.model.ctx, xpath):
+        elif streaming and item.mode == ON_CHANGE and schema_holds_state(server.model.ctx, xpath):
             # state that changes without an event (counters, most config-false leaves) is checked for
             # changes every state_change_interval and only changed leaves are sent (and deletes)
             watcher = dataclasses.replace(

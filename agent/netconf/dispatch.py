@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 import libyang
-from _libyang import ffi, lib
 from lxml import etree
 
+from agent.model.schema import rpc_input_nodes
 from agent.netconf import monitoring, ops_commit, ops_config, ops_read, ops_session
 from agent.netconf.context import BNG_NS, MON_NS, NMDA_NS, NOTIF_NS, WD_NS, OpContext
 from agent.netconf.replies import NC_NS, RpcError
@@ -140,21 +140,4 @@ def _input_parameters(
     ctx: libyang.Context, module: str | None, name: str
 ) -> frozenset[tuple[str, str]] | None:
     """(namespace, name) of every node an RPC's input may hold at its top (choices flattened)."""
-    if module is None:
-        return None
-    try:
-        rpc = next(ctx.find_path(f"/{module}:{name}"), None)
-    except libyang.LibyangError:
-        return None
-    if rpc is None or not isinstance(rpc, libyang.SRpc):
-        return None
-    inp = rpc.input()
-    if inp is None:
-        return frozenset()
-    parent = inp.cdata
-    out: set[tuple[str, str]] = set()
-    node = lib.lys_getnext(ffi.NULL, parent, ffi.NULL, 0)
-    while node != ffi.NULL:
-        out.add((ffi.string(node.module.ns).decode(), ffi.string(node.name).decode()))
-        node = lib.lys_getnext(node, parent, ffi.NULL, 0)
-    return frozenset(out)
+    return rpc_input_nodes(ctx, module, name)

@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import libyang
-from _libyang import ffi
 from lxml import etree
 
 from agent.netconf.context import NMDA_NS, WD_NS, child
@@ -28,11 +26,6 @@ _QUOTED = re.compile(r"('[^']*'|\"[^\"]*\")")
 class ReadFilter:
     xpath: str | None = None
     subtree: etree._Element | None = None
-
-
-def namespace_modules(ctx: libyang.Context) -> dict[str, str]:
-    """namespace URI -> module name for every module in the context."""
-    return {ffi.string(m.cdata.ns).decode(): m.name() for m in ctx}
 
 
 def xpath_to_libyang(expr: str, nsmap: dict[str | None, str], ns_modules: dict[str, str]) -> str:

@@ -21,9 +21,9 @@ from agent.access.nacm import AccessControl, Policy, policy_from_json
 from agent.access.users import USERS_XPATH, UserDirectory, verify_password
 from agent.datastore.store import Datastores
 from agent.model import ModelSet
+from agent.model.schema import namespace_modules
 from agent.model.yanglib import yang_library
 from agent.netconf import monitoring, notify
-from agent.netconf.filters import namespace_modules
 from agent.netconf.session import NetconfSession
 from agent.netconf.txnapi import Transactions
 
