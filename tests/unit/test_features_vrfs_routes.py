@@ -5,6 +5,7 @@ from __future__ import annotations
 from _feature_helpers import P0, calls, items_of, value
 
 from agent.features.registry import DESCRIPTORS, ROOTS
+from agent.features.vrfs import keys as vrf_keys
 from agent.features.routes.values import Path, RouteValue
 from agent.features.vrfs.values import VrfTableValue
 from agent.vpp.config import ConfigIndex, RootId
@@ -110,3 +111,8 @@ def test_a_next_hop_vrf_makes_the_route_a_reader_of_that_vrf() -> None:
         ROOTS,
     )
     assert cfg.readers_of([RootId("vrf", "red")]) == {RootId("global")}
+
+
+def test_vrf_table_keys_round_trip() -> None:
+    assert vrf_keys.parse_table(vrf_keys.table("blue.1", True)) == ("blue.1", True)
+    assert vrf_keys.parse_table(vrf_keys.table("a/b", False)) == ("a/b", False)

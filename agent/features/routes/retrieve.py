@@ -17,6 +17,7 @@ from agent.features.interfaces.values import AddressValue, TableBindingValue
 from agent.features.routes import keys
 from agent.features.routes.descriptors import NO_INTERFACE
 from agent.features.routes.values import Path, RouteValue
+from agent.features.vrfs import keys as vrf_keys
 from agent.features.vrfs.values import VrfTableValue
 from agent.vpp import keys as item_keys
 from agent.vpp.items import TAG_PREFIX, Item
@@ -45,7 +46,7 @@ async def retrieve(ctx: RetrieveContext) -> None:
     for k, it in list(out.items.items()):
         t = it.value
         if isinstance(t, VrfTableValue):
-            vrf = item_keys.rest(k).rpartition("/")[0]
+            vrf, _ = vrf_keys.parse_table(k)
             scopes.append((t.table_id, t.is_ip6, keys.vrf_scope(vrf), t.name.startswith(TAG_PREFIX)))
     futs = [
         (s, ctx.conn.send("ip_route_dump", table={"table_id": s[0], "is_ip6": s[1], "name": ""}))

@@ -17,3 +17,9 @@ def root(name: str) -> RootId:
 def table(vrf: str, is_ip6: bool) -> str:
     """``vrf/blue/ipv4``: one FIB table of a VRF."""
     return keys.join("vrf", vrf, family(is_ip6))
+
+
+def parse_table(key: str) -> tuple[str, bool]:
+    """``vrf/blue/ipv6`` -> ``("blue", True)`` (the inverse of :func:`table`)."""
+    vrf, _, fam = keys.rest(key).rpartition("/")
+    return vrf, fam == "ipv6"
