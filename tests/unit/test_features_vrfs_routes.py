@@ -5,8 +5,8 @@ from __future__ import annotations
 from _feature_helpers import P0, calls, items_of, value
 
 from agent.features.registry import DESCRIPTORS, ROOTS
-from agent.features.vrfs import keys as vrf_keys
 from agent.features.routes.values import Path, RouteValue
+from agent.features.vrfs import keys as vrf_keys
 from agent.features.vrfs.values import VrfTableValue
 from agent.vpp.config import ConfigIndex, RootId
 from agent.vpp.descriptor import Ownership
