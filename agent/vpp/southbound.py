@@ -280,7 +280,8 @@ class VppSouthbound:
             self._skipped.pop(root, None)
         self._skipped.update(data.skipped)
         for k in data.runtime_unapplied:
-            self.runtime.entries[k].state = "pending"
+            if (entry := self.runtime.entries.get(k)) is not None:
+                entry.state = "pending"
         if data.absent_ports is not None and data.absent_ports != self._missing:
             if data.absent_ports:
                 log.warning(
@@ -436,6 +437,8 @@ class VppSouthbound:
                         self._stale = True
                     raise_for(result)
             self.runtime.commit(change)
+            if change.old or change.new:
+                self.generation += 1  # a commit planned before this must plan again (its run-time view)
             return {it.key: change.states[it.key] for it in put}
 
     async def _program_runtime(self, conn: VppConnection) -> None:
