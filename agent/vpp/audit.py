@@ -35,12 +35,22 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from agent.features.interfaces import keys as if_keys
+from agent.features.interfaces.values import (
+    AddressValue,
+    AdminUpValue,
+    MtuValue,
+    SubifValue,
+    TableBindingValue,
+    TagValue,
+    UnnumberedValue,
+)
 from agent.features.registry import DESCRIPTORS
+from agent.features.vrfs.values import VrfTableValue
 from agent.vpp import keys
 from agent.vpp.connection import VppConnection
 from agent.vpp.drift import drift_record
 from agent.vpp.executor import Executor, paused_gc
-from agent.vpp.items import Item
+from agent.vpp.items import Item, Value
 from agent.vpp.planner import Step, plan_items
 from agent.vpp.southbound import VppSouthbound
 
@@ -147,7 +157,7 @@ class DriftAuditor:
         self.audits = 0
         self.drift_found = 0  # items found drifted, over all audits
         self.last: AuditResult | None = None
-        self._owned: tuple[int, dict[str, list[Item]]] | None = None
+        self._owned: tuple[int, dict[str, list[Item[Value]]]] | None = None
         self._cli_cache: tuple[str, dict[str, CliInterface]] | None = None
         self._reported: frozenset[str] = frozenset()  # keys last reported (repair off), said once
         # what VPP looked like at the last full audit that found it equal to applied, and the applied
@@ -178,7 +188,7 @@ class DriftAuditor:
                     result.checked = (
                         len(observed.scope) if observed.scope is not None else self._managed_count()
                     )
-                    result.steps = plan_items(old, new, self.sb.applied) if (old or new) else []
+                    result.steps = plan_items(old, new, self.sb.programmed) if (old or new) else []
                     if result.steps:
                         fallback = await self._act(conn, result) or fallback
                     elif observed.scope is None:
@@ -270,13 +280,13 @@ class DriftAuditor:
             and clean[1] == obs.signature
         )
 
-    def _owned_items(self) -> dict[str, list[Item]]:
+    def _owned_items(self) -> dict[str, list[Item[Value]]]:
         """Applied items by owner interface ("" for items without one: VRF tables, routes), kept until
         the southbound's applied state changes (its generation)."""
         gen = self.sb.generation
         if self._owned is None or self._owned[0] != gen:
-            owned: dict[str, list[Item]] = {}
-            for it in self.sb.applied.values():
+            owned: dict[str, list[Item[Value]]] = {}
+            for it in self.sb.programmed.values():
                 owned.setdefault(it.owner or "", []).append(it)
             self._owned = (gen, owned)
         return self._owned[1]
@@ -287,9 +297,9 @@ class DriftAuditor:
     def _managed_count(self) -> int:
         return sum(1 for k in self.sb.applied if keys.is_interface(k))
 
-    def _compare(self, obs: _Observed) -> tuple[dict[str, Item], dict[str, Item], bool]:
+    def _compare(self, obs: _Observed) -> tuple[dict[str, Item[Value]], dict[str, Item[Value]], bool]:
         """(actual, intended) for everything that differs, and whether a full reconcile is needed."""
-        applied = self.sb.applied
+        applied = self.sb.programmed  # run-time items (sessions) are the agent's as well
         names = self.sb.names
         owned = self._owned_items()
         scope = obs.scope if obs.scope is not None else self._managed_names()
@@ -300,8 +310,8 @@ class DriftAuditor:
                 d = obs.details.get(idx) if idx is not None else None
                 if d is not None:
                     vpp_to_agent[str(d.interface_name)] = name
-        old: dict[str, Item] = {}
-        new: dict[str, Item] = {}
+        old: dict[str, Item[Value]] = {}
+        new: dict[str, Item[Value]] = {}
         missing: set[str] = set()
         fallback = False
         memo = self._memo
@@ -327,7 +337,7 @@ class DriftAuditor:
             key = (
                 tuple(mine),
                 idx,
-                names.get(iitem.value["parent"]) if iitem.kind == "subif" else None,
+                names.get(iitem.value.parent) if isinstance(iitem.value, SubifValue) else None,
                 d.sup_sw_if_index,
                 d.sub_id,
                 int(d.flags) & IF_ADMIN_UP,
@@ -349,7 +359,8 @@ class DriftAuditor:
                 memo[name] = key
         if obs.tables is not None:
             for it in owned.get("", ()):
-                if it.kind == "vrf-table" and (it.value["table_id"], it.value["is_ip6"]) not in obs.tables:
+                t = it.value
+                if isinstance(t, VrfTableValue) and (t.table_id, t.is_ip6) not in obs.tables:
                     missing.add(it.key)
         if missing:
             gone = _dependants(applied, missing)
@@ -392,11 +403,11 @@ class DriftAuditor:
         log.warning("vpp drift reported earlier is gone: VPP matches the applied configuration again")
 
 
-def _same_interface(item: Item, d: Any, name: str, names: Any) -> bool:
+def _same_interface(item: Item[Value], d: Any, name: str, names: Any) -> bool:
     """Whether the VPP interface at the mapped index is still the one the agent applied."""
-    if item.kind == "subif":
-        v = item.value
-        return int(d.sub_id) == int(v["sub_id"]) and int(d.sup_sw_if_index) == names.get(v["parent"])
+    v = item.value
+    if isinstance(v, SubifValue):
+        return int(d.sub_id) == v.sub_id and int(d.sup_sw_if_index) == names.get(v.parent)
     if item.kind in ("loopback", "bond"):
         return int(d.sup_sw_if_index) == int(d.sw_if_index)  # a hardware interface, not a sub
     return str(d.interface_name) == name
@@ -405,10 +416,10 @@ def _same_interface(item: Item, d: Any, name: str, names: Any) -> bool:
 def _observed_items(
     name: str,
     d: Any,
-    have: dict[str, Item],
+    have: dict[str, Item[Value]],
     cli: dict[str, CliInterface] | None,
     vpp_to_agent: dict[str, str],
-) -> dict[str, Item]:
+) -> dict[str, Item[Value]]:
     """The items VPP holds for interface ``name`` (from its details and CLI block); an item equal to
     the applied one is the applied object itself, so a caller can compare by identity."""
     ikey = if_keys.interface(name)
@@ -416,22 +427,22 @@ def _observed_items(
     akey = if_keys.admin_up(name)
     if int(d.flags) & IF_ADMIN_UP:
         if akey not in actual:
-            actual[akey] = Item(akey, "admin-up", {}, (ikey,), name)
+            actual[akey] = Item(akey, AdminUpValue(), (ikey,), name)
     else:
         actual.pop(akey, None)
     tkey = if_keys.tag(name)
     tag_item = have.get(tkey)
-    if tag_item is not None:
+    if tag_item is not None and isinstance(tag_item.value, TagValue):
         tag = str(d.tag or "")
-        if tag != tag_item.value["tag"]:
+        if tag != tag_item.value.tag:
             if tag:
-                actual[tkey] = replace(tag_item, value={"tag": tag})
+                actual[tkey] = replace(tag_item, value=TagValue(tag))
             else:
                 del actual[tkey]
     mkey = if_keys.mtu(name)
     mtu_item = have.get(mkey)
-    if mtu_item is not None and int(d.mtu[0]) != int(mtu_item.value["mtu"]):
-        actual[mkey] = replace(mtu_item, value={"mtu": int(d.mtu[0])})
+    if mtu_item is not None and isinstance(mtu_item.value, MtuValue) and int(d.mtu[0]) != mtu_item.value.mtu:
+        actual[mkey] = replace(mtu_item, value=MtuValue(int(d.mtu[0])))
     if cli is not None:
         _cli_items(name, cli.get(str(d.interface_name)) or CliInterface(), have, actual, vpp_to_agent)
     return actual
@@ -440,8 +451,8 @@ def _observed_items(
 def _cli_items(
     name: str,
     entry: CliInterface,
-    have: dict[str, Item],
-    actual: dict[str, Item],
+    have: dict[str, Item[Value]],
+    actual: dict[str, Item[Value]],
     vpp_to_agent: dict[str, str],
 ) -> None:
     ikey = if_keys.interface(name)
@@ -450,18 +461,18 @@ def _cli_items(
     u_item = have.get(ukey)
     if lender is None:
         actual.pop(ukey, None)
-    elif u_item is None or u_item.value["use"] != lender:
-        actual[ukey] = Item(ukey, "unnumbered", {"use": lender}, (ikey, if_keys.interface(lender)), name)
+    elif u_item is None or not isinstance(u_item.value, UnnumberedValue) or u_item.value.use != lender:
+        actual[ukey] = Item(ukey, UnnumberedValue(lender), (ikey, if_keys.interface(lender)), name)
     if entry.lender is not None:
         return  # VPP prints the lender's addresses under a borrower ("honor unnumbered")
     seen = {prefix for prefix, _, _ in entry.addresses}
     for k, it in have.items():
-        if it.kind == "address" and it.value["prefix"] not in seen:
+        if isinstance(it.value, AddressValue) and it.value.prefix not in seen:
             del actual[k]
     for prefix, _, _ in entry.addresses:
         akey = if_keys.address(name, prefix)
         if akey not in actual:
-            actual[akey] = Item(akey, "address", {"interface": name, "prefix": prefix}, (ikey,), name)
+            actual[akey] = Item(akey, AddressValue(name, prefix), (ikey,), name)
     for is_ip6 in (False, True):
         tables = {t for _, six, t in entry.addresses if six == is_ip6}
         if len(tables) != 1:
@@ -469,16 +480,18 @@ def _cli_items(
         table = tables.pop()
         bkey = if_keys.binding(name, is_ip6)
         b_item = have.get(bkey)
-        if table == (int(b_item.value["table_id"]) if b_item is not None else 0):
+        bound = (
+            b_item.value.table_id if b_item is not None and isinstance(b_item.value, TableBindingValue) else 0
+        )
+        if table == bound:
             continue
         if table == 0:
             actual.pop(bkey, None)
         else:
-            value = {"interface": name, "table_id": table, "is_ip6": is_ip6}
-            actual[bkey] = Item(bkey, "table-binding", value, (ikey,), name)
+            actual[bkey] = Item(bkey, TableBindingValue(name, table, is_ip6), (ikey,), name)
 
 
-def _dependants(items: dict[str, Item], gone: set[str]) -> set[str]:
+def _dependants(items: dict[str, Item[Value]], gone: set[str]) -> set[str]:
     """``gone`` and every item that VPP drops with them: items that depend on one of them (directly or
     through others) or whose owner interface is one of them."""
     dependants: dict[str, list[str]] = {}

@@ -459,8 +459,18 @@ class VppSouthbound:
                 self.in_sync = False
                 self._stale = True
             self.runtime.fail(change, result.error)
+            self.generation += 1
             return
         self.runtime.commit(change)
+        self.generation += 1
+
+    @property
+    def programmed(self) -> dict[str, Item[Value]]:
+        """Everything the agent has programmed into VPP: configuration's items and the applied run-time
+        items (what a drift audit compares VPP with)."""
+        if not self.runtime.entries:
+            return self.applied
+        return {**self.applied, **self.runtime.applied()}
 
     def runtime_state(self) -> dict[str, ItemState]:
         """Per run-time item key: applied, pending (waiting for a dependency) or failed."""

@@ -13,6 +13,7 @@ from _southbound_helpers import IF, AgentStack, port, subif, vpp_snapshot
 from agent.errors import AgentError
 from agent.features.interfaces import keys
 from agent.features.interfaces.values import AddressValue
+from agent.vpp.audit import DriftAuditor
 from agent.vpp.items import Item, Value
 
 P0 = "GigabitEthernet0/8/0"
@@ -68,3 +69,21 @@ async def test_vpp_refusing_a_session_item_changes_nothing(stack: tuple[AgentSta
     assert info.value.details[0].info["vpp-retval"] == "-105"
     assert await vpp_snapshot(sim.api_socket) == before
     assert st.sb.runtime_state() == {}
+
+
+async def test_a_drift_audit_counts_session_items_as_the_agents(stack: tuple[AgentStack, Any]) -> None:
+    """The audit compares VPP with everything the agent programmed: a session's address is not drift,
+    and one VPP lost is put back."""
+    st, sim = stack
+    on7 = session_address(f"{P0}.7", "100.64.0.1/32")
+    await st.sb.submit([on7])
+    auditor = DriftAuditor(st.sb)
+    assert (await auditor.audit()).steps == []
+    c = sim.client("someone")
+    sw = next(d.sw_if_index for d in c.api.sw_interface_dump() if str(d.interface_name) == f"{P0}.7")
+    assert (
+        c.api.sw_interface_add_del_address(sw_if_index=sw, is_add=False, prefix="100.64.0.1/32").retval == 0
+    )
+    result = await auditor.audit()
+    assert [s.key for s in result.steps] == [on7.key] and result.action == "repaired"
+    assert (await vpp_snapshot(sim.api_socket))["interfaces"][f"{P0}.7"]["addresses"] == ["100.64.0.1/32"]
