@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from _feature_helpers import P0, calls, items_of, value
 
+from agent.datastore.changes import Change
 from agent.features.registry import DESCRIPTORS, ROOTS
 from agent.features.routes.values import Path, RouteValue
 from agent.features.vrfs import keys as vrf_keys
@@ -11,6 +12,7 @@ from agent.features.vrfs.values import VrfTableValue
 from agent.vpp.config import ConfigIndex, RootId
 from agent.vpp.descriptor import Ownership
 from agent.vpp.items import Item
+from agent.vpp.southbound import VppSouthbound
 
 NOBODY = Ownership(frozenset(), frozenset())
 
@@ -116,3 +118,34 @@ def test_a_next_hop_vrf_makes_the_route_a_reader_of_that_vrf() -> None:
 def test_vrf_table_keys_round_trip() -> None:
     assert vrf_keys.parse_table(vrf_keys.table("blue.1", True)) == ("blue.1", True)
     assert vrf_keys.parse_table(vrf_keys.table("a/b", False)) == ("a/b", False)
+
+
+async def test_a_next_hop_vrfs_new_table_id_reaches_the_route() -> None:
+    """The route reads its next-hop VRF's table id: changing the id re-flattens the route too, so when the
+    VRF's tables are re-created (and the route with them: it depends on them) the route comes back with
+    the new next-hop table, not the one it was created with."""
+    sb = VppSouthbound()
+    sb.load_config(
+        {
+            **vrfs({"name": "red", "table-id": 20}),
+            "bng-vrf:global-routing": {
+                "static-routes": {
+                    "ipv4-route": [
+                        {
+                            "prefix": "0.0.0.0/0",
+                            "next-hop": [{"id": "1", "address": "198.51.100.1", "next-hop-vrf": "red"}],
+                        }
+                    ]
+                }
+            },
+        }
+    )
+    sb.applied, sb.by_root = sb.intended_items()
+    plan = await sb.plan(None, [Change("modify", "/bng-vrf:vrfs/vrf[name='red']/table-id", 20, 21)])
+    keys = [f"{s.op} {s.key}" for s in plan.steps]
+    route = "route/global/0.0.0.0/0"
+    assert keys.index(f"delete {route}") < keys.index("delete vrf/red/ipv4")
+    assert keys.index("create vrf/red/ipv4") < keys.index(f"create {route}")
+    create = next(s for s in plan.steps if s.op == "create" and s.key == route)
+    # the path's next-hop table (fib_path table_id) is the VRF's new id
+    assert "paths=[{sw_if_index=4294967295, table_id=21" in create.detail
