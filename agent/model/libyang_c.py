@@ -70,8 +70,9 @@ class LyError:
         return self.data_path or self.schema_path
 
 
-_DATA_LOC = re.compile(r'[Dd]ata location "(?P<path>[^"]*(?:"[^"]*"[^"]*)*?)"(?:,|\.|$)')
-_SCHEMA_LOC = re.compile(r'[Ss]chema location "(?P<path>[^"]*)"')
+# A path ends at the quote followed by ", " (the next item) or the final "." (a key value may hold quotes).
+_DATA_LOC = re.compile(r'[Dd]ata location "(?P<path>.*?)"(?=, |\.?$)')
+_SCHEMA_LOC = re.compile(r'[Ss]chema location "(?P<path>.*?)"(?=, |\.?$)')
 _LINE = re.compile(r"[Ll]ine number (?P<line>\d+)")
 
 
