@@ -1,10 +1,11 @@
 """VPP's refusals as a network engineer reads them, through the agent process (``bng-agent run --sim``).
 
-vppsim's control channel makes VPP refuse the next ``create_subif`` with -80, as VPP does for a parent
-that is a bond member. A gNMI Set and a NETCONF commit both fail with VPP's name and text for the
-number (``-80 BOND_SLAVE_NOT_ALLOWED (Operation not allowed on slave of BondEthernet)``, from VPP 26.06's
-``src/vnet/error.h``) in the gRPC status message and in the NETCONF error-message and error-info, and the
-agent logs the refused commit at WARNING with the item and the error.
+vppsim's control channel makes VPP refuse the next ``create_subif`` with -80 (the return value of the
+issue that asked for this; any refusal reads the same way). A gNMI Set and a NETCONF commit both fail
+with VPP's name and text for the number (``-80 BOND_SLAVE_NOT_ALLOWED (Operation not allowed on slave
+of BondEthernet)``, from VPP 26.06's ``src/vnet/error.h``) in the gRPC status message and in the NETCONF
+error-message and error-info, and the agent logs the refused commit at WARNING with the item and the
+error.
 """
 
 from __future__ import annotations
