@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 
-from _packetio_helpers import PEER, Netns, discover, program_access  # noqa: E402
+from _packetio_helpers import PEER, Netns, discover, program_access, set_broadcast_route  # noqa: E402
 from vpp_papi import VPPApiClient  # noqa: E402
 
 from agent.packetio import (  # noqa: E402
@@ -56,7 +56,10 @@ from agent.vpp.connection import VppConnection  # noqa: E402
 from vppsim.control import send_command  # noqa: E402
 
 QLEN = Path("/proc/sys/net/unix/max_dgram_qlen")
-TAGS = {0: (), 1: (("q", 100),), 2: (("ad", 200), ("q", 300))}
+
+
+def tags_for(n: int, outer: str) -> tuple[tuple[str, int], ...]:
+    return ((), (("q", 100),), ((outer, 200), ("q", 300)))[n]
 
 
 def start_vppsim(tmp: str) -> tuple[subprocess.Popen[bytes], str, str]:
@@ -71,6 +74,19 @@ def start_vppsim(tmp: str) -> tuple[subprocess.Popen[bytes], str, str]:
             raise RuntimeError("vppsim did not start")
         time.sleep(0.05)
     return proc, api, ctl
+
+
+def unprogram(client: VPPApiClient, port: str) -> None:
+    """Leave a real VPP as it was: the access sub-interfaces (their addresses go with them), the port's
+    address, the broadcast receive route, the port down -- whatever of it exists."""
+    names = {str(d.interface_name): int(d.sw_if_index) for d in client.api.sw_interface_dump()}
+    for sub in (f"{port}.100", f"{port}.200300"):
+        if sub in names:
+            client.api.delete_subif(sw_if_index=names[sub])
+    if port in names:
+        client.api.sw_interface_add_del_address(sw_if_index=names[port], is_add=False, prefix="10.1.0.1/24")
+        client.api.sw_interface_set_flags(sw_if_index=names[port], flags=0)
+    set_broadcast_route(client, False, check=False)
 
 
 def sender_cmd(netns: str | None, ifname: str, rate: float) -> list[str]:
@@ -108,6 +124,8 @@ async def one_round(
     got = 0
     first = last = 0.0
     before = send_command(ctl, "packet_status") if ctl else None
+    if ctl is None:  # a real VPP: its own error counters tell where frames died
+        await conn.call("cli_inband", cmd="clear errors")
 
     async def service() -> None:
         nonlocal got, first, last
@@ -140,6 +158,10 @@ async def one_round(
     agent_cpu = time.process_time() - agent_cpu0
     sim_cpu = cpu_seconds(sim_pid) - sim_cpu0 if sim_pid else None
     after = send_command(ctl, "packet_status") if ctl else None
+    vpp_errors = None
+    if ctl is None:
+        reply = await conn.call("cli_inband", cmd="show errors")
+        vpp_errors = [" ".join(line.split()) for line in str(reply.reply).splitlines()[1:] if line.strip()]
     await pio.close()
     await conn.close()
     result: dict[str, Any] = {
@@ -155,6 +177,8 @@ async def one_round(
         "agent_cpu_us_per_frame": round(agent_cpu / got * 1e6, 1) if got else None,
         "vppsim_cpu_us_per_frame": round(sim_cpu / got * 1e6, 1) if got and sim_cpu is not None else None,
     }
+    if vpp_errors is not None:
+        result["vpp_show_errors"] = vpp_errors
     if before and after:
         b, a = before["ports"].get(port, {}), after["ports"].get(port, {})
         bc, ac = (before["punt"] or {}).get("counters", {}), (after["punt"] or {}).get("counters", {})
@@ -180,6 +204,13 @@ def main() -> int:
     p.add_argument("--port", default="GigabitEthernet0/8/0", help="the access port's VPP name")
     p.add_argument("--sender-if", help="real VPP: the Linux interface frames are sent on (veth peer)")
     p.add_argument("--sender-netns", help="real VPP: the namespace --sender-if is in")
+    p.add_argument(
+        "--qinq-outer",
+        choices=("ad", "q"),
+        default="ad",
+        help="QinQ outer tag: 802.1ad (default) or 802.1Q -- use q for a VPP af_packet port, whose input "
+        "turns the kernel-stripped outer tag into 802.1Q (src/plugins/af_packet/node.c)",
+    )
     ns = p.parse_args()
 
     old_qlen = QLEN.read_text().strip()
@@ -205,8 +236,8 @@ def main() -> int:
             d.sw_if_index for d in client.api.sw_interface_dump() if d.interface_name == ns.port
         )
         assert client.api.sw_interface_set_flags(sw_if_index=port_index, flags=1).retval == 0
-        subs = program_access(client, port_index)
-        frame = discover("02:00:00:00:aa:01", 0x1234, tags=TAGS[ns.tags])
+        program_access(client, port_index, dot1ad=ns.qinq_outer == "ad")
+        frame = discover("02:00:00:00:aa:01", 0x1234, tags=tags_for(ns.tags, ns.qinq_outer))
         n = int(ns.rate * ns.seconds)
         rounds = [
             asyncio.run(
@@ -216,9 +247,6 @@ def main() -> int:
             )
             for _ in range(ns.rounds)
         ]
-        if ns.vpp_api_socket:  # leave the real VPP as it was (the addresses go with the sub-interfaces)
-            for idx in subs.values():
-                client.api.delete_subif(sw_if_index=idx)
         report = {
             "bench": "packetio",
             "target": ns.vpp_api_socket or "vppsim",
@@ -229,6 +257,7 @@ def main() -> int:
             },
             "frame_bytes": len(frame),
             "tags": ns.tags,
+            "qinq_outer": ns.qinq_outer,
             "rate": ns.rate,
             "read_delay": ns.read_delay,
             "frames_per_round": n,
@@ -238,6 +267,8 @@ def main() -> int:
         print(json.dumps(report, indent=2))
     finally:
         if client is not None:
+            if ns.vpp_api_socket:
+                unprogram(client, ns.port)
             client.disconnect()
         if sim is not None:
             sim.terminate()

@@ -5,7 +5,8 @@ Only the packet path of docs/packet-path.md is emulated, not IP forwarding: a re
 classified to its sub-interface as ``ethernet-input`` does (``eth_identify_subint`` in
 ``src/vnet/ethernet/ethernet.h``: the QinQ sub-interface, then a non-exact-match single-tag one for more
 tags, then the port's default sub-interface; untagged frames belong to the port; no match is "unknown
-vlan"), dropped when that interface is down, and for IPv4 goes the way ``ip4-input`` -> ``ip4-lookup``
+vlan"), dropped when that interface is down or when it is unicast to another MAC ("l3 mac mismatch",
+``is_dmac_bad`` in ``src/vnet/ethernet/node.c``), and for IPv4 goes the way ``ip4-input`` -> ``ip4-lookup``
 -> ``ip4-local`` -> ``udp-local`` takes it: IPv4 must be enabled on the interface (an address, or
 unnumbered: ``ip4_sw_interface_enable_disable`` in ``ip4_forward.c``, else "ip4-not-enabled"), the header
 checksum must hold, the destination must be a receive entry of the interface's table (an interface
@@ -165,6 +166,11 @@ class Dataplane:
             return
         if not sub.admin_up:
             backing.drop("interface down")
+            return
+        if not frame[0] & 1 and frame[0:6] != port.mac:
+            # ethernet-input's dmac check (node.c is_dmac_bad): a unicast frame to another MAC is not
+            # for an L3 interface
+            backing.drop("l3 mac mismatch")
             return
         if ethertype == ETH_P_IP:
             self._ip4(backing, sub, frame, off)

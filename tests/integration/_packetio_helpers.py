@@ -177,10 +177,13 @@ SUB_ONE_TAG, SUB_TWO_TAGS, SUB_DOT1AD, SUB_EXACT = 2, 4, 8, 16
 LOCAL_PATH = 1  # FIB_API_PATH_TYPE_LOCAL
 
 
-def program_access(client: Any, port: int, *, broadcast_route: bool = True) -> dict[str, int]:
-    """Make ``port`` an access port on vppsim: up, an address, a dot1q 100 and a dot1ad 200/300 QinQ
-    sub-interface (exact match, each with an address so IPv4 is enabled), and -- as VPP's DHCP proxy
-    does -- a receive route for 255.255.255.255/32 in table 0. Returns the sub-interfaces' indices."""
+def program_access(
+    client: Any, port: int, *, broadcast_route: bool = True, dot1ad: bool = True
+) -> dict[str, int]:
+    """Make ``port`` an access port: up, an address, a dot1q 100 and a 200/300 QinQ sub-interface (outer
+    tag 802.1ad, or 802.1Q with ``dot1ad=False``; exact match; each with an address so IPv4 is enabled),
+    and -- as VPP's DHCP proxy does -- a receive route for 255.255.255.255/32 in table 0. Returns the
+    sub-interfaces' indices."""
     api = client.api
     q = api.create_subif(
         sw_if_index=port, sub_id=100, sub_if_flags=SUB_ONE_TAG | SUB_EXACT, outer_vlan_id=100
@@ -188,7 +191,7 @@ def program_access(client: Any, port: int, *, broadcast_route: bool = True) -> d
     qinq = api.create_subif(
         sw_if_index=port,
         sub_id=200300,
-        sub_if_flags=SUB_TWO_TAGS | SUB_DOT1AD | SUB_EXACT,
+        sub_if_flags=SUB_TWO_TAGS | SUB_EXACT | (SUB_DOT1AD if dot1ad else 0),
         outer_vlan_id=200,
         inner_vlan_id=300,
     )

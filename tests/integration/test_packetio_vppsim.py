@@ -58,6 +58,11 @@ PUNT_QLEN = 16384
 #: VPP_PORTS="GigabitEthernet0/8/0 GigabitEthernet0/9/0" (af_packet interfaces on veths) and
 #: deploy/vpp-lab.conf.in's punt socket. Unset (CI): the same tests run on vppsim.
 VPP_RUN_DIR = os.environ.get("BNG_VPP_RUN_DIR", "")
+#: The QinQ outer tag. VPP's af_packet input puts the tag the kernel moved into the packet's auxdata back
+#: as 802.1Q whatever its TPID (src/plugins/af_packet/node.c: ``eth->type = ETHERNET_TYPE_VLAN``), so an
+#: 802.1ad S-tag arriving on an af_packet port is classified as a C-tag: the real-VPP lane's QinQ
+#: sub-interface has an 802.1Q outer tag. vppsim's ports stand for NICs, which see the wire's TPID.
+S_TAG, S_TPID = ("q", 0x8100) if VPP_RUN_DIR else ("ad", 0x88A8)
 
 
 class RealVpp:
@@ -144,7 +149,7 @@ def lab(
     c = sim.client()
     port = _index(c, PORT)
     assert c.api.sw_interface_set_flags(sw_if_index=port, flags=1).retval == 0
-    subs = program_access(c, port)
+    subs = program_access(c, port, dot1ad=S_TAG == "ad")
     if isinstance(sim, VppSim):
         sim.ctl("back_port", name=PORT, host_if=netns.host)
     yield Lab(sim, netns, port, subs, punt_dir)
@@ -194,7 +199,7 @@ async def test_discovers_reach_the_agent_on_their_sub_interface(lab: Lab, agent:
     sent = {
         PORT: discover("02:00:00:00:00:01", 1),
         f"{PORT}.100": discover("02:00:00:00:00:02", 2, tags=(("q", 100),)),
-        f"{PORT}.200300": discover("02:00:00:00:00:03", 3, tags=(("ad", 200), ("q", 300))),
+        f"{PORT}.200300": discover("02:00:00:00:00:03", 3, tags=((S_TAG, 200), ("q", 300))),
     }
     assert await _send(lab.ns, list(sent.values())) == 3
     got = {f.interface.name: f for f in await _collect(sub, 3)}
@@ -205,14 +210,14 @@ async def test_discovers_reach_the_agent_on_their_sub_interface(lab: Lab, agent:
         assert frame.protocol is Protocol.DHCPV4
     assert got[f"{PORT}.100"].interface.sw_if_index == lab.subs["dot1q"]
     assert [t.vid for t in got[f"{PORT}.200300"].eth.tags] == [200, 300]
-    assert got[f"{PORT}.200300"].eth.tags[0].tpid == 0x88A8
+    assert got[f"{PORT}.200300"].eth.tags[0].tpid == S_TPID
 
 
 async def test_reply_leaves_the_port_with_the_interface_tags(lab: Lab, agent: Any) -> None:
     _, pio = agent
     sub = pio.subscribe(Protocol.DHCPV4)
     macs = {"": "02:00:00:00:01:01", ".100": "02:00:00:00:01:02", ".200300": "02:00:00:00:01:03"}
-    tags = {"": (), ".100": (("q", 100),), ".200300": (("ad", 200), ("q", 300))}
+    tags = {"": (), ".100": (("q", 100),), ".200300": ((S_TAG, 200), ("q", 300))}
     await _send(lab.ns, [discover(macs[k], 10 + i, tags=tags[k]) for i, k in enumerate(macs)])
     frames = await _collect(sub, 3)
     sniffer = lab.ns.start_sniff(count=3, timeout=20)  # after the DISCOVERs: it sees outgoing frames too
@@ -235,7 +240,7 @@ async def test_reply_leaves_the_port_with_the_interface_tags(lab: Lab, agent: An
     port_mac = frames[0].interface.mac
     assert seen["02:00:00:00:01:01"][0] == []
     assert seen["02:00:00:00:01:02"][0] == [(0x8100, 100)]
-    assert seen["02:00:00:00:01:03"][0] == [(0x88A8, 200), (0x8100, 300)]
+    assert seen["02:00:00:00:01:03"][0] == [(S_TPID, 200), (0x8100, 300)]
     for i, (mac, (_, src, payload)) in enumerate(sorted(seen.items())):
         assert src == port_mac
         assert payload[: len(offer_payload(10 + i, mac))] == offer_payload(10 + i, mac)
@@ -256,7 +261,7 @@ async def test_discover_without_the_broadcast_receive_route_is_dropped(lab: Lab,
         assert status["ports"][PORT]["drops"] == {"not for us (forwarding not emulated)": 1}
 
 
-async def test_unknown_vlan_and_down_sub_interface_are_not_punted(lab: Lab, agent: Any) -> None:
+async def test_unknown_vlan_down_sub_interface_and_other_mac_are_not_punted(lab: Lab, agent: Any) -> None:
     _, pio = agent
     sub = pio.subscribe(Protocol.DHCPV4)
     c = lab.sim.client("down")
@@ -265,8 +270,10 @@ async def test_unknown_vlan_and_down_sub_interface_are_not_punted(lab: Lab, agen
         lab.ns,
         [
             discover("02:00:00:00:03:01", 30, tags=(("q", 999),)),  # no such VLAN
-            discover("02:00:00:00:03:02", 31, tags=(("ad", 200), ("q", 300))),  # admin down
+            discover("02:00:00:00:03:02", 31, tags=((S_TAG, 200), ("q", 300))),  # admin down
             discover("02:00:00:00:03:03", 32, tags=(("q", 100), ("q", 7))),  # 2 tags, exact-match .100
+            bytes.fromhex("02000000eeee")
+            + discover("02:00:00:00:03:05", 34, tags=(("q", 100),))[6:],  # not us
             discover("02:00:00:00:03:04", 33, tags=(("q", 100),)),  # delivered
         ],
     )
@@ -276,7 +283,11 @@ async def test_unknown_vlan_and_down_sub_interface_are_not_punted(lab: Lab, agen
     assert sub.get_nowait() is None
     status = lab.status()
     if status is not None:
-        assert status["ports"][PORT]["drops"] == {"unknown vlan": 2, "interface down": 1}
+        assert status["ports"][PORT]["drops"] == {
+            "unknown vlan": 2,
+            "interface down": 1,
+            "l3 mac mismatch": 1,
+        }
 
 
 async def test_rate_limit_per_port_is_counted(lab: Lab) -> None:
@@ -326,7 +337,7 @@ CLIENT = {"": "02:00:00:00:06:01", ".100": "02:00:00:00:06:02", ".200300": "02:0
 TAGS: dict[str, tuple[tuple[str, int], ...]] = {
     "": (),
     ".100": (("q", 100),),
-    ".200300": (("ad", 200), ("q", 300)),
+    ".200300": ((S_TAG, 200), ("q", 300)),
 }
 
 
@@ -384,7 +395,9 @@ async def test_ppp_control_in_a_session_reaches_the_agent_except_with_two_tags(
 ) -> None:
     """VPP 26.06's pppoe-input parses at most one 802.1Q tag: LCP from a QinQ subscriber is dropped."""
     sub = pppoe_agent.subscribe(Protocol.PPPOE_DISCOVERY, Protocol.PPPOE_SESSION)
-    port_mac = pppoe_agent.interfaces.ports()[0].mac
+    port = pppoe_agent.interfaces.by_name(PORT)
+    assert port is not None
+    port_mac = port.mac
     frames = {k: lcp_request(CLIENT[k], port_mac, 0x1234, tags=TAGS[k]) for k in CLIENT}
     await _send(lab.ns, list(frames.values()))
     got = await _collect(sub, 2)
@@ -430,7 +443,7 @@ async def test_pado_goes_back_through_the_control_plane_link_or_the_punt_socket(
     assert seen == {
         CLIENT[""]: ([], port_mac, 0x8863),
         CLIENT[".100"]: ([(0x8100, 100)], port_mac, 0x8863),
-        CLIENT[".200300"]: ([(0x88A8, 200), (0x8100, 300)], port_mac, 0x8863),
+        CLIENT[".200300"]: ([(S_TPID, 200), (0x8100, 300)], port_mac, 0x8863),
     }
     status = lab.status()
     if status is not None:
