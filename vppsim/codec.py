@@ -82,7 +82,12 @@ class ApiDefinitions:
             getter = operator.itemgetter(*names) if len(names) > 1 else None
             self._frames[name] = (frame, getter, names, self.ids[name], packer.size)
         self.names_by_id = [None, *[m.name for m in by_id[1:]]]
-        self.api_json = json.dumps(self.raw)
+        # get_api_json (memclnt_api.c) serves the definitions VPP loaded for vnet and the plugins; the
+        # connection messages of memclnt.api are not among them (clients bring their own copy, as
+        # vpp-papi does; recorded: tests/fixtures/vpp/connection.json)
+        self.api_json = json.dumps(
+            [r for r in self.raw if not any(m[0] == "sockclnt_create" for m in r.get("messages", []))]
+        )
 
     def message_table(self) -> list[dict[str, Any]]:
         """``sockclnt_create_reply.message_table``: ``{index, name: "<name>_<crc without 0x>"}``."""

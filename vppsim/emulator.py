@@ -19,6 +19,7 @@ from vppsim.features.bonds.state import Bond, BondTable
 from vppsim.features.interfaces.addresses import AddressIndex
 from vppsim.features.interfaces.state import IfKind, Interface, InterfaceTable, IpInterface
 from vppsim.features.routes.state import (
+    PATH_TYPE_DROP,
     PATH_TYPE_LOCAL,
     PATH_TYPE_NORMAL,
     PROTO_IP4,
@@ -122,7 +123,7 @@ class Emulator:
         self, hw: Interface, sub_id: int, flags: int, tags: int, outer: int, inner: int, key: tuple[Any, ...]
     ) -> Interface:
         """A sub-interface of ``hw`` named ``<parent>.<sub_id>`` (interface.c vnet_create_sub_interface)
-        inheriting the parent's MAC, speed, MTU and device type."""
+        inheriting the parent's MAC, speed, link MTU and device type."""
         idx = self.interfaces.allocate_index()
         intf = Interface(
             sw_if_index=idx,
@@ -133,7 +134,10 @@ class Emulator:
             dev_type=hw.dev_type,
             link_speed=hw.link_speed,
             link_mtu=hw.link_mtu,
-            mtu=list(hw.mtu),
+            # a new sub-interface's per-protocol MTUs are 0 until set (the template in
+            # vnet_create_sub_interface is zeroed and nothing copies the parent's; recorded:
+            # tests/fixtures/vpp/interfaces.json)
+            mtu=[0, 0, 0, 0],
             sub_id=sub_id,
             sub_flags=flags,
             number_of_tags=tags,
@@ -400,6 +404,11 @@ class Emulator:
             return
         intf.admin_up = up
         self.notify(intf, EVENT_ADMIN_UP if up else EVENT_ADMIN_DOWN)
+        for addr in intf.addresses:  # ip4_sw_interface_admin_up_down / ip6_sw_interface_admin_up_down
+            if up:
+                self._add_interface_routes(intf, addr)
+            else:
+                self._remove_interface_routes(intf, addr, [])
         if intf.kind is IfKind.LOOPBACK:
             # ethernet/interface.c simulated_ethernet_admin_up_down: carrier follows admin state
             intf.hw_link_up = up
@@ -437,14 +446,17 @@ class Emulator:
             self._bond_link(intf)
 
     def _bond_link(self, intf: Interface) -> None:
-        """A bond's carrier does not follow its members. bonding/cli.c bond_create_if sets LINK_UP on
-        the new bond's hardware interface, bonding/device.c bond_interface_admin_up_down sets it again on
-        admin up, and nothing clears it until bond_delete_if; (de)activating members only changes
-        ``active_members`` (bond_enable/disable_collecting_distributing). So a bond with no member, or
-        with every member down, still reports LINK_UP."""
-        if intf.admin_up and not intf.hw_link_up:
-            intf.hw_link_up = True
-            self.notify(intf, EVENT_LINK_UP)
+        """A bond's carrier: up while the bond is admin up and has an active member. VPP 26.06 re-derives
+        it from exactly that on every change (bonding/cli.c, the worker-side update run by
+        bond_enable/disable_collecting_distributing: ``should_be_up = bif->admin_up &&
+        vec_len (bif->active_members) > 0``; bonding/device.c bond_interface_admin_up_down sets it on
+        admin up only with active members). A new bond, or one without an active member, is down
+        (recorded: tests/fixtures/vpp/bonds.json)."""
+        bond = self.bonds.get(intf.sw_if_index)
+        up = intf.admin_up and bond is not None and bool(self.active_members(bond))
+        if intf.hw_link_up != up:
+            intf.hw_link_up = up
+            self.notify(intf, EVENT_LINK_UP if up else EVENT_LINK_DOWN)
 
     # ------------------------------------------------------------------ addresses and tables
 
@@ -467,6 +479,16 @@ class Emulator:
             return errno.DUPLICATE_IF_ADDRESS if is_ip6 else errno.ADDRESS_IN_USE
         in_table.add(intf.sw_if_index, addr)
         intf.addresses.append(addr)
+        if intf.admin_up:
+            self._add_interface_routes(intf, addr)
+        return errno.OK
+
+    def _add_interface_routes(self, intf: Interface, addr: IpInterface) -> None:
+        """The attached (network) and local (host) routes of one address. VPP has them only while the
+        interface is admin up: ip4_forward.c ip4_add_del_interface_address_internal adds them only for
+        an up interface and ip4_sw_interface_admin_up_down adds/removes them on admin changes
+        (ip6_forward.c alike; recorded: tests/fixtures/vpp/ip.json)."""
+        is_ip6 = isinstance(addr, ipaddress.IPv6Interface)
         table = self._table_of(intf, is_ip6)
         proto = PROTO_IP6 if is_ip6 else PROTO_IP4
         host = ipaddress.ip_network(f"{addr.ip}/{addr.max_prefixlen}")
@@ -478,9 +500,48 @@ class Emulator:
                 "proto": proto,
             }
             table.routes.setdefault(addr.network, Route(addr.network, Source.INTERFACE, [attached]))
-        local = {"sw_if_index": intf.sw_if_index, "weight": 1, "type": PATH_TYPE_LOCAL, "proto": proto}
+        # the receive path carries the interface address (fib_path.c fib_path_encode, RECEIVE: the
+        # path's fp_addr is the address)
+        local = {
+            "sw_if_index": intf.sw_if_index,
+            "weight": 1,
+            "type": PATH_TYPE_LOCAL,
+            "proto": proto,
+            "nh": {"address": {"ip6" if is_ip6 else "ip4": addr.ip}},
+        }
         table.routes[host] = Route(host, Source.INTERFACE, [local])
-        return errno.OK
+        for special in self._prefix_specials(addr):
+            # ip4_forward.c ip4_add_interface_prefix_routes: below /31 the network and broadcast
+            # addresses become /32 drop entries of the interface source
+            drop = {"sw_if_index": 0xFFFFFFFF, "weight": 1, "type": PATH_TYPE_DROP, "proto": proto}
+            table.routes.setdefault(special, Route(special, Source.INTERFACE, [drop]))
+
+    @staticmethod
+    def _prefix_specials(addr: IpInterface) -> list[Any]:
+        if isinstance(addr, ipaddress.IPv6Interface) or addr.network.prefixlen >= 31:
+            return []
+        net = addr.network
+        return [ipaddress.ip_network(net.network_address), ipaddress.ip_network(net.broadcast_address)]
+
+    def _remove_interface_routes(self, intf: Interface, addr: IpInterface, keep: list[IpInterface]) -> None:
+        """Withdraw the routes of ``addr`` (a network route stays while an address in ``keep`` needs it)."""
+        is_ip6 = isinstance(addr, ipaddress.IPv6Interface)
+        table = self._table_of(intf, is_ip6)
+        host = ipaddress.ip_network(f"{addr.ip}/{addr.max_prefixlen}")
+        for net in (host, addr.network):
+            r = table.routes.get(net)
+            if (
+                r is not None
+                and r.source is Source.INTERFACE
+                and r.paths[0]["sw_if_index"] == intf.sw_if_index
+                and not any(a.network == net for a in keep)
+            ):
+                del table.routes[net]
+        if not any(a.network == addr.network for a in keep):
+            for special in self._prefix_specials(addr):
+                r = table.routes.get(special)
+                if r is not None and r.source is Source.INTERFACE:
+                    del table.routes[special]
 
     def delete_address(self, intf: Interface, addr: IpInterface) -> int:
         """Deleting an address the interface does not have: ADDRESS_NOT_FOUND_FOR_INTERFACE."""
@@ -500,18 +561,7 @@ class Emulator:
         index = self._addresses.get((is_ip6, intf.table_v6 if is_ip6 else intf.table_v4))
         if index is not None:
             index.remove(intf.sw_if_index, addr)
-        table = self._table_of(intf, is_ip6)
-        host = ipaddress.ip_network(f"{addr.ip}/{addr.max_prefixlen}")
-        for net in (host, addr.network):
-            r = table.routes.get(net)
-            if (
-                r is not None
-                and r.source is Source.INTERFACE
-                and r.paths[0]["sw_if_index"] == intf.sw_if_index
-            ):
-                still = any(a.network == net for a in intf.addresses)
-                if not still:
-                    del table.routes[net]
+        self._remove_interface_routes(intf, addr, intf.addresses)
 
     def set_unnumbered(self, intf: Interface, via: int | None) -> None:
         intf.unnumbered_via = via
@@ -584,4 +634,9 @@ class Emulator:
         if not addr:
             nh.pop("address", None)
         out["nh"] = nh
+        # fib_path.c fib_path_encode: the path's table is reported for recursive paths (a next hop and
+        # no interface) only; every other path (attached next hop, drop, local) says table 0
+        recursive = bool(addr) and out.get("sw_if_index", 0xFFFFFFFF) == 0xFFFFFFFF and not out.get("type")
+        if not recursive:
+            out["table_id"] = 0
         return out

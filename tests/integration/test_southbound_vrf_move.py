@@ -43,8 +43,13 @@ BASE: list[tuple[str, Any]] = [
                     "bng-vrf:vrf": "red",
                     **addrs("100.64.255.1/32", "2001:db8:ff::1/128"),
                 },
+                # VPP 26.06 refuses unnumbered across tables (interface.c vnet_sw_interface_check_table_same,
+                # -74): the borrower is in its lender's VRF
                 subif(
-                    P0, 101, **{"ietf-ip:ipv4": {"bng-interfaces:unnumbered": {"use-interface": "loopback1"}}}
+                    P0,
+                    101,
+                    **{"bng-vrf:vrf": "red"},
+                    **{"ietf-ip:ipv4": {"bng-interfaces:unnumbered": {"use-interface": "loopback1"}}},
                 ),
             ]
         },
@@ -112,12 +117,19 @@ async def test_families_move_independently(stack: tuple[AgentStack, Any]) -> Non
 
 
 async def test_moving_an_unnumbered_interface(stack: tuple[AgentStack, Any]) -> None:
-    """An unnumbered interface borrows its lender's addresses: VPP refuses its rebinding too."""
+    """An unnumbered interface borrows its lender's addresses, and VPP wants both in the same tables
+    (vnet_sw_interface_check_table_same): lender and borrower move to another VRF in one commit."""
     st, sim = stack
-    leaf = f"{IF}/interface[name='{P0}.101']/bng-vrf:vrf"
-    await st.commit(updates=[(leaf, "red")])
+    await st.commit(
+        updates=[
+            (f"{IF}/interface[name='{P0}.101']/bng-vrf:vrf", "blue"),
+            (f"{IF}/interface[name='loopback1']/bng-vrf:vrf", "blue"),
+        ]
+    )
     snap = await vpp_snapshot(sim.api_socket)
-    assert snap["interfaces"][f"{P0}.101"]["tables"] == [10, 10]
+    assert snap["interfaces"][f"{P0}.101"]["tables"] == [20, 20]
+    loop = next(e for e in snap["interfaces"].values() if e["tag"] == "bng-agent:loopback1")
+    assert loop["tables"] == [20, 20] and loop["addresses"] == ["100.64.255.1/32", "2001:db8:ff::1/128"]
     assert (await st.sb.reconcile()).write_calls == 0
 
 

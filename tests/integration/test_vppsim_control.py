@@ -48,10 +48,11 @@ def test_add_and_remove_port(vppsim: VppSim) -> None:
 def test_link_down_shows_in_dump_and_on_subinterfaces(vppsim: VppSim) -> None:
     c = vppsim.client()
     sub = c.api.create_vlan_subif(sw_if_index=1, vlan_id=20).sw_if_index
+    c.api.sw_interface_set_flags(sw_if_index=1, flags=1)  # the port first: VPP refuses a sub up under it
     c.api.sw_interface_set_flags(sw_if_index=sub, flags=1)
     assert int(c.api.sw_interface_dump(sw_if_index=sub)[0].flags) == 3
     vppsim.ctl("link", sw_if_index=1, up=False)
-    assert int(c.api.sw_interface_dump(sw_if_index=1)[0].flags) == 0
+    assert int(c.api.sw_interface_dump(sw_if_index=1)[0].flags) == 1  # admin up, carrier gone
     assert int(c.api.sw_interface_dump(sw_if_index=sub)[0].flags) == 1  # admin up, carrier gone
     vppsim.ctl("link", sw_if_index=1, up=True)
     assert int(c.api.sw_interface_dump(sw_if_index=sub)[0].flags) == 3
@@ -229,6 +230,7 @@ def test_ctl_cli_show_ip_fib_table_and_summary(vppsim: VppSim) -> None:
     c = vppsim.client()
     c.api.ip_table_add_del(is_add=True, table={"table_id": 10, "is_ip6": False, "name": "blue"})
     c.api.sw_interface_set_table(sw_if_index=1, is_ipv6=False, vrf_id=10)
+    c.api.sw_interface_set_flags(sw_if_index=1, flags=1)  # attached and local routes need the port up
     c.api.sw_interface_add_del_address(sw_if_index=1, is_add=True, prefix="192.0.2.1/24")
     path = {
         "sw_if_index": 1,

@@ -122,7 +122,8 @@ def test_qinq_dot1ad_exact_match_subif(vppsim: VppSim) -> None:
     again = c.api.create_subif(
         sw_if_index=2, sub_id=1001, sub_if_flags=flags, outer_vlan_id=11, inner_vlan_id=1
     )
-    assert again.retval == -68  # VNET_API_ERROR_SUBIF_ALREADY_EXISTS
+    # vnet_create_sub_interface: the (sup, id) key is taken -> VNET_API_ERROR_VLAN_ALREADY_EXISTS
+    assert again.retval == -56
     # same tags under another sub_id: the ethernet slot is taken
     clash = c.api.create_subif(
         sw_if_index=2, sub_id=7, sub_if_flags=flags, outer_vlan_id=10, inner_vlan_id=20

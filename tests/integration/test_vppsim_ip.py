@@ -81,7 +81,13 @@ def test_addresses_add_dump_delete_and_errors(vppsim: VppSim) -> None:
 def test_interface_address_installs_connected_and_local_routes(vppsim: VppSim) -> None:
     c = vppsim.client()
     c.api.sw_interface_add_del_address(sw_if_index=1, is_add=True, prefix="192.0.2.1/24")
+    # ip4_forward.c: the routes of an address exist only while its interface is admin up
+    assert "192.0.2.0/24" not in routes(c, 0)
+    c.api.sw_interface_set_flags(sw_if_index=1, flags=1)
     rt = routes(c, 0)
+    # below /31 the network and broadcast addresses are /32 drop entries (ip4_add_interface_prefix_routes)
+    assert int(rt["192.0.2.0/32"].paths[0].type) == 2 and int(rt["192.0.2.255/32"].paths[0].type) == 2
+    assert str(rt["192.0.2.1/32"].paths[0].nh.address.ip4) == "192.0.2.1"  # the receive path's address
     assert "192.0.2.0/24" in rt and "192.0.2.1/32" in rt
     assert rt["192.0.2.1/32"].paths[0].sw_if_index == 1
     assert int(rt["192.0.2.1/32"].paths[0].type) == 1  # FIB_API_PATH_TYPE_LOCAL
@@ -105,6 +111,7 @@ def test_tables_and_binding(vppsim: VppSim) -> None:
     assert (r.retval, r.vrf_id) == (0, 10)
     assert c.api.sw_interface_get_table(sw_if_index=1, is_ipv6=True).vrf_id == 0
     # with an address, any (re)binding of that family is refused, even to the same table
+    c.api.sw_interface_set_flags(sw_if_index=1, flags=1)  # an up interface, so its routes are installed
     c.api.sw_interface_add_del_address(sw_if_index=1, is_add=True, prefix="10.10.0.1/24")
     assert c.api.sw_interface_set_table(sw_if_index=1, vrf_id=0, is_ipv6=False).retval == -114
     assert c.api.sw_interface_set_table(sw_if_index=1, vrf_id=10, is_ipv6=False).retval == -114
@@ -195,6 +202,7 @@ def test_table_replace_sweeps_routes_not_readded(vppsim: VppSim) -> None:
     c = vppsim.client()
     c.api.ip_table_add_del(is_add=True, table={"table_id": 3})
     c.api.sw_interface_set_table(sw_if_index=1, vrf_id=3)
+    c.api.sw_interface_set_flags(sw_if_index=1, flags=1)
     c.api.sw_interface_add_del_address(sw_if_index=1, is_add=True, prefix="10.3.0.1/24")
     nets = [ipaddress.ip_network(f"172.16.{i}.0/24") for i in range(4)]
     for n in nets:
@@ -216,6 +224,7 @@ def test_ipv6_table_route_and_address(vppsim: VppSim) -> None:
         c.api.ip_table_add_del(is_add=True, table={"table_id": 6, "is_ip6": True, "name": "v6"}).retval == 0
     )
     assert c.api.sw_interface_set_table(sw_if_index=2, vrf_id=6, is_ipv6=True).retval == 0
+    assert c.api.sw_interface_set_flags(sw_if_index=2, flags=1).retval == 0
     assert (
         c.api.sw_interface_add_del_address(sw_if_index=2, is_add=True, prefix="2001:db8:6::1/64").retval == 0
     )

@@ -26,9 +26,10 @@ def sockclnt_create(call: Call, msg: Any) -> Reply:
 
 @REGISTRY.handler("sockclnt_delete")
 def sockclnt_delete(call: Call, msg: Any) -> Reply:
-    # socket_api.c: replies, then the registration (and the socket) go away.
+    # socket_api.c vl_api_sockclnt_delete_t_handler: response 1 for a known registration, then the
+    # registration (and the socket) go away.
     call.session.close_after_reply = True
-    return {"response": 0}
+    return {"response": 1}
 
 
 @REGISTRY.handler("control_ping")

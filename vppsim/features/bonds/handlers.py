@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from vppsim import errno
-from vppsim.emulator import EVENT_LINK_UP
 from vppsim.features.bonds.state import VALID_LB, VALID_MODES, Bond, Member
 from vppsim.features.interfaces.state import IfKind
 from vppsim.handlers.registry import REGISTRY, Call, Reply
@@ -22,30 +21,29 @@ def bond_create2(call: Call, msg: Any) -> Reply:
     emu = call.emu
     mode, lb = int(msg.mode), int(msg.lb)
     if mode not in VALID_MODES or lb not in VALID_LB:
-        return {"retval": errno.INVALID_ARGUMENT, "sw_if_index": ALL}
+        # bond_api.c vl_api_bond_create2_t_handler replies with the args' sw_if_index, which stays 0
+        # (the args are zeroed) when bond_create_if fails (recorded: tests/fixtures/vpp/bonds.json)
+        return {"retval": errno.INVALID_ARGUMENT, "sw_if_index": 0}
     dev = emu.bonds.allocate_dev_instance()
     instance = int(msg.id)
     if instance == ALL:
         instance = dev
     if emu.bonds.instance_in_use(instance):
         emu.bonds.release_dev_instance(dev)
-        return {"retval": errno.INSTANCE_IN_USE, "sw_if_index": ALL}
+        return {"retval": errno.INSTANCE_IN_USE, "sw_if_index": 0}
     mac = bytes(msg.mac_address.packed) if msg.use_custom_mac else emu.next_mac()
     intf = emu.create_interface(
-        # bonding/cli.c bond_create_if: the new bond's carrier is up at once (see Emulator._bond_link)
+        # a new bond has no active member: its carrier is down (see Emulator._bond_link)
         IfKind.BOND,
         f"BondEthernet{instance}",
         mac=mac,
         dev_type="bond",
         instance=instance,
-        hw_link_up=True,
+        hw_link_up=False,
     )
     emu.bonds.add(
         Bond(intf.sw_if_index, instance, mode, lb, bool(msg.numa_only), bool(msg.use_custom_mac)), dev
     )
-    # ... and that carrier-up is an interface event too (interface_api.c link_up_down_function), merged
-    # with the creation into one sw_interface_event with LINK_UP
-    emu.notify(intf, EVENT_LINK_UP)
     return {"retval": errno.OK, "sw_if_index": intf.sw_if_index}
 
 

@@ -19,7 +19,8 @@ class Member:
     sw_if_index: int
     is_passive: bool
     is_long_timeout: bool
-    weight: int = 1
+    # bond_api.c sends mif->weight, which stays 0 until sw_interface_set_bond_weight sets it
+    weight: int = 0
 
 
 @dataclass(slots=True)

@@ -67,7 +67,15 @@ def sw_interface_set_flags(call: Call, msg: Any) -> Reply:
     intf = call.emu.interfaces.get(msg.sw_if_index)
     if intf is None:
         return _rv(errno.INVALID_SW_IF_INDEX)
-    call.emu.set_admin(intf, bool(int(msg.flags) & 1))
+    up = bool(int(msg.flags) & 1)
+    if intf.is_sub and up != intf.admin_up:
+        # interface.c vnet_sw_interface_set_flags_helper: a sub-interface may take its super-interface's
+        # admin state, or go down while the super is up; anything else is "super-interface %U must be
+        # %U", an error the handler reports as retval -1
+        sup = call.emu.interfaces.get(intf.sup_sw_if_index)
+        if sup is not None and up and not sup.admin_up:
+            return _rv(errno.UNSPECIFIED)
+    call.emu.set_admin(intf, up)
     return _rv(errno.OK)
 
 
@@ -179,14 +187,18 @@ def create_subif(call: Call, msg: Any) -> Reply:
     # (src/vnet/bonding/node.c bond_update_next) hands every member frame to the bond's sw_if_index.
     sub_id = int(msg.sub_id)
     if emu.interfaces.sub_exists(hw.sw_if_index, sub_id):
-        return _rv(errno.SUBIF_ALREADY_EXISTS, sw_if_index=ALL)
+        # vnet_create_sub_interface: the (sup, id) key is taken -> VNET_API_ERROR_VLAN_ALREADY_EXISTS
+        return _rv(errno.VLAN_ALREADY_EXISTS, sw_if_index=ALL)
     flags = int(msg.sub_if_flags)
     tags = 2 if flags & SUB_IF_TWO_TAGS else 1 if flags & SUB_IF_ONE_TAG else 0
     outer, inner = int(msg.outer_vlan_id), int(msg.inner_vlan_id)
     key = _vlan_key(hw.sw_if_index, flags, outer, inner)
     if key in emu.vlan_slots:
-        # the ethernet slot is taken: vnet_create_sw_interface fails -> VNET_API_ERROR_UNSPECIFIED
-        return _rv(errno.UNSPECIFIED, sw_if_index=ALL)
+        # the ethernet slot is taken: vnet_create_sw_interface has already taken an sw_if_index from the
+        # pool when ethernet_sw_interface_add_del refuses ("vlan is already in use"); it gives the index
+        # back and vnet_create_sub_interface returns VNET_API_ERROR_UNSPECIFIED, but the handler's reply
+        # carries the index it was handed (interface_api.c vl_api_create_subif_t_handler)
+        return _rv(errno.UNSPECIFIED, sw_if_index=emu.interfaces.peek_index())
     intf = emu.create_sub(hw, sub_id, flags, tags, outer, inner, key)
     return _rv(errno.OK, sw_if_index=intf.sw_if_index)
 
@@ -252,8 +264,13 @@ def sw_interface_set_unnumbered(call: Call, msg: Any) -> Reply:
     if target is None:
         return _rv(errno.INVALID_SW_IF_INDEX)
     if msg.is_add:
-        if msg.sw_if_index not in emu.interfaces:
+        lender = emu.interfaces.get(msg.sw_if_index)
+        if lender is None:
             return _rv(errno.INVALID_SW_IF_INDEX_2)
+        # interface.c vnet_sw_interface_update_unnumbered -> vnet_sw_interface_check_table_same: both
+        # interfaces must be in the same IPv4 and IPv6 tables, else VNET_API_ERROR_UNEXPECTED_INTF_STATE
+        if (target.table_v4, target.table_v6) != (lender.table_v4, lender.table_v6):
+            return _rv(errno.UNEXPECTED_INTF_STATE)
         emu.set_unnumbered(target, int(msg.sw_if_index))
     else:
         emu.set_unnumbered(target, None)

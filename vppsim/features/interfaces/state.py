@@ -111,6 +111,10 @@ class InterfaceTable:
         self._next += 1
         return idx
 
+    def peek_index(self) -> int:
+        """The index :meth:`allocate_index` would hand out next (nothing is taken)."""
+        return self._free[-1] if self._free else self._next
+
     def add(self, intf: Interface) -> Interface:
         self._by_index[intf.sw_if_index] = intf
         self._by_name[intf.name] = intf.sw_if_index

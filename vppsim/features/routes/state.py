@@ -87,7 +87,12 @@ class Fib:
         table = Table(table_id, is_ip6, name or default)
         for p in _SPECIALS_V6 if is_ip6 else _SPECIALS_V4:
             net = ipaddress.ip_network(p)
-            table.routes[net] = Route(net, Source.SPECIAL, [_drop_path(is_ip6)])
+            path = _drop_path(is_ip6)
+            if p == "fe80::/10":
+                # ip6_fib.c: link-local is looked up in the interface's link-local table, not dropped;
+                # ip_route_dump shows it as a normal path with no next hop (recorded: fixtures/vpp/ip.json)
+                path["type"] = PATH_TYPE_NORMAL
+            table.routes[net] = Route(net, Source.SPECIAL, [path])
         self.tables[(is_ip6, table_id)] = table
         return table
 
