@@ -86,7 +86,10 @@ def _paths(
                 weight=int(member(nh, "weight", 1)),
                 preference=int(member(nh, "preference", 0)),
                 type=PATH_NORMAL,
-                nh_table=nh_table if addr else 0,
+                # the next hop's table only matters for a recursive path (an address, no interface):
+                # VPP reports 0 for every other path (src/vnet/fib/fib_path.c fib_path_encode sets
+                # frp_fib_index only for RECURSIVE and DEAG paths), so 0 is what VPP holds for them
+                nh_table=nh_table if addr and not intf else 0,
             )
         )
     paths.sort(key=Path.sort_key)

@@ -15,7 +15,7 @@ from typing import Any
 from agent.features.base import RetrieveContext, Retrieved
 from agent.features.interfaces.values import AddressValue, TableBindingValue
 from agent.features.routes import keys
-from agent.features.routes.descriptors import NO_INTERFACE
+from agent.features.routes.descriptors import NO_INTERFACE, PATH_NORMAL
 from agent.features.routes.values import Path, RouteValue
 from agent.features.vrfs import keys as vrf_keys
 from agent.features.vrfs.values import VrfTableValue
@@ -53,11 +53,35 @@ async def retrieve(ctx: RetrieveContext) -> None:
         for s in scopes
     ]
     connected_by_table = _connected_prefixes(out)
-    for (table_id, is_ip6, scope, owned), fut in futs:
-        _, routes = await fut
-        connected = connected_by_table.get((table_id, is_ip6), set())
+    dumped = [(s, (await fut)[1]) for s, fut in futs]
+    resolving = _recursive_next_hops(dumped)
+    for (table_id, is_ip6, scope, owned), routes in dumped:
+        scope_key = (table_id, is_ip6)
+        vpps_own = connected_by_table.get(scope_key, set()) | resolving.get(scope_key, set())
         for r in routes:
-            _route_item(r.route, table_id, is_ip6, scope, owned, connected, out, applied)
+            _route_item(r.route, table_id, is_ip6, scope, owned, vpps_own, out, applied)
+
+
+Scope = tuple[int, bool, str, bool]
+
+
+def _recursive_next_hops(dumped: list[tuple[Scope, list[Any]]]) -> dict[tuple[int, bool], set[str]]:
+    """Per (table, family): the host prefixes VPP itself adds to resolve recursive next hops.
+
+    A path with a next-hop address and no interface is recursive: VPP tracks the next hop with a host
+    entry of source RR in the next hop's table (src/vnet/fib/fib_path.c fib_path_resolve ->
+    fib_table_entry_special_add(..., FIB_SOURCE_RR)), which ip_route_dump lists with its cover's paths.
+    It is VPP's, not a static route: deleting it through the API changes nothing (the API source never
+    added it), so it is not read back as the agent's (unless the agent configured that very prefix).
+    """
+    out: dict[tuple[int, bool], set[str]] = {}
+    for (_, is_ip6, _, _), routes in dumped:
+        for r in routes:
+            for p in r.route.paths:
+                addr = _str_ip(p.nh.address, is_ip6)
+                if addr is not None and int(p.sw_if_index) == NO_INTERFACE and int(p.type) == PATH_NORMAL:
+                    out.setdefault((int(p.table_id), is_ip6), set()).add(f"{addr}/{128 if is_ip6 else 32}")
+    return out
 
 
 def _connected_prefixes(out: Retrieved) -> dict[tuple[int, bool], set[str]]:
@@ -107,7 +131,14 @@ def _route_item(
             # special-next-hop route is only recognised as the agent's while it is configured or applied.
             looks_static = True
         paths.append(
-            Path(addr, intf, int(p.weight) or 1, int(p.preference), ptype, int(p.table_id) if addr else 0)
+            Path(
+                addr,
+                intf,
+                int(p.weight) or 1,
+                int(p.preference),
+                ptype,
+                int(p.table_id) if addr and sw == NO_INTERFACE else 0,
+            )
         )
     if prefix in connected and key not in applied_routes:
         return
