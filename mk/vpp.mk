@@ -6,7 +6,7 @@ VPP_PREFIX ?= /opt/bng-vpp/26.06
 VPP_RUN_DIR ?= /run/bng-vpp
 VPP_ENV = VPP_PREFIX='$(VPP_PREFIX)' VPP_RUN_DIR='$(VPP_RUN_DIR)'
 
-.PHONY: vpp vpp-run vpp-stop vpp-clean
+.PHONY: vpp vpp-run vpp-stop vpp-clean test-vpp record-vpp
 
 ## vpp: build and install VPP 26.06 from VPP_SRC under VPP_PREFIX (nothing to do when already installed).
 vpp:
@@ -24,3 +24,13 @@ vpp-stop:
 vpp-clean:
 	$(VPP_ENV) scripts/vpp-run.sh stop
 	$(VPP_ENV) scripts/vpp-build.sh clean
+
+## test-vpp: the real-VPP lane, tests/vpp, against the VPP in VPP_PREFIX (each test starts its own
+## instances in /tmp run directories, with af_packet ports on veths; see docs/fidelity.md).
+test-vpp: venv
+	$(VPP_ENV) $(BIN)/pytest -q -p no:cacheprovider --durations=15 tests/vpp $(PYTEST_ARGS)
+
+## record-vpp: send every message the agent uses (and the refusals it handles) to real VPP and store the
+## answers in tests/fixtures/vpp/*.json (make test replays them against vppsim).
+record-vpp: venv
+	$(VPP_ENV) $(PY) tests/vpp/record_vpp.py $(SCENARIOS)

@@ -32,7 +32,10 @@ NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
 
 
 class RunningAgent:
-    def __init__(self, data_dir: Path, *extra: str) -> None:
+    """``bng-agent run`` as a process: on vppsim (``--sim``), or on a VPP given as ``vpp=(api, stats)``."""
+
+    def __init__(self, data_dir: Path, *extra: str, vpp: tuple[str, str] | None = None) -> None:
+        backend = ["--sim"] if vpp is None else ["--vpp-api-socket", vpp[0], "--vpp-stats-socket", vpp[1]]
         settings = data_dir.parent / "agent.toml"
         settings.write_text('netconf-host = "127.0.0.1"\nlog-level = "INFO"\n')
         self.log_path = data_dir.parent / f"agent-{time.monotonic_ns()}.log"
@@ -43,7 +46,7 @@ class RunningAgent:
                 "-m",
                 "agent.cli",
                 "run",
-                "--sim",
+                *backend,
                 "--data-dir",
                 str(data_dir),
                 "--config",
