@@ -1,0 +1,549 @@
+"""`make record-vpp`: send the agent's calls and the error cases it handles to real VPP 26.06, store the
+answers as tests/fixtures/vpp/<scenario>.json (replayed against vppsim by tests/integration/
+test_vpp_fixtures.py in every `make test`).
+
+Each scenario runs on a fresh VPP with three af_packet ports (GigabitEthernet0/8/0, 0/9/0, 0/a/0 =
+sw_if_index 1, 2, 3, as vppsim's ports; see tests/vpp/_realvpp.py). The arguments are the ones the
+agent's descriptors and retrieval send (agent/vpp/descriptors/*.py, agent/vpp/retrieve.py,
+agent/vpp/link.py); the error cases are the refusals the agent must turn into a failed, reverted commit.
+
+    .venv/bin/python tests/vpp/record_vpp.py [scenario ...]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "integration"))
+sys.path.insert(0, str(HERE))
+
+from _realvpp import RealVpp, missing_vpp, remove_tree  # noqa: E402
+from _vpp_fixtures import FIXTURE_DIR, Runner  # noqa: E402
+
+from agent.vpp.api import MESSAGES_USED  # noqa: E402
+from agent.vpp.connection import expected_crcs  # noqa: E402
+
+ALL = 0xFFFFFFFF
+P0, P1, P2 = 1, 2, 3  # sw_if_index of GigabitEthernet0/8/0, 0/9/0, 0/a/0
+PORTS = 3
+ADMIN_UP = 1
+ONE_TAG, TWO_TAGS, DOT1AD, EXACT = 2, 4, 8, 16
+NO_LABELS = [{"is_uniform": 0, "label": 0, "ttl": 0, "exp": 0}] * 16
+NO_MAC = "00:00:00:00:00:00"
+
+
+def ref(step: int, field: str = "sw_if_index") -> dict[str, Any]:
+    return {"$ref": [step, field]}
+
+
+def path(
+    nh: str | None, weight: int = 1, preference: int = 0, table: int = 0, kind: int = 0
+) -> dict[str, Any]:
+    """A fib_path as agent/vpp/descriptors/route.py builds it."""
+    is6 = nh is not None and ":" in nh
+    return {
+        "sw_if_index": ALL,
+        "table_id": table,
+        "rpf_id": 0,
+        "weight": weight,
+        "preference": preference,
+        "type": kind,
+        "flags": 0,
+        "proto": 1 if is6 else 0,
+        "nh": {"address": {"ip6" if is6 else "ip4": nh}} if nh else {},
+        "n_labels": 0,
+        "label_stack": NO_LABELS,
+    }
+
+
+def route(table: int, prefix: str, *paths: dict[str, Any], is_add: bool = True) -> dict[str, Any]:
+    ps = list(paths) if is_add else []
+    return {
+        "is_add": is_add,
+        "is_multipath": False,
+        "route": {"table_id": table, "prefix": prefix, "n_paths": len(ps), "paths": ps},
+    }
+
+
+class Recorder:
+    """Sends each step at once (so later steps may refer to earlier answers) and keeps the log."""
+
+    def __init__(self, runner: Runner) -> None:
+        self.runner = runner
+        self.steps: list[dict[str, Any]] = []
+
+    def __call__(self, msg: str, note: str = "", events: bool = False, **args: Any) -> int:
+        step: dict[str, Any] = {"send": msg, "args": args}
+        if note:
+            step["note"] = note
+        if events:
+            step["events"] = True
+        step["answer"] = self.runner.run(step)
+        if msg == "get_api_json":
+            step["answer"]["reply"]["json"] = _used_api_files(step["answer"]["reply"]["json"])
+            step["note"] = (
+                "json reduced at recording to VPP's API files that define a message the agent uses (the "
+                "whole reply is ~2 MB; the replay compares only those messages' CRCs)"
+            )
+        self.steps.append(step)
+        return len(self.steps) - 1
+
+
+def _used_api_files(text: str) -> str:
+    used = set(expected_crcs(MESSAGES_USED))
+    files = json.loads(text)
+    return json.dumps([f for f in files if any(m[0] in used for m in f.get("messages", []))])
+
+
+def dump_all(r: Recorder) -> int:
+    """The agent's inventory read (agent/vpp/retrieve.py)."""
+    return r("sw_interface_dump", sw_if_index=ALL, name_filter_valid=False, name_filter="")
+
+
+# ---------------------------------------------------------------------- scenarios
+
+
+def connection(r: Recorder) -> None:
+    """What the agent's connection does: register, learn the definitions, check the version; the
+    telemetry probe's control_ping."""
+    r("sockclnt_create", name="bng-agent", note="then sockclnt_delete on the same socket")
+    r("get_api_json")
+    r("show_version")
+    r("control_ping")
+
+
+def interfaces(r: Recorder) -> None:
+    """Ports, loopbacks, tags, admin state, MTU and sub-interfaces, with the refusals the agent handles."""
+    dump_all(r)
+    r("sw_interface_dump", sw_if_index=P1, name_filter_valid=False, name_filter="", note="one interface")
+    r("sw_interface_set_flags", sw_if_index=P0, flags=ADMIN_UP)
+    r("sw_interface_set_flags", sw_if_index=P2, flags=ADMIN_UP)
+    r("sw_interface_set_flags", sw_if_index=99, flags=ADMIN_UP, note="no such interface")
+    r("sw_interface_set_mtu", sw_if_index=P2, mtu=[8000, 0, 0, 0])
+    r("sw_interface_set_mtu", sw_if_index=99, mtu=[1500, 0, 0, 0], note="no such interface")
+    loop = r("create_loopback", mac_address=NO_MAC)
+    r("sw_interface_tag_add_del", is_add=True, sw_if_index=ref(loop), tag="bng-agent:loopback0")
+    r("sw_interface_tag_add_del", is_add=True, sw_if_index=99, tag="bng-agent:x", note="no such interface")
+    r("sw_interface_set_flags", sw_if_index=ref(loop), flags=ADMIN_UP)
+    loop1 = r("create_loopback", mac_address="02:00:00:00:00:77", note="a configured MAC")
+    r("sw_interface_set_mtu", sw_if_index=ref(loop), mtu=[1400, 0, 0, 0])
+    s100 = r(
+        "create_subif",
+        sw_if_index=P2,
+        sub_id=100,
+        sub_if_flags=ONE_TAG | EXACT,
+        outer_vlan_id=100,
+        inner_vlan_id=0,
+    )
+    r(
+        "create_subif",
+        sw_if_index=P2,
+        sub_id=3000042,
+        sub_if_flags=TWO_TAGS | DOT1AD | EXACT,
+        outer_vlan_id=300,
+        inner_vlan_id=42,
+        note="QinQ, 802.1ad outer tag",
+    )
+    r(
+        "create_subif",
+        sw_if_index=P2,
+        sub_id=100,
+        sub_if_flags=ONE_TAG | EXACT,
+        outer_vlan_id=101,
+        inner_vlan_id=0,
+        note="sub_id taken",
+    )
+    r(
+        "create_subif",
+        sw_if_index=P2,
+        sub_id=7,
+        sub_if_flags=ONE_TAG | EXACT,
+        outer_vlan_id=100,
+        inner_vlan_id=0,
+        note="VLAN taken by .100",
+    )
+    r(
+        "create_subif",
+        sw_if_index=99,
+        sub_id=5,
+        sub_if_flags=ONE_TAG | EXACT,
+        outer_vlan_id=5,
+        inner_vlan_id=0,
+        note="no such parent",
+    )
+    down = r(
+        "create_subif",
+        sw_if_index=P1,
+        sub_id=9,
+        sub_if_flags=ONE_TAG | EXACT,
+        outer_vlan_id=9,
+        inner_vlan_id=0,
+        note="on a port that is admin down",
+    )
+    r("sw_interface_set_flags", sw_if_index=ref(down), flags=ADMIN_UP, note="up while its port is down")
+    r("create_vlan_subif", sw_if_index=P0, vlan_id=10)
+    r("create_vlan_subif", sw_if_index=P0, vlan_id=10, note="VLAN taken")
+    r("create_vlan_subif", sw_if_index=P0, vlan_id=4096, note="VLAN out of range")
+    r(
+        "sw_interface_tag_add_del",
+        is_add=True,
+        sw_if_index=ref(s100),
+        tag="bng-agent:GigabitEthernet0/a/0.100",
+    )
+    r("sw_interface_set_flags", sw_if_index=ref(s100), flags=ADMIN_UP)
+    r("sw_interface_set_mtu", sw_if_index=ref(s100), mtu=[1500, 0, 0, 0])
+    dump_all(r)
+    r("sw_interface_tag_add_del", is_add=False, sw_if_index=ref(s100), tag="")
+    r("delete_subif", sw_if_index=ref(s100))
+    r("delete_subif", sw_if_index=P0, note="a port is not a sub-interface")
+    r("delete_subif", sw_if_index=99, note="no such interface")
+    r("delete_loopback", sw_if_index=ref(loop1))
+    r("delete_loopback", sw_if_index=P1, note="a port is not a loopback")
+    r("delete_loopback", sw_if_index=99, note="no such interface")
+    dump_all(r)
+
+
+def events(r: Recorder) -> None:
+    """want_interface_events and the sw_interface_event messages the agent's link and telemetry read."""
+    r("want_interface_events", enable_disable=1, pid=4242, events=True)
+    r("sw_interface_set_flags", sw_if_index=P0, flags=ADMIN_UP, events=True)
+    loop = r("create_loopback", mac_address=NO_MAC, events=True)
+    r("sw_interface_set_flags", sw_if_index=ref(loop), flags=ADMIN_UP, events=True)
+    sub = r(
+        "create_subif",
+        sw_if_index=P0,
+        sub_id=20,
+        sub_if_flags=ONE_TAG | EXACT,
+        outer_vlan_id=20,
+        inner_vlan_id=0,
+        events=True,
+    )
+    r("sw_interface_set_flags", sw_if_index=ref(sub), flags=ADMIN_UP, events=True)
+    r("sw_interface_set_flags", sw_if_index=P0, flags=0, events=True, note="port down: its sub-interface too")
+    r("delete_subif", sw_if_index=ref(sub), events=True)
+    r("delete_loopback", sw_if_index=ref(loop), events=True)
+    r("want_interface_events", enable_disable=0, pid=4242, events=True)
+    r("sw_interface_set_flags", sw_if_index=P0, flags=ADMIN_UP, events=True, note="no longer subscribed")
+
+
+def bonds(r: Recorder) -> None:
+    """Bonds and members as agent/vpp/descriptors/bond*.py send them, and the refusals around them."""
+    bond = r(
+        "bond_create2",
+        mode=5,
+        lb=1,
+        numa_only=False,
+        enable_gso=False,
+        use_custom_mac=False,
+        mac_address=NO_MAC,
+        id=0,
+        note="LACP, l34",
+    )
+    r(
+        "bond_create2",
+        mode=5,
+        lb=1,
+        numa_only=False,
+        enable_gso=False,
+        use_custom_mac=False,
+        mac_address=NO_MAC,
+        id=0,
+        note="instance 0 taken",
+    )
+    xor = r(
+        "bond_create2",
+        mode=3,
+        lb=0,
+        numa_only=False,
+        enable_gso=False,
+        use_custom_mac=True,
+        mac_address="02:00:00:00:00:b1",
+        id=7,
+        note="xor, l2, configured MAC",
+    )
+    r("bond_add_member", sw_if_index=P0, bond_sw_if_index=ref(bond), is_passive=False, is_long_timeout=False)
+    r("bond_add_member", sw_if_index=P1, bond_sw_if_index=ref(bond), is_passive=True, is_long_timeout=True)
+    r(
+        "bond_add_member",
+        sw_if_index=P1,
+        bond_sw_if_index=ref(xor),
+        is_passive=False,
+        is_long_timeout=False,
+        note="already a member",
+    )
+    r(
+        "bond_add_member",
+        sw_if_index=ref(xor),
+        bond_sw_if_index=ref(bond),
+        is_passive=False,
+        is_long_timeout=False,
+        note="a bond as member",
+    )
+    r(
+        "bond_add_member",
+        sw_if_index=P2,
+        bond_sw_if_index=P0,
+        is_passive=False,
+        is_long_timeout=False,
+        note="not a bond",
+    )
+    r(
+        "bond_add_member",
+        sw_if_index=99,
+        bond_sw_if_index=ref(bond),
+        is_passive=False,
+        is_long_timeout=False,
+        note="no such interface",
+    )
+    r("sw_bond_interface_dump", sw_if_index=ALL)
+    r("sw_member_interface_dump", sw_if_index=ref(bond))
+    r("sw_member_interface_dump", sw_if_index=ref(xor), note="no members")
+    r(
+        "create_subif",
+        sw_if_index=P0,
+        sub_id=10,
+        sub_if_flags=ONE_TAG | EXACT,
+        outer_vlan_id=10,
+        inner_vlan_id=0,
+        note="a sub-interface on a bond member",
+    )
+    sub = r(
+        "create_subif",
+        sw_if_index=ref(bond),
+        sub_id=100,
+        sub_if_flags=ONE_TAG | EXACT,
+        outer_vlan_id=100,
+        inner_vlan_id=0,
+    )
+    r("sw_interface_set_flags", sw_if_index=ref(bond), flags=ADMIN_UP)
+    r("sw_interface_set_flags", sw_if_index=ref(sub), flags=ADMIN_UP)
+    dump_all(r)
+    r("bond_detach_member", sw_if_index=P1)
+    r("bond_detach_member", sw_if_index=P2, note="not a member")
+    r("sw_member_interface_dump", sw_if_index=ref(bond))
+    r("bond_delete", sw_if_index=ref(bond), note="with a member and a sub-interface")
+    dump_all(r)
+    r("delete_subif", sw_if_index=ref(sub), note="the deleted bond's sub-interface")
+    r("bond_delete", sw_if_index=ref(xor))
+    r("bond_delete", sw_if_index=P2, note="not a bond")
+    r("sw_bond_interface_dump", sw_if_index=ALL)
+    dump_all(r)
+
+
+def ip(r: Recorder) -> None:
+    """VRF tables, table binding, addresses, unnumbered, routes and the agent's reads of them."""
+    r("ip_table_add_del", is_add=True, table={"table_id": 10, "is_ip6": False, "name": "bng-agent:internet"})
+    r("ip_table_add_del", is_add=True, table={"table_id": 10, "is_ip6": True, "name": "bng-agent:internet"})
+    r("ip_table_add_del", is_add=True, table={"table_id": 20, "is_ip6": False, "name": "bng-agent:voice"})
+    r("ip_table_dump")
+    sub = r(
+        "create_subif",
+        sw_if_index=P2,
+        sub_id=100,
+        sub_if_flags=ONE_TAG | EXACT,
+        outer_vlan_id=100,
+        inner_vlan_id=0,
+    )
+    sub2 = r(
+        "create_subif",
+        sw_if_index=P2,
+        sub_id=200,
+        sub_if_flags=ONE_TAG | EXACT,
+        outer_vlan_id=200,
+        inner_vlan_id=0,
+    )
+    r("sw_interface_set_flags", sw_if_index=P2, flags=ADMIN_UP)
+    r("sw_interface_set_flags", sw_if_index=ref(sub), flags=ADMIN_UP)
+    r("sw_interface_set_table", sw_if_index=ref(sub), is_ipv6=False, vrf_id=10)
+    r("sw_interface_set_table", sw_if_index=ref(sub), is_ipv6=True, vrf_id=10)
+    r("sw_interface_set_table", sw_if_index=ref(sub2), is_ipv6=True, vrf_id=30, note="no IPv6 table 30")
+    r("sw_interface_set_table", sw_if_index=99, is_ipv6=False, vrf_id=10, note="no such interface")
+    r("sw_interface_get_table", sw_if_index=ref(sub), is_ipv6=False)
+    r("sw_interface_get_table", sw_if_index=ref(sub), is_ipv6=True)
+    r("sw_interface_get_table", sw_if_index=ref(sub2), is_ipv6=False)
+    r("sw_interface_get_table", sw_if_index=99, is_ipv6=False, note="no such interface")
+    add = {"is_add": True, "del_all": False}
+    r("sw_interface_add_del_address", sw_if_index=ref(sub), prefix="100.64.1.1/24", **add)
+    r("sw_interface_add_del_address", sw_if_index=ref(sub), prefix="2001:db8:1::1/64", **add)
+    r("sw_interface_add_del_address", sw_if_index=ref(sub), prefix="100.64.1.1/24", note="again", **add)
+    r("sw_interface_add_del_address", sw_if_index=ref(sub), prefix="100.64.1.2/24", note="same subnet", **add)
+    r(
+        "sw_interface_add_del_address",
+        sw_if_index=P0,
+        prefix="100.64.1.9/24",
+        note="other VRF: no conflict",
+        **add,
+    )
+    r("sw_interface_set_table", sw_if_index=ref(sub2), is_ipv6=False, vrf_id=10)
+    r(
+        "sw_interface_add_del_address",
+        sw_if_index=ref(sub2),
+        prefix="100.64.1.5/24",
+        note="overlaps .100's subnet in table 10",
+        **add,
+    )
+    r(
+        "sw_interface_set_table",
+        sw_if_index=ref(sub),
+        is_ipv6=False,
+        vrf_id=20,
+        note="table change with addresses configured",
+    )
+    r("sw_interface_add_del_address", sw_if_index=99, prefix="10.0.0.1/24", note="no such interface", **add)
+    r(
+        "sw_interface_add_del_address",
+        sw_if_index=ref(sub),
+        is_add=False,
+        del_all=False,
+        prefix="100.64.99.1/24",
+        note="delete an address that is not there",
+    )
+    r("ip_address_dump", sw_if_index=ref(sub), is_ipv6=False)
+    r("ip_address_dump", sw_if_index=ref(sub), is_ipv6=True)
+    r("ip_address_dump", sw_if_index=P1, is_ipv6=False, note="none")
+    loop = r("create_loopback", mac_address=NO_MAC)
+    r("sw_interface_add_del_address", sw_if_index=ref(loop), prefix="100.64.0.1/32", **add)
+    r("sw_interface_set_unnumbered", sw_if_index=ref(loop), unnumbered_sw_if_index=P1, is_add=True)
+    r(
+        "sw_interface_set_unnumbered",
+        sw_if_index=ref(loop),
+        unnumbered_sw_if_index=ref(sub),
+        is_add=True,
+        note="lender in table 0, borrower in table 10",
+    )
+    r(
+        "sw_interface_set_unnumbered",
+        sw_if_index=99,
+        unnumbered_sw_if_index=P1,
+        is_add=True,
+        note="no such lender",
+    )
+    r("sw_interface_set_flags", sw_if_index=P1, flags=ADMIN_UP)
+    r("sw_interface_set_flags", sw_if_index=ref(loop), flags=ADMIN_UP)
+    r("cli_inband", cmd="show interface address")
+    r("ip_address_dump", sw_if_index=P1, is_ipv6=False, note="an unnumbered interface")
+    r(
+        "ip_route_add_del",
+        **route(10, "0.0.0.0/0", path("100.64.1.254", 3, 0, 10), path("100.64.1.253", 1, 0, 10)),
+    )
+    r(
+        "ip_route_add_del",
+        **route(10, "198.18.0.0/15", path("100.64.1.254", 1, 0, 10), path("100.64.1.250", 1, 10, 10)),
+    )
+    r("ip_route_add_del", **route(10, "2001:db8:100::/48", path("2001:db8:1::fe", 1, 0, 10)))
+    r("ip_route_add_del", **route(0, "198.51.100.0/24", path(None, 1, 0, 0, kind=2)), note="blackhole")
+    r("ip_route_add_del", **route(0, "203.0.113.0/24", path("192.0.2.1")))
+    r("ip_route_add_del", **route(55, "203.0.113.0/24", path("192.0.2.1", table=55)), note="no table 55")
+    r("ip_route_add_del", **route(0, "203.0.113.0/24", path("192.0.2.9", 5)), note="replace the path set")
+    r("ip_route_dump", table={"table_id": 10, "is_ip6": False, "name": ""})
+    r("ip_route_dump", table={"table_id": 10, "is_ip6": True, "name": ""})
+    r("ip_route_dump", table={"table_id": 0, "is_ip6": False, "name": ""})
+    r("ip_route_dump", table={"table_id": 55, "is_ip6": False, "name": ""}, note="no such table")
+    r("ip_route_add_del", **route(0, "203.0.113.0/24", is_add=False))
+    r("ip_route_add_del", **route(0, "203.0.113.0/24", is_add=False), note="already gone")
+    r("ip_table_replace_begin", table={"table_id": 20, "is_ip6": False, "name": ""})
+    r("ip_table_replace_end", table={"table_id": 20, "is_ip6": False, "name": ""})
+    r("ip_table_replace_begin", table={"table_id": 77, "is_ip6": False, "name": ""}, note="no such table")
+    r("sw_interface_set_unnumbered", sw_if_index=ref(loop), unnumbered_sw_if_index=P1, is_add=False)
+    r(
+        "sw_interface_add_del_address",
+        sw_if_index=ref(sub),
+        is_add=False,
+        del_all=False,
+        prefix="100.64.1.1/24",
+    )
+    r("sw_interface_add_del_address", sw_if_index=ref(sub), is_add=False, del_all=True, prefix="0.0.0.0/0")
+    r("sw_interface_set_table", sw_if_index=ref(sub), is_ipv6=False, vrf_id=0)
+    r("ip_table_add_del", is_add=False, table={"table_id": 20, "is_ip6": False, "name": ""})
+    r("ip_table_add_del", is_add=False, table={"table_id": 20, "is_ip6": False, "name": ""}, note="again")
+    r("ip_table_dump")
+    r("ip_route_dump", table={"table_id": 10, "is_ip6": False, "name": ""})
+
+
+def punt(kind: tuple[int, int, int]) -> dict[str, Any]:
+    """vl_api_punt_t for an L4 registration, as agent/packetio/punt.py PuntKind.api builds it."""
+    af, protocol, port = kind
+    return {"type": 0, "punt": {"l4": {"af": af, "protocol": protocol, "port": port}}}
+
+
+DHCPV4, DHCPV6, RS = (0, 17, 67), (1, 17, 547), (1, 58, 133)
+CLIENT_SOCKET = "/tmp/bng-agent-fixture-punt.sock"  # the agent's datagram socket (never bound here)
+
+
+def packetio(r: Recorder) -> None:
+    """The packet path (agent/packetio): punt registrations for DHCPv4/DHCPv6 servers and router
+    solicitations, the registration dump, deregistration, and the PPPoE plugin's control-plane interface."""
+    for kind in (DHCPV4, DHCPV6, RS):
+        r("punt_socket_register", header_version=1, punt=punt(kind), pathname=CLIENT_SOCKET)
+    r("punt_socket_register", header_version=1, punt=punt(DHCPV4), pathname=CLIENT_SOCKET, note="again")
+    r("punt_socket_dump", type=0)
+    r("punt_socket_deregister", punt=punt(DHCPV6))
+    r("punt_socket_deregister", punt=punt(DHCPV6), note="not registered")
+    r("punt_socket_dump", type=0)
+    r("pppoe_add_del_cp", sw_if_index=P0, is_add=1)
+    r("pppoe_add_del_cp", sw_if_index=0, is_add=1, note="local0")
+    r("pppoe_add_del_cp", sw_if_index=P0, is_add=0)
+
+
+SCENARIOS: dict[str, Callable[[Recorder], None]] = {
+    "connection": connection,
+    "interfaces": interfaces,
+    "events": events,
+    "bonds": bonds,
+    "ip": ip,
+    "packetio": packetio,
+}
+
+
+def record(name: str) -> Path:
+    directory = tempfile.mkdtemp(prefix="vr-", dir="/tmp")
+    vpp = RealVpp(directory, ports=PORTS)
+    try:
+        version = vpp.vppctl("show", "version").strip()
+        runner = Runner(vpp.api_socket)
+        rec = Recorder(runner)
+        try:
+            SCENARIOS[name](rec)
+        finally:
+            runner.close()
+    finally:
+        vpp.destroy()
+        remove_tree(directory)
+    doc = {
+        "scenario": name,
+        "description": (SCENARIOS[name].__doc__ or "").strip(),
+        "recorded_with": version,
+        "recorded_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "ports": PORTS,
+        # the lab startup file has `punt { socket ... }`: replay starts vppsim with --punt-socket too
+        "punt_socket": True,
+        "port_backing": "af_packet on veth pairs, renamed GigabitEthernet0/<slot>/0 (tests/vpp/_realvpp.py)",
+        "steps": rec.steps,
+    }
+    FIXTURE_DIR.mkdir(parents=True, exist_ok=True)
+    out = FIXTURE_DIR / f"{name}.json"
+    out.write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n")
+    return out
+
+
+def main(argv: list[str]) -> int:
+    why = missing_vpp()
+    if why is not None:
+        print(f"record-vpp: {why}", file=sys.stderr)
+        return 2
+    names = argv or list(SCENARIOS)
+    for name in names:
+        out = record(name)
+        print(f"record-vpp: {name}: {len(json.loads(out.read_text())['steps'])} steps -> {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
