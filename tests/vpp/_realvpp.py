@@ -84,7 +84,11 @@ class RealVpp:
         self._clients: list[VPPApiClient] = []
         self.pid: int | None = None
         self.proc: subprocess.Popen[bytes] | None = None
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.destroy()  # a VPP that started but whose ports failed, and any veth made, go too
+            raise
 
     # ------------------------------------------------------------------ process
 
