@@ -56,7 +56,8 @@ SCENARIOS: dict[str, Scenario] = {
                 {
                     "interface": [
                         port(P2, **{"bng-interfaces:mtu": 8000}),
-                        loop("lo2", **addrs("10.2.2.2/32")),
+                        # the lender in its borrower's VRF: VPP 26.06 refuses unnumbered across tables
+                        loop("lo2", **{"bng-vrf:vrf": "cust"}, **addrs("10.2.2.2/32")),
                         subif(
                             P2,
                             60,
