@@ -596,6 +596,12 @@ class Journal:
         big = self._bytes_since_snapshot > max(self.snapshot_min_bytes, self._last_snapshot_bytes)
         return self._records_since_snapshot >= self.snapshot_every or big
 
+    def forget_encoded_before(self, first_kept_id: int) -> None:
+        """Drop the cached encodings of records older than ``first_kept_id`` (no longer in the history
+        a snapshot carries). Snapshots prune the cache too, but one still being written skips the next."""
+        for gone in [i for i in self._encoded if i < first_kept_id]:
+            del self._encoded[gone]
+
     async def snapshot(self, running_json: str, last_commit_id: int, history: list[HistoryEntry]) -> None:
         """Start writing a snapshot of ``running_json`` (the configuration after the durable commit
         ``last_commit_id``) and start a new segment; generations older than the previous one go."""

@@ -749,6 +749,9 @@ class TransactionManager:
             keep = max(keep, since)
         if len(self._history) > keep:
             del self._history[: len(self._history) - keep]
+            # the journal caches each record's encoding for the next snapshot's history; what left the
+            # history is never needed again (a snapshot that lags under load must not grow the cache)
+            self.journal.forget_encoded_before(self._history[0][0].id)
 
 
 def _sid(record: CommitRecord) -> Session:
