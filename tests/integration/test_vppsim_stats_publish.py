@@ -21,8 +21,10 @@ if TYPE_CHECKING:
     from conftest import VppSim
 
 TWO_TAGS_DOT1AD_EXACT = 4 | 8 | 16
-#: The documented bound is 5 ms plus one event-loop turn; CI machines are shared, so allow for a stall.
-VISIBLE_WITHIN_S = 0.5
+#: The documented bound is 5 ms plus one event-loop turn. What the test guards against is publication
+#: waiting for a periodic collector (VPP's stats update interval is 10 s by default); 0.87 s was seen with
+#: a load average of 7 on 2 cores, so the bound leaves room for a stalled loop and still catches that.
+VISIBLE_WITHIN_S = 2.0
 COUNT = 1500
 
 
