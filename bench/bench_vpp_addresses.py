@@ -93,6 +93,9 @@ async def run(ns: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {"subifs": ns.subifs, "vrfs": ns.vrfs, "window": ns.window, "order": ns.order}
     phases: dict[str, Any] = {}
     t_all = time.perf_counter()
+    for p in ports:  # VPP refuses to bring a sub-interface up while its parent is down
+        r = await client.api.sw_interface_set_flags(sw_if_index=index[p], flags=1)
+        assert r.retval == 0, r
     for t in tables:
         for is_ip6 in (False, True):
             r = await client.api.ip_table_add_del(
