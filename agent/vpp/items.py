@@ -48,6 +48,11 @@ class Item(Generic[V]):
     ``owner`` is the interface whose deletion removes this item inside VPP as well (addresses, flags,
     table bindings go with a deleted sub-interface), so the planner need not send a call for it.
     ``origin`` says who asked for it (see :data:`Origin`).
+    ``order`` places the item's call among the calls of its wave (sorted by ``order``, then by key);
+    it is not part of the item's identity. Addresses are grouped by family and table with it: in VPP
+    each address add walks every IP-enabled interface of the same multicast FIB table, and VPP does
+    that walk about five times faster while the previous add walked the same table (docs/southbound.md,
+    "Call order within a wave").
     """
 
     key: str
@@ -55,6 +60,7 @@ class Item(Generic[V]):
     deps: tuple[str, ...] = ()
     owner: str | None = None
     origin: Origin = "config"
+    order: tuple[int, ...] = field(default=(), compare=False)
 
     @property
     def kind(self) -> str:

@@ -97,7 +97,11 @@ def plan_items(
     steps = _delete_steps(deletes)
     first = 1 + max((s.wave for s in steps), default=-1)
     steps += _forward_steps(creates, updates, first)
-    steps.sort(key=lambda s: (s.wave, s.key))
+    # Within a wave: by the items' order hint, then by key. Interface addresses carry (family, table),
+    # so all IPv4 adds of one table go out together: on real VPP the 20,000 address adds of the
+    # 10,000-sub-interface bench took 34-44 s alternating between two VRFs and 8 s grouped
+    # (docs/southbound.md, "Call order within a wave").
+    steps.sort(key=lambda s: (s.wave, s.item.order, s.key))
     return steps
 
 

@@ -118,6 +118,7 @@ def interface_items(entry: Entry, ctx: FlattenContext) -> list[Item[Value]]:
     vrf_name = member(entry, "vrf")
     vrf = ctx.get(vrf_keys.root(str(vrf_name))) if vrf_name else None
     bound: set[bool] = set()
+    table_id = 0
     if vrf is not None:
         table_id = int(member(vrf, "table-id"))
         for is_ip6 in vrf_families(vrf):
@@ -132,7 +133,10 @@ def interface_items(entry: Entry, ctx: FlattenContext) -> list[Item[Value]]:
             adeps: tuple[str, ...] = (ikey,)
             if is_ip6 in bound:
                 adeps += (keys.binding(name, is_ip6),)
-            items.append(Item(keys.address(name, prefix), AddressValue(name, prefix), adeps, name))
+            # calls grouped by family and table (Item.order): VPP's per-add cost depends on it
+            order = (int(is_ip6), table_id if is_ip6 in bound else 0)
+            value = AddressValue(name, prefix)
+            items.append(Item(keys.address(name, prefix), value, adeps, name, order=order))
     unnum = member(member(entry, "ipv4"), "unnumbered")
     if unnum is not None:
         use = str(member(unnum, "use-interface"))
