@@ -180,10 +180,14 @@ async def test_interfaces_the_full_segment_had_no_room_for_are_published_once_sp
         assert len(stats.ls(["^/interfaces/GigabitEthernet0_8_0\\."])) == 17 * published
         assert len(stats["/if/rx"][0]) >= 3 + published
 
-        # keep the first ten (published) and the last forty (still waiting); delete the rest in
-        # creation order: the published ones make room, the waiting ones are simply forgotten
-        keep = indices[:10] + indices[-40:]
-        for idx in indices:
+        # keep the first ten (published) and the ten lowest still waiting; delete the rest newest
+        # first: the other waiting ones are simply forgotten, then the published ones make room. (Keeping
+        # the highest forty and deleting oldest first let freed room go to waiting interfaces deleted a
+        # moment later, which grew the counter vectors towards index 600 in a 1 MiB segment; whether
+        # the kept ones then fitted depended on how the burst was batched, and the test failed about one
+        # run in three, before this session too.)
+        keep = indices[:10] + indices[published : published + 10]
+        for idx in reversed(indices):
             if idx not in keep:
                 assert (await client.api.delete_subif(sw_if_index=idx)).retval == 0
         expected = BASE + [want[idx - 3] for idx in keep]
@@ -192,7 +196,7 @@ async def test_interfaces_the_full_segment_had_no_room_for_are_published_once_sp
             if status["pending"] == 0:
                 break
             await asyncio.sleep(POLL_S)
-        assert status["pending"] == 0 and status["full"] is False
+        assert status["pending"] == 0 and status["full"] is False, status
         assert status["published"] == len(expected)
         assert stats["/if/names"] == expected
         links = stats.ls(["^/interfaces/GigabitEthernet0_8_0\\."])
@@ -201,7 +205,7 @@ async def test_interfaces_the_full_segment_had_no_room_for_are_published_once_sp
 
         # an interface that waited gets counters like any other: traffic on the last one shows up
         last = keep[-1]
-        counter = f"/interfaces/GigabitEthernet0_8_0.{BURST}/rx"
+        counter = f"/interfaces/GigabitEthernet0_8_0.{last - 2}/rx"  # sub-id = index - 2 here
         assert stats[counter].sum_packets() == 0
         sim.ctl("traffic", sw_if_index=last, rx_pps=1000, rx_bps=64_000)
         for _ in range(POLLS):
