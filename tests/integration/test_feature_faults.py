@@ -88,6 +88,8 @@ SCENARIOS: dict[str, Scenario] = {
         [(GLOBAL, {"static-routes": {"ipv4-route": [route("203.0.113.0/24", ("192.0.2.7", 1, 0))]}})],
         [f"{GLOBAL}/static-routes/ipv4-route[prefix='198.51.100.0/24']"],
     ),
+    # only claims the bng-subscribers root (sessions are programmed at run time, not by commits)
+    "subscribers": ([], [], []),
 }
 
 # the errno VPP would give (any non-zero retval fails a call)

@@ -46,6 +46,7 @@ def test_programmed_roots_name_the_yang_nodes_some_feature_programs() -> None:
         "ietf-interfaces:interfaces": "interfaces",
         "bng-vrf:vrfs": "vrfs",
         "bng-vrf:global-routing": "routes",
+        "bng-subscribers:subscribers": "subscribers",
     }
     kinds = registry.programmed_kinds()
     assert kinds["bonds"] == ["bond", "bond-member"] and kinds["routes"] == ["route"]
