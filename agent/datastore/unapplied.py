@@ -53,7 +53,6 @@ _IF = "/ietf-interfaces:interfaces/interface"
 
 UNAPPLIED: tuple[Unapplied, ...] = (
     Unapplied("/bng-subscribers:subscribers", "IPoE/PPPoE subscribers, DHCP relay and IPv6 RA", 14),
-    Unapplied(f"{_IF}/ietf-ip:ipv4/bng-interfaces:proxy-arp", "proxy-ARP", 14),
     Unapplied("/bng-aaa:aaa", "subscriber RADIUS authentication, accounting and CoA", 15),
     Unapplied("/ietf-nat:nat", "CGNAT (NAT44 pools and static mappings)", 17),
     Unapplied("/bng-qos:qos", "QoS profiles (VPP policers)", 18),

@@ -49,6 +49,9 @@ class Descriptor(Generic[V]):
     ``interface/<name>``.
     ``discovered``: the item only asserts that something VPP has on its own exists (a physical port);
     configuration that needs a missing one waits for it (pre-provisioning).
+    ``shared``: several roots may yield the same item (one VPP object that several interfaces need, such
+    as a proxy-ARP range of a subnet many access interfaces borrow); it is created when the first root
+    yields it and deleted when the last one stops.
     """
 
     kind: str = ""
@@ -58,6 +61,7 @@ class Descriptor(Generic[V]):
     guards_dependants: bool = False
     creates_interface: bool = False
     discovered: bool = False
+    shared: bool = False
 
     def create(self, item: Item[V]) -> VppCall | None:
         raise NotImplementedError

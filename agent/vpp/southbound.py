@@ -90,6 +90,8 @@ class VppSouthbound:
         self.config_loaded = False
         self.applied: dict[str, Item[Value]] = {}
         self.by_root: dict[RootId, list[str]] = {}
+        # the roots yielding each item of a ``shared`` kind (see Descriptor.shared)
+        self._holders: dict[str, set[RootId]] = {}
         self.names = NameMap()
         self.conn: VppConnection | None = None
         self.unmanaged: list[dict[str, Any]] = []
@@ -147,6 +149,7 @@ class VppSouthbound:
         self.config_loaded = True
         self.applied = {}
         self.by_root = {}
+        self._holders = {}
         self.in_sync = False
         self.generation += 1
 
@@ -184,6 +187,8 @@ class VppSouthbound:
             new_items[root] = items
             for it in items:
                 new[it.key] = it
+        if self._holders or any(DESCRIPTORS[it.kind].shared for it in new.values()):
+            self._keep_shared(touched, old, new)
         # which ports VPP lacks is known only once the name map comes from the current connection
         absent = None if self._stale else registry.missing_interfaces(overlay, self.names)
         skipped: dict[RootId, list[str]] = {}
@@ -212,6 +217,18 @@ class VppSouthbound:
         plan_steps = [PlanStep(op=s.op, key=s.key, detail=s.describe()) for s in steps]
         data = PlanData(overlay, new_items, steps, self.generation, absent, skipped, unapplied)
         return Plan(steps=plan_steps, changes=list(changes), data=data)
+
+    def _keep_shared(
+        self, touched: set[RootId], old: dict[str, Item[Value]], new: dict[str, Item[Value]]
+    ) -> None:
+        """A shared item (``Descriptor.shared``) that a root outside this change still yields is neither
+        created again nor deleted: it stays as it is in VPP."""
+        for k, it in new.items():
+            if k not in old and k in self.applied and DESCRIPTORS[it.kind].shared:
+                old[k] = self.applied[k]
+        for k in [k for k in old if k not in new]:
+            if any(r not in touched for r in self._holders.get(k, ())):
+                new[k] = old[k]
 
     async def apply(self, plan: Plan) -> None:
         async with self._lock:
@@ -272,9 +289,17 @@ class VppSouthbound:
         data.overlay.commit()
         for root, items in data.new_items.items():
             for k in self.by_root.pop(root, ()):
+                holders = self._holders.get(k)
+                if holders is not None:
+                    holders.discard(root)
+                    if holders:
+                        continue  # another root still yields this shared item
+                    del self._holders[k]
                 self.applied.pop(k, None)
             for it in items:
                 self.applied[it.key] = it
+                if DESCRIPTORS[it.kind].shared:
+                    self._holders.setdefault(it.key, set()).add(root)
             if items:
                 self.by_root[root] = [it.key for it in items]
             self._skipped.pop(root, None)
@@ -371,6 +396,11 @@ class VppSouthbound:
         self.runtime.commit(runtime)
         self.applied = {k: it for k, it in intended.items() if k in config_keys}
         self.by_root = {r: [k for k in keys if k in intended] for r, keys in by_root.items()}
+        self._holders = {}
+        for r, ks in self.by_root.items():
+            for k in ks:
+                if DESCRIPTORS[intended[k].kind].shared:
+                    self._holders.setdefault(k, set()).add(r)
         self._missing = missing
         self._skipped = {
             r: waiting for r, keys in by_root.items() if (waiting := [k for k in keys if k in skipped_set])

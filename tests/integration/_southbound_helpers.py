@@ -187,7 +187,25 @@ def _snapshot_sync(api_socket: str, api_files: list[str]) -> dict[str, Any]:
                         )
                     )
                 routes[f"{table_id}/{r.route.prefix}"] = sorted(paths, key=str)
-        return {"interfaces": interfaces, "bonds": bonds, "tables": tables, "routes": routes}
+        proxy_arp = sorted(
+            name[d.sw_if_index] for d in c.api.proxy_arp_intfc_dump() if d.sw_if_index in name
+        )  # VPP also reports indices of deleted interfaces (agent/features/proxyarp/descriptors.py)
+        ranges = sorted(
+            (int(d.proxy.table_id), str(d.proxy.low), str(d.proxy.hi)) for d in c.api.proxy_arp_dump()
+        )
+        limits = []
+        for af in (0, 1):
+            r = c.api.ip_neighbor_config_get(af=af)
+            limits.append((int(r.max_number), int(r.max_age), bool(r.recycle)))
+        return {
+            "interfaces": interfaces,
+            "bonds": bonds,
+            "tables": tables,
+            "routes": routes,
+            "proxy_arp": proxy_arp,
+            "proxy_arp_ranges": ranges,
+            "neighbor_limits": limits,
+        }
     finally:
         c.disconnect()
 

@@ -80,6 +80,55 @@ SCENARIOS: dict[str, Scenario] = {
         [(VRFS, {"vrf": [{"name": "b", "table-id": 2, "ipv6": False}]})],
         [f"{VRFS}/vrf[name='a']"],
     ),
+    "proxyarp": (
+        [
+            (VRFS, {"vrf": [{"name": "cust", "table-id": 9}]}),
+            (
+                IF,
+                {
+                    "interface": [
+                        port(P2),
+                        loop("lo1", **addrs("10.1.0.1/24")),
+                        subif(
+                            P2,
+                            50,
+                            **{
+                                "ietf-ip:ipv4": {
+                                    "bng-interfaces:unnumbered": {"use-interface": "lo1"},
+                                    "bng-interfaces:proxy-arp": True,
+                                }
+                            },
+                        ),
+                    ]
+                },
+            ),
+        ],
+        [
+            (
+                IF,
+                {
+                    "interface": [
+                        subif(
+                            P2,
+                            60,
+                            **{"bng-vrf:vrf": "cust"},
+                            **{
+                                "ietf-ip:ipv4": {
+                                    "address": [{"ip": "10.60.0.1", "prefix-length": 24}],
+                                    "bng-interfaces:proxy-arp": True,
+                                }
+                            },
+                        ),
+                    ]
+                },
+            ),
+            (
+                "/bng-interfaces:neighbor-limits",
+                {"ipv4": {"max-entries": 1000, "max-age": 600, "recycle": True}},
+            ),
+        ],
+        [f"{IF}/interface[name='{P2}.50']/ietf-ip:ipv4/bng-interfaces:proxy-arp"],
+    ),
     "routes": (
         [
             (IF, {"interface": [port(P2, **addrs("192.0.2.1/24"))]}),

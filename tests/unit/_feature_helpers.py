@@ -20,7 +20,9 @@ def items_of(doc: dict[str, Any]) -> dict[str, Item[Value]]:
     out: dict[str, Item[Value]] = {}
     for root in cfg.roots():
         for it in registry.root_items(root, cfg.get(root), cfg):
-            assert it.key not in out, f"two items with key {it.key}"
+            if it.key in out and registry.DESCRIPTORS[it.kind].shared:
+                assert out[it.key] == it, f"two roots yield shared item {it.key} differently"
+            assert it.key not in out or registry.DESCRIPTORS[it.kind].shared, f"two items with key {it.key}"
             out[it.key] = it
     return out
 

@@ -19,7 +19,10 @@ EVERYTHING = {
             7,
             **{
                 "bng-vrf:vrf": "a",
-                "ietf-ip:ipv4": {"address": [{"ip": "10.0.0.1", "prefix-length": 24}]},
+                "ietf-ip:ipv4": {
+                    "address": [{"ip": "10.0.0.1", "prefix-length": 24}],
+                    "bng-interfaces:proxy-arp": True,
+                },
             },
         ),
         sub(8, **{"ietf-ip:ipv4": {"bng-interfaces:unnumbered": {"use-interface": "lo1"}}}),
@@ -38,6 +41,7 @@ EVERYTHING = {
             "ipv6-route": [{"prefix": "::/0", "next-hop": [{"id": "1", "address": "2001:db8::1"}]}]
         }
     },
+    "bng-interfaces:neighbor-limits": {"ipv4": {"max-entries": 20000}},
 }
 
 
@@ -47,6 +51,7 @@ def test_programmed_roots_name_the_yang_nodes_some_feature_programs() -> None:
         "bng-vrf:vrfs": "vrfs",
         "bng-vrf:global-routing": "routes",
         "bng-subscribers:subscribers": "subscribers",
+        "bng-interfaces:neighbor-limits": "proxyarp",
     }
     kinds = registry.programmed_kinds()
     assert kinds["bonds"] == ["bond", "bond-member"] and kinds["routes"] == ["route"]

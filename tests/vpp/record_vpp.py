@@ -492,6 +492,44 @@ def packetio(r: Recorder) -> None:
     r("pppoe_add_del_cp", sw_if_index=P0, is_add=0)
 
 
+def proxyarp(r: Recorder) -> None:
+    """Proxy-ARP (agent/features/proxyarp): the interface switch, ranges per table, their dumps, the
+    refusals the agent handles, the switch of a deleted interface, and the neighbour-table limits."""
+    lo = r("create_loopback", mac_address=NO_MAC)
+    r("sw_interface_add_del_address", sw_if_index=ref(lo), prefix="100.64.0.1/22", is_add=True, del_all=False)
+    sub = r("create_subif", sw_if_index=P0, sub_id=100, sub_if_flags=ONE_TAG | EXACT, outer_vlan_id=100)
+    r("sw_interface_set_unnumbered", sw_if_index=ref(lo), unnumbered_sw_if_index=ref(sub), is_add=True)
+    r("proxy_arp_intfc_enable_disable", sw_if_index=ref(sub), enable=True)
+    r("proxy_arp_intfc_enable_disable", sw_if_index=ref(sub), enable=True, note="again")
+    r("proxy_arp_intfc_enable_disable", sw_if_index=P1, enable=False, note="never enabled")
+    r("proxy_arp_intfc_enable_disable", sw_if_index=99, enable=True, note="no such interface")
+    r("proxy_arp_intfc_dump")
+    host = {"table_id": 0, "low": "100.64.0.1", "hi": "100.64.3.254"}
+    r("proxy_arp_add_del", is_add=True, proxy=host)
+    r("proxy_arp_add_del", is_add=True, proxy=host, note="again")
+    r("proxy_arp_add_del", is_add=True, proxy={**host, "table_id": 77}, note="no such table")
+    r("ip_table_add_del", is_add=True, table={"table_id": 9, "is_ip6": False, "name": "bng-agent:cust"})
+    r("proxy_arp_add_del", is_add=True, proxy={"table_id": 9, "low": "10.60.0.1", "hi": "10.60.0.254"})
+    r("proxy_arp_dump")
+    r("proxy_arp_add_del", is_add=False, proxy=host)
+    r("proxy_arp_add_del", is_add=False, proxy=host, note="not there")
+    r("proxy_arp_dump")
+    r("proxy_arp_intfc_enable_disable", sw_if_index=ref(sub), enable=False)
+    r("proxy_arp_intfc_dump")
+    sub2 = r("create_subif", sw_if_index=P0, sub_id=101, sub_if_flags=ONE_TAG | EXACT, outer_vlan_id=101)
+    r("proxy_arp_intfc_enable_disable", sw_if_index=ref(sub2), enable=True)
+    r("delete_subif", sw_if_index=ref(sub2), note="with proxy-ARP on")
+    r("proxy_arp_intfc_dump", note="after the interface was deleted")
+    for af in (0, 1):
+        r("ip_neighbor_config_get", af=af)
+    r("ip_neighbor_config", af=0, max_number=1000, max_age=600, recycle=True)
+    r("ip_neighbor_config_get", af=0)
+    r("ip_neighbor_config", af=0, max_number=50000, max_age=0, recycle=False, note="VPP's defaults")
+    r("ip_neighbor_config_get", af=0)
+    r("ip_neighbor_dump", sw_if_index=ALL, af=0)
+    r("ip_neighbor_dump", sw_if_index=ref(sub), af=0)
+
+
 SCENARIOS: dict[str, Callable[[Recorder], None]] = {
     "connection": connection,
     "interfaces": interfaces,
@@ -499,6 +537,7 @@ SCENARIOS: dict[str, Callable[[Recorder], None]] = {
     "bonds": bonds,
     "ip": ip,
     "packetio": packetio,
+    "proxyarp": proxyarp,
 }
 
 

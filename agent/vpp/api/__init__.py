@@ -62,6 +62,13 @@ MESSAGES_USED: tuple[str, ...] = (
     "punt_socket_deregister",
     "punt_socket_dump",
     "pppoe_add_del_cp",
+    "proxy_arp_add_del",
+    "proxy_arp_dump",
+    "proxy_arp_intfc_enable_disable",
+    "proxy_arp_intfc_dump",
+    "ip_neighbor_config",
+    "ip_neighbor_config_get",
+    "ip_neighbor_dump",
 )
 
 

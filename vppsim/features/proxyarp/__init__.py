@@ -1,0 +1,1 @@
+"""vppsim proxyarp feature: see :mod:`vppsim.features`."""
