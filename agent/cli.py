@@ -4,6 +4,8 @@ Subcommands:
 
 * ``bng-agent validate FILE...`` checks configuration files (NETCONF XML or JSON-IETF) against the full
   model set, offline, exactly as the agent would; exit status 0 only when every file is valid.
+* ``bng-agent nat-collector`` receives IPFIX / NetFlow v9 (NAT events) and writes JSON lines
+  (:mod:`agent.natlog.collector`).
 * ``bng-agent run`` starts the agent: it hands the parsed arguments to ``agent.run.run(args) -> int``.
   In a build without that module it performs the start-up checks only (:func:`preflight`: load the
   model set, validate the bundled examples and the ``--startup`` file, report, exit).
@@ -104,6 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="report drift (log, in-sync false, notification) instead of repairing it",
     )
     run.set_defaults(func=cmd_run)
+
+    from agent.natlog import collector
+
+    collector.add_parser(sub)
     return parser
 
 

@@ -48,6 +48,10 @@ class Exporter:
             self.templates[t.template_id] = t
             self._templates_sent_at = None
 
+    def define_all_again(self) -> None:
+        """Send every template with the next message (a collector that restarted has lost them)."""
+        self._templates_sent_at = None
+
     def refresh_due(self, now: float | None = None) -> bool:
         now = self.clock() if now is None else now
         at = self._templates_sent_at

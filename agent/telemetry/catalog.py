@@ -315,6 +315,49 @@ IPFIX: Final = ModuleTelemetry(
     "zero",
 )
 
+NATLOG: Final = ModuleTelemetry(
+    "natlog",
+    "NAT event logging relay: VPP's NAT IPFIX records to the collectors (agent/natlog, docs/nat-logging.md)",
+    (
+        Family("bng_natlog_messages_received", "counter", "IPFIX messages received on the relay's port"),
+        Family("bng_natlog_records_received", "counter", "NAT event records received from VPP"),
+        Family(
+            "bng_natlog_records_filtered",
+            "counter",
+            "Records of event kinds no collector asked for (bng-telemetry nat-logging event)",
+        ),
+        Family(
+            "bng_natlog_messages_rejected",
+            "counter",
+            "Datagrams dropped as malformed or from an unknown sender, by reason (a rogue sender)",
+            ("reason",),
+            (),
+        ),
+        Family("bng_natlog_port_blocks", "gauge", "det44 port blocks (inside hosts) exported"),
+        Family("bng_natlog_records_sent", "counter", "Records delivered to a collector", ("collector",), ()),
+        Family(
+            "bng_natlog_records_spilled",
+            "counter",
+            "Records written to the disk spill because the collector was down or slow",
+            ("collector",),
+            (),
+        ),
+        Family(
+            "bng_natlog_records_dropped",
+            "counter",
+            "Records lost because memory and spill were full, by collector",
+            ("collector", "reason"),
+            (),
+        ),
+        Family("bng_natlog_records_queued", "gauge", "Records waiting for a collector", ("collector",), ()),
+        Family("bng_natlog_spill_bytes", "gauge", "Unsent records on disk, in bytes", ("collector",), ()),
+        Family(
+            "bng_natlog_collector_up", "gauge", "1 while the collector takes messages", ("collector",), ()
+        ),
+    ),
+    "zero",
+)
+
 PACKETIO: Final = ModuleTelemetry(
     "packetio",
     "Subscriber control frames between VPP's access ports and the agent (docs/packet-path.md)",
@@ -367,6 +410,7 @@ MODULES: Final[tuple[ModuleTelemetry, ...]] = (
     VRRP,
     HA,
     IPFIX,
+    NATLOG,
     PACKETIO,
 )
 

@@ -1,0 +1,207 @@
+"""The relay: VPP's NAT IPFIX records in (UDP), every configured collector out.
+
+Every datagram is untrusted (the relay's port is reachable by anything that can reach the address):
+it is decoded by the strict codec, and one that is malformed is counted by reason and dropped
+(``bng_natlog_messages_rejected_total``), never more. Templates are kept per sender (address, port)
+and observation domain, so a rogue sender cannot redefine VPP's templates. A record's export template
+is chosen by its field list, so records keep VPP's layout (docs/nat-logging.md), whatever template ids
+VPP assigned.
+
+det44 maps are not logged by VPP; :meth:`Relay.set_port_blocks` exports the port block of each inside
+host once (natEvent 16, port block allocation), and a de-allocation (17) when a map goes away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agent.flowexport import DecodeError, Field, Template
+from agent.flowexport.decoder import Decoder
+from agent.flowexport.ie import NatEvent
+from agent.flowexport.template import Record
+from agent.natlog.det44 import PortBlock
+from agent.natlog.link import CollectorLink, CollectorSettings
+from agent.natlog.spill import SpillQueue
+from agent.natlog.templates import EVENTS, PORT_BLOCK, port_block_template
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RelaySettings:
+    """What the relay does (from bng-telemetry nat-logging; :mod:`agent.natlog.config`)."""
+
+    listen: tuple[str, int]
+    collectors: tuple[CollectorSettings, ...]
+    events: frozenset[str] = frozenset(EVENTS)
+    memory_records: int = 200_000
+    spill_bytes: int = 256 << 20
+    allowed_senders: frozenset[str] = frozenset()  # empty: any sender
+
+
+@dataclass
+class RelayCounters:
+    messages_in: int = 0
+    records_in: int = 0
+    records_filtered: int = 0
+    unknown_template_sets: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+    port_blocks: int = 0
+
+
+class _Receiver(asyncio.DatagramProtocol):
+    def __init__(self, relay: Relay) -> None:
+        self.relay = relay
+
+    def datagram_received(self, data: bytes, addr: tuple[Any, ...]) -> None:
+        self.relay.receive(data, (addr[0], addr[1]))
+
+    def error_received(self, exc: Exception) -> None:  # an ICMP error for a datagram we never send
+        log.debug("natlog relay socket error: %s", exc)
+
+
+class Relay:
+    """Receives, filters, fans out. :meth:`start` binds the UDP port; :meth:`stop` closes everything."""
+
+    def __init__(self, settings: RelaySettings, spill_dir: Path) -> None:
+        self.s = settings
+        self.spill_dir = spill_dir
+        self.decoder = Decoder()
+        self.counters = RelayCounters()
+        self.links: dict[str, CollectorLink] = {}
+        self._layouts: dict[tuple[Field, ...], Template] = {PORT_BLOCK: port_block_template()}
+        self._allowed: frozenset[int] = frozenset().union(*(EVENTS[e] for e in settings.events))
+        self._blocks: dict[tuple[int, int], PortBlock] = {}
+        self._transport: asyncio.DatagramTransport | None = None
+
+    async def start(self) -> None:
+        for c in self.s.collectors:
+            q = SpillQueue(self.spill_dir / _safe(c.name), memory_records=self.s.memory_records,
+                           spill_bytes=self.s.spill_bytes)  # fmt: skip
+            link = CollectorLink(c, q)
+            link.start()
+            self.links[c.name] = link
+        loop = asyncio.get_running_loop()
+        transport, _proto = await loop.create_datagram_endpoint(
+            lambda: _Receiver(self), local_addr=self.s.listen, reuse_port=False
+        )
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            import socket
+
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+        self._transport = transport
+        log.info("natlog relay listening on %s collectors=%s", self.address, ",".join(self.links))
+
+    @property
+    def address(self) -> tuple[str, int]:
+        assert self._transport is not None
+        addr = self._transport.get_extra_info("sockname")
+        return (addr[0], addr[1])
+
+    async def stop(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
+        for link in self.links.values():
+            await link.stop()
+        self.links.clear()
+
+    # ------------------------------------------------------------------------------------- receive
+
+    def receive(self, data: bytes, sender: tuple[str, int]) -> None:
+        """One datagram from VPP (or from anyone)."""
+        self.counters.messages_in += 1
+        if self.s.allowed_senders and sender[0] not in self.s.allowed_senders:
+            self.counters.rejected["unknown-sender"] += 1
+            return
+        try:
+            decoded = self.decoder.decode(data, sender)
+        except DecodeError as exc:
+            self.counters.rejected[exc.reason] += 1
+            log.debug("natlog malformed message from %s: %s", sender, exc)
+            return
+        self.counters.unknown_template_sets += decoded.unknown_sets
+        for t, recs in decoded.sets:
+            self.counters.records_in += len(recs)
+            out = self._export_template(t)
+            kept = self._filter(out, recs)
+            if kept:
+                self._fan_out(out, kept)
+
+    def _export_template(self, t: Template) -> Template:
+        out = self._layouts.get(t.fields)
+        if out is None:
+            tid = 256 + len(self._layouts)
+            out = self._layouts[t.fields] = Template(tid, t.fields, t.scope_count)
+        return out
+
+    def _filter(self, t: Template, recs: list[Record]) -> list[Record]:
+        try:
+            i = t.index("natEvent")
+        except KeyError:
+            return recs
+        allowed = self._allowed
+        kept = [r for r in recs if r[i] in allowed]
+        self.counters.records_filtered += len(recs) - len(kept)
+        return kept
+
+    def _fan_out(self, t: Template, recs: list[Record]) -> None:
+        for link in self.links.values():
+            link.offer(t, recs)  # what does not fit is counted by the link's queue (spill-full)
+
+    # ---------------------------------------------------------------------------------- port blocks
+
+    def set_port_blocks(self, blocks: Iterable[PortBlock]) -> int:
+        """The det44 blocks in force now; new ones are exported (allocation), gone ones too
+        (de-allocation). Returns the number of records queued."""
+        new = {(b.vrf_id, b.inside): b for b in blocks}
+        now_ms = int(time.time() * 1000)
+        recs: list[Record] = []
+        if "port-block" in self.s.events:
+            for key, b in self._blocks.items():
+                if new.get(key) != b:
+                    recs.append(_block_record(now_ms, NatEvent.PORT_BLOCK_DEALLOCATION, b))
+            for key, b in new.items():
+                if self._blocks.get(key) != b:
+                    recs.append(_block_record(now_ms, NatEvent.PORT_BLOCK_ALLOCATION, b))
+        self._blocks = new
+        self.counters.port_blocks = len(new)
+        if recs:
+            self._fan_out(self._layouts[PORT_BLOCK], recs)
+        return len(recs)
+
+    # ------------------------------------------------------------------------------------- metrics
+
+    def samples(self) -> Iterator[tuple[str, tuple[str, ...], float]]:
+        """Prometheus samples (agent.telemetry.catalog NATLOG)."""
+        c = self.counters
+        yield "bng_natlog_messages_received", (), c.messages_in
+        yield "bng_natlog_records_received", (), c.records_in
+        yield "bng_natlog_records_filtered", (), c.records_filtered
+        for reason, n in sorted(c.rejected.items()):
+            yield "bng_natlog_messages_rejected", (reason,), n
+        yield "bng_natlog_port_blocks", (), c.port_blocks
+        for name, link in self.links.items():
+            q = link.queue
+            yield "bng_natlog_records_sent", (name,), link.counters.records_out
+            yield "bng_natlog_records_spilled", (name,), q.spilled_records
+            yield "bng_natlog_records_dropped", (name, "spill-full"), q.dropped
+            yield "bng_natlog_records_queued", (name,), len(q) + link.inflight
+            yield "bng_natlog_spill_bytes", (name,), q.spill_unread
+            yield "bng_natlog_collector_up", (name,), 1.0 if link.up else 0.0
+
+
+def _block_record(now_ms: int, event: int, b: PortBlock) -> Record:
+    return (now_ms, event, b.inside, b.outside, b.start, b.end, 1, b.size, b.vrf_id)
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
