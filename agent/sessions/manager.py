@@ -76,7 +76,7 @@ class SessionManager:
 
     def __init__(
         self,
-        access: AccessConfig | None = None,
+        access: AccessConfig | Callable[[], AccessConfig] | None = None,
         *,
         persistence: Persistence | None = None,
         programmer: Programmer | None = None,
@@ -84,7 +84,8 @@ class SessionManager:
         limit: int = 1_000_000,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.access = access or AccessConfig()
+        fixed = access if isinstance(access, AccessConfig) else AccessConfig()
+        self._access: Callable[[], AccessConfig] = access if callable(access) else (lambda: fixed)
         self.table = SessionTable(limit)
         self.persistence = persistence
         self.programmer = programmer
@@ -97,10 +98,14 @@ class SessionManager:
 
     # ------------------------------------------------------------------ configuration and restore
 
-    def set_access(self, access: AccessConfig) -> None:
-        """New access interfaces / templates after a commit. Existing sessions keep their policy (a
-        template change applies to sessions opened afterwards)."""
-        self.access = access
+    @property
+    def access(self) -> AccessConfig:
+        """Access interfaces and templates in force (a template change applies to sessions opened
+        afterwards; existing sessions keep their policy)."""
+        return self._access()
+
+    def set_access(self, access: AccessConfig | Callable[[], AccessConfig]) -> None:
+        self._access = access if callable(access) else (lambda: access)
 
     def restore(self, sessions: Mapping[int, Session], next_id: int) -> None:
         """Load sessions read back from the log (before anything else uses the manager). They are not

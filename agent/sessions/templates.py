@@ -45,6 +45,7 @@ class VlanRange:
     outer_max: int
     inner_min: int | None = None
     inner_max: int | None = None
+    outer_tag_type: str = "dot1ad"  # TPID of the outer tag of a QinQ range
 
     def matches(self, outer: int | None, inner: int | None) -> bool:
         if outer is None or not self.outer_min <= outer <= self.outer_max:
@@ -68,9 +69,10 @@ class AccessInterface:
 
     def accepts_vlans(self, outer: int | None, inner: int | None) -> bool:
         """Whether frames with these tags may start a session here (1:1: within a configured range)."""
-        if not self.per_subscriber:
-            return True
-        return any(r.matches(outer, inner) for r in self.vlan_ranges)
+        return not self.per_subscriber or self.range_for(outer, inner) is not None
+
+    def range_for(self, outer: int | None, inner: int | None) -> VlanRange | None:
+        return next((r for r in self.vlan_ranges if r.matches(outer, inner)), None)
 
 
 def session_interface(key: SessionKey, per_subscriber: bool) -> str:
@@ -108,6 +110,7 @@ class AccessConfig:
                     int(r["outer-vlan-max"]),
                     int(r["inner-vlan-min"]) if "inner-vlan-min" in r else None,
                     int(r["inner-vlan-max"]) if "inner-vlan-max" in r else None,
+                    str(r.get("outer-tag-type", "dot1ad")).rpartition(":")[2],
                 )
                 for r in a.get("vlan-range", [])
             )

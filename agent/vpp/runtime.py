@@ -63,6 +63,15 @@ class RuntimeItems:
     def states(self) -> dict[str, ItemState]:
         return {k: e.state for k, e in self.entries.items()}
 
+    def preload(self, items: Iterable[Item[Value]]) -> None:
+        """Register run-time items restored after an agent restart as ``pending``, without programming
+        them: the next reconcile compares VPP with them (VPP may still hold them) and sends only the
+        difference."""
+        for it in items:
+            if it.origin == "config":
+                raise RuntimeItemError(f"{it.key}: a run-time item cannot have origin 'config'")
+            self.entries[it.key] = RuntimeEntry(it, "pending")
+
     def submit(
         self, put: Iterable[Item[Value]], remove: Iterable[str], config: Mapping[str, Item[Value]]
     ) -> RuntimeChange:

@@ -80,3 +80,24 @@ async def test_a_commit_deleting_an_interface_removes_the_sessions_on_it_first()
     step = next(s for s in plan.steps if s.key == on7.key)
     assert step.op == "delete" and "no call" in step.detail
     assert plan.data.runtime_unapplied == [on7.key]
+
+
+def test_preloaded_items_wait_for_the_next_rebase() -> None:
+    """Sessions restored after a restart are registered without programming: the next reconcile's rebase
+    decides (they are applied once what they depend on exists)."""
+    from agent.features.interfaces import keys as ik
+    from agent.features.interfaces.values import AddressValue
+    from agent.vpp.items import Item
+
+    it = Item(
+        ik.address("x.7", "100.64.0.1/32"),
+        AddressValue("x.7", "100.64.0.1/32"),
+        (ik.interface("x.7"),),
+        "x.7",
+        "session",
+    )
+    rt = RuntimeItems()
+    rt.preload([it])
+    assert rt.states() == {it.key: "pending"} and rt.applied() == {}
+    change = rt.rebase({ik.interface("x.7"): it})
+    assert change.new == {it.key: it} and change.states == {it.key: "applied"}
