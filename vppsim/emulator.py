@@ -18,6 +18,7 @@ from vppsim.faults import FaultTable
 from vppsim.features.bonds.state import Bond, BondTable
 from vppsim.features.interfaces.addresses import AddressIndex
 from vppsim.features.interfaces.state import IfKind, Interface, InterfaceTable, IpInterface
+from vppsim.features.ra.state import Ip6Links
 from vppsim.features.routes.state import (
     PATH_TYPE_DROP,
     PATH_TYPE_LOCAL,
@@ -74,6 +75,7 @@ class Emulator:
         self.traffic = TrafficTable()
         self.punt: PuntServer | None = None  # `punt { socket }` (bng-vppsim --punt-socket)
         self.dataplane: Dataplane | None = None  # ports backed by Linux interfaces (vppsim/ports.py)
+        self.ip6 = Ip6Links()  # IPv6 links and their RA records (vppsim/features/ra)
         self._event_bits: dict[int, int] = {}  # sw_if_index -> EVENT_* bits not yet sent
         self._loop_instances: set[int] = set()
         self._route_stats: dict[tuple[bool, int, Any], int] = {}
@@ -180,6 +182,7 @@ class Emulator:
         if intf.vlan_key is not None:
             self.vlan_slots.pop(intf.vlan_key, None)
         self.traffic.discard(intf.sw_if_index)
+        self.ip6.forget(intf.sw_if_index)
         if intf.admin_up:
             # interface.c vnet_delete_sw_interface: "Bring down interface in case it is up" -- an
             # ADMIN_DOWN event, merged with the DEL below into one sw_interface_event (flags 0, deleted)
@@ -481,7 +484,15 @@ class Emulator:
         intf.addresses.append(addr)
         if intf.admin_up:
             self._add_interface_routes(intf, addr)
+        if is_ip6:
+            self.ip6_enable(intf)  # ip6_forward.c: ip6_link_enable after the address is in
         return errno.OK
+
+    def ip6_enable(self, intf: Interface) -> None:
+        """``ip6_link_enable``: Ethernet interfaces (everything but local0) get an RA record, with the
+        interface's IPv6 MTU as the advertised link MTU (``vnet_sw_interface_get_mtu``)."""
+        mtu = intf.mtu[2] or intf.mtu[0]
+        self.ip6.enable(intf.sw_if_index, intf.kind is not IfKind.LOCAL, mtu)
 
     def _add_interface_routes(self, intf: Interface, addr: IpInterface) -> None:
         """The attached (network) and local (host) routes of one address. VPP has them only while the
@@ -562,6 +573,8 @@ class Emulator:
         if index is not None:
             index.remove(intf.sw_if_index, addr)
         self._remove_interface_routes(intf, addr, intf.addresses)
+        if is_ip6:
+            self.ip6.disable(intf.sw_if_index)  # ip6_forward.c: ip6_link_disable on every delete
 
     def set_unnumbered(self, intf: Interface, via: int | None) -> None:
         intf.unnumbered_via = via

@@ -13,9 +13,9 @@ checksum must hold, the destination must be a receive entry of the interface's t
 address, or 255.255.255.255/32 once something adds it with a local path -- every table has it as a drop
 entry, ``ip4_fib.c`` ``ip4_specials``), and a UDP destination port must have a punt-socket client
 (``udp_register_dst_port`` by ``punt_socket_register_l4``); then the frame goes to the client
-(``punt_node.c``). Everything else is counted by reason and dropped. IPv6 is not emulated on this path
-(registrations for it are accepted; frames are counted as "ip6 not emulated"): on VPP, DHCPv6 needs an
-``ff02::1:2`` mroute (``dhcp6_proxy_node.c``) that vppsim does not model yet.
+(``punt_node.c``). Everything else is counted by reason and dropped. For IPv6, router solicitations go
+to a punt client registered for ICMPv6 type 133 or to VPP's own RA code, which answers with an RA
+(``vppsim/features/ra``); other IPv6 is counted as "ip6 not emulated".
 
 Sending (``PUNT_L2`` from the punt socket) is ``interface-output``: the frame leaves the port under the
 given interface as it is -- VPP adds no VLAN tags there -- if that interface and its port are up.
@@ -42,7 +42,8 @@ from vppsim.features.pppoe.state import (
     is_session_data,
     pppoe_input_offset,
 )
-from vppsim.features.punt.state import ADDRESS_IP4, BUFFER_SIZE
+from vppsim.features.punt.state import ADDRESS_IP4, ADDRESS_IP6, BUFFER_SIZE
+from vppsim.features.ra import sender as ra_sender
 from vppsim.features.routes.state import PATH_TYPE_LOCAL
 
 if TYPE_CHECKING:
@@ -179,7 +180,7 @@ class Dataplane:
         elif ethertype == ETH_P_PPPOE_SESSION:
             self._pppoe_session(backing, sub, frame)  # ethernet-input -> pppoe-input
         elif ethertype == ETH_P_IPV6:
-            backing.drop("ip6 not emulated")
+            self._ip6(backing, sub, frame, off)
         else:
             backing.drop(f"ethertype 0x{ethertype:04x} not punted")
 
@@ -239,6 +240,43 @@ class Dataplane:
             backing.drop("udp port not registered")  # ip4-udp-lookup: "no listener for dst port"
             return
         punt.deliver(reg, sub.sw_if_index, frame)
+
+    def _ip6(self, backing: Backing, sub: Interface, frame: bytes, off: int) -> None:
+        """``ip6-input`` -> ``ip6-local`` -> ``ip6-icmp-input`` for what the packet path needs: router
+        solicitations (to a punt client registered for ICMPv6 type 133, else to VPP's RA code,
+        ``vppsim/features/ra/sender.py``). IPv6 must be enabled on the interface (an IPv6 link:
+        ``ip6_sw_interface_enable_disable``); anything else is counted and dropped."""
+        emu = self.emu
+        if sub.sw_if_index not in emu.ip6.links:
+            backing.drop("ip6-not-enabled")
+            return
+        if len(frame) < off + 40 or frame[off] >> 4 != 6:
+            backing.drop("ip6 bad header")
+            return
+        plen = struct.unpack_from("!H", frame, off + 4)[0]
+        if len(frame) < off + 40 + plen:
+            backing.drop("ip6 length error")
+            return
+        packet = frame[off : off + 40 + plen]
+        if packet[6] != ra_sender.ICMP6 or plen < 8:
+            backing.drop("ip6 not emulated")
+            return
+        src, dst = ipaddress.IPv6Address(packet[8:24]), ipaddress.IPv6Address(packet[24:40])
+        if ra_sender.checksum(src, dst, ra_sender.ICMP6, packet[40:]) != 0:
+            backing.drop("icmp6 bad checksum")  # ip6-local validates the checksum
+            return
+        icmp_type = packet[40]
+        punt = emu.punt
+        reg = punt.client_for(ADDRESS_IP6, icmp_type) if punt is not None else None
+        if punt is not None and reg is not None:
+            punt.deliver(reg, sub.sw_if_index, frame[: off + 40 + plen])
+            return
+        if icmp_type != ra_sender.RS:
+            backing.drop("icmp6 type not emulated")
+            return
+        reason = ra_sender.solicitation(emu, sub, frame[: off + 40 + plen], off)
+        if reason is not None:
+            backing.drop(reason)
 
     # ------------------------------------------------------------------ PPPoE control plane
 

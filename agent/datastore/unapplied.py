@@ -50,9 +50,16 @@ class Unapplied:
 
 
 _IF = "/ietf-interfaces:interfaces/interface"
+_SUBS = "/bng-subscribers:subscribers"
 
 UNAPPLIED: tuple[Unapplied, ...] = (
-    Unapplied("/bng-subscribers:subscribers", "IPoE/PPPoE subscribers, DHCP relay and IPv6 RA", 14),
+    Unapplied(f"{_SUBS}/access-interfaces", "IPoE/PPPoE subscriber sessions (IPv6 RAs are applied)", 14),
+    Unapplied(f"{_SUBS}/session-templates", "session templates (their ra-policy is applied)", 14),
+    Unapplied(f"{_SUBS}/address-pools", "local address and prefix pools", 14),
+    Unapplied(f"{_SUBS}/dhcpv4-relay", "DHCPv4 relay", 14),
+    Unapplied(f"{_SUBS}/dhcpv6-relay", "DHCPv6 relay", 14),
+    Unapplied(f"{_SUBS}/ra-policies/ra-policy/prefix-length", "per-subscriber SLAAC prefixes", 14),
+    Unapplied(f"{_SUBS}/ra-policies/ra-policy/slaac-prefix-pool", "per-subscriber SLAAC prefixes", 14),
     Unapplied("/bng-aaa:aaa", "subscriber RADIUS authentication, accounting and CoA", 15),
     Unapplied("/ietf-nat:nat", "CGNAT (NAT44 pools and static mappings)", 17),
     Unapplied("/bng-qos:qos", "QoS profiles (VPP policers)", 18),

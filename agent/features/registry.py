@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from agent.features import bonds, interfaces, proxyarp, routes, subscribers, vrfs
+from agent.features import bonds, interfaces, proxyarp, ra, routes, subscribers, vrfs
 from agent.features.base import Feature, FlattenContext, InterfaceType, Lookup, RetrieveContext
 from agent.vpp.config import Entry, RootId, Roots
 from agent.vpp.descriptor import Descriptor
@@ -28,6 +28,7 @@ FEATURES: tuple[Feature, ...] = (
     routes.FEATURE,
     subscribers.FEATURE,
     proxyarp.FEATURE,
+    ra.FEATURE,
 )
 
 

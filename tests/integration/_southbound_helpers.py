@@ -187,6 +187,26 @@ def _snapshot_sync(api_socket: str, api_files: list[str]) -> dict[str, Any]:
                         )
                     )
                 routes[f"{table_id}/{r.route.prefix}"] = sorted(paths, key=str)
+        ra: dict[str, Any] = {}
+        for d in c.api.sw_interface_ip6nd_ra_dump(sw_if_index=ALL):
+            # prefix lifetimes count down while RAs go out (ip6_ra.c): only whether they are infinite
+            ra[name[d.sw_if_index]] = (
+                bool(d.send_radv),
+                bool(d.adv_managed_flag),
+                bool(d.adv_other_flag),
+                int(d.adv_router_lifetime),
+                float(d.max_radv_interval),
+                float(d.min_radv_interval),
+                sorted(
+                    (
+                        str(p.prefix),
+                        bool(p.onlink_flag),
+                        bool(p.autonomous_flag),
+                        bool(p.decrement_lifetime_flag),
+                    )
+                    for p in d.prefixes
+                ),
+            )
         proxy_arp = sorted(
             name[d.sw_if_index] for d in c.api.proxy_arp_intfc_dump() if d.sw_if_index in name
         )  # VPP also reports indices of deleted interfaces (agent/features/proxyarp/descriptors.py)
@@ -205,6 +225,7 @@ def _snapshot_sync(api_socket: str, api_files: list[str]) -> dict[str, Any]:
             "proxy_arp": proxy_arp,
             "proxy_arp_ranges": ranges,
             "neighbor_limits": limits,
+            "ra": ra,
         }
     finally:
         c.disconnect()

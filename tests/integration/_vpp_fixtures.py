@@ -71,6 +71,8 @@ NORMALISED: dict[str, str] = {
     "punt_socket_register_reply.pathname": "VPP's own punt socket, from its startup.conf (punt { socket })",
     "cli_inband_reply.reply": "CLI text: reduced to the lines the agent parses (agent/vpp/retrieve.py "
     "_unnumbered: interface header lines and 'unnumbered, use' lines)",
+    "sw_interface_ip6nd_ra_details.prefixes.*_lifetime_expires": "seconds until a prefix lifetime runs "
+    "out, counted from the call that set it: rounded to whole seconds (the steps take microseconds)",
 }
 
 
@@ -256,6 +258,15 @@ def _normalise_message(name: str, m: dict[str, Any]) -> dict[str, Any]:
         m["pathname"] = "<VPP's punt socket>"
     elif name == "control_ping_reply":
         m["vpe_pid"] = "<pid>"
+    elif name == "sw_interface_ip6nd_ra_details":
+        m["prefixes"] = [
+            {
+                **p,
+                "valid_lifetime_expires": round(p["valid_lifetime_expires"]),
+                "pref_lifetime_expires": round(p["pref_lifetime_expires"]),
+            }
+            for p in m["prefixes"]
+        ]
     elif name == "cli_inband_reply":
         lines = str(m["reply"]).splitlines()
         keep = [ln.rstrip() for ln in lines if (ln and not ln[0].isspace()) or "unnumbered, use" in ln]

@@ -141,6 +141,35 @@ SCENARIOS: dict[str, Scenario] = {
     "subscribers": ([], [], []),
 }
 
+SUBS = "/bng-subscribers:subscribers"
+
+
+def access(*names: str, policy: dict[str, Any]) -> dict[str, Any]:
+    """IPoE access interfaces whose template has RA policy ``p``."""
+    return {
+        "access-interfaces": {
+            "access-interface": [{"interface": n, "session-template": "t", "ipoe": {}} for n in names]
+        },
+        "session-templates": {"template": [{"name": "t", "ra-policy": "p"}]},
+        "ra-policies": {"ra-policy": [{"name": "p", **policy}]},
+    }
+
+
+SCENARIOS["ra"] = (
+    [
+        (IF, {"interface": [port(P2), subif(P2, 50, **addrs(v6="2001:db8:50::1/64"))]}),
+        (SUBS, access(f"{P2}.50", policy={"address-mode": "slaac"})),
+    ],
+    [
+        (IF, {"interface": [subif(P2, 60, **addrs(v6="2001:db8:60::1/64"))]}),
+        (
+            SUBS,
+            access(f"{P2}.50", f"{P2}.60", policy={"address-mode": "dhcpv6-stateful", "max-interval": 300}),
+        ),
+    ],
+    [],
+)
+
 # the errno VPP would give (any non-zero retval fails a call)
 RETVAL = -7
 

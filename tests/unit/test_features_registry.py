@@ -42,6 +42,21 @@ EVERYTHING = {
         }
     },
     "bng-interfaces:neighbor-limits": {"ipv4": {"max-entries": 20000}},
+    "bng-subscribers:subscribers": {
+        "access-interfaces": {
+            "access-interface": [{"interface": f"{P0}.8", "session-template": "t", "ipoe": {}}]
+        },
+        "session-templates": {"template": [{"name": "t", "ra-policy": "stateful"}]},
+        "ra-policies": {
+            "ra-policy": [
+                {
+                    "name": "stateful",
+                    "address-mode": "dhcpv6-stateful",
+                    "prefix": [{"prefix": "2001:db8:8::/64"}],
+                }
+            ]
+        },
+    },
 }
 
 

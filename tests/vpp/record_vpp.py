@@ -528,6 +528,111 @@ def proxyarp(r: Recorder) -> None:
     r("ip_neighbor_config_get", af=0)
     r("ip_neighbor_dump", sw_if_index=ALL, af=0)
     r("ip_neighbor_dump", sw_if_index=ref(sub), af=0)
+def ra_config(sw_if_index: Any, **fields: Any) -> dict[str, Any]:
+    """sw_interface_ip6nd_ra_config as agent/features/ra/descriptors.py ra_config builds it."""
+    base = {
+        "suppress": 0,
+        "managed": 0,
+        "other": 0,
+        "ll_option": 0,
+        "send_unicast": 0,
+        "cease": 0,
+        "is_no": False,
+        "default_router": 0,
+        "max_interval": 0,
+        "min_interval": 0,
+        "lifetime": 0,
+        "initial_count": 0,
+        "initial_interval": 0,
+    }
+    return {"sw_if_index": sw_if_index, **base, **fields}
+
+
+def ra_prefix(sw_if_index: Any, prefix: str, valid: int, preferred: int, **flags: Any) -> dict[str, Any]:
+    """sw_interface_ip6nd_ra_prefix as agent/features/ra/descriptors.py sends it."""
+    base = {"use_default": False, "no_advertise": False, "off_link": False, "no_autoconfig": False}
+    base |= {"no_onlink": False, "is_no": False}
+    return {
+        "sw_if_index": sw_if_index,
+        "prefix": prefix,
+        **base,
+        **flags,
+        "val_lifetime": valid,
+        "pref_lifetime": preferred,
+    }
+
+
+def ra(r: Recorder) -> None:
+    """Router advertisements (agent/features/ra): IPv6 enable, RA settings, M/O flags, prefixes, the RA
+    dump the reconcile reads, and the refusals (IPv6 not enabled, lifetime not above max interval,
+    unknown prefix). Ports stay admin down, so VPP sends no RA and the counters stay still."""
+    r(
+        "sw_interface_ip6nd_ra_config",
+        note="IPv6 not enabled",
+        **ra_config(P0, default_router=1, lifetime=1800),
+    )
+    r("sw_interface_ip6nd_ra_dump", sw_if_index=ALL, note="no IPv6 link anywhere")
+    r("sw_interface_ip6_enable_disable", sw_if_index=P0, enable=True)
+    r("sw_interface_ip6nd_ra_dump", sw_if_index=ALL, note="the RA record IPv6 enable made, defaults")
+    r(
+        "sw_interface_ip6nd_ra_config",
+        **ra_config(P0, default_router=1, lifetime=1800, max_interval=600, min_interval=198),
+    )
+    r(
+        "sw_interface_ip6nd_ra_config",
+        note="router lifetime not above max interval",
+        **ra_config(P0, default_router=1, lifetime=300, max_interval=600, min_interval=198),
+    )
+    r(
+        "sw_interface_ip6nd_ra_config",
+        note="min interval above 0.75 * max",
+        **ra_config(P0, default_router=1, lifetime=1800, max_interval=600, min_interval=500),
+    )
+    r("sw_interface_ip6nd_ra_config", note="set M", **ra_config(P0, managed=1))
+    r("sw_interface_ip6nd_ra_config", note="set O", **ra_config(P0, other=1))
+    r("sw_interface_ip6nd_ra_prefix", **ra_prefix(P0, "2001:db8:1::/64", 2592000, 604800))
+    r("sw_interface_ip6nd_ra_prefix", note="infinite", **ra_prefix(P0, "2001:db8:2::/64", ALL, 3600))
+    r(
+        "sw_interface_ip6nd_ra_prefix",
+        note="no autoconfig, off link",
+        **ra_prefix(P0, "2001:db8:3::/64", 7200, 3600, no_autoconfig=True, off_link=True, no_onlink=True),
+    )
+    r("sw_interface_ip6nd_ra_prefix", note="update", **ra_prefix(P0, "2001:db8:1::/64", 86400, 14400))
+    r("sw_interface_ip6nd_ra_dump", sw_if_index=ALL)
+    r(
+        "sw_interface_ip6nd_ra_prefix",
+        note="delete",
+        **ra_prefix(P0, "2001:db8:3::/64", 7200, 3600, is_no=True),
+    )
+    r(
+        "sw_interface_ip6nd_ra_prefix",
+        note="delete unknown",
+        **ra_prefix(P0, "2001:db8:9::/64", 7200, 3600, is_no=True),
+    )
+    r(
+        "sw_interface_ip6nd_ra_prefix",
+        note="other length of a known prefix",
+        **ra_prefix(P0, "2001:db8:1::/56", 7200, 3600),
+    )
+    r("sw_interface_ip6nd_ra_config", note="clear M", **ra_config(P0, managed=1, is_no=True))
+    r("sw_interface_ip6nd_ra_config", note="suppress", **ra_config(P0, suppress=1))
+    r("sw_interface_ip6nd_ra_dump", sw_if_index=P0)
+    r("sw_interface_ip6nd_ra_dump", sw_if_index=P1, note="IPv6 not enabled there")
+    add = {"is_add": True, "del_all": False}
+    r("sw_interface_add_del_address", sw_if_index=P1, prefix="2001:db8:20::1/64", **add)
+    r("sw_interface_ip6nd_ra_dump", sw_if_index=ALL, note="an IPv6 address enables IPv6 too")
+    r("sw_interface_ip6_enable_disable", sw_if_index=P0, enable=False)
+    r("sw_interface_ip6_enable_disable", sw_if_index=P0, enable=False, note="not enabled")
+    r("sw_interface_ip6nd_ra_dump", sw_if_index=ALL, note="P0's RA record went with its IPv6 link")
+    r("sw_interface_ip6_enable_disable", sw_if_index=P0, enable=True, note="again: defaults")
+    r("sw_interface_ip6nd_ra_config", note="no such interface", **ra_config(99, suppress=1))
+    r(
+        "sw_interface_ip6nd_ra_prefix",
+        note="no such interface",
+        **ra_prefix(99, "2001:db8:1::/64", 7200, 3600),
+    )
+    r("sw_interface_ip6_enable_disable", sw_if_index=99, enable=True, note="no such interface")
+    r("sw_interface_ip6nd_ra_dump", sw_if_index=ALL)
 
 
 SCENARIOS: dict[str, Callable[[Recorder], None]] = {
@@ -538,6 +643,7 @@ SCENARIOS: dict[str, Callable[[Recorder], None]] = {
     "ip": ip,
     "packetio": packetio,
     "proxyarp": proxyarp,
+    "ra": ra,
 }
 
 

@@ -6,10 +6,11 @@ The ``*.api.json`` files next to this module are written in the format VPP insta
 and enum values were taken from FDio/vpp's ``.api`` files (``src/vnet/interface.api``,
 ``interface_types.api``, ``ethernet/ethernet_types.api``, ``ip/ip.api``, ``ip/ip_types.api``,
 ``fib/fib_types.api``, ``bonding/bond.api``, ``ip/punt.api``, ``plugins/pppoe/pppoe.api``,
-``src/vpp/api/vpe.api``, ``src/vlib/vlib.api``). Every CRC was computed with :mod:`vppsim.apicrc`
-(vppapigen's algorithm) and checked against the CRCs in VPP's generated ``*.api_types.h`` headers
-(``punt.api.json`` and ``pppoe.api.json`` were cut from a 26.06 build's generated JSON). The
-connection messages (``sockclnt_create``, ``control_ping``, ``get_api_json`` ...) come from vpp-papi's
+``src/vpp/api/vpe.api``, ``src/vlib/vlib.api``, ``src/vnet/ip6-nd/ip6_nd.api``). Every CRC was computed
+with :mod:`vppsim.apicrc` (vppapigen's algorithm) and checked against the CRCs in VPP's generated
+``*.api_types.h`` headers (``punt.api.json``, ``pppoe.api.json`` and ``ip6_nd.api.json`` were cut from a
+26.06 build's generated JSON). The connection messages (``sockclnt_create``, ``control_ping``,
+``get_api_json`` ...) come from vpp-papi's
 bundled ``memclnt.api.json``, which is VPP's own file.
 """
 
@@ -69,6 +70,10 @@ MESSAGES_USED: tuple[str, ...] = (
     "ip_neighbor_config",
     "ip_neighbor_config_get",
     "ip_neighbor_dump",
+    "sw_interface_ip6_enable_disable",
+    "sw_interface_ip6nd_ra_config",
+    "sw_interface_ip6nd_ra_prefix",
+    "sw_interface_ip6nd_ra_dump",
 )
 
 
