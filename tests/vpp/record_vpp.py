@@ -528,6 +528,8 @@ def proxyarp(r: Recorder) -> None:
     r("ip_neighbor_config_get", af=0)
     r("ip_neighbor_dump", sw_if_index=ALL, af=0)
     r("ip_neighbor_dump", sw_if_index=ref(sub), af=0)
+
+
 def ra_config(sw_if_index: Any, **fields: Any) -> dict[str, Any]:
     """sw_interface_ip6nd_ra_config as agent/features/ra/descriptors.py ra_config builds it."""
     base = {
