@@ -27,6 +27,8 @@ restart). Commands::
     {"cmd": "unback_port", "sw_if_index": N}
     {"cmd": "packet_status"}      -> backed ports (rx/tx/drops by reason), punt socket registrations and
                                      counters
+    {"cmd": "acl_packet", "name": "...", "src": "10.0.0.1", "dst": "192.0.2.1", "proto": 6, "sport": 1024,
+     "dport": 80, "is_input": true, "count": 1, "bytes": 64}  -> {"action": "permit", "acl": 0, "rule": 1}
     {"cmd": "crash"}
 
 ``COMMANDS`` lists them with their arguments for ``bng-vppsim ctl --help`` and ``help``.
@@ -44,6 +46,7 @@ from typing import Any
 from vppsim import vppcli
 from vppsim.emulator import Emulator
 from vppsim.faults import Fault
+from vppsim.features.acl.traffic import acl_packet
 from vppsim.features.interfaces.state import (
     SUB_IF_DOT1AD,
     SUB_IF_EXACT_MATCH,
@@ -80,6 +83,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "unback_port": ("name=NAME", "stop that"),
     "packet_status": ("", "backed ports (rx, tx, drops by reason), punt and PPPoE control-plane state"),
     "help": ("", "this list"),
+    "acl_packet": (
+        "name=NAME src=IP dst=IP [proto=17 sport=0 dport=0 is_input=true count=1 bytes=64]",
+        "packets through the interface's ACLs: verdict, hit counters, reflexive sessions",
+    ),
     "crash": ("", "exit at once, as a VPP crash (the next vppsim starts empty)"),
 }
 
@@ -206,6 +213,9 @@ class ControlServer:
             result["cli"] = vppcli.help_lines()
         elif cmd in ("back_port", "unback_port", "packet_status"):
             result = self._packet(cmd, args)
+        elif cmd == "acl_packet":
+            intf = self._interface(args)
+            result = acl_packet(emu, intf.sw_if_index, args)
         elif cmd == "crash":
             result = {"crash": True}
         else:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from vppsim import errno
 from vppsim.codec import ApiDefinitions, to_plain
 from vppsim.faults import FaultTable
+from vppsim.features.acl.state import AclPlugin
 from vppsim.features.bonds.state import Bond, BondTable
 from vppsim.features.interfaces.addresses import AddressIndex
 from vppsim.features.interfaces.state import IfKind, Interface, InterfaceTable, IpInterface
@@ -64,6 +65,7 @@ class Emulator:
         self.interfaces = InterfaceTable()
         self.bonds = BondTable()
         self.fib = Fib()
+        self.acl = AclPlugin()  # src/plugins/acl (vppsim/features/acl)
         self.faults = FaultTable()
         self.event_clients: dict[ApiSession, int] = {}
         self.sessions: set[ApiSession] = set()
@@ -183,6 +185,7 @@ class Emulator:
             self.vlan_slots.pop(intf.vlan_key, None)
         self.traffic.discard(intf.sw_if_index)
         self.ip6.forget(intf.sw_if_index)
+        self.acl.interface_deleted(intf.sw_if_index)
         if intf.admin_up:
             # interface.c vnet_delete_sw_interface: "Bring down interface in case it is up" -- an
             # ADMIN_DOWN event, merged with the DEL below into one sw_interface_event (flags 0, deleted)

@@ -250,7 +250,42 @@ def _matches(words: list[str], pattern: list[str]) -> bool:
     return all(pattern[k].startswith(words[k]) and len(words[k]) >= 2 for k in range(len(pattern)))
 
 
+# ------------------------------------------------------------------------------------ ACL plugin
+def show_acl_tables(emu: Emulator, args: list[str]) -> str:
+    # acl.c acl_show_aclplugin_tables_fn: the two switches first; "mask" then lists the mask types of
+    # hash_lookup.c acl_plugin_show_tables_mask_type, which vppsim does not model (it has none)
+    am = emu.acl
+    return (
+        f"Stats counters enabled for interface ACLs: {int(am.counters_enabled)}\n"
+        "Use hash-based lookup for ACLs: 1\n"
+        "Mask-type entries:\n"
+    )
+
+
+def show_acl_sessions(emu: Emulator, args: list[str]) -> str:
+    # acl.c acl_plugin_show_sessions: totals, then per thread the add/del counts of every interface
+    am = emu.acl
+    adds, dels = sum(am.session_adds.values()), sum(am.session_dels.values())
+    lines = [
+        f"Sessions total: add {adds} - del {dels} = {adds - dels}",
+        f"Sessions active: add {adds} - deact {dels} = {adds - dels}",
+        f"Sessions being purged: deact {dels} - del {dels} = 0",
+        "now: 0 clocks per second: 0",
+        "",
+        "",
+        "Per-thread data:",
+        "Thread #0:",
+        "  connection add/del stats:",
+    ]
+    for i in emu.interfaces.all():
+        a, d = am.session_adds.get(i.sw_if_index, 0), am.session_dels.get(i.sw_if_index, 0)
+        lines.append(f"    sw_if_index {i.sw_if_index}: add {a} - del {d} = {a - d}; epoch chg: 0")
+    return "\n".join(lines) + "\n"
+
+
 COMMANDS: list[tuple[list[str], str, Callable[[Emulator, list[str]], str]]] = [
+    (["show", "acl-plugin", "tables"], "show acl-plugin tables [mask]", show_acl_tables),
+    (["show", "acl-plugin", "sessions"], "show acl-plugin sessions", show_acl_sessions),
     (["show", "version"], "show version", lambda emu, a: show_version()),
     (["show", "interface", "address"], "show interface address [<name> ...]", show_interface_address),
     (["show", "interface"], "show interface [<name> ...]", show_interface),

@@ -177,7 +177,45 @@ def _compare(old: Cdata, new: Cdata, path: str, out: list[Change]) -> None:
         if node_value(old) != node_value(new):
             out.append(Change("modify", path, _json_scalar(old), _json_scalar(new)))
         return
+    if _user_order_changed(old, new):
+        # Changes carry no position: replayed, a new or moved entry of an ordered-by-user list (an ACE
+        # inserted first) would land at the end. The parent is replaced instead, which replays (and
+        # inverts, for rollback) to exactly the new order.
+        out.append(Change("delete", path, node_json(old), None))
+        out.append(Change("create", path, None, node_json(new)))
+        return
     _compare_siblings(lib.lyd_child(old), lib.lyd_child(new), out, new)
+
+
+def _is_user_ordered_list(node: Cdata) -> bool:
+    return bool(nodetype(node) == lib.LYS_LIST and node.schema.flags & lib.LYS_ORDBY_USER)
+
+
+def _user_ordered(parent: Cdata) -> dict[Any, list[str]]:
+    """Per ordered-by-user list schema under ``parent``: its entries' paths in data order."""
+    out: dict[Any, list[str]] = {}
+    c = lib.lyd_child(parent)
+    while c != NULL:
+        if _is_user_ordered_list(c):
+            out.setdefault(int(ffi.cast("uintptr_t", c.schema)), []).append(node_path(c))
+        c = c.next
+    return out
+
+
+def _user_order_changed(old: Cdata, new: Cdata) -> bool:
+    """Whether replaying the changes of ``old``'s ordered-by-user lists (deletes, then creates appended
+    at the end) would give another order than ``new`` has."""
+    after = _user_ordered(new)
+    if not after:
+        return False
+    before = _user_ordered(old)
+    for schema, new_seq in after.items():
+        old_seq = before.get(schema, [])
+        kept, added = set(new_seq), set(old_seq)
+        replayed = [p for p in old_seq if p in kept] + [p for p in new_seq if p not in added]
+        if replayed != new_seq:
+            return True
+    return False
 
 
 def _compare_siblings(
@@ -281,6 +319,17 @@ def changes_for_paths(old: TreeLike, new: TreeLike, paths: set[str] | list[str])
     roots = cover(paths)
     if roots == ["/"]:
         return diff_trees(old, new)
+    # an entry of an ordered-by-user list may have moved or been inserted mid-list: compare from its
+    # parent, which knows the order (see _compare)
+    lifted = []
+    for p in roots:
+        node = find_path(new_root, p)
+        if node == NULL:
+            node = find_path(old_root, p)
+        parent = parent_path(p) if node != NULL and _is_user_ordered_list(node) else None
+        lifted.append(parent or p)
+    if lifted != roots:
+        roots = cover(lifted)
     out: list[Change] = []
     for p in roots:
         o = find_path(old_root, p)

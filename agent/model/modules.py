@@ -37,16 +37,23 @@ STANDARD_MODULES: dict[str, list[str]] = {
     "iana-crypt-hash": ["crypt-hash-md5", "crypt-hash-sha-256", "crypt-hash-sha-512"],
     # VPP's NAT44-ED: dynamic NAPT44 pools and static mappings only (see bng-deviations).
     "ietf-nat": ["napt44"],
-    # VPP's ACL plugin matches IPv4/IPv6 prefixes, protocol, L4 ports, TCP flags and ICMP type/code.
+    # VPP's ACL plugin matches IPv4/IPv6 prefixes, protocol, L4 ports, TCP flags and ICMP type/code;
+    # its MAC/IP ACLs match source MAC (masked) with a source prefix (the Ethernet ACL types); counters
+    # are per rule across all interfaces (acl-aggregate-stats, not interface-stats). docs/acl.md
     "ietf-access-control-list": [
+        "match-on-eth",
         "match-on-ipv4",
         "match-on-ipv6",
         "match-on-tcp",
         "match-on-udp",
         "match-on-icmp",
+        "eth",
         "ipv4",
         "ipv6",
+        "mixed-eth-ipv4",
+        "mixed-eth-ipv6",
         "interface-attachment",
+        "acl-aggregate-stats",
     ],
     # VPP's vrrp plugin (VRRPv3, RFC 5798).
     "ietf-vrrp": [],
@@ -62,6 +69,7 @@ PROJECT_MODULES: list[str] = [
     "bng-aaa",
     "bng-telemetry",
     "bng-ha",
+    "bng-acl",
     "bng-agent",
     "bng-deviations",
 ]

@@ -40,14 +40,22 @@ class RootSpec:
     """A YANG top-level node whose entries are roots.
 
     ``top`` is the JSON-IETF member name (``ietf-interfaces:interfaces``); ``list_name`` the list under
-    it whose entries (keyed by ``name``) are one root each, or ``None`` when the whole container is one
-    root. ``kind`` is the short id used in :class:`RootId` and ``order`` sorts roots for a full flatten.
+    it whose entries (keyed by ``key``, ``name`` by default) are one root each, or ``None`` when the whole
+    container is one root. The list may sit below containers (``attachment-points/interface``), and
+    one top-level node may hold several such lists (``ietf-access-control-list:acls`` has ACLs and
+    their interface attachments). ``kind`` is the short id used in :class:`RootId` and ``order`` sorts
+    roots for a full flatten.
     """
 
     kind: str
     top: str
     list_name: str | None = None
     order: int = 0
+    key: str = "name"
+
+    @property
+    def list_path(self) -> tuple[str, ...]:
+        return tuple(self.list_name.split("/")) if self.list_name else ()
 
 
 #: For a root and its entry: the other roots its items are built from.
@@ -60,8 +68,14 @@ class Roots:
     def __init__(self, specs: Sequence[RootSpec], references: References | None = None) -> None:
         self.specs = sorted(specs, key=lambda s: s.order)
         self.by_kind = {s.kind: s for s in self.specs}
-        self.by_top = {s.top: s for s in self.specs}
-        if len(self.by_kind) != len(self.specs) or len(self.by_top) != len(self.specs):
+        self.by_top: dict[str, list[RootSpec]] = {}
+        for s in self.specs:
+            self.by_top.setdefault(s.top, []).append(s)
+        places = {(s.top, s.list_name) for s in self.specs}
+        whole = [
+            t for t, specs in self.by_top.items() if len(specs) > 1 and any(not x.list_name for x in specs)
+        ]
+        if len(self.by_kind) != len(self.specs) or len(places) != len(self.specs) or whole:
             raise ValueError("two features claim the same root")
         self.references: References = references or (lambda root, entry: ())
 
@@ -107,8 +121,8 @@ class ConfigIndex:
                 if top:
                     table[""] = top
                 continue
-            for entry in (top or {}).get(spec.list_name, []):
-                table[str(entry["name"])] = entry
+            for entry in _entries(top, spec.list_path):
+                table[str(entry[spec.key])] = entry
         for root in idx.roots():
             idx._add_refs(root, idx.get(root))
         return idx
@@ -212,55 +226,74 @@ class Overlay:
         segs = split_path(change.path)
         if not segs:
             return []
-        spec = self.base.spec.by_top.get(segs[0])
-        if spec is None:
-            return []
-        if spec.list_name is None:
-            return [self._apply_in_root(RootId(spec.kind), segs[1:], change)]
-        if len(segs) == 1:
-            return self._replace_top(spec, change)
-        _, preds = parse_segment(segs[1])
-        key = dict(preds).get("name")
-        if key is None:
-            return []
-        return [self._apply_in_root(RootId(spec.kind, key), segs[2:], change)]
+        touched: list[RootId] = []
+        for spec in self.base.spec.by_top.get(segs[0], ()):
+            if spec.list_name is None:
+                return [self._apply_in_root(RootId(spec.kind), segs[1:], change)]
+            path = spec.list_path
+            inner = segs[1:]
+            depth = min(len(inner), len(path))
+            if any(parse_segment(inner[i])[0].rpartition(":")[2] != path[i] for i in range(depth)):
+                continue
+            if len(inner) < len(path):
+                # the change creates or deletes a container above the list (the top-level node itself)
+                touched += self._replace_above(spec, len(inner), change)
+                continue
+            key = dict(parse_segment(inner[len(path) - 1])[1]).get(spec.key)
+            if key is not None:
+                touched.append(self._apply_in_root(RootId(spec.kind, key), inner[len(path) :], change))
+        return touched
 
-    def _replace_top(self, spec: RootSpec, change: Change) -> list[RootId]:
-        """A create/delete of a whole top list container (``/ietf-interfaces:interfaces``): every entry
-        it had or has is touched."""
+    def _replace_above(self, spec: RootSpec, depth: int, change: Change) -> list[RootId]:
+        """A create/delete of a container holding a root list (``/ietf-interfaces:interfaces``): every
+        entry it had or has is touched. ``depth``: how many levels of the list's path the change's node
+        is below the top-level node."""
         assert spec.list_name is not None
+        rest = spec.list_path[depth:]
         names: set[str] = set()
         for doc in (change.old, change.new):
             if isinstance(doc, dict):
-                for e in doc.get(spec.list_name, []):
-                    names.add(str(e["name"]))
+                for e in _entries(doc, rest):
+                    names.add(str(e[spec.key]))
         if change.op == "delete":
             for n in list(self.names(spec.kind)):
                 self.roots[RootId(spec.kind, n)] = None
+                names.add(n)
         else:
             doc = change.new if isinstance(change.new, dict) else {}
-            for e in doc.get(spec.list_name, []):
-                self.roots[RootId(spec.kind, str(e["name"]))] = copy.deepcopy(e)
+            for e in _entries(doc, rest):
+                self.roots[RootId(spec.kind, str(e[spec.key]))] = copy.deepcopy(e)
         return [RootId(spec.kind, n) for n in sorted(names)]
 
     def _apply_in_root(self, root: RootId, rest: list[str], change: Change) -> RootId:
-        keyed = self.base.spec.by_kind[root.kind].list_name is not None
+        spec = self.base.spec.by_kind[root.kind]
+        keyed = spec.list_name is not None
         if not rest:
             if change.op == "delete":
                 self.roots[root] = None
             else:
                 fresh: Entry = change.new if isinstance(change.new, dict) else {}
-                if keyed and fresh.get("name") != root.name:
-                    fresh = {**fresh, "name": root.name}
+                if keyed and fresh.get(spec.key) != root.name:
+                    fresh = {**fresh, spec.key: root.name}
                 self.roots[root] = fresh
                 self._borrowed.add(root)
             return root
         entry = self._writable(root)
         if entry is None:
-            entry = {"name": root.name} if keyed else {}
+            entry = {spec.key: root.name} if keyed else {}
             self.roots[root] = entry
         _apply_path(entry, rest, change)
         return root
+
+
+def _entries(doc: Any, path: tuple[str, ...]) -> list[Entry]:
+    """The entries of the list at ``path`` (local names) below a JSON-IETF container."""
+    for name in path[:-1]:
+        doc = doc.get(_member(doc, name)) if isinstance(doc, dict) else None
+    if not isinstance(doc, dict) or not path:
+        return []
+    found = doc.get(_member(doc, path[-1]), [])
+    return found if isinstance(found, list) else []
 
 
 def _match(entry: Any, preds: list[tuple[str, str]]) -> bool:

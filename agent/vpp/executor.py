@@ -24,7 +24,7 @@ from agent.vpp import errno as vpp_errno
 from agent.vpp import keys
 from agent.vpp.connection import VppConnection
 from agent.vpp.errors import RevertFailedError, StepFailedError, VppError
-from agent.vpp.items import IfRef, VppCall
+from agent.vpp.items import HandleRef, IfRef, VppCall
 from agent.vpp.naming import NameMap
 from agent.vpp.planner import Step
 
@@ -67,13 +67,16 @@ def paused_gc() -> Iterator[None]:
 
 
 def resolve(value: Any, names: NameMap) -> Any:
-    """Replace every :class:`IfRef` in call arguments with the interface's current ``sw_if_index``.
+    """Replace every :class:`IfRef` in call arguments with the interface's current ``sw_if_index``
+    (and every :class:`HandleRef` with the object's current index).
 
     Only dicts and lists are walked; tuples (fixed arrays such as an MPLS label stack) never hold one.
     """
     kind = type(value)
     if kind is IfRef:
         return names.index(value.name)
+    if kind is HandleRef:
+        return names.handle(value.key)
     if kind is dict:
         return {k: resolve(v, names) for k, v in value.items()}
     if kind is list:
@@ -112,6 +115,11 @@ class Executor:
             self.names.bind(call.binds, int(reply.sw_if_index))
         if call.unbinds is not None:
             self.names.unbind(call.unbinds)
+        if call.binds_handle is not None:
+            key, field_name = call.binds_handle
+            self.names.handles[key] = int(getattr(reply, field_name))
+        if call.unbinds_handle is not None:
+            self.names.handles.pop(call.unbinds_handle, None)
 
     async def _run_wave(
         self, calls: Iterable[tuple[Step, VppCall]], *, stop_on_failure: bool = True

@@ -77,16 +77,31 @@ class IfRef:
         return f"<{self.name}>"
 
 
+@dataclass(frozen=True, slots=True)
+class HandleRef:
+    """An index VPP assigns to a non-interface object (an ACL's ``acl_index``), by the item key that
+    made it; the executor swaps in the current index, as it does for :class:`IfRef`."""
+
+    key: str
+
+    def __repr__(self) -> str:
+        return f"<{self.key}>"
+
+
 @dataclass(slots=True)
 class VppCall:
     """One binary-API request. ``binds``: the reply's ``sw_if_index`` becomes this interface's index;
-    ``unbinds``: the interface leaves the name map once the call succeeds."""
+    ``unbinds``: the interface leaves the name map once the call succeeds. ``binds_handle``:
+    (item key, reply field) -- the reply's field becomes that object's index (an ACL made with
+    ``acl_add_replace``); ``unbinds_handle``: the object's index is forgotten once the call succeeds."""
 
     msg: str
     args: dict[str, Any]
     binds: str | None = None
     unbinds: str | None = None
     ok_retvals: tuple[int, ...] = field(default=(0,))
+    binds_handle: tuple[str, str] | None = None
+    unbinds_handle: str | None = None
 
     def render(self) -> str:
         inner = ", ".join(f"{k}={_render(v)}" for k, v in self.args.items())
@@ -105,7 +120,7 @@ def _render(v: Any) -> str:
 
 
 def has_ref(v: Any) -> bool:
-    if isinstance(v, IfRef):
+    if isinstance(v, (IfRef, HandleRef)):
         return True
     if isinstance(v, dict):
         return any(has_ref(x) for x in v.values())

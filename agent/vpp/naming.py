@@ -15,12 +15,30 @@ class UnknownInterfaceError(VppError):
     """A step refers to an interface VPP does not have (e.g. a physical port that is not present)."""
 
 
+class UnknownHandleError(VppError):
+    """A step refers to a VPP object (an ACL) whose index the agent does not know: it was never made."""
+
+
 class NameMap:
-    """Bidirectional map between agent interface names and VPP ``sw_if_index`` values."""
+    """Bidirectional map between agent interface names and VPP ``sw_if_index`` values.
+
+    It also keeps the indices VPP assigned to other objects the agent made (``handles``: an ACL's item
+    key -> its ``acl_index``), rebuilt from dumps at every reconcile like the interface indices.
+    """
 
     def __init__(self) -> None:
         self._index: dict[str, int] = {}
         self._name: dict[int, str] = {}
+        self.handles: dict[str, int] = {}
+
+    def handle(self, key: str) -> int:
+        try:
+            return self.handles[key]
+        except KeyError:
+            raise UnknownHandleError(f"{key} does not exist in VPP", path=key) from None
+
+    def replace_handles(self, handles: dict[str, int]) -> None:
+        self.handles = dict(handles)
 
     def bind(self, name: str, sw_if_index: int) -> None:
         old = self._index.pop(name, None)

@@ -372,6 +372,7 @@ class VppSouthbound:
             if survived and k in programmed:
                 actual[k] = programmed[k]
         self.names.replace(found.names.as_dict())
+        self.names.replace_handles(found.names.handles)
         steps = plan_items(actual, intended)
         report = ReconcileReport(unmanaged=found.unmanaged, missing_ports=missing, skipped=skipped)
         if missing:

@@ -226,9 +226,33 @@ def _snapshot_sync(api_socket: str, api_files: list[str]) -> dict[str, Any]:
             "proxy_arp_ranges": ranges,
             "neighbor_limits": limits,
             "ra": ra,
+            **_acls(c, name),
         }
     finally:
         c.disconnect()
+
+
+def _acls(c: Any, name: dict[int, str]) -> dict[str, Any]:
+    """The ACL plugin's ACLs and MAC/IP ACLs by tag (indices are VPP's to choose) and each interface's
+    lists by interface name."""
+    tag = {int(d.acl_index): str(d.tag) for d in c.api.acl_dump(acl_index=ALL)}
+    acls = {str(d.tag): [tuple(str(x) for x in r) for r in d.r] for d in c.api.acl_dump(acl_index=ALL)}
+    mtag = {int(d.acl_index): str(d.tag) for d in c.api.macip_acl_dump(acl_index=ALL)}
+    macips = {
+        str(d.tag): [tuple(str(x) for x in r) for r in d.r] for d in c.api.macip_acl_dump(acl_index=ALL)
+    }
+    lists = {
+        name[d.sw_if_index]: (
+            [tag[a] for a in d.acls[: d.n_input]],
+            [tag[a] for a in d.acls[d.n_input : d.count]],
+        )
+        for d in c.api.acl_interface_list_dump(sw_if_index=ALL)
+        if d.count
+    }
+    macip_lists = {
+        name[d.sw_if_index]: mtag[d.acls[0]] for d in c.api.macip_acl_interface_list_dump(sw_if_index=ALL)
+    }
+    return {"acls": acls, "macip_acls": macips, "acl_lists": lists, "macip_lists": macip_lists}
 
 
 async def vpp_snapshot(api_socket: str) -> dict[str, Any]:

@@ -170,6 +170,60 @@ SCENARIOS["ra"] = (
     [],
 )
 
+
+ACLS = "/ietf-access-control-list:acls"
+
+
+def ace(name: str, action: str = "accept", **matches: Any) -> dict[str, Any]:
+    return {"name": name, "matches": matches, "actions": {"forwarding": f"ietf-access-control-list:{action}"}}
+
+
+def acl(name: str, *aces: dict[str, Any], kind: str = "ipv4") -> dict[str, Any]:
+    return {"name": name, "type": f"ietf-access-control-list:{kind}-acl-type", "aces": {"ace": list(aces)}}
+
+
+def acl_sets(*names: str) -> dict[str, Any]:
+    return {"acl-sets": {"acl-set": [{"name": n} for n in names]}}
+
+
+SCENARIOS["acl"] = (
+    [
+        (IF, {"interface": [port(P2), subif(P2, 50), subif(P2, 51)]}),
+        (
+            ACLS,
+            {
+                "acl": [
+                    acl("a", ace("web", ipv4={"destination-ipv4-network": "192.0.2.0/24"})),
+                    acl("b", ace("all", "drop")),
+                    acl("m", ace("cpe", eth={"source-mac-address": "02:00:00:00:00:01"}), kind="eth"),
+                    acl("mm", ace("any", "drop"), kind="eth"),
+                ],
+                "attachment-points": {
+                    "interface": [{"interface-id": f"{P2}.50", "ingress": acl_sets("a", "m")}],
+                },
+            },
+        ),
+    ],
+    [
+        (
+            f"{ACLS}/acl[name='a']/aces/ace[name='web']/matches/ipv4/destination-ipv4-network",
+            "198.51.100.0/24",
+        ),
+        (f"{ACLS}/acl[name='m']/aces/ace[name='cpe']/matches/eth/source-mac-address", "02:00:00:00:00:02"),
+        (
+            f"{ACLS}/acl[name='c']",
+            acl("c", ace("dns", udp={"destination-port": {"operator": "eq", "port": 53}})),
+        ),
+        (f"{ACLS}/acl[name='n']", acl("n", ace("any"), kind="eth")),
+        (f"{ACLS}/attachment-points/interface[interface-id='{P2}.50']/egress", acl_sets("c")),
+        (
+            f"{ACLS}/attachment-points/interface[interface-id='{P2}.51']",
+            {"interface-id": f"{P2}.51", "ingress": acl_sets("n")},
+        ),
+    ],
+    [f"{ACLS}/acl[name='b']", f"{ACLS}/acl[name='mm']"],
+)
+
 # the errno VPP would give (any non-zero retval fails a call)
 RETVAL = -7
 

@@ -53,6 +53,26 @@ EVERYTHING = {
                     "name": "stateful",
                     "address-mode": "dhcpv6-stateful",
                     "prefix": [{"prefix": "2001:db8:8::/64"}],
+    "ietf-access-control-list:acls": {
+        "acl": [
+            {
+                "name": "in",
+                "aces": {"ace": [{"name": "a", "actions": {"forwarding": "ietf-access-control-list:drop"}}]},
+            },
+            {
+                "name": "macs",
+                "type": "ietf-access-control-list:eth-acl-type",
+                "aces": {
+                    "ace": [{"name": "a", "actions": {"forwarding": "ietf-access-control-list:accept"}}]
+                },
+            },
+        ],
+        "attachment-points": {
+            "interface": [
+                {
+                    "interface-id": P0,
+                    "ingress": {"acl-sets": {"acl-set": [{"name": "in"}, {"name": "macs"}]}},
+                    "egress": {"acl-sets": {"acl-set": [{"name": "in"}]}},
                 }
             ]
         },
@@ -67,6 +87,7 @@ def test_programmed_roots_name_the_yang_nodes_some_feature_programs() -> None:
         "bng-vrf:global-routing": "routes",
         "bng-subscribers:subscribers": "subscribers",
         "bng-interfaces:neighbor-limits": "proxyarp",
+        "ietf-access-control-list:acls": "acl",
     }
     kinds = registry.programmed_kinds()
     assert kinds["bonds"] == ["bond", "bond-member"] and kinds["routes"] == ["route"]

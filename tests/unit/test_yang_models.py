@@ -29,6 +29,7 @@ PREFIXES = {
     "bng-aaa": "bng-aaa",
     "bng-telemetry": "bng-tel",
     "bng-ha": "bng-ha",
+    "bng-acl": "bng-acl",
     "bng-agent": "bng-agent",
     "bng-deviations": "bng-dev",
 }

@@ -637,6 +637,195 @@ def ra(r: Recorder) -> None:
     r("sw_interface_ip6nd_ra_dump", sw_if_index=ALL)
 
 
+def rule(
+    action: int,
+    src: str,
+    dst: str,
+    proto: int = 0,
+    sport: tuple[int, int] = (0, 65535),
+    dport: tuple[int, int] = (0, 65535),
+    tcp: tuple[int, int] = (0, 0),
+) -> dict[str, Any]:
+    """A vl_api_acl_rule_t as agent/features/acl/descriptors.py rule_args builds it."""
+    return {
+        "is_permit": action,
+        "src_prefix": src,
+        "dst_prefix": dst,
+        "proto": proto,
+        "srcport_or_icmptype_first": sport[0],
+        "srcport_or_icmptype_last": sport[1],
+        "dstport_or_icmpcode_first": dport[0],
+        "dstport_or_icmpcode_last": dport[1],
+        "tcp_flags_mask": tcp[0],
+        "tcp_flags_value": tcp[1],
+    }
+
+
+def macip_rule(action: int, mac: str, mask: str, src: str) -> dict[str, Any]:
+    return {"is_permit": action, "src_mac": mac, "src_mac_mask": mask, "src_prefix": src}
+
+
+def acl(r: Recorder) -> None:
+    """The ACL plugin as agent/features/acl sends it: ACLs made, replaced in place and deleted, interface
+    lists, MAC/IP ACLs, the counters switch and the reads of reconcile, with the refusals it handles."""
+    web = [
+        rule(1, "0.0.0.0/0", "192.0.2.0/24", 6, dport=(80, 80)),
+        rule(2, "10.0.0.0/8", "0.0.0.0/0", 17, sport=(1024, 65535)),
+        rule(1, "0.0.0.0/0", "0.0.0.0/0", 6, dport=(22, 23), tcp=(0x12, 0x02)),
+        rule(0, "0.0.0.0/0", "0.0.0.0/0"),
+        rule(0, "::/0", "::/0"),
+    ]
+    dns = [
+        rule(1, "::/0", "2001:db8::53/128", 17, dport=(53, 53)),
+        rule(1, "0.0.0.0/0", "0.0.0.0/0", 1, (8, 8), (0, 255)),
+    ]
+    r("acl_dump", acl_index=ALL, note="nothing yet")
+    r("macip_acl_dump", acl_index=ALL)
+    r("acl_interface_list_dump", sw_if_index=ALL, note="every interface, with empty lists")
+    r("macip_acl_interface_list_dump", sw_if_index=ALL)
+    r("cli_inband", cmd="show acl-plugin tables mask", note="counters off at start")
+    a = r("acl_add_replace", acl_index=ALL, tag="bng-agent:web", count=len(web), r=web)
+    b = r("acl_add_replace", acl_index=ALL, tag="bng-agent:dns", count=len(dns), r=dns)
+    r("acl_stats_intf_counters_enable", enable=True)
+    r("cli_inband", cmd="show acl-plugin tables mask", note="counters on")
+    web2 = [rule(1, "0.0.0.0/0", "192.0.2.0/24", 6, dport=(8080, 8080)), *web[1:]]
+    r(
+        "acl_add_replace",
+        acl_index=ref(a, "acl_index"),
+        tag="bng-agent:web",
+        count=len(web2),
+        r=web2,
+        note="replace in place: same index",
+    )
+    r("acl_add_replace", acl_index=77, tag="bng-agent:x", count=1, r=web[:1], note="replace a missing ACL")
+    r(
+        "acl_add_replace",
+        acl_index=ALL,
+        tag="bng-agent:x",
+        count=1,
+        r=[rule(1, "0.0.0.0/0", "0.0.0.0/0", 6, dport=(90, 80))],
+        note="reversed port range",
+    )
+    r(
+        "acl_add_replace",
+        acl_index=ALL,
+        tag="bng-agent:x",
+        count=1,
+        r=[rule(1, "0.0.0.0/0", "::/0")],
+        note="two address families in one rule",
+    )
+    r("acl_add_replace", acl_index=ALL, tag="bng-agent:empty", count=0, r=[], note="no rules")
+    r(
+        "acl_interface_set_acl_list",
+        sw_if_index=P0,
+        count=2,
+        n_input=1,
+        acls=[ref(a, "acl_index"), ref(b, "acl_index")],
+    )
+    r(
+        "acl_interface_set_acl_list",
+        sw_if_index=P1,
+        count=2,
+        n_input=2,
+        acls=[ref(b, "acl_index"), ref(a, "acl_index")],
+    )
+    r("acl_interface_set_acl_list", sw_if_index=P2, count=1, n_input=1, acls=[99], note="no such ACL")
+    r(
+        "acl_interface_set_acl_list",
+        sw_if_index=99,
+        count=1,
+        n_input=1,
+        acls=[ref(a, "acl_index")],
+        note="no such interface",
+    )
+    r(
+        "acl_interface_set_acl_list",
+        sw_if_index=P2,
+        count=2,
+        n_input=2,
+        acls=[ref(a, "acl_index"), ref(a, "acl_index")],
+        note="the same ACL twice",
+    )
+    r("acl_interface_list_dump", sw_if_index=ALL)
+    r("acl_interface_list_dump", sw_if_index=P0, note="one interface")
+    r("acl_del", acl_index=ref(a, "acl_index"), note="in use on input")
+    r("acl_interface_set_acl_list", sw_if_index=P1, count=0, n_input=0, acls=[], note="detach")
+    r("acl_del", acl_index=ref(b, "acl_index"), note="in use on output")
+    r("acl_dump", acl_index=ALL)
+    r("acl_dump", acl_index=ref(b, "acl_index"), note="one ACL")
+    macs = [
+        macip_rule(1, "02:00:00:00:00:01", "ff:ff:ff:ff:ff:ff", "100.64.1.0/24"),
+        macip_rule(0, NO_MAC, NO_MAC, "0.0.0.0/0"),
+        macip_rule(0, NO_MAC, NO_MAC, "::/0"),
+    ]
+    m = r("macip_acl_add_replace", acl_index=ALL, tag="bng-agent:cpe", count=len(macs), r=macs)
+    r(
+        "macip_acl_add_replace",
+        acl_index=ref(m, "acl_index"),
+        tag="bng-agent:cpe",
+        count=1,
+        r=macs[:1],
+        note="replace in place",
+    )
+    r(
+        "macip_acl_add_replace",
+        acl_index=55,
+        tag="bng-agent:x",
+        count=1,
+        r=macs[:1],
+        note="replace a missing one",
+    )
+    r("macip_acl_interface_add_del", is_add=True, sw_if_index=P1, acl_index=ref(m, "acl_index"))
+    r("macip_acl_interface_add_del", is_add=True, sw_if_index=P0, acl_index=66, note="no such MAC/IP ACL")
+    r(
+        "macip_acl_interface_add_del",
+        is_add=True,
+        sw_if_index=99,
+        acl_index=ref(m, "acl_index"),
+        note="no such interface",
+    )
+    r(
+        "macip_acl_interface_add_del",
+        is_add=False,
+        sw_if_index=P2,
+        acl_index=ref(m, "acl_index"),
+        note="nothing applied there",
+    )
+    r("macip_acl_interface_list_dump", sw_if_index=ALL)
+    r("macip_acl_interface_list_dump", sw_if_index=P0, note="one interface without one")
+    r("macip_acl_dump", acl_index=ALL)
+    sub = r(
+        "create_subif",
+        sw_if_index=P2,
+        sub_id=100,
+        sub_if_flags=ONE_TAG | EXACT,
+        outer_vlan_id=100,
+        inner_vlan_id=0,
+    )
+    r("acl_interface_set_acl_list", sw_if_index=ref(sub), count=1, n_input=0, acls=[ref(b, "acl_index")])
+    r("macip_acl_interface_add_del", is_add=True, sw_if_index=ref(sub), acl_index=ref(m, "acl_index"))
+    r("delete_subif", sw_if_index=ref(sub), note="VPP drops its ACL lists and MAC/IP ACL")
+    r("acl_interface_list_dump", sw_if_index=ALL)
+    r("macip_acl_interface_list_dump", sw_if_index=ALL)
+    r("acl_interface_set_acl_list", sw_if_index=P0, count=0, n_input=0, acls=[], note="detach")
+    r("acl_del", acl_index=ref(a, "acl_index"))
+    r("acl_del", acl_index=ref(a, "acl_index"), note="already deleted")
+    r("macip_acl_del", acl_index=ref(m, "acl_index"), note="while applied: VPP unapplies it first")
+    r("macip_acl_interface_list_dump", sw_if_index=ALL)
+    r("macip_acl_del", acl_index=ref(m, "acl_index"), note="already deleted")
+    r(
+        "acl_add_replace",
+        acl_index=ALL,
+        tag="bng-agent:again",
+        count=1,
+        r=web[:1],
+        note="reuses the freed index",
+    )
+    r("acl_dump", acl_index=ALL)
+    r("acl_stats_intf_counters_enable", enable=False)
+    r("cli_inband", cmd="show acl-plugin tables mask", note="counters off again")
+
+
 SCENARIOS: dict[str, Callable[[Recorder], None]] = {
     "connection": connection,
     "interfaces": interfaces,
@@ -646,6 +835,7 @@ SCENARIOS: dict[str, Callable[[Recorder], None]] = {
     "packetio": packetio,
     "proxyarp": proxyarp,
     "ra": ra,
+    "acl": acl,
 }
 
 

@@ -435,6 +435,52 @@ class StatsSegment:
                 for k, cell in enumerate(cells):
                     view[cv.width * sw_if_index + k] = cell if t == home else 0
 
+    def validate_combined(self, name: str, length: int) -> None:
+        """``vlib_validate_combined_counter`` on a named vector (``/acl/<n>/matches``): create it with a
+        row per thread, or grow every row to at least ``length`` elements."""
+        self._check_open()
+        with self._locked():
+            cv = self._counters.get(name)
+            if cv is None:
+                self._new_counter(name, combined=True, rows=self._n_threads, length=length)
+            elif length > 0:
+                self._validate(cv, length - 1)
+
+    def clear_combined(self, name: str) -> None:
+        """``vlib_clear_combined_counters``: zero every thread's cells of a named vector."""
+        self._check_open()
+        cv = self._counters.get(name)
+        if cv is None:
+            return
+        with self._locked():
+            for row in cv.rows:
+                self._buf[row.data : row.end] = bytes(row.end - row.data)
+
+    def add_combined(
+        self, name: str, index: int, packets: int, nbytes: int, *, thread_index: int = 0
+    ) -> None:
+        """Count ``packets``/``nbytes`` in one cell of a named combined vector
+        (``vlib_increment_combined_counter``)."""
+        self._check_open()
+        cv = self._counters.get(name)
+        if cv is None or not 0 <= index < cv.rows[thread_index].length:
+            raise StatsSegmentError(f"{name} has no index {index}", path=name)
+        with self._counter_update():
+            self._bump_combined(name, thread_index, index, packets, nbytes)
+
+    def combined(self, name: str) -> list[tuple[int, int]]:
+        """A named combined vector summed over threads: ``[(packets, bytes), ...]``."""
+        cv = self._counters.get(name)
+        if cv is None:
+            return []
+        n = cv.rows[0].length
+        out = [[0, 0] for _ in range(n)]
+        for view in cv.views:
+            for i in range(n):
+                out[i][0] += view[2 * i]
+                out[i][1] += view[2 * i + 1]
+        return [(p & _MASK64, b & _MASK64) for p, b in out]
+
     def interface_counters(self, sw_if_index: int) -> list[tuple[str, tuple[int, ...]]]:
         """One interface's counters summed over threads, in VPP's order (combined first, then simple),
         as ``show interface`` reads them (``format_vnet_sw_interface_cntrs`` in

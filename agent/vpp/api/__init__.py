@@ -74,6 +74,17 @@ MESSAGES_USED: tuple[str, ...] = (
     "sw_interface_ip6nd_ra_config",
     "sw_interface_ip6nd_ra_prefix",
     "sw_interface_ip6nd_ra_dump",
+    "acl_add_replace",
+    "acl_del",
+    "acl_interface_set_acl_list",
+    "acl_dump",
+    "acl_interface_list_dump",
+    "macip_acl_add_replace",
+    "macip_acl_del",
+    "macip_acl_interface_add_del",
+    "macip_acl_dump",
+    "macip_acl_interface_list_dump",
+    "acl_stats_intf_counters_enable",
 )
 
 

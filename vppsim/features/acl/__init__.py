@@ -1,0 +1,1 @@
+"""vppsim acl feature: see :mod:`vppsim.features`."""
