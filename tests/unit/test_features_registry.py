@@ -53,6 +53,10 @@ EVERYTHING = {
                     "name": "stateful",
                     "address-mode": "dhcpv6-stateful",
                     "prefix": [{"prefix": "2001:db8:8::/64"}],
+                }
+            ]
+        },
+    },
     "ietf-access-control-list:acls": {
         "acl": [
             {
