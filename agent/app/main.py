@@ -282,6 +282,10 @@ class Agent:
             insecure=self.s.gnmi_insecure,
             admin_password_file=self.s.admin_password_file,
         )
+        from agent.subapi import subscriber_service
+
+        # the subscriber API on the gNMI port; UNAVAILABLE until a subscriber manager runs (self.sessions)
+        self.gnmi.add_service(subscriber_service(lambda: getattr(self, "sessions", None)))
         await self.gnmi.start()
 
     async def _start_netconf(self, model: Any) -> None:

@@ -16,9 +16,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc  # type: ignore[import-untyped]
@@ -43,6 +43,19 @@ log = logging.getLogger("agent.gnmi")
 
 SERVICE_NAME = "gnmi.gNMI"
 DEFAULT_MAX_MESSAGE = 64 * 1024 * 1024
+
+
+class Service(Protocol):
+    """Another gRPC service served with gNMI (same port, TLS, users and NACM): the subscriber API."""
+
+    name: str
+
+    def close(self) -> None:
+        """The server is stopping (end long-running streams)."""
+
+
+#: Builds a service for a server: the service and its RPC handlers (:meth:`GnmiServer.add_service`).
+ServiceFactory = Callable[["GnmiServer"], tuple[Service, grpc.GenericRpcHandler]]
 
 
 def _shared_users_dir(data_dir: Path) -> Path:
@@ -119,6 +132,13 @@ class GnmiServer:
         self._events: asyncio.Task[None] | None = None
         self._capabilities = capability_response(model.ctx)
         self.flattener = Flattener(model.ctx)
+        self._factories: list[ServiceFactory] = []
+        self.services: list[Service] = []
+
+    def add_service(self, factory: ServiceFactory) -> None:
+        """Serve another gRPC service next to gNMI (call before :meth:`start`); its RPCs authenticate
+        with :attr:`auth` like gNMI's."""
+        self._factories.append(factory)
 
     # ----------------------------------------------------------------------------------- lifecycle
 
@@ -147,9 +167,15 @@ class GnmiServer:
         ]
         server = grpc.aio.server(options=options)
         server.add_generic_rpc_handlers((_handlers(_Servicer(self)),))
+        self.services = []
+        for factory in self._factories:
+            service, handler = factory(self)
+            server.add_generic_rpc_handlers((handler,))
+            self.services.append(service)
         health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-        names = (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME)
+        extra = tuple(s.name for s in self.services)
+        names = (SERVICE_NAME, *extra, health.SERVICE_NAME, reflection.SERVICE_NAME)
         reflection.enable_server_reflection(names, server)
         address = f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
         if self.insecure:
@@ -163,7 +189,8 @@ class GnmiServer:
         if port == 0:
             raise OSError(f"gNMI: cannot listen on {address}")
         await server.start()
-        await health_servicer.set(SERVICE_NAME, health_pb2.HealthCheckResponse.SERVING)
+        for name in (SERVICE_NAME, *extra):
+            await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
         await health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
         self._server = server
         self._bound_port = port
@@ -179,6 +206,8 @@ class GnmiServer:
     async def stop(self, grace: float = 1.0) -> None:
         for s in list(self.streams):
             s.fail(GnmiError(grpc.StatusCode.UNAVAILABLE, "the agent is shutting down"))
+        for service in self.services:
+            service.close()
         if self._events is not None:
             self._events.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
