@@ -237,6 +237,26 @@ class Agent:
         if self.telemetry is not None and self.netconf is not None:
             # bng-agent:vpp-connection-change and oper-status-change on the NETCONF stream (RFC 5277)
             self.netconf.follow_telemetry(self.telemetry.bus)
+        self._start_module_metrics()
+
+    def _start_module_metrics(self) -> None:
+        """ARP/ND cache sizes (always) and subscriber metrics (when a subscriber manager runs, as
+        ``self.sessions``) as the telemetry modules ``neighbors`` and ``subscribers``."""
+        if self.telemetry is None:
+            return
+        from agent.features.proxyarp.metrics import NeighborMetrics
+
+        sb = self.southbound
+        self.neighbor_metrics = NeighborMetrics(lambda: sb.conn, lambda i: sb.names.name_of(i))
+        self.neighbor_metrics.start()
+        self.telemetry.register_source("neighbors", self.neighbor_metrics.samples)
+        sessions = getattr(self, "sessions", None)
+        if sessions is not None:
+            from agent.sessions.metrics import SessionMetrics
+
+            self.session_metrics = SessionMetrics(sessions)
+            self.session_metrics.start()
+            self.telemetry.register_source("subscribers", self.session_metrics.samples)
 
     def _observe_vpp_call(self, msg: str, seconds: float) -> None:
         """Every VPP call's latency into telemetry's histogram (calls before telemetry started are not
@@ -405,6 +425,9 @@ class Agent:
         ]
 
     async def stop(self) -> None:
+        for metrics in (getattr(self, "neighbor_metrics", None), getattr(self, "session_metrics", None)):
+            if metrics is not None:
+                await metrics.stop()
         if self.gnmi is not None:
             with contextlib.suppress(Exception):
                 await self.gnmi.stop()

@@ -227,9 +227,15 @@ SUBSCRIBERS: Final = ModuleTelemetry(
         Family(
             "bng_subscriber_sessions",
             "gauge",
-            "Subscriber sessions by state",
+            "Subscriber sessions by state (init, authenticating, active, closing)",
             ("state",),
-            (("active",), ("pending",)),
+            (("init",), ("authenticating",), ("active",), ("closing",)),
+        ),
+        Family(
+            "bng_subscriber_session_setup_seconds",
+            "histogram",
+            "Time from a session's first frame (DISCOVER, SOLICIT, RS, PADI) to active (address bound, "
+            "programmed into VPP)",
         ),
         Family(
             "bng_subscriber_session_failures",
@@ -358,6 +364,28 @@ NATLOG: Final = ModuleTelemetry(
     "zero",
 )
 
+NEIGHBORS: Final = ModuleTelemetry(
+    "neighbors",
+    "VPP's ARP and IPv6 neighbour caches and their bounds (bng-interfaces:neighbor-limits)",
+    (
+        Family(
+            "bng_neighbor_cache_entries",
+            "gauge",
+            "Neighbours VPP holds (ARP entries for ipv4, ND for ipv6), per interface",
+            ("family", "interface"),
+            (),
+        ),
+        Family(
+            "bng_neighbor_cache_limit",
+            "gauge",
+            "Most neighbours VPP keeps per family on the node (ip_neighbor_config; 0: unbounded)",
+            ("family",),
+            (("ipv4",), ("ipv6",)),
+        ),
+    ),
+    "zero",
+)
+
 PACKETIO: Final = ModuleTelemetry(
     "packetio",
     "Subscriber control frames between VPP's access ports and the agent (docs/packet-path.md)",
@@ -412,6 +440,7 @@ MODULES: Final[tuple[ModuleTelemetry, ...]] = (
     IPFIX,
     NATLOG,
     PACKETIO,
+    NEIGHBORS,
 )
 
 #: Labels whose values come from a small fixed set (the rest are bounded by configuration).
@@ -420,7 +449,7 @@ BOUNDED_VALUES: Final[dict[str, tuple[str, ...]]] = {
     "family": ("ipv4", "ipv6"),
     "color": ("conform", "exceed", "violate"),
     "action": ("permit", "deny"),
-    "state": ("active", "pending"),
+    "state": ("init", "authenticating", "active", "closing"),
     "type": ("access", "accounting"),
     "result": ("ack", "nak"),
     "protocol": ("dhcpv4", "dhcpv6", "pppoe-discovery", "pppoe-session", "nd"),

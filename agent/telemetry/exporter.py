@@ -38,8 +38,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_INTERFACES = 20_000
 
+#: A histogram's value: cumulative counts per upper bound (ending with ``+Inf``) and the sum.
+HistogramValue = tuple[list[tuple[str, float]], float]
 #: A module's live values: (family name, label values in the family's label order, value).
-Sample = tuple[str, tuple[str, ...], float]
+Sample = tuple[str, tuple[str, ...], float | HistogramValue]
 Source = Callable[[], Iterable[Sample]]
 
 
@@ -201,11 +203,18 @@ class SnapshotCollector:
                 for f in m.families:
                     series = f.zero_series if f.labels else ((),)
                     for labels in series:
-                        fams[f.name].add_metric(list(labels), 0.0)
+                        if f.kind == "histogram":
+                            fams[f.name].add_metric(list(labels), buckets=[("+Inf", 0.0)], sum_value=0.0)
+                        else:
+                            fams[f.name].add_metric(list(labels), 0.0)
             else:
                 try:
                     for name, labels, value in source():
-                        fams[name].add_metric(list(labels), float(value))
+                        if isinstance(value, tuple):
+                            buckets, total = value
+                            fams[name].add_metric(list(labels), buckets=buckets, sum_value=total)
+                        else:
+                            fams[name].add_metric(list(labels), float(value))
                 except Exception:  # a module's bug must not break the whole scrape
                     log.exception("telemetry source failed module=%s", m.module)
             yield from fams.values()

@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from _southbound_helpers import IF, VRFS, AgentStack, addrs, port, subif, vpp_snapshot
 
+from agent.features.proxyarp.metrics import NeighborMetrics
+
 P0 = "GigabitEthernet0/8/0"
 LIMITS = "/bng-interfaces:neighbor-limits"
 
@@ -122,6 +124,11 @@ async def test_neighbor_limits_are_set_and_reset_to_vpps_defaults(stack: tuple[A
     sim, st = stack
     await st.commit(updates=[(LIMITS, {"ipv4": {"max-entries": 4096, "max-age": 300, "recycle": True}})])
     assert (await vpp_snapshot(sim.api_socket))["neighbor_limits"] == [(4096, 300, True), (50000, 0, False)]
+    # the ARP cache metric reports the bound (and no neighbours: nothing has sent traffic)
+    metrics = NeighborMetrics(lambda: st.sb.conn, st.sb.names.name_of)
+    assert await metrics.poll()
+    assert metrics.limits == {"ipv4": 4096, "ipv6": 50000} and metrics.entries == {}
+    assert ("bng_neighbor_cache_limit", ("ipv4",), 4096) in list(metrics.samples())
     await st.commit(updates=[(f"{LIMITS}/ipv4", {"max-entries": 8192})])
     assert (await vpp_snapshot(sim.api_socket))["neighbor_limits"][0] == (8192, 300, True)
     await st.commit(deletes=[f"{LIMITS}/ipv4"])

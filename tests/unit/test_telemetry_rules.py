@@ -14,6 +14,7 @@ TESTS = sorted((RULES.parent / "tests").glob("*.yml"))
 PROMQL_WORDS = {
     "and", "or", "unless", "on", "by", "without", "offset", "bool", "ignoring", "group_left", "group_right",
     "rate", "increase", "changes", "sum", "clamp_min", "max_over_time", "time", "up", "printf",
+    "histogram_quantile",
 }  # fmt: skip
 
 
