@@ -5563,11 +5563,11 @@ class yc_profile_bng_qos__qos_profile(PybindBase):
     self._extmethods = False
     self.__name = YANGDynClass(base=RestrictedClassType(base_type=str, restriction_dict={'length': ['1..63']}), is_leaf=True, yang_name="name", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, is_keyval=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='string', is_config=True)
     self.__description = YANGDynClass(base=str, is_leaf=True, yang_name="description", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='string', is_config=True)
-    self.__type = YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'1r2c': {}, '1r3c': {}, '2r3c': {}},), default=str("1r2c"), is_leaf=True, yang_name="type", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='enumeration', is_config=True)
-    self.__cir = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range':  ['0..18446744073709551615']}, int_size=64), restriction_dict={'range': ['8..max']}), is_leaf=True, yang_name="cir", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='bng-t:rate-kbps', is_config=True)
-    self.__cbs = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['64..max']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(16000), is_leaf=True, yang_name="cbs", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='bng-t:burst-bytes', is_config=True)
-    self.__pir = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range':  ['0..18446744073709551615']}, int_size=64), restriction_dict={'range': ['8..max']}), is_leaf=True, yang_name="pir", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='bng-t:rate-kbps', is_config=True)
-    self.__pbs = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['64..max']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(32000), is_leaf=True, yang_name="pbs", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='bng-t:burst-bytes', is_config=True)
+    self.__type = YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'1r2c': {}, '1r3c': {}, '2r3c': {}, '2r3c-rfc4115': {}},), default=str("1r2c"), is_leaf=True, yang_name="type", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='enumeration', is_config=True)
+    self.__cir = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range':  ['0..18446744073709551615']}, int_size=64), restriction_dict={'range': ['8..max']}), restriction_dict={'range': ['8..4294967295']}), is_leaf=True, yang_name="cir", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='policer-rate', is_config=True)
+    self.__cbs = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['64..max']}), restriction_dict={'range': ['1522..max']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(16000), is_leaf=True, yang_name="cbs", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='policer-burst', is_config=True)
+    self.__pir = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range':  ['0..18446744073709551615']}, int_size=64), restriction_dict={'range': ['8..max']}), restriction_dict={'range': ['8..4294967295']}), is_leaf=True, yang_name="pir", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='policer-rate', is_config=True)
+    self.__pbs = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['64..max']}), restriction_dict={'range': ['1522..max']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(32000), is_leaf=True, yang_name="pbs", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='policer-burst', is_config=True)
     self.__colour_aware = YANGDynClass(base=YANGBool, default=YANGBool("false"), is_leaf=True, yang_name="colour-aware", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='boolean', is_config=True)
     self.__conform = YANGDynClass(base=yc_conform_bng_qos__qos_profile_conform, is_container='container', yang_name="conform", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='container', is_config=True)
     self.__exceed = YANGDynClass(base=yc_exceed_bng_qos__qos_profile_exceed, is_container='container', yang_name="exceed", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='container', is_config=True)
@@ -5700,12 +5700,12 @@ class yc_profile_bng_qos__qos_profile(PybindBase):
     if hasattr(v, "_utype"):
       v = v._utype(v)
     try:
-      t = YANGDynClass(v,base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'1r2c': {}, '1r3c': {}, '2r3c': {}},), default=str("1r2c"), is_leaf=True, yang_name="type", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='enumeration', is_config=True)
+      t = YANGDynClass(v,base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'1r2c': {}, '1r3c': {}, '2r3c': {}, '2r3c-rfc4115': {}},), default=str("1r2c"), is_leaf=True, yang_name="type", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='enumeration', is_config=True)
     except (TypeError, ValueError):
       raise ValueError({
           'error-string': """type must be of a type compatible with enumeration""",
           'defined-type': "bng-qos:enumeration",
-          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'1r2c': {}, '1r3c': {}, '2r3c': {}},), default=str("1r2c"), is_leaf=True, yang_name="type", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='enumeration', is_config=True)""",
+          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'1r2c': {}, '1r3c': {}, '2r3c': {}, '2r3c-rfc4115': {}},), default=str("1r2c"), is_leaf=True, yang_name="type", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='enumeration', is_config=True)""",
         })
 
     self.__type = t
@@ -5713,12 +5713,12 @@ class yc_profile_bng_qos__qos_profile(PybindBase):
       self._set()
 
   def _unset_type(self):
-    self.__type = YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'1r2c': {}, '1r3c': {}, '2r3c': {}},), default=str("1r2c"), is_leaf=True, yang_name="type", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='enumeration', is_config=True)
+    self.__type = YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'1r2c': {}, '1r3c': {}, '2r3c': {}, '2r3c-rfc4115': {}},), default=str("1r2c"), is_leaf=True, yang_name="type", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='enumeration', is_config=True)
 
 
   def _get_cir(self):
     """
-    Getter method for cir, mapped from YANG variable /qos/profile/cir (bng-t:rate-kbps)
+    Getter method for cir, mapped from YANG variable /qos/profile/cir (policer-rate)
 
     YANG Description: Committed information rate.
     """
@@ -5726,7 +5726,7 @@ class yc_profile_bng_qos__qos_profile(PybindBase):
       
   def _set_cir(self, v, load=False):
     """
-    Setter method for cir, mapped from YANG variable /qos/profile/cir (bng-t:rate-kbps)
+    Setter method for cir, mapped from YANG variable /qos/profile/cir (policer-rate)
     If this variable is read-only (config: false) in the
     source YANG file, then _set_cir is considered as a private
     method. Backends looking to populate this variable should
@@ -5737,12 +5737,12 @@ class yc_profile_bng_qos__qos_profile(PybindBase):
     if hasattr(v, "_utype"):
       v = v._utype(v)
     try:
-      t = YANGDynClass(v,base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range':  ['0..18446744073709551615']}, int_size=64), restriction_dict={'range': ['8..max']}), is_leaf=True, yang_name="cir", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='bng-t:rate-kbps', is_config=True)
+      t = YANGDynClass(v,base=RestrictedClassType(base_type=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range':  ['0..18446744073709551615']}, int_size=64), restriction_dict={'range': ['8..max']}), restriction_dict={'range': ['8..4294967295']}), is_leaf=True, yang_name="cir", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='policer-rate', is_config=True)
     except (TypeError, ValueError):
       raise ValueError({
-          'error-string': """cir must be of a type compatible with bng-t:rate-kbps""",
-          'defined-type': "bng-t:rate-kbps",
-          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range':  ['0..18446744073709551615']}, int_size=64), restriction_dict={'range': ['8..max']}), is_leaf=True, yang_name="cir", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='bng-t:rate-kbps', is_config=True)""",
+          'error-string': """cir must be of a type compatible with policer-rate""",
+          'defined-type': "bng-qos:policer-rate",
+          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range':  ['0..18446744073709551615']}, int_size=64), restriction_dict={'range': ['8..max']}), restriction_dict={'range': ['8..4294967295']}), is_leaf=True, yang_name="cir", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='policer-rate', is_config=True)""",
         })
 
     self.__cir = t
@@ -5750,12 +5750,12 @@ class yc_profile_bng_qos__qos_profile(PybindBase):
       self._set()
 
   def _unset_cir(self):
-    self.__cir = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range':  ['0..18446744073709551615']}, int_size=64), restriction_dict={'range': ['8..max']}), is_leaf=True, yang_name="cir", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='bng-t:rate-kbps', is_config=True)
+    self.__cir = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range':  ['0..18446744073709551615']}, int_size=64), restriction_dict={'range': ['8..max']}), restriction_dict={'range': ['8..4294967295']}), is_leaf=True, yang_name="cir", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='policer-rate', is_config=True)
 
 
   def _get_cbs(self):
     """
-    Getter method for cbs, mapped from YANG variable /qos/profile/cbs (bng-t:burst-bytes)
+    Getter method for cbs, mapped from YANG variable /qos/profile/cbs (policer-burst)
 
     YANG Description: Committed burst size.
     """
@@ -5763,7 +5763,7 @@ class yc_profile_bng_qos__qos_profile(PybindBase):
       
   def _set_cbs(self, v, load=False):
     """
-    Setter method for cbs, mapped from YANG variable /qos/profile/cbs (bng-t:burst-bytes)
+    Setter method for cbs, mapped from YANG variable /qos/profile/cbs (policer-burst)
     If this variable is read-only (config: false) in the
     source YANG file, then _set_cbs is considered as a private
     method. Backends looking to populate this variable should
@@ -5774,12 +5774,12 @@ class yc_profile_bng_qos__qos_profile(PybindBase):
     if hasattr(v, "_utype"):
       v = v._utype(v)
     try:
-      t = YANGDynClass(v,base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['64..max']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(16000), is_leaf=True, yang_name="cbs", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='bng-t:burst-bytes', is_config=True)
+      t = YANGDynClass(v,base=RestrictedClassType(base_type=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['64..max']}), restriction_dict={'range': ['1522..max']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(16000), is_leaf=True, yang_name="cbs", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='policer-burst', is_config=True)
     except (TypeError, ValueError):
       raise ValueError({
-          'error-string': """cbs must be of a type compatible with bng-t:burst-bytes""",
-          'defined-type': "bng-t:burst-bytes",
-          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['64..max']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(16000), is_leaf=True, yang_name="cbs", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='bng-t:burst-bytes', is_config=True)""",
+          'error-string': """cbs must be of a type compatible with policer-burst""",
+          'defined-type': "bng-qos:policer-burst",
+          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['64..max']}), restriction_dict={'range': ['1522..max']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(16000), is_leaf=True, yang_name="cbs", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='policer-burst', is_config=True)""",
         })
 
     self.__cbs = t
@@ -5787,12 +5787,12 @@ class yc_profile_bng_qos__qos_profile(PybindBase):
       self._set()
 
   def _unset_cbs(self):
-    self.__cbs = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['64..max']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(16000), is_leaf=True, yang_name="cbs", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='bng-t:burst-bytes', is_config=True)
+    self.__cbs = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['64..max']}), restriction_dict={'range': ['1522..max']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(16000), is_leaf=True, yang_name="cbs", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='policer-burst', is_config=True)
 
 
   def _get_pir(self):
     """
-    Getter method for pir, mapped from YANG variable /qos/profile/pir (bng-t:rate-kbps)
+    Getter method for pir, mapped from YANG variable /qos/profile/pir (policer-rate)
 
     YANG Description: Peak information rate.
     """
@@ -5800,7 +5800,7 @@ class yc_profile_bng_qos__qos_profile(PybindBase):
       
   def _set_pir(self, v, load=False):
     """
-    Setter method for pir, mapped from YANG variable /qos/profile/pir (bng-t:rate-kbps)
+    Setter method for pir, mapped from YANG variable /qos/profile/pir (policer-rate)
     If this variable is read-only (config: false) in the
     source YANG file, then _set_pir is considered as a private
     method. Backends looking to populate this variable should
@@ -5811,12 +5811,12 @@ class yc_profile_bng_qos__qos_profile(PybindBase):
     if hasattr(v, "_utype"):
       v = v._utype(v)
     try:
-      t = YANGDynClass(v,base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range':  ['0..18446744073709551615']}, int_size=64), restriction_dict={'range': ['8..max']}), is_leaf=True, yang_name="pir", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='bng-t:rate-kbps', is_config=True)
+      t = YANGDynClass(v,base=RestrictedClassType(base_type=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range':  ['0..18446744073709551615']}, int_size=64), restriction_dict={'range': ['8..max']}), restriction_dict={'range': ['8..4294967295']}), is_leaf=True, yang_name="pir", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='policer-rate', is_config=True)
     except (TypeError, ValueError):
       raise ValueError({
-          'error-string': """pir must be of a type compatible with bng-t:rate-kbps""",
-          'defined-type': "bng-t:rate-kbps",
-          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range':  ['0..18446744073709551615']}, int_size=64), restriction_dict={'range': ['8..max']}), is_leaf=True, yang_name="pir", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='bng-t:rate-kbps', is_config=True)""",
+          'error-string': """pir must be of a type compatible with policer-rate""",
+          'defined-type': "bng-qos:policer-rate",
+          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range':  ['0..18446744073709551615']}, int_size=64), restriction_dict={'range': ['8..max']}), restriction_dict={'range': ['8..4294967295']}), is_leaf=True, yang_name="pir", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='policer-rate', is_config=True)""",
         })
 
     self.__pir = t
@@ -5824,12 +5824,12 @@ class yc_profile_bng_qos__qos_profile(PybindBase):
       self._set()
 
   def _unset_pir(self):
-    self.__pir = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range':  ['0..18446744073709551615']}, int_size=64), restriction_dict={'range': ['8..max']}), is_leaf=True, yang_name="pir", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='bng-t:rate-kbps', is_config=True)
+    self.__pir = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range':  ['0..18446744073709551615']}, int_size=64), restriction_dict={'range': ['8..max']}), restriction_dict={'range': ['8..4294967295']}), is_leaf=True, yang_name="pir", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='policer-rate', is_config=True)
 
 
   def _get_pbs(self):
     """
-    Getter method for pbs, mapped from YANG variable /qos/profile/pbs (bng-t:burst-bytes)
+    Getter method for pbs, mapped from YANG variable /qos/profile/pbs (policer-burst)
 
     YANG Description: Peak burst size (2r3c) or excess burst size (1r3c).
     """
@@ -5837,7 +5837,7 @@ class yc_profile_bng_qos__qos_profile(PybindBase):
       
   def _set_pbs(self, v, load=False):
     """
-    Setter method for pbs, mapped from YANG variable /qos/profile/pbs (bng-t:burst-bytes)
+    Setter method for pbs, mapped from YANG variable /qos/profile/pbs (policer-burst)
     If this variable is read-only (config: false) in the
     source YANG file, then _set_pbs is considered as a private
     method. Backends looking to populate this variable should
@@ -5848,12 +5848,12 @@ class yc_profile_bng_qos__qos_profile(PybindBase):
     if hasattr(v, "_utype"):
       v = v._utype(v)
     try:
-      t = YANGDynClass(v,base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['64..max']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(32000), is_leaf=True, yang_name="pbs", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='bng-t:burst-bytes', is_config=True)
+      t = YANGDynClass(v,base=RestrictedClassType(base_type=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['64..max']}), restriction_dict={'range': ['1522..max']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(32000), is_leaf=True, yang_name="pbs", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='policer-burst', is_config=True)
     except (TypeError, ValueError):
       raise ValueError({
-          'error-string': """pbs must be of a type compatible with bng-t:burst-bytes""",
-          'defined-type': "bng-t:burst-bytes",
-          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['64..max']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(32000), is_leaf=True, yang_name="pbs", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='bng-t:burst-bytes', is_config=True)""",
+          'error-string': """pbs must be of a type compatible with policer-burst""",
+          'defined-type': "bng-qos:policer-burst",
+          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['64..max']}), restriction_dict={'range': ['1522..max']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(32000), is_leaf=True, yang_name="pbs", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='policer-burst', is_config=True)""",
         })
 
     self.__pbs = t
@@ -5861,14 +5861,18 @@ class yc_profile_bng_qos__qos_profile(PybindBase):
       self._set()
 
   def _unset_pbs(self):
-    self.__pbs = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['64..max']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(32000), is_leaf=True, yang_name="pbs", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='bng-t:burst-bytes', is_config=True)
+    self.__pbs = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['64..max']}), restriction_dict={'range': ['1522..max']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(32000), is_leaf=True, yang_name="pbs", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='policer-burst', is_config=True)
 
 
   def _get_colour_aware(self):
     """
     Getter method for colour_aware, mapped from YANG variable /qos/profile/colour_aware (boolean)
 
-    YANG Description: Take the colour packets arrive with into account.
+    YANG Description: Take the colour packets arrive with into account. VPP
+26.06's interface policers (policer_input/policer_output)
+hand every packet to the policer as green, so an attached
+profile behaves the same aware or blind; the flag is sent
+to VPP as configured.
     """
     return self.__colour_aware
       
@@ -5880,7 +5884,11 @@ class yc_profile_bng_qos__qos_profile(PybindBase):
     method. Backends looking to populate this variable should
     do so via calling thisObj._set_colour_aware() directly.
 
-    YANG Description: Take the colour packets arrive with into account.
+    YANG Description: Take the colour packets arrive with into account. VPP
+26.06's interface policers (policer_input/policer_output)
+hand every packet to the policer as green, so an attached
+profile behaves the same aware or blind; the flag is sent
+to VPP as configured.
     """
     if hasattr(v, "_utype"):
       v = v._utype(v)
@@ -6135,6 +6143,12 @@ profile attaches to an interface per direction here, or to
 subscriber sessions through a session template or a RADIUS
 attribute (bng-subscribers, bng-aaa); each attachment gets its
 own policer instance in VPP.
+
+Rates count the bytes of Ethernet frames (header and VLAN tags,
+no FCS, preamble or inter-frame gap) in both directions: that is
+what VPP's policer nodes count (src/plugins/policer/policer_op.c
+policer_compute_l2_overhead). Every burst must hold one full
+frame; see docs/qos.md.
   """
   __slots__ = ('_path_helper', '_extmethods', '__qos',)
 
@@ -23986,137 +24000,6 @@ other times as indicated by the value of
   _pyangbind_elements = OrderedDict([('discontinuity_time', discontinuity_time), ('in_octets', in_octets), ('in_unicast_pkts', in_unicast_pkts), ('in_broadcast_pkts', in_broadcast_pkts), ('in_multicast_pkts', in_multicast_pkts), ('in_discards', in_discards), ('in_errors', in_errors), ('out_octets', out_octets), ('out_unicast_pkts', out_unicast_pkts), ('out_broadcast_pkts', out_broadcast_pkts), ('out_multicast_pkts', out_multicast_pkts), ('out_discards', out_discards), ('out_errors', out_errors), ])
 
 
-class yc_qos_ietf_interfaces__interfaces_interface_qos(PybindBase):
-  """
-  This class was auto-generated by the PythonClass plugin for PYANG
-  from YANG module ietf-interfaces - based on the path /interfaces/interface/qos. Each member element of
-  the container is represented as a class variable - with a specific
-  YANG type.
-
-  YANG Description: Profiles applied to all traffic of the interface.
-  """
-  __slots__ = ('_path_helper', '_extmethods', '__input_profile','__output_profile',)
-
-  _yang_name = 'qos'
-  _yang_namespace = 'urn:ietf:params:xml:ns:yang:ietf-interfaces'
-
-  _pybind_generated_by = 'container'
-
-  def __init__(self, *args, **kwargs):
-
-    self._path_helper = False
-
-    self._extmethods = False
-    self.__input_profile = YANGDynClass(base=str, is_leaf=True, yang_name="input-profile", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='profile-ref', is_config=True)
-    self.__output_profile = YANGDynClass(base=str, is_leaf=True, yang_name="output-profile", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='profile-ref', is_config=True)
-
-    load = kwargs.pop("load", None)
-    if args:
-      if len(args) > 1:
-        raise TypeError("cannot create a YANG container with >1 argument")
-      all_attr = True
-      for e in self._pyangbind_elements:
-        if not hasattr(args[0], e):
-          all_attr = False
-          break
-      if not all_attr:
-        raise ValueError("Supplied object did not have the correct attributes")
-      for e in self._pyangbind_elements:
-        nobj = getattr(args[0], e)
-        if nobj._changed() is False:
-          continue
-        setmethod = getattr(self, "_set_%s" % e)
-        if load is None:
-          setmethod(getattr(args[0], e))
-        else:
-          setmethod(getattr(args[0], e), load=load)
-
-  def _path(self):
-    if hasattr(self, "_parent"):
-      return self._parent._path()+[self._yang_name]
-    else:
-      return ['interfaces', 'interface', 'qos']
-
-  def _get_input_profile(self):
-    """
-    Getter method for input_profile, mapped from YANG variable /interfaces/interface/qos/input_profile (profile-ref)
-
-    YANG Description: Policer for received traffic.
-    """
-    return self.__input_profile
-      
-  def _set_input_profile(self, v, load=False):
-    """
-    Setter method for input_profile, mapped from YANG variable /interfaces/interface/qos/input_profile (profile-ref)
-    If this variable is read-only (config: false) in the
-    source YANG file, then _set_input_profile is considered as a private
-    method. Backends looking to populate this variable should
-    do so via calling thisObj._set_input_profile() directly.
-
-    YANG Description: Policer for received traffic.
-    """
-    if hasattr(v, "_utype"):
-      v = v._utype(v)
-    try:
-      t = YANGDynClass(v,base=str, is_leaf=True, yang_name="input-profile", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='profile-ref', is_config=True)
-    except (TypeError, ValueError):
-      raise ValueError({
-          'error-string': """input_profile must be of a type compatible with profile-ref""",
-          'defined-type': "bng-qos:profile-ref",
-          'generated-type': """YANGDynClass(base=str, is_leaf=True, yang_name="input-profile", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='profile-ref', is_config=True)""",
-        })
-
-    self.__input_profile = t
-    if hasattr(self, '_set'):
-      self._set()
-
-  def _unset_input_profile(self):
-    self.__input_profile = YANGDynClass(base=str, is_leaf=True, yang_name="input-profile", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='profile-ref', is_config=True)
-
-
-  def _get_output_profile(self):
-    """
-    Getter method for output_profile, mapped from YANG variable /interfaces/interface/qos/output_profile (profile-ref)
-
-    YANG Description: Policer for sent traffic.
-    """
-    return self.__output_profile
-      
-  def _set_output_profile(self, v, load=False):
-    """
-    Setter method for output_profile, mapped from YANG variable /interfaces/interface/qos/output_profile (profile-ref)
-    If this variable is read-only (config: false) in the
-    source YANG file, then _set_output_profile is considered as a private
-    method. Backends looking to populate this variable should
-    do so via calling thisObj._set_output_profile() directly.
-
-    YANG Description: Policer for sent traffic.
-    """
-    if hasattr(v, "_utype"):
-      v = v._utype(v)
-    try:
-      t = YANGDynClass(v,base=str, is_leaf=True, yang_name="output-profile", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='profile-ref', is_config=True)
-    except (TypeError, ValueError):
-      raise ValueError({
-          'error-string': """output_profile must be of a type compatible with profile-ref""",
-          'defined-type': "bng-qos:profile-ref",
-          'generated-type': """YANGDynClass(base=str, is_leaf=True, yang_name="output-profile", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='profile-ref', is_config=True)""",
-        })
-
-    self.__output_profile = t
-    if hasattr(self, '_set'):
-      self._set()
-
-  def _unset_output_profile(self):
-    self.__output_profile = YANGDynClass(base=str, is_leaf=True, yang_name="output-profile", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='profile-ref', is_config=True)
-
-  input_profile = __builtin__.property(_get_input_profile, _set_input_profile)
-  output_profile = __builtin__.property(_get_output_profile, _set_output_profile)
-
-
-  _pyangbind_elements = OrderedDict([('input_profile', input_profile), ('output_profile', output_profile), ])
-
-
 class yc_address_ietf_interfaces__interfaces_interface_ipv4_address(PybindBase):
   """
   This class was auto-generated by the PythonClass plugin for PYANG
@@ -31032,6 +30915,137 @@ found.
   _pyangbind_elements = OrderedDict([('sw_if_index', sw_if_index), ('vpp_name', vpp_name), ('link_speed', link_speed), ('link_mtu', link_mtu), ('managed', managed), ])
 
 
+class yc_qos_ietf_interfaces__interfaces_interface_qos(PybindBase):
+  """
+  This class was auto-generated by the PythonClass plugin for PYANG
+  from YANG module ietf-interfaces - based on the path /interfaces/interface/qos. Each member element of
+  the container is represented as a class variable - with a specific
+  YANG type.
+
+  YANG Description: Profiles applied to all traffic of the interface.
+  """
+  __slots__ = ('_path_helper', '_extmethods', '__input_profile','__output_profile',)
+
+  _yang_name = 'qos'
+  _yang_namespace = 'urn:ietf:params:xml:ns:yang:ietf-interfaces'
+
+  _pybind_generated_by = 'container'
+
+  def __init__(self, *args, **kwargs):
+
+    self._path_helper = False
+
+    self._extmethods = False
+    self.__input_profile = YANGDynClass(base=str, is_leaf=True, yang_name="input-profile", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='profile-ref', is_config=True)
+    self.__output_profile = YANGDynClass(base=str, is_leaf=True, yang_name="output-profile", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='profile-ref', is_config=True)
+
+    load = kwargs.pop("load", None)
+    if args:
+      if len(args) > 1:
+        raise TypeError("cannot create a YANG container with >1 argument")
+      all_attr = True
+      for e in self._pyangbind_elements:
+        if not hasattr(args[0], e):
+          all_attr = False
+          break
+      if not all_attr:
+        raise ValueError("Supplied object did not have the correct attributes")
+      for e in self._pyangbind_elements:
+        nobj = getattr(args[0], e)
+        if nobj._changed() is False:
+          continue
+        setmethod = getattr(self, "_set_%s" % e)
+        if load is None:
+          setmethod(getattr(args[0], e))
+        else:
+          setmethod(getattr(args[0], e), load=load)
+
+  def _path(self):
+    if hasattr(self, "_parent"):
+      return self._parent._path()+[self._yang_name]
+    else:
+      return ['interfaces', 'interface', 'qos']
+
+  def _get_input_profile(self):
+    """
+    Getter method for input_profile, mapped from YANG variable /interfaces/interface/qos/input_profile (profile-ref)
+
+    YANG Description: Policer for received traffic.
+    """
+    return self.__input_profile
+      
+  def _set_input_profile(self, v, load=False):
+    """
+    Setter method for input_profile, mapped from YANG variable /interfaces/interface/qos/input_profile (profile-ref)
+    If this variable is read-only (config: false) in the
+    source YANG file, then _set_input_profile is considered as a private
+    method. Backends looking to populate this variable should
+    do so via calling thisObj._set_input_profile() directly.
+
+    YANG Description: Policer for received traffic.
+    """
+    if hasattr(v, "_utype"):
+      v = v._utype(v)
+    try:
+      t = YANGDynClass(v,base=str, is_leaf=True, yang_name="input-profile", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='profile-ref', is_config=True)
+    except (TypeError, ValueError):
+      raise ValueError({
+          'error-string': """input_profile must be of a type compatible with profile-ref""",
+          'defined-type': "bng-qos:profile-ref",
+          'generated-type': """YANGDynClass(base=str, is_leaf=True, yang_name="input-profile", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='profile-ref', is_config=True)""",
+        })
+
+    self.__input_profile = t
+    if hasattr(self, '_set'):
+      self._set()
+
+  def _unset_input_profile(self):
+    self.__input_profile = YANGDynClass(base=str, is_leaf=True, yang_name="input-profile", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='profile-ref', is_config=True)
+
+
+  def _get_output_profile(self):
+    """
+    Getter method for output_profile, mapped from YANG variable /interfaces/interface/qos/output_profile (profile-ref)
+
+    YANG Description: Policer for sent traffic.
+    """
+    return self.__output_profile
+      
+  def _set_output_profile(self, v, load=False):
+    """
+    Setter method for output_profile, mapped from YANG variable /interfaces/interface/qos/output_profile (profile-ref)
+    If this variable is read-only (config: false) in the
+    source YANG file, then _set_output_profile is considered as a private
+    method. Backends looking to populate this variable should
+    do so via calling thisObj._set_output_profile() directly.
+
+    YANG Description: Policer for sent traffic.
+    """
+    if hasattr(v, "_utype"):
+      v = v._utype(v)
+    try:
+      t = YANGDynClass(v,base=str, is_leaf=True, yang_name="output-profile", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='profile-ref', is_config=True)
+    except (TypeError, ValueError):
+      raise ValueError({
+          'error-string': """output_profile must be of a type compatible with profile-ref""",
+          'defined-type': "bng-qos:profile-ref",
+          'generated-type': """YANGDynClass(base=str, is_leaf=True, yang_name="output-profile", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='profile-ref', is_config=True)""",
+        })
+
+    self.__output_profile = t
+    if hasattr(self, '_set'):
+      self._set()
+
+  def _unset_output_profile(self):
+    self.__output_profile = YANGDynClass(base=str, is_leaf=True, yang_name="output-profile", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='profile-ref', is_config=True)
+
+  input_profile = __builtin__.property(_get_input_profile, _set_input_profile)
+  output_profile = __builtin__.property(_get_output_profile, _set_output_profile)
+
+
+  _pyangbind_elements = OrderedDict([('input_profile', input_profile), ('output_profile', output_profile), ])
+
+
 class yc_interface_ietf_interfaces__interfaces_interface(PybindBase):
   """
   This class was auto-generated by the PythonClass plugin for PYANG
@@ -31055,7 +31069,7 @@ System-controlled interfaces created by the system are
 always present in this list in the operational state,
 whether or not they are configured.
   """
-  __slots__ = ('_path_helper', '_extmethods', '__name','__description','__type','__enabled','__oper_status','__last_change','__phys_address','__higher_layer_if','__lower_layer_if','__speed','__statistics','__vrf','__qos','__ipv4','__ipv6','__sub_interface','__bond','__bond_member','__loopback','__mtu','__vpp_state',)
+  __slots__ = ('_path_helper', '_extmethods', '__name','__description','__type','__enabled','__oper_status','__last_change','__phys_address','__higher_layer_if','__lower_layer_if','__speed','__statistics','__vrf','__ipv4','__ipv6','__sub_interface','__bond','__bond_member','__loopback','__mtu','__vpp_state','__qos',)
 
   _yang_name = 'interface'
   _yang_namespace = 'urn:ietf:params:xml:ns:yang:ietf-interfaces'
@@ -31079,7 +31093,6 @@ whether or not they are configured.
     self.__speed = YANGDynClass(base=RestrictedClassType(base_type=long, restriction_dict={'range':  ['0..18446744073709551615']}, int_size=64), is_leaf=True, yang_name="speed", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:ietf:params:xml:ns:yang:ietf-interfaces', defining_module='ietf-interfaces', yang_type='yang:gauge64', is_config=False)
     self.__statistics = YANGDynClass(base=yc_statistics_ietf_interfaces__interfaces_interface_statistics, is_container='container', yang_name="statistics", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:ietf:params:xml:ns:yang:ietf-interfaces', defining_module='ietf-interfaces', yang_type='container', is_config=False)
     self.__vrf = YANGDynClass(base=str, is_leaf=True, yang_name="vrf", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-vrf', defining_module='bng-vrf', yang_type='vrf-ref', is_config=True)
-    self.__qos = YANGDynClass(base=yc_qos_ietf_interfaces__interfaces_interface_qos, is_container='container', yang_name="qos", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='container', is_config=True)
     self.__ipv4 = YANGDynClass(base=yc_ipv4_ietf_interfaces__interfaces_interface_ipv4, is_container='container', yang_name="ipv4", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:ietf:params:xml:ns:yang:ietf-ip', defining_module='ietf-ip', yang_type='container', is_config=True)
     self.__ipv6 = YANGDynClass(base=yc_ipv6_ietf_interfaces__interfaces_interface_ipv6, is_container='container', yang_name="ipv6", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:ietf:params:xml:ns:yang:ietf-ip', defining_module='ietf-ip', yang_type='container', is_config=True)
     self.__sub_interface = YANGDynClass(base=yc_sub_interface_ietf_interfaces__interfaces_interface_sub_interface, is_container='container', yang_name="sub-interface", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-interfaces', defining_module='bng-interfaces', yang_type='container', is_config=True)
@@ -31088,6 +31101,7 @@ whether or not they are configured.
     self.__loopback = YANGDynClass(base=yc_loopback_ietf_interfaces__interfaces_interface_loopback, is_container='container', yang_name="loopback", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-interfaces', defining_module='bng-interfaces', yang_type='container', is_config=True)
     self.__mtu = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=int, restriction_dict={'range': ['0..65535']},int_size=16), restriction_dict={'range': ['64..9216']}), is_leaf=True, yang_name="mtu", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-interfaces', defining_module='bng-interfaces', yang_type='interface-mtu', is_config=True)
     self.__vpp_state = YANGDynClass(base=yc_vpp_state_ietf_interfaces__interfaces_interface_vpp_state, is_container='container', yang_name="vpp-state", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-interfaces', defining_module='bng-interfaces', yang_type='container', is_config=False)
+    self.__qos = YANGDynClass(base=yc_qos_ietf_interfaces__interfaces_interface_qos, is_container='container', yang_name="qos", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='container', is_config=True)
 
     load = kwargs.pop("load", None)
     if args:
@@ -31729,43 +31743,6 @@ when absent. A leaf, so an interface is in one VRF at most.
     self.__vrf = YANGDynClass(base=str, is_leaf=True, yang_name="vrf", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-vrf', defining_module='bng-vrf', yang_type='vrf-ref', is_config=True)
 
 
-  def _get_qos(self):
-    """
-    Getter method for qos, mapped from YANG variable /interfaces/interface/qos (container)
-
-    YANG Description: Profiles applied to all traffic of the interface.
-    """
-    return self.__qos
-      
-  def _set_qos(self, v, load=False):
-    """
-    Setter method for qos, mapped from YANG variable /interfaces/interface/qos (container)
-    If this variable is read-only (config: false) in the
-    source YANG file, then _set_qos is considered as a private
-    method. Backends looking to populate this variable should
-    do so via calling thisObj._set_qos() directly.
-
-    YANG Description: Profiles applied to all traffic of the interface.
-    """
-    if hasattr(v, "_utype"):
-      v = v._utype(v)
-    try:
-      t = YANGDynClass(v,base=yc_qos_ietf_interfaces__interfaces_interface_qos, is_container='container', yang_name="qos", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='container', is_config=True)
-    except (TypeError, ValueError):
-      raise ValueError({
-          'error-string': """qos must be of a type compatible with container""",
-          'defined-type': "container",
-          'generated-type': """YANGDynClass(base=yc_qos_ietf_interfaces__interfaces_interface_qos, is_container='container', yang_name="qos", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='container', is_config=True)""",
-        })
-
-    self.__qos = t
-    if hasattr(self, '_set'):
-      self._set()
-
-  def _unset_qos(self):
-    self.__qos = YANGDynClass(base=yc_qos_ietf_interfaces__interfaces_interface_qos, is_container='container', yang_name="qos", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='container', is_config=True)
-
-
   def _get_ipv4(self):
     """
     Getter method for ipv4, mapped from YANG variable /interfaces/interface/ipv4 (container)
@@ -32069,6 +32046,43 @@ sub-interfaces) stays.
   def _unset_vpp_state(self):
     self.__vpp_state = YANGDynClass(base=yc_vpp_state_ietf_interfaces__interfaces_interface_vpp_state, is_container='container', yang_name="vpp-state", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-interfaces', defining_module='bng-interfaces', yang_type='container', is_config=False)
 
+
+  def _get_qos(self):
+    """
+    Getter method for qos, mapped from YANG variable /interfaces/interface/qos (container)
+
+    YANG Description: Profiles applied to all traffic of the interface.
+    """
+    return self.__qos
+      
+  def _set_qos(self, v, load=False):
+    """
+    Setter method for qos, mapped from YANG variable /interfaces/interface/qos (container)
+    If this variable is read-only (config: false) in the
+    source YANG file, then _set_qos is considered as a private
+    method. Backends looking to populate this variable should
+    do so via calling thisObj._set_qos() directly.
+
+    YANG Description: Profiles applied to all traffic of the interface.
+    """
+    if hasattr(v, "_utype"):
+      v = v._utype(v)
+    try:
+      t = YANGDynClass(v,base=yc_qos_ietf_interfaces__interfaces_interface_qos, is_container='container', yang_name="qos", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='container', is_config=True)
+    except (TypeError, ValueError):
+      raise ValueError({
+          'error-string': """qos must be of a type compatible with container""",
+          'defined-type': "container",
+          'generated-type': """YANGDynClass(base=yc_qos_ietf_interfaces__interfaces_interface_qos, is_container='container', yang_name="qos", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='container', is_config=True)""",
+        })
+
+    self.__qos = t
+    if hasattr(self, '_set'):
+      self._set()
+
+  def _unset_qos(self):
+    self.__qos = YANGDynClass(base=yc_qos_ietf_interfaces__interfaces_interface_qos, is_container='container', yang_name="qos", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-qos', defining_module='bng-qos', yang_type='container', is_config=True)
+
   name = __builtin__.property(_get_name, _set_name)
   description = __builtin__.property(_get_description, _set_description)
   type = __builtin__.property(_get_type, _set_type)
@@ -32081,7 +32095,6 @@ sub-interfaces) stays.
   speed = __builtin__.property(_get_speed)
   statistics = __builtin__.property(_get_statistics)
   vrf = __builtin__.property(_get_vrf, _set_vrf)
-  qos = __builtin__.property(_get_qos, _set_qos)
   ipv4 = __builtin__.property(_get_ipv4, _set_ipv4)
   ipv6 = __builtin__.property(_get_ipv6, _set_ipv6)
   sub_interface = __builtin__.property(_get_sub_interface, _set_sub_interface)
@@ -32090,9 +32103,10 @@ sub-interfaces) stays.
   loopback = __builtin__.property(_get_loopback, _set_loopback)
   mtu = __builtin__.property(_get_mtu, _set_mtu)
   vpp_state = __builtin__.property(_get_vpp_state)
+  qos = __builtin__.property(_get_qos, _set_qos)
 
 
-  _pyangbind_elements = OrderedDict([('name', name), ('description', description), ('type', type), ('enabled', enabled), ('oper_status', oper_status), ('last_change', last_change), ('phys_address', phys_address), ('higher_layer_if', higher_layer_if), ('lower_layer_if', lower_layer_if), ('speed', speed), ('statistics', statistics), ('vrf', vrf), ('qos', qos), ('ipv4', ipv4), ('ipv6', ipv6), ('sub_interface', sub_interface), ('bond', bond), ('bond_member', bond_member), ('loopback', loopback), ('mtu', mtu), ('vpp_state', vpp_state), ])
+  _pyangbind_elements = OrderedDict([('name', name), ('description', description), ('type', type), ('enabled', enabled), ('oper_status', oper_status), ('last_change', last_change), ('phys_address', phys_address), ('higher_layer_if', higher_layer_if), ('lower_layer_if', lower_layer_if), ('speed', speed), ('statistics', statistics), ('vrf', vrf), ('ipv4', ipv4), ('ipv6', ipv6), ('sub_interface', sub_interface), ('bond', bond), ('bond_member', bond_member), ('loopback', loopback), ('mtu', mtu), ('vpp_state', vpp_state), ('qos', qos), ])
 
 
 class yc_interfaces_ietf_interfaces__interfaces(PybindBase):

@@ -74,6 +74,9 @@ class RetrieveContext:
     interface_details: list[Any] = field(default_factory=list)
     agent_name: dict[int, str] = field(default_factory=dict)
     managed_details: list[Any] = field(default_factory=list)
+    # the name map before this reconcile (interfaces and objects as the agent last knew them): what VPP
+    # cannot dump (a policer's attachment to an interface) is assumed kept where both ends kept their index
+    previous: NameMap | None = None
 
 
 class Feature:

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 #: Messages that only read state; every other message counts as a write in :attr:`VppConnection.writes`.
 READ_ONLY_PREFIXES = ("sockclnt_", "control_ping", "get_api_json", "show_version", "want_")
-READ_ONLY_SUFFIXES = ("_dump", "_get_table", "_config_get")
+READ_ONLY_SUFFIXES = ("_dump", "_dump_v2", "_get_table", "_config_get")
 WRITE_BATCH = 256  # requests coalesced into one socket write
 
 

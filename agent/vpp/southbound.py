@@ -353,7 +353,9 @@ class VppSouthbound:
         previous = self.names.as_dict()
         found = Retrieved(names=NameMap())
         programmed = {**self.applied, **self.runtime.applied()}
-        await registry.retrieve(RetrieveContext(conn, self.config, programmed, dict(self._orphans), found))
+        await registry.retrieve(
+            RetrieveContext(conn, self.config, programmed, dict(self._orphans), found, previous=self.names)
+        )
         intended, by_root = self.intended_items()
         missing, skipped = _without_missing_ports(intended, found.names)
         skipped_set = set(skipped)

@@ -217,6 +217,21 @@ def _snapshot_sync(api_socket: str, api_files: list[str]) -> dict[str, Any]:
         for af in (0, 1):
             r = c.api.ip_neighbor_config_get(af=af)
             limits.append((int(r.max_number), int(r.max_age), bool(r.recycle)))
+        policers = sorted(
+            (
+                str(p.name),
+                int(p.type),
+                int(p.cir),
+                int(p.eir),
+                int(p.cb),
+                int(p.eb),
+                bool(p.color_aware),
+                tuple(
+                    (int(a.type), int(a.dscp)) for a in (p.conform_action, p.exceed_action, p.violate_action)
+                ),
+            )
+            for p in c.api.policer_dump(match_name_valid=False, match_name="")
+        )
         return {
             "interfaces": interfaces,
             "bonds": bonds,
@@ -227,6 +242,7 @@ def _snapshot_sync(api_socket: str, api_files: list[str]) -> dict[str, Any]:
             "neighbor_limits": limits,
             "ra": ra,
             **_acls(c, name),
+            "policers": policers,
         }
     finally:
         c.disconnect()

@@ -69,6 +69,9 @@ NORMALISED: dict[str, str] = {
     "*.punt.punt": "a union (exception | l4 | ip_proto): only the member punt.type selects is compared",
     "punt_socket_dump": "details sorted (VPP walks a hash of registrations)",
     "punt_socket_register_reply.pathname": "VPP's own punt socket, from its startup.conf (punt { socket })",
+    "policer_details (TSC)": "scale and cir/pir_tokens_per_period follow the CPU's TSC frequency (xlate.c "
+    "compute_policer_params; vppsim assumes 2 GHz): replaced by a placeholder; the scaled limits and buckets "
+    "are compared unscaled (>> scale: the configured bytes), last_update_time (a TSC reading) dropped",
     "cli_inband_reply.reply": "CLI text: reduced to the lines the agent parses (agent/vpp/retrieve.py "
     "_unnumbered: interface header lines and 'unnumbered, use' lines)",
     "sw_interface_ip6nd_ra_details.prefixes.*_lifetime_expires": "seconds until a prefix lifetime runs "
@@ -267,6 +270,12 @@ def _normalise_message(name: str, m: dict[str, Any]) -> dict[str, Any]:
             }
             for p in m["prefixes"]
         ]
+    elif name == "policer_details":
+        shift = int(m["scale"])
+        for f in ("current_limit", "current_bucket", "extended_limit", "extended_bucket"):
+            m[f] = int(m[f]) >> shift
+        for f in ("scale", "cir_tokens_per_period", "pir_tokens_per_period", "last_update_time"):
+            m[f] = "<tsc>"
     elif name == "cli_inband_reply":
         lines = str(m["reply"]).splitlines()
         keep = [ln.rstrip() for ln in lines if (ln and not ln[0].isspace()) or "unnumbered, use" in ln]
@@ -287,7 +296,9 @@ def _services() -> None:
         for req, svc in api.get("services", {}).items():
             REPLY_OF[req] = svc["reply"]
             if svc.get("stream"):
-                DETAILS_OF[req] = svc.get("stream_msg") or req.replace("_dump", "_details")
+                reply = str(svc["reply"])
+                details = reply if reply.endswith("_details") else req.replace("_dump", "_details")
+                DETAILS_OF[req] = svc.get("stream_msg") or details
 
 
 def _without_rr(details: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -33,6 +33,17 @@ def member(name: str, bond_name: str) -> dict[str, Any]:
     return port(name, **{"bng-interfaces:bond-member": {"bond": bond_name}})
 
 
+QOS = "/bng-qos:qos"
+
+
+def profile(name: str, **params: Any) -> dict[str, Any]:
+    return {"name": name, "type": "1r2c", "cir": "100000", **params}
+
+
+def policed(name: str, **directions: str) -> dict[str, Any]:
+    return port(name, **{"bng-qos:qos": {f"{d}-profile": p for d, p in directions.items()}})
+
+
 # feature -> (base configuration, changed configuration: updates, deletes)
 Scenario = tuple[list[tuple[str, Any]], list[tuple[str, Any]], list[str]]
 SCENARIOS: dict[str, Scenario] = {
@@ -139,6 +150,17 @@ SCENARIOS: dict[str, Scenario] = {
     ),
     # only claims the bng-subscribers root (sessions are programmed at run time, not by commits)
     "subscribers": ([], [], []),
+    "qos": (
+        [
+            (QOS, {"profile": [profile("gold")]}),
+            (IF, {"interface": [policed(P2, input="gold"), policed(P1, output="gold")]}),
+        ],
+        [
+            (QOS, {"profile": [profile("gold", cir="200000"), profile("silver", type="2r3c", pir="300000")]}),
+            (IF, {"interface": [policed(P0, input="silver", output="silver")]}),
+        ],
+        [f"{IF}/interface[name='{P1}']/bng-qos:qos"],
+    ),
 }
 
 SUBS = "/bng-subscribers:subscribers"

@@ -342,15 +342,16 @@ def test_set_with_an_unserved_or_unknown_origin(
 def test_set_of_data_the_agent_does_not_apply_yet_succeeds_with_a_warning_extension(agent: Agent) -> None:
     """gNMI has no warning field: the warning travels as an experimental registered extension whose
     msg is JSON; the Set itself succeeds and running holds the data."""
-    profile = {"name": "gnmi-gold", "type": "1r2c", "cir": "100000", "cbs": 1250000}  # uint64: a string
+    # the per-protocol MTU (ietf-ip ipv4/mtu) has no plan to be applied: a stable example
+    mtu_if = {**interface("na-mtu"), "ietf-ip:ipv4": {"mtu": 1400}}
     update = gnmi_pb2.Update(
         path=gnmi_pb2.Path(
             elem=[
-                gnmi_pb2.PathElem(name="bng-qos:qos"),
-                gnmi_pb2.PathElem(name="profile", key={"name": "gnmi-gold"}),
+                gnmi_pb2.PathElem(name="ietf-interfaces:interfaces"),
+                gnmi_pb2.PathElem(name="interface", key={"name": "na-mtu"}),
             ]
         ),
-        val=gnmi_pb2.TypedValue(json_ietf_val=json.dumps(profile).encode()),
+        val=gnmi_pb2.TypedValue(json_ietf_val=json.dumps(mtu_if).encode()),
     )
     channel, stub = _stub(agent)
     try:
@@ -371,7 +372,7 @@ def test_set_of_data_the_agent_does_not_apply_yet_succeeds_with_a_warning_extens
     registered = response.extension[0].registered_ext
     assert registered.id == gnmi_ext_pb2.EID_EXPERIMENTAL
     (warning,) = json.loads(registered.msg)["warnings"]
-    assert warning["path"] == "/bng-qos:qos/profile[name='gnmi-gold']"
-    assert warning["app-tag"] == "not-applied" and "QoS profiles" in warning["message"]
-    assert "gnmi-gold" in json.dumps(agent.command("running"))
+    assert warning["path"] == "/ietf-interfaces:interfaces/interface[name='na-mtu']/ietf-ip:ipv4/mtu"
+    assert warning["app-tag"] == "not-applied" and "per-protocol (IPv4) MTU" in warning["message"]
+    assert "na-mtu" in json.dumps(agent.command("running"))
     assert len(plain.extension) == 0

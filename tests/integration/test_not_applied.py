@@ -13,16 +13,20 @@ from ncclient.operations import RaiseMode
 from ncclient.operations.rpc import RPCError
 
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
-QOS = """<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
-  <qos xmlns="urn:bng-agent:yang:bng-qos">
-    <profile><name>gold</name><type>1r2c</type><cir>100000</cir><cbs>1250000</cbs></profile>
-  </qos>
+# the per-protocol MTU (ietf-ip ipv4/mtu) has no plan to be applied: a stable example of unapplied data
+IF_PATH = "/ietf-interfaces:interfaces/interface[name='na-mtu']"
+MTU = """<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
+  <interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface><name>na-mtu</name>
+    <type xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">ianaift:ethernetCsmacd</type>
+    <ipv4 xmlns="urn:ietf:params:xml:ns:yang:ietf-ip"><mtu>1400</mtu></ipv4>
+  </interface></interfaces>
 </config>"""
 GET_DATA = """<get-data xmlns="urn:ietf:params:xml:ns:yang:ietf-netconf-nmda"
     xmlns:ds="urn:ietf:params:xml:ns:yang:ietf-datastores">
   <datastore>ds:operational</datastore>
-  <xpath-filter xmlns:q="urn:bng-agent:yang:bng-qos" xmlns:a="urn:bng-agent:yang:bng-agent"
-    >/q:qos | /a:agent-state/a:not-applied</xpath-filter>
+  <xpath-filter xmlns:if="urn:ietf:params:xml:ns:yang:ietf-interfaces"
+    xmlns:ip="urn:ietf:params:xml:ns:yang:ietf-ip" xmlns:a="urn:bng-agent:yang:bng-agent"
+    >/if:interfaces/if:interface/ip:ipv4/ip:mtu | /a:agent-state/a:not-applied</xpath-filter>
 </get-data>"""
 
 
@@ -40,7 +44,7 @@ def _warnings(reply_xml: str) -> list[etree._Element]:
 def test_commit_of_unapplied_data_succeeds_with_a_warning_naming_path_and_feature(fx: NetconfFixture) -> None:
     with fx.connect() as m:
         m.raise_mode = RaiseMode.ERRORS  # warnings are part of the reply, errors would raise
-        m.edit_config(target="candidate", config=QOS)
+        m.edit_config(target="candidate", config=MTU)
         reply = m.commit()
         errors = _warnings(reply.xml)
         assert len(errors) == 1 and reply.ok is False  # RFC 6241 4.4: no <ok/> when a warning occurred
@@ -48,24 +52,25 @@ def test_commit_of_unapplied_data_succeeds_with_a_warning_naming_path_and_featur
         assert err.findtext(f"{{{NC}}}error-severity") == "warning"
         assert err.findtext(f"{{{NC}}}error-tag") == "operation-not-supported"
         assert err.findtext(f"{{{NC}}}error-app-tag") == "not-applied"
-        assert err.findtext(f"{{{NC}}}error-path") == "/bng-qos:qos/profile[name='gold']"
-        assert "QoS profiles" in (err.findtext(f"{{{NC}}}error-message") or "")
-        assert "gold" in m.get_config("running").data_xml  # committed all the same
+        assert err.findtext(f"{{{NC}}}error-path") == f"{IF_PATH}/ietf-ip:ipv4/mtu"
+        assert "per-protocol (IPv4) MTU" in (err.findtext(f"{{{NC}}}error-message") or "")
+        assert "<mtu>1400</mtu>" in m.get_config("running").data_xml  # committed all the same
         # not in <operational> (RFC 8342 5.3), but listed as not applied there
         data = m.dispatch(etree.fromstring(GET_DATA)).xml
-        assert "<profile>" not in data and "gold" not in data
-        assert "<path>/bng-qos:qos</path>" in data and "<instances>1</instances>" in data
+        assert "1400" not in data
+        assert "<path>/ietf-interfaces:interfaces/interface/ietf-ip:ipv4/mtu</path>" in data
+        assert "<instances>1</instances>" in data
         # <get> still shows running's configuration with the state
-        assert "gold" in m.get().data_xml
+        assert "<mtu>1400</mtu>" in m.get().data_xml
 
 
 def test_a_client_that_raises_on_every_rpc_error_sees_the_warning(fx: NetconfFixture) -> None:
     with fx.connect() as m:  # ncclient's default RaiseMode.ALL
-        m.edit_config(target="candidate", config=QOS.replace("100000", "200000"))
+        m.edit_config(target="candidate", config=MTU.replace("1400", "1300"))
         with pytest.raises(RPCError) as info:
             m.commit()
         assert info.value.severity == "warning"
-        assert "200000" in m.get_config("running").data_xml
+        assert "<mtu>1300</mtu>" in m.get_config("running").data_xml
 
 
 def test_commit_of_applied_data_answers_ok_and_deleting_unapplied_data_is_silent(fx: NetconfFixture) -> None:
@@ -77,15 +82,17 @@ def test_commit_of_applied_data_answers_ok_and_deleting_unapplied_data_is_silent
             target="candidate",
             config='<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" '
             'xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0">'
-            '<qos xmlns="urn:bng-agent:yang:bng-qos" nc:operation="delete"/></config>',
+            '<interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface><name>na-mtu</name>'
+            '<ipv4 xmlns="urn:ietf:params:xml:ns:yang:ietf-ip"><mtu nc:operation="delete"/></ipv4>'
+            "</interface></interfaces></config>",
         )
         assert m.commit().ok
         data = m.dispatch(etree.fromstring(GET_DATA)).xml
-        assert "bng-qos:qos" not in data
+        assert "ietf-ip:ipv4/mtu</path>" not in data
 
 
 def test_edit_config_on_running_warns_too(fx: NetconfFixture) -> None:
     with fx.connect() as m:
         m.raise_mode = RaiseMode.ERRORS
-        reply = m.edit_config(target="running", config=QOS)
+        reply = m.edit_config(target="running", config=MTU)
         assert [e.findtext(f"{{{NC}}}error-severity") for e in _warnings(reply.xml)] == ["warning"]

@@ -11,7 +11,7 @@ from agent.vpp.items import Item, Value
 
 EVERYTHING = {
     **interfaces(
-        port(P0, **{"bng-interfaces:mtu": 9000}),
+        port(P0, **{"bng-interfaces:mtu": 9000, "bng-qos:qos": {"input-profile": "gold"}}),
         port(P1, **{"bng-interfaces:bond-member": {"bond": "BondEthernet0"}}),
         {"name": "BondEthernet0", "type": "iana-if-type:ieee8023adLag", "bng-interfaces:bond": {}},
         {"name": "lo1", "type": "iana-if-type:softwareLoopback"},
@@ -81,6 +81,7 @@ EVERYTHING = {
             ]
         },
     },
+    "bng-qos:qos": {"profile": [{"name": "gold", "cir": "100000"}]},
 }
 
 
@@ -92,6 +93,7 @@ def test_programmed_roots_name_the_yang_nodes_some_feature_programs() -> None:
         "bng-subscribers:subscribers": "subscribers",
         "bng-interfaces:neighbor-limits": "proxyarp",
         "ietf-access-control-list:acls": "acl",
+        "bng-qos:qos": "qos",
     }
     kinds = registry.programmed_kinds()
     assert kinds["bonds"] == ["bond", "bond-member"] and kinds["routes"] == ["route"]

@@ -25,14 +25,20 @@ def test_a_whole_top_level_subtree_created_is_one_warning() -> None:
 
 
 def test_a_leaf_modified_deep_inside_names_its_own_path() -> None:
-    path = "/bng-qos:qos/profile[name='gold']/cir"
-    assert _paths([Change("modify", path, 1, 2)]) == {("/bng-qos:qos", path)}
+    path = "/ietf-system:system/radius/server[name='r1']/timeout"
+    assert _paths([Change("modify", path, 1, 2)]) == {("/ietf-system:system/radius", path)}
 
 
-def test_an_interface_created_with_a_qos_attachment_is_found_inside_its_value() -> None:
-    entry = {"name": "x", "type": "iana-if-type:l2vlan", "bng-qos:qos": {"input": {"profile": "gold"}}}
+def test_an_interface_created_with_an_unapplied_leaf_is_found_inside_its_value() -> None:
+    entry = {"name": "x", "type": "iana-if-type:l2vlan", "ietf-ip:ipv4": {"mtu": 1400}}
     change = Change("create", f"{IF}[name='x']", None, entry)
-    assert _paths([change]) == {(f"{IF}/bng-qos:qos", f"{IF}[name='x']/bng-qos:qos")}
+    assert _paths([change]) == {(f"{IF}/ietf-ip:ipv4/mtu", f"{IF}[name='x']/ietf-ip:ipv4/mtu")}
+
+
+def test_qos_profiles_and_attachments_are_applied_and_give_no_warning() -> None:
+    entry = {"name": "x", "type": "iana-if-type:l2vlan", "bng-qos:qos": {"input-profile": "gold"}}
+    assert _paths([Change("create", f"{IF}[name='x']", None, entry)]) == set()
+    assert _paths([Change("modify", "/bng-qos:qos/profile[name='gold']/cir", 1, 2)]) == set()
 
 
 def test_applied_data_and_deletions_give_no_warning() -> None:
@@ -68,7 +74,7 @@ def test_the_demo_configuration_reports_every_unapplied_service_it_sets() -> Non
         h.entry.feature
         for h in unapplied.touched([Change("create", f"/{k}", None, v) for k, v in doc.items()])
     }
-    for expected in ("CGNAT (NAT44 pools and static mappings)", "QoS profiles (VPP policers)", "VRRP"):
+    for expected in ("CGNAT (NAT44 pools and static mappings)", "VRRP"):
         assert expected in features
 
 
@@ -82,7 +88,7 @@ def test_instances_count_what_running_holds_and_strip_removes_only_that() -> Non
     try:
         found = {e.path: len(nodes) for e, nodes in unapplied.instances(tree.root)}
         assert found["/ietf-nat:nat"] == 1
-        assert found["/bng-qos:qos"] == 1
+        assert "/bng-qos:qos" not in found  # applied by the qos feature
         state = unapplied.agent_state(tree.root)["bng-agent:agent-state"]["not-applied"]
         nat = next(r for r in state if r["path"] == "/ietf-nat:nat")
         assert nat["instances"] == 1 and nat["first-instance"] == "/ietf-nat:nat"

@@ -530,6 +530,108 @@ def proxyarp(r: Recorder) -> None:
     r("ip_neighbor_dump", sw_if_index=ref(sub), af=0)
 
 
+def qos_action(kind: int, dscp: int = 0) -> dict[str, int]:
+    return {"type": kind, "dscp": dscp}
+
+
+DROP, TRANSMIT, MARK = qos_action(0), qos_action(1), qos_action(2, 46)
+
+
+def policer_config(
+    kind: int, cir: int, eir: int, cb: int, eb: int, *actions: dict[str, int], aware: bool = False
+) -> dict[str, Any]:
+    """A policer_config as agent/features/qos/values.py sends it (kbps, round to closest)."""
+    conform, exceed, violate = actions or (TRANSMIT, DROP, DROP)
+    return {
+        "cir": cir,
+        "eir": eir,
+        "cb": cb,
+        "eb": eb,
+        "rate_type": 0,
+        "round_type": 0,
+        "type": kind,
+        "color_aware": aware,
+        "conform_action": conform,
+        "exceed_action": exceed,
+        "violate_action": violate,
+    }
+
+
+def policers(r: Recorder) -> None:
+    """QoS policers (agent/features/qos): add, update, delete, attach per direction, the dumps reconcile
+    reads, and the refusals the agent handles (a name twice, parameters VPP's xlate.c rejects, unknown
+    index, name or interface)."""
+    r("policer_dump", match_name_valid=False, match_name="", note="none yet")
+    gold = r(
+        "policer_add", name="bng-agent:GigabitEthernet0/8/0/in", infos=policer_config(0, 100000, 0, 125000, 0)
+    )
+    r(
+        "policer_add",
+        name="bng-agent:GigabitEthernet0/8/0/in",
+        infos=policer_config(0, 1000, 0, 16000, 0),
+        note="twice",
+    )
+    r("policer_add", name="bad-1r2c-eb", infos=policer_config(0, 1000, 0, 16000, 9000), note="1r2c with eb")
+    r("policer_add", name="bad-2r3c", infos=policer_config(2, 2000, 1000, 16000, 32000), note="eir < cir")
+    r(
+        "policer_add",
+        name="bad-2r3c-eb",
+        infos=policer_config(2, 1000, 2000, 16000, 0),
+        note="2r3c without eb",
+    )
+    silver = r(
+        "policer_add",
+        name="bng-agent:GigabitEthernet0/9/0/out",
+        infos=policer_config(2, 20000, 50000, 16000, 32000, MARK, qos_action(2, 10), DROP),
+    )
+    r(
+        "policer_add",
+        name="bng-agent:1r3c",
+        infos=policer_config(1, 8, 0, 1522, 3044),
+        note="1r3c, smallest rate",
+    )
+    r(
+        "policer_add",
+        name="bng-agent:4115",
+        infos=policer_config(3, 4000000, 10000000, 500000, 1000000, aware=True),
+        note="RFC 4115 type, colour-aware",
+    )
+    r("policer_input", name="bng-agent:GigabitEthernet0/8/0/in", sw_if_index=P0, apply=True)
+    r("policer_output", name="bng-agent:GigabitEthernet0/9/0/out", sw_if_index=P1, apply=True)
+    r("policer_input", name="bng-agent:nope", sw_if_index=P0, apply=True, note="no such policer")
+    r("policer_output", name="bng-agent:4115", sw_if_index=99, apply=True, note="no such interface")
+    r(
+        "policer_update",
+        policer_index=ref(gold, "policer_index"),
+        infos=policer_config(0, 200000, 0, 250000, 0),
+    )
+    r("policer_update", policer_index=99, infos=policer_config(0, 1000, 0, 16000, 0), note="no such policer")
+    r(
+        "policer_update",
+        policer_index=ref(silver, "policer_index"),
+        infos=policer_config(2, 60000, 50000, 16000, 32000),
+        note="eir < cir: refused, the policer keeps its parameters",
+    )
+    r("policer_dump", match_name_valid=False, match_name="")
+    r("policer_dump", match_name_valid=True, match_name="bng-agent:GigabitEthernet0/9/0/out", note="by name")
+    r("policer_dump", match_name_valid=True, match_name="bng-agent:nope", note="unknown name")
+    r("policer_dump_v2", policer_index=ref(silver, "policer_index"))
+    r("policer_dump_v2", policer_index=99, note="a free slot")
+    r("policer_dump_v2", policer_index=ALL)
+    r("policer_input", name="bng-agent:GigabitEthernet0/8/0/in", sw_if_index=P0, apply=False)
+    r("policer_output", name="bng-agent:GigabitEthernet0/9/0/out", sw_if_index=P1, apply=False)
+    r("policer_del", policer_index=ref(gold, "policer_index"))
+    r("policer_del", policer_index=ref(gold, "policer_index"), note="again")
+    r("policer_dump", match_name_valid=False, match_name="")
+    r(
+        "policer_add",
+        name="bng-agent:again",
+        infos=policer_config(0, 64, 0, 4000, 0),
+        note="reuses the free slot",
+    )
+    r("policer_dump_v2", policer_index=ALL)
+
+
 def ra_config(sw_if_index: Any, **fields: Any) -> dict[str, Any]:
     """sw_interface_ip6nd_ra_config as agent/features/ra/descriptors.py ra_config builds it."""
     base = {
@@ -836,6 +938,7 @@ SCENARIOS: dict[str, Callable[[Recorder], None]] = {
     "proxyarp": proxyarp,
     "ra": ra,
     "acl": acl,
+    "policers": policers,
 }
 
 

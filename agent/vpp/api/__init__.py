@@ -85,6 +85,13 @@ MESSAGES_USED: tuple[str, ...] = (
     "macip_acl_dump",
     "macip_acl_interface_list_dump",
     "acl_stats_intf_counters_enable",
+    "policer_add",
+    "policer_update",
+    "policer_del",
+    "policer_input",
+    "policer_output",
+    "policer_dump",
+    "policer_dump_v2",
 )
 
 
