@@ -90,10 +90,8 @@ def test_policer_calls_name_it_by_the_index_vpp_returned() -> None:
     it = items[keys.policer(P0, "input")]
     d = PolicerDescriptor()
     create = d.create(it)
-    ref = ObjRef("policer", f"bng-agent:{P0}/in")
-    assert (
-        create.msg == "policer_add" and create.binds_object == ref and create.object_field == "policer_index"
-    )
+    ref = HandleRef(it.key)
+    assert create.msg == "policer_add" and create.binds_handle == (it.key, "policer_index")
     assert create.args["infos"]["rate_type"] == 0 and create.args["infos"]["cir"] == 100000
     delete = d.delete(it)
     assert delete.args == {"policer_index": ref} and delete.unbinds_handle == it.key
