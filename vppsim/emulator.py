@@ -19,6 +19,7 @@ from vppsim.features.acl.state import AclPlugin
 from vppsim.features.bonds.state import Bond, BondTable
 from vppsim.features.interfaces.addresses import AddressIndex
 from vppsim.features.interfaces.state import IfKind, Interface, InterfaceTable, IpInterface
+from vppsim.features.nat.state import NatState
 from vppsim.features.ra.state import Ip6Links
 from vppsim.features.routes.state import (
     PATH_TYPE_DROP,
@@ -66,6 +67,7 @@ class Emulator:
         self.bonds = BondTable()
         self.fib = Fib()
         self.acl = AclPlugin()  # src/plugins/acl (vppsim/features/acl)
+        self.nat = NatState()
         self.faults = FaultTable()
         self.event_clients: dict[ApiSession, int] = {}
         self.sessions: set[ApiSession] = set()
@@ -176,6 +178,8 @@ class Emulator:
         self.set_unnumbered(intf, None)
         self._unlock_table(False, intf.table_v4)
         self._unlock_table(True, intf.table_v6)
+        if self.nat.nat44.enabled:
+            self.nat.nat44.forget_interface(intf.sw_if_index)  # nat44_ed.c nat44_ed_sw_interface_add_del
         bond = self.bonds.detach(intf.sw_if_index)
         if bond is not None:
             self.refresh_bond_link(bond)

@@ -8,6 +8,7 @@ silently (gNMI specification 3.4.6). Like the XML editor, it records an undo log
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -214,7 +215,14 @@ class _GnmiEditor:
             short = k.split(":")[-1]
             if short in keys and _text(v) != keys[short]:
                 raise _GnmiFail("invalid-value", f"key {short!r} in the value differs from the path", path)
-        body = {**keys, **{k: v for k, v in value.items() if k.split(":")[-1] not in keys}}
+        # the value's own key leaves keep their JSON type (a uint32 key must be a JSON number); keys only
+        # in the path are typed from the schema
+        typed = {k.split(":")[-1]: v for k, v in value.items() if k.split(":")[-1] in keys}
+        body = {
+            **self._typed_keys(path, keys),
+            **typed,
+            **{k: v for k, v in value.items() if k.split(":")[-1] not in keys},
+        }
         qname = f"{module}:{name.split(':')[-1]}"
         doc = json.dumps({qname: [body] if "[" in last else body}).encode()
         par = parent_path(path)
@@ -266,6 +274,20 @@ class _GnmiEditor:
                 n = nxt
         return True
 
+    def _typed_keys(self, path: str, keys: dict[str, str]) -> dict[str, Any]:
+        """Path key values as JSON-IETF wants them: numbers for integer types up to 32 bits (RFC 7951
+        section 6.1), strings for everything else."""
+        if not keys:
+            return {}
+        out: dict[str, Any] = dict(keys)
+        for snode in self.ctx.find_path(_schema_path(path)):
+            for key in snode.keys() if hasattr(snode, "keys") else ():
+                name = key.name()
+                if name in out and key.type().basename() in _JSON_NUMBERS:
+                    with contextlib.suppress(ValueError):  # libyang reports the bad value
+                        out[name] = int(out[name])
+        return out
+
     def _put_entry(self, list_path: str, entry: dict[str, Any]) -> None:
         snodes = list(self.ctx.find_path(_schema_path(list_path)))
         if not snodes:
@@ -296,6 +318,9 @@ def _top_nodes(tree: DataTree) -> list[Cdata]:
             out.append(n)
         n = n.next
     return out
+
+
+_JSON_NUMBERS = frozenset({"int8", "int16", "int32", "uint8", "uint16", "uint32"})
 
 
 def _path_keys(path: str) -> dict[str, str]:

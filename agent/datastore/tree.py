@@ -253,6 +253,8 @@ def node_json(node: Cdata) -> Any:
     """
     if is_term(node):
         (leaf_val,) = orjson.loads(print_node(node, "json", with_defaults="report-all")).values()
+        if isinstance(leaf_val, list) and nodetype(node) == lib.LYS_LEAFLIST:
+            return leaf_val[0]  # one leaf-list entry prints as a one-element array
         return leaf_val
     obj = orjson.loads(print_node(node, "json", with_defaults="report-all-tagged"))
     (val,) = obj.values() if len(obj) == 1 else (obj,)

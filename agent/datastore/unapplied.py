@@ -61,7 +61,6 @@ UNAPPLIED: tuple[Unapplied, ...] = (
     Unapplied(f"{_SUBS}/ra-policies/ra-policy/prefix-length", "per-subscriber SLAAC prefixes", 14),
     Unapplied(f"{_SUBS}/ra-policies/ra-policy/slaac-prefix-pool", "per-subscriber SLAAC prefixes", 14),
     Unapplied("/bng-aaa:aaa", "subscriber RADIUS authentication, accounting and CoA", 15),
-    Unapplied("/ietf-nat:nat", "CGNAT (NAT44 pools and static mappings)", 17),
     Unapplied("/bng-vrf:vrfs/**/health-probe", "next-hop health probes", 19),
     Unapplied("/bng-vrf:global-routing/**/health-probe", "next-hop health probes", 19),
     Unapplied(f"{_IF}/ietf-ip:ipv4/ietf-vrrp:vrrp", "VRRP", 19),

@@ -64,6 +64,7 @@ PROJECT_MODULES: list[str] = [
     "bng-types",
     "bng-interfaces",
     "bng-vrf",
+    "bng-nat",
     "bng-qos",
     "bng-subscribers",
     "bng-aaa",

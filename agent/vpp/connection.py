@@ -33,7 +33,16 @@ from agent.vpp.fastdecode import (
 log = logging.getLogger(__name__)
 
 #: Messages that only read state; every other message counts as a write in :attr:`VppConnection.writes`.
-READ_ONLY_PREFIXES = ("sockclnt_", "control_ping", "get_api_json", "show_version", "want_")
+READ_ONLY_PREFIXES = (
+    "sockclnt_",
+    "control_ping",
+    "get_api_json",
+    "show_version",
+    "want_",
+    "nat44_show_running_config",
+    "det44_forward",
+    "det44_reverse",
+)
 READ_ONLY_SUFFIXES = ("_dump", "_dump_v2", "_get_table", "_config_get")
 WRITE_BATCH = 256  # requests coalesced into one socket write
 

@@ -124,6 +124,46 @@ class AgentStack:
         raise AssertionError("the agent did not reconnect to VPP in time")
 
 
+def _nat_snapshot(c: Any, name: dict[int, str]) -> dict[str, Any]:
+    """VPP's NAT44 state: nat44-ed's running config, addresses, interfaces, static mappings; det44's maps
+    and interfaces."""
+    rc = c.api.nat44_show_running_config()
+    t = rc.timeouts
+    return {
+        "sessions": int(rc.sessions),
+        "timeouts": (int(t.udp), int(t.tcp_established), int(t.tcp_transitory), int(t.icmp)),
+        "addresses": sorted((str(a.ip_address), int(a.vrf_id)) for a in c.api.nat44_address_dump()),
+        "interfaces": sorted((name[i.sw_if_index], int(i.flags)) for i in c.api.nat44_interface_dump()),
+        "static": sorted(
+            (
+                str(m.local_ip_address),
+                int(m.local_port),
+                str(m.external_ip_address),
+                int(m.external_port),
+                int(m.protocol),
+                int(m.vrf_id),
+                int(m.flags),
+                str(m.tag),
+            )
+            for m in c.api.nat44_static_mapping_dump()
+        ),
+        "det44_maps": sorted(
+            (
+                str(m.in_addr),
+                int(m.in_plen),
+                str(m.out_addr),
+                int(m.out_plen),
+                int(m.sharing_ratio),
+                int(m.ports_per_host),
+            )
+            for m in c.api.det44_map_dump()
+        ),
+        "det44_interfaces": sorted(
+            (name[i.sw_if_index], bool(i.is_inside), bool(i.is_outside)) for i in c.api.det44_interface_dump()
+        ),
+    }
+
+
 def _snapshot_sync(api_socket: str, api_files: list[str]) -> dict[str, Any]:
     c = VPPApiClient(apifiles=api_files, server_address=api_socket)
     c.connect("snapshot")
@@ -243,6 +283,7 @@ def _snapshot_sync(api_socket: str, api_files: list[str]) -> dict[str, Any]:
             "ra": ra,
             **_acls(c, name),
             "policers": policers,
+            "nat": _nat_snapshot(c, name),
         }
     finally:
         c.disconnect()

@@ -246,6 +246,94 @@ SCENARIOS["acl"] = (
     [f"{ACLS}/acl[name='b']", f"{ACLS}/acl[name='mm']"],
 )
 
+NAT = "/ietf-nat:nat"
+
+
+def nat_instance(iid: int, pool: str, **extra: Any) -> dict[str, Any]:
+    policy = {"id": 1, "external-ip-address-pool": [{"pool-id": 1, "external-ip-pool": pool}]}
+    return {"id": iid, "policy": [policy], **extra}
+
+
+def static_map(index: int, local: str, external: str, **extra: Any) -> dict[str, Any]:
+    return {"index": index, "internal-src-address": local, "external-src-address": external, **extra}
+
+
+SCENARIOS["nat"] = (
+    [
+        (IF, {"interface": [port(P0), port(P1), port(P2), loop("lo9")]}),
+        (
+            NAT,
+            {
+                "instances": {
+                    "instance": [
+                        nat_instance(
+                            1,
+                            "198.51.100.0/30",
+                            **{"bng-nat:inside-interface": [P0], "bng-nat:outside-interface": [P1]},
+                            **{
+                                "mapping-table": {
+                                    "mapping-entry": [static_map(1, "10.0.0.1/32", "198.51.100.20/32")]
+                                }
+                            },
+                        )
+                    ]
+                }
+            },
+        ),
+    ],
+    [
+        (
+            NAT,
+            {
+                "bng-nat:nat44-ed": {"sessions-per-thread": 20000},
+                "instances": {
+                    "instance": [
+                        {
+                            **nat_instance(1, "198.51.100.8/30", **{"bng-nat:inside-interface": [P2]}),
+                            "bng-nat:session-limit": 500,
+                            "policy": [
+                                {
+                                    "id": 1,
+                                    "external-ip-address-pool": [
+                                        {"pool-id": 2, "external-ip-pool": "198.51.100.8/30"}
+                                    ],
+                                    "timers": {"udp-timeout": 120},
+                                }
+                            ],
+                            "mapping-table": {
+                                "mapping-entry": [
+                                    static_map(
+                                        2,
+                                        "10.0.0.2/32",
+                                        "198.51.100.21/32",
+                                        **{"transport-protocol": 6},
+                                        **{"internal-src-port": {"start-port-number": 8080}},
+                                        **{"external-src-port": {"start-port-number": 80}},
+                                    )
+                                ]
+                            },
+                        },
+                        {
+                            **nat_instance(2, "192.0.2.0/28", **{"bng-nat:mode": "deterministic"}),
+                            "bng-nat:inside-interface": ["lo9"],
+                            "policy": [
+                                {
+                                    "id": 1,
+                                    "subscriber-match": [{"match-id": 1, "subnet": "100.64.0.0/24"}],
+                                    "external-ip-address-pool": [
+                                        {"pool-id": 1, "external-ip-pool": "192.0.2.0/28"}
+                                    ],
+                                }
+                            ],
+                        },
+                    ]
+                },
+            },
+        )
+    ],
+    [f"{NAT}/instances/instance[id='1']/mapping-table/mapping-entry[index='1']"],
+)
+
 # the errno VPP would give (any non-zero retval fails a call)
 RETVAL = -7
 

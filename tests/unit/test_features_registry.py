@@ -82,6 +82,46 @@ EVERYTHING = {
         },
     },
     "bng-qos:qos": {"profile": [{"name": "gold", "cir": "100000"}]},
+    "ietf-nat:nat": {
+        "instances": {
+            "instance": [
+                {
+                    "id": 1,
+                    "bng-nat:inside-interface": [P0],
+                    "bng-nat:session-limit": 1000,
+                    "policy": [
+                        {
+                            "id": 1,
+                            "external-ip-address-pool": [
+                                {"pool-id": 1, "external-ip-pool": "198.51.100.0/30"}
+                            ],
+                        }
+                    ],
+                    "mapping-table": {
+                        "mapping-entry": [
+                            {
+                                "index": 1,
+                                "internal-src-address": "10.0.0.2/32",
+                                "external-src-address": "198.51.100.9/32",
+                            }
+                        ]
+                    },
+                },
+                {
+                    "id": 2,
+                    "bng-nat:mode": "deterministic",
+                    "bng-nat:inside-interface": ["lo1"],
+                    "policy": [
+                        {
+                            "id": 1,
+                            "subscriber-match": [{"match-id": 1, "subnet": "100.64.0.0/24"}],
+                            "external-ip-address-pool": [{"pool-id": 1, "external-ip-pool": "192.0.2.0/28"}],
+                        }
+                    ],
+                },
+            ]
+        }
+    },
 }
 
 
@@ -90,6 +130,7 @@ def test_programmed_roots_name_the_yang_nodes_some_feature_programs() -> None:
         "ietf-interfaces:interfaces": "interfaces",
         "bng-vrf:vrfs": "vrfs",
         "bng-vrf:global-routing": "routes",
+        "ietf-nat:nat": "nat",
         "bng-subscribers:subscribers": "subscribers",
         "bng-interfaces:neighbor-limits": "proxyarp",
         "ietf-access-control-list:acls": "acl",

@@ -20,8 +20,8 @@ def _paths(changes: list[Change]) -> set[tuple[str, str]]:
 
 
 def test_a_whole_top_level_subtree_created_is_one_warning() -> None:
-    hits = _paths([Change("create", "/ietf-nat:nat", None, {"instances": {"instance": [{"id": 1}]}})])
-    assert hits == {("/ietf-nat:nat", "/ietf-nat:nat")}
+    hits = _paths([Change("create", "/bng-ha:ha", None, {"peer": {"address": "192.0.2.1"}})])
+    assert hits == {("/bng-ha:ha", "/bng-ha:ha")}
 
 
 def test_a_leaf_modified_deep_inside_names_its_own_path() -> None:
@@ -44,7 +44,11 @@ def test_qos_profiles_and_attachments_are_applied_and_give_no_warning() -> None:
 def test_applied_data_and_deletions_give_no_warning() -> None:
     entry = {"name": "x", "type": "iana-if-type:ethernetCsmacd", "ietf-ip:ipv4": {"address": []}}
     assert _paths([Change("create", f"{IF}[name='x']", None, entry)]) == set()
-    assert _paths([Change("delete", "/ietf-nat:nat", {"instances": {}}, None)]) == set()
+    assert _paths([Change("delete", "/bng-ha:ha", {"peer": {}}, None)]) == set()
+    # NAT is programmed (issue #17): creating it gives no warning
+    assert (
+        _paths([Change("create", "/ietf-nat:nat", None, {"instances": {"instance": [{"id": 1}]}})]) == set()
+    )
     # same local name in another module: bng-interfaces' mtu is applied, ietf-ip's per-protocol one not
     assert _paths([Change("modify", f"{IF}[name='x']/bng-interfaces:mtu", 1500, 9000)]) == set()
     assert _paths([Change("modify", f"{IF}[name='x']/ietf-ip:ipv4/mtu", 1500, 9000)]) != set()
@@ -74,7 +78,7 @@ def test_the_demo_configuration_reports_every_unapplied_service_it_sets() -> Non
         h.entry.feature
         for h in unapplied.touched([Change("create", f"/{k}", None, v) for k, v in doc.items()])
     }
-    for expected in ("CGNAT (NAT44 pools and static mappings)", "VRRP"):
+    for expected in ("two-node state synchronisation", "VRRP"):
         assert expected in features
 
 
@@ -87,12 +91,13 @@ def test_instances_count_what_running_holds_and_strip_removes_only_that() -> Non
     tree = _demo_tree()
     try:
         found = {e.path: len(nodes) for e, nodes in unapplied.instances(tree.root)}
-        assert found["/ietf-nat:nat"] == 1
+        assert "/ietf-nat:nat" not in found
+        assert found["/bng-ha:ha"] == 1
         assert "/bng-qos:qos" not in found  # applied by the qos feature
         state = unapplied.agent_state(tree.root)["bng-agent:agent-state"]["not-applied"]
-        nat = next(r for r in state if r["path"] == "/ietf-nat:nat")
-        assert nat["instances"] == 1 and nat["first-instance"] == "/ietf-nat:nat"
-        assert "issue #17" in nat["reason"]
+        ha = next(r for r in state if r["path"] == "/bng-ha:ha")
+        assert ha["instances"] == 1 and ha["first-instance"] == "/bng-ha:ha"
+        assert "issue #19" in ha["reason"]
         interfaces_before = len(find_xpath(tree.root, f"{IF}"))
         unapplied.strip(tree.root, tree.free_node)
         assert all(not nodes for _e, nodes in unapplied.instances(tree.root))

@@ -28,6 +28,7 @@ PREFIXES = {
     "bng-subscribers": "bng-sub",
     "bng-aaa": "bng-aaa",
     "bng-telemetry": "bng-tel",
+    "bng-nat": "bng-nat",
     "bng-ha": "bng-ha",
     "bng-acl": "bng-acl",
     "bng-agent": "bng-agent",
