@@ -172,6 +172,8 @@ class Agent:
         self.datastores: Any = None
         self.journal: Any = None
         self._op_handle: int | None = None
+        self.nat: Any = None
+        self._nat_handle: int | None = None
 
     async def start(self) -> None:
         from agent.datastore.journal import Journal
@@ -229,6 +231,7 @@ class Agent:
         self.txn = TransactionManager(self.datastores, self.journal, self.southbound)
         await self.txn.start(loaded)
         await self._start_telemetry(stats)
+        self._start_nat()
         await self._start_netconf(model)
         await self._start_gnmi(model)
         if self.telemetry is not None and self.gnmi is not None:
@@ -257,6 +260,23 @@ class Agent:
             self.session_metrics = SessionMetrics(sessions)
             self.session_metrics.start()
             self.telemetry.register_source("subscribers", self.session_metrics.samples)
+
+    def _start_nat(self) -> None:
+        """NAT44 operational state (``/ietf-nat:nat`` in ``<operational>``) and its metrics."""
+        from agent.features.nat.keys import ROOT
+        from agent.features.nat.operational import NatMonitor
+        from agent.features.vrfs.items import table_id
+
+        sb = self.southbound
+        self.nat = NatMonitor(
+            config=lambda: sb.config.get(ROOT),
+            conn=lambda: sb.conn,
+            vrf_tables=lambda: {n: table_id(e) for n, e in sb.config.entries("vrf").items()},
+        )
+        self.nat.start()
+        self._nat_handle = self.datastores.operational.register("/ietf-nat:nat", self.nat.provide)
+        if self.telemetry is not None:
+            self.telemetry.register_source("nat", self.nat.samples)
 
     def _observe_vpp_call(self, msg: str, seconds: float) -> None:
         """Every VPP call's latency into telemetry's histogram (calls before telemetry started are not
@@ -439,6 +459,10 @@ class Agent:
                 await self.telemetry.stop()
         if self._op_handle is not None and self.datastores is not None:
             self.datastores.operational.unregister(self._op_handle)
+        if self.nat is not None:
+            await self.nat.stop()
+            if self._nat_handle is not None:
+                self.datastores.operational.unregister(self._nat_handle)
         if self.txn is not None:
             with contextlib.suppress(Exception):
                 await self.txn.stop()

@@ -14,7 +14,7 @@ import libyang
 from lxml import etree
 
 from agent.model.schema import rpc_input_nodes
-from agent.netconf import monitoring, ops_commit, ops_config, ops_read, ops_session
+from agent.netconf import monitoring, ops_commit, ops_config, ops_nat, ops_read, ops_session
 from agent.netconf.context import BNG_NS, MON_NS, NMDA_NS, NOTIF_NS, WD_NS, OpContext
 from agent.netconf.replies import NC_NS, RpcError
 
@@ -27,6 +27,7 @@ MODULE_OF_NS = {
     MON_NS: "ietf-netconf-monitoring",
     NOTIF_NS: "notifications",
     BNG_NS: "bng-agent",
+    ops_nat.NAT_NS: "bng-nat",
 }
 
 OPERATIONS: dict[tuple[str, str], Handler] = {
@@ -50,6 +51,8 @@ OPERATIONS: dict[tuple[str, str], Handler] = {
     (BNG_NS, "dry-run"): ops_commit.dry_run,
     (BNG_NS, "list-checkpoints"): ops_commit.list_checkpoints,
     (BNG_NS, "rollback"): ops_commit.rollback,
+    (ops_nat.NAT_NS, "det44-forward"): ops_nat.det44_forward,
+    (ops_nat.NAT_NS, "det44-reverse"): ops_nat.det44_reverse,
 }
 
 

@@ -169,13 +169,34 @@ TELEMETRY: Final = ModuleTelemetry(
 
 NAT: Final = ModuleTelemetry(
     "nat",
-    "NAT44-ED (ietf-nat)",
+    "NAT44-ED and det44 (ietf-nat, agent/features/nat/operational.py; nat_instance is the instance's name, "
+    "else its id)",
     (
-        Family("bng_nat_sessions", "gauge", "Active NAT sessions", ("nat_instance",), (("default",),)),
+        Family(
+            "bng_nat_sessions",
+            "gauge",
+            "Active NAT sessions of the instance's VRF (nat44_user_dump) or det44 mappings (det44_map_dump)",
+            ("nat_instance",),
+            (("default",),),
+        ),
+        Family(
+            "bng_nat_session_limit",
+            "gauge",
+            "Session limit of a dynamic instance's VRF (bng-nat session-limit, else sessions-per-thread)",
+            ("nat_instance",),
+            (("default",),),
+        ),
+        Family(
+            "bng_nat_pool_ports_used",
+            "gauge",
+            "Sessions (outside ports in use) on the addresses of one external-ip-address-pool",
+            ("nat_instance", "pool"),
+            (("default", "1"),),
+        ),
         Family(
             "bng_nat_pool_usage_ratio",
             "gauge",
-            "Used fraction of the NAT pool's ports",
+            "Used fraction of the instance's pool ports (64,512 per address)",
             ("nat_instance",),
             (("default",),),
         ),
