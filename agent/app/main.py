@@ -75,6 +75,7 @@ class Settings:
     # drift is repaired (true) or only reported (false)
     drift_audit_interval: float = 60.0
     drift_repair: bool = True
+    acl_interval: float = 5.0  # ACL hit counters and reflexive sessions are read this often
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Settings:
@@ -140,6 +141,7 @@ class Settings:
             admin_password_file=password_file,
             drift_audit_interval=audit_interval,
             drift_repair=repair,
+            acl_interval=float(pick("acl_interval", 5.0)),
         )
 
 
@@ -174,6 +176,10 @@ class Agent:
         self._op_handle: int | None = None
         self.nat: Any = None
         self._nat_handle: int | None = None
+        self.acl: Any = None
+        self._acl_stats: Any = None
+        self._acl_op: int | None = None
+        self._acl_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         from agent.datastore.journal import Journal
@@ -232,6 +238,7 @@ class Agent:
         await self.txn.start(loaded)
         await self._start_telemetry(stats)
         self._start_nat()
+        self._start_acl(stats)
         await self._start_netconf(model)
         await self._start_gnmi(model)
         if self.telemetry is not None and self.gnmi is not None:
@@ -283,6 +290,20 @@ class Agent:
         counted: the first reconcile runs before the telemetry service exists)."""
         if self.telemetry is not None:
             self.telemetry.observe_vpp_call(msg, seconds)
+
+    def _start_acl(self, stats_socket: str) -> None:
+        """ACL hit counters and reflexive sessions (agent/features/acl/operational.py): operational state
+        under /ietf-access-control-list:acls and the ``acl`` metrics."""
+        from agent.features.acl.operational import AclMonitor, StatsCounters
+
+        self._acl_stats = StatsCounters(stats_socket, self.southbound)
+        self.acl = AclMonitor(self.southbound, self._acl_stats.read)
+        self._acl_op = self.datastores.operational.register(
+            "/ietf-access-control-list:acls", self.acl.operational
+        )
+        if self.telemetry is not None:
+            self.telemetry.register_source("acl", self.acl.samples)
+        self._acl_task = asyncio.get_running_loop().create_task(self.acl.run(self.s.acl_interval))
 
     async def _start_telemetry(self, stats_socket: str) -> None:
         try:
@@ -463,6 +484,16 @@ class Agent:
             await self.nat.stop()
             if self._nat_handle is not None:
                 self.datastores.operational.unregister(self._nat_handle)
+        if self._acl_task is not None:
+            self._acl_task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._acl_task
+            self._acl_task = None
+        if self._acl_op is not None and self.datastores is not None:
+            self.datastores.operational.unregister(self._acl_op)
+            self._acl_op = None
+        if self._acl_stats is not None:
+            self._acl_stats.close()
         if self.txn is not None:
             with contextlib.suppress(Exception):
                 await self.txn.stop()

@@ -228,14 +228,52 @@ QOS: Final = ModuleTelemetry(
 
 ACL: Final = ModuleTelemetry(
     "acl",
-    "Access lists (ietf-access-control-list on VPP's acl plugin)",
+    "Access lists (ietf-access-control-list on VPP's acl plugin; agent/features/acl/operational.py): hit "
+    "counters from the stats segment (/acl/<index>/matches), reflexive sessions from "
+    "`show acl-plugin sessions`; values come from the acl source once ACLs exist",
     (
         Family(
             "bng_acl_matches",
             "counter",
-            "Packets matched per ACL and action",
+            "Packets matched per ACL and rule action (deny, permit, permit-reflect); zeroed by VPP when "
+            "the ACL is replaced",
             ("acl", "action"),
             (("none", "deny"), ("none", "permit")),
+        ),
+        Family(
+            "bng_acl_ace_matched_packets",
+            "counter",
+            "Packets matched per ACE (ietf-acl matched-packets, all interfaces)",
+            ("acl", "ace"),
+            (("none", "none"),),
+        ),
+        Family(
+            "bng_acl_ace_matched_bytes",
+            "counter",
+            "Bytes matched per ACE (ietf-acl matched-octets, all interfaces)",
+            ("acl", "ace"),
+            (("none", "none"),),
+        ),
+        Family(
+            "bng_acl_sessions",
+            "gauge",
+            "Reflexive (permit+reflect) sessions active per interface: added - deleted",
+            ("interface",),
+            (("none",),),
+        ),
+        Family(
+            "bng_acl_sessions_added",
+            "counter",
+            "Reflexive sessions created per interface",
+            ("interface",),
+            (("none",),),
+        ),
+        Family(
+            "bng_acl_sessions_deleted",
+            "counter",
+            "Reflexive sessions removed per interface (idle timeout, policy change, interface deleted)",
+            ("interface",),
+            (("none",),),
         ),
     ),
     "zero",

@@ -57,7 +57,7 @@ def startup(tmp_path: Path) -> Path:
 @pytest.fixture
 def node(tmp_path: Path) -> Iterator[dict[str, Any]]:
     settings = tmp_path / "agent.toml"
-    settings.write_text('netconf-host = "127.0.0.1"\nlog-level = "INFO"\n')
+    settings.write_text('netconf-host = "127.0.0.1"\nlog-level = "INFO"\nacl-interval = 0.3\n')
     data = tmp_path / "data"
     log = (tmp_path / "agent.log").open("w")
     proc = subprocess.Popen(

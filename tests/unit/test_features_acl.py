@@ -148,3 +148,40 @@ def test_attachment_points_are_roots_keyed_by_interface_id() -> None:
     touched = ov.apply(Change("create", path, None, {"acl-sets": {"acl-set": [{"name": "in"}]}}))
     assert touched == [("acl-attachment", P0)]
     assert ov.apply(Change("delete", f"/{ACLS}", doc[ACLS], None)) == [("acl", "in"), ("acl-attachment", P0)]
+
+
+class _Key:
+    access_interface = "GigabitEthernet0/8/0.7"
+
+
+class _Session:
+    """The fields of agent.sessions.api.Session the hook reads."""
+
+    key = _Key()
+
+    def __init__(self, interface: str, policy: dict[str, str]) -> None:
+        self.interface = interface
+        self.policy = policy
+
+    def policy_value(self, attr: Any) -> str | None:
+        return self.policy.get(str(attr))
+
+
+def test_session_hook_attaches_the_policys_acls_to_the_sessions_own_interface() -> None:
+    from agent.features.acl.session import AclSessionHook, session_acl_keys
+
+    cfg = ConfigIndex.from_json({ACLS: {"acl": [acl("in", ace("a")), acl("out", ace("b"))]}}, registry.ROOTS)
+    hook = AclSessionHook()
+    s = _Session("GigabitEthernet0/8/0.7.1001", {"acl-ingress": "in", "acl-egress": "out, in"})
+    items = hook.items(s, cfg)
+    assert [(it.key, it.origin) for it in items] == [
+        ("acl-attachment/GigabitEthernet0/8/0.7.1001", "session")
+    ]
+    assert items[0].value == AttachmentValue(
+        "GigabitEthernet0/8/0.7.1001", ("acl/in",), ("acl/out", "acl/in")
+    )
+    assert items[0].key in session_acl_keys(s.interface)
+    # a shared VLAN: the session's interface is the access interface, whose configured ACLs apply
+    assert hook.items(_Session("GigabitEthernet0/8/0.7", {"acl-ingress": "in"}), cfg) == []
+    assert hook.validate("acl-ingress", "in,nope", cfg) == "no ACL named nope"
+    assert hook.validate("acl-egress", "out", cfg) is None and hook.validate("vrf", "x", cfg) is None

@@ -14,6 +14,7 @@ not also listed under ``attachment-points`` in configuration.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, Protocol
 
 from agent.features.acl import keys
 from agent.features.acl.items import attachment_items
@@ -51,3 +52,52 @@ def session_acl_items(
 def session_acl_keys(interface: str) -> list[str]:
     """The keys :func:`session_acl_items` may return for ``interface`` (to remove them at session end)."""
     return [keys.attachment(interface), keys.macip_attachment(interface)]
+
+
+class _SessionLike(Protocol):
+    """What the hook reads of :class:`agent.sessions.api.Session` (kept structural: features sit below
+    the session manager and do not import it)."""
+
+    interface: str
+
+    @property
+    def key(self) -> Any: ...
+
+    def policy_value(self, attr: Any) -> str | None: ...
+
+
+ACL_INGRESS = "acl-ingress"
+ACL_EGRESS = "acl-egress"
+
+
+def policy_names(value: str | None) -> list[str]:
+    """A policy value names one ACL or several, comma-separated (RADIUS Filter-Id style)."""
+    return [n.strip() for n in (value or "").split(",") if n.strip()]
+
+
+class AclSessionHook:
+    """The session manager's :class:`~agent.sessions.api.SessionHook` for the ``acl-ingress`` and
+    ``acl-egress`` policy attributes: the named ACLs on the session's own interface.
+
+    Only a session with an interface of its own (1:1 VLAN sub-interface, PPPoE session) gets them: VPP
+    applies ACLs per interface, so on a shared VLAN the access interface's configured ACLs (under
+    ``attachment-points``) apply to every subscriber on it and a per-session ACL is not programmed.
+    """
+
+    name = "acl"
+
+    def items(self, session: _SessionLike, ctx: Lookup) -> list[Item[Value]]:
+        if session.interface == getattr(session.key, "access_interface", None):
+            return []
+        ingress = policy_names(session.policy_value(ACL_INGRESS))
+        egress = policy_names(session.policy_value(ACL_EGRESS))
+        if not ingress and not egress:
+            return []
+        return session_acl_items(session.interface, ingress, egress, ctx)
+
+    def validate(self, attr: Any, value: str, ctx: Lookup) -> str | None:
+        if str(attr) not in (ACL_INGRESS, ACL_EGRESS):
+            return None
+        known = set(ctx.names(keys.ACL))
+        missing = [n for n in policy_names(value) if n not in known]
+        return f"no ACL named {', '.join(missing)}" if missing else None
