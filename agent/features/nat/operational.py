@@ -4,8 +4,9 @@ Every ``interval`` seconds, while VPP is connected, one :meth:`NatMonitor.refres
 
 * ``nat44_user_dump``: every inside host with its dynamic and static session counts and VRF -> sessions
   and active subscribers per VRF (so per instance);
-* ``nat44_user_session_v3_dump`` per host (only while there are at most :data:`MAX_USERS_DETAILED`
-  hosts): each session's outside address -> sessions (ports in use) per pool;
+* ``nat44_user_session_v3_dump`` per inside address (only while there are at most
+  :data:`MAX_USERS_DETAILED` hosts; VPP 26.06 returns the address's sessions of every VRF): each
+  session's outside address -> sessions (ports in use) per pool;
 * ``det44_map_dump``: sessions per deterministic mapping.
 
 Reads of ``/ietf-nat:nat`` in ``<operational>`` (:meth:`NatMonitor.provide`) and the Prometheus source
@@ -90,10 +91,9 @@ class NatMonitor:
             r.users_by_vrf[vrf] = r.users_by_vrf.get(vrf, 0) + 1
         if len(users) <= MAX_USERS_DETAILED:
             by_addr: dict[str, int] = {}
-            futs = [
-                conn.send("nat44_user_session_v3_dump", ip_address=u.ip_address, vrf_id=u.vrf_id)
-                for u in users
-            ]
+            # VPP 26.06 answers a host's sessions of every VRF whatever vrf_id says: one dump per address
+            hosts = {str(u.ip_address): u.vrf_id for u in users}
+            futs = [conn.send("nat44_user_session_v3_dump", ip_address=a, vrf_id=v) for a, v in hosts.items()]
             for fut in futs:
                 _, details = await fut
                 for s in details:
