@@ -17,6 +17,7 @@ from vppsim.codec import ApiDefinitions, to_plain
 from vppsim.faults import FaultTable
 from vppsim.features.acl.state import AclPlugin
 from vppsim.features.bonds.state import Bond, BondTable
+from vppsim.features.dhcp6.state import Mfib6
 from vppsim.features.interfaces.addresses import AddressIndex
 from vppsim.features.interfaces.state import IfKind, Interface, InterfaceTable, IpInterface
 from vppsim.features.nat.state import NatState
@@ -80,6 +81,7 @@ class Emulator:
         self.punt: PuntServer | None = None  # `punt { socket }` (bng-vppsim --punt-socket)
         self.dataplane: Dataplane | None = None  # ports backed by Linux interfaces (vppsim/ports.py)
         self.ip6 = Ip6Links()  # IPv6 links and their RA records (vppsim/features/ra)
+        self.mfib6 = Mfib6()  # IPv6 multicast entries (vppsim/features/dhcp6)
         self._event_bits: dict[int, int] = {}  # sw_if_index -> EVENT_* bits not yet sent
         self._loop_instances: set[int] = set()
         self._route_stats: dict[tuple[bool, int, Any], int] = {}
@@ -631,6 +633,8 @@ class Emulator:
         table.api_locked = False
         if table.interface_locks == 0:
             self.fib.delete(is_ip6, table_id)
+        if is_ip6:
+            self.mfib6.forget(table_id)  # ip_table_delete unlocks the mFIB table too (mfib_table_unlock)
 
     def route_stats_index(self, table: Table, prefix: Any) -> int:
         key = (table.is_ip6, table.table_id, prefix)

@@ -42,7 +42,7 @@ from vppsim.features.pppoe.state import (
     is_session_data,
     pppoe_input_offset,
 )
-from vppsim.features.punt.state import ADDRESS_IP4, ADDRESS_IP6, BUFFER_SIZE
+from vppsim.features.punt.state import ADDRESS_IP4, ADDRESS_IP6, BUFFER_SIZE, IP_PROTO_UDP
 from vppsim.features.ra import sender as ra_sender
 from vppsim.features.routes.state import PATH_TYPE_LOCAL
 
@@ -242,10 +242,15 @@ class Dataplane:
         punt.deliver(reg, sub.sw_if_index, frame)
 
     def _ip6(self, backing: Backing, sub: Interface, frame: bytes, off: int) -> None:
-        """``ip6-input`` -> ``ip6-local`` -> ``ip6-icmp-input`` for what the packet path needs: router
-        solicitations (to a punt client registered for ICMPv6 type 133, else to VPP's RA code,
-        ``vppsim/features/ra/sender.py``). IPv6 must be enabled on the interface (an IPv6 link:
-        ``ip6_sw_interface_enable_disable``); anything else is counted and dropped."""
+        """``ip6-input`` -> ``ip6-local`` / ``ip6-mfib-forward-lookup`` for what the packet path needs.
+
+        IPv6 must be enabled on the interface (an IPv6 link: ``ip6_sw_interface_enable_disable``). A
+        multicast destination must have an mFIB entry in the interface's table that takes it to the
+        local stack (VPP's specials for ff02::1, ff02::2 ...; ff02::1:2 only once the DHCPv6 relay added
+        its mroute, ``vppsim/features/dhcp6``), a unicast one must be a receive entry (an interface
+        address; link-local addresses are always the interface's). ``ip6-local`` checks the UDP/ICMPv6
+        checksum. Then: a punt client registered for the UDP port or ICMPv6 type gets the frame, a router
+        solicitation goes to VPP's RA code (``vppsim/features/ra/sender.py``); the rest is dropped."""
         emu = self.emu
         if sub.sw_if_index not in emu.ip6.links:
             backing.drop("ip6-not-enabled")
@@ -258,20 +263,35 @@ class Dataplane:
             backing.drop("ip6 length error")
             return
         packet = frame[off : off + 40 + plen]
-        if packet[6] != ra_sender.ICMP6 or plen < 8:
+        proto = packet[6]
+        src, dst = ipaddress.IPv6Address(packet[8:24]), ipaddress.IPv6Address(packet[24:40])
+        if dst.is_multicast:
+            entry = emu.mfib6.lookup(sub.table_v6, dst)
+            if entry is None or not entry.accepts_local():
+                backing.drop("ip6 mfib: not for us")
+                return
+        elif not dst.is_link_local:
+            table = emu.fib.get(True, sub.table_v6)
+            route = table.routes.get(ipaddress.IPv6Network((dst, 128))) if table is not None else None
+            if route is None or not any(p.get("type") == PATH_TYPE_LOCAL for p in route.paths):
+                backing.drop("not for us (forwarding not emulated)")
+                return
+        if proto not in (ra_sender.ICMP6, IP_PROTO_UDP) or plen < 8:
             backing.drop("ip6 not emulated")
             return
-        src, dst = ipaddress.IPv6Address(packet[8:24]), ipaddress.IPv6Address(packet[24:40])
-        if ra_sender.checksum(src, dst, ra_sender.ICMP6, packet[40:]) != 0:
-            backing.drop("icmp6 bad checksum")  # ip6-local validates the checksum
+        if ra_sender.checksum(src, dst, proto, packet[40:]) != 0:
+            backing.drop("ip6 bad checksum")  # ip6-local validates UDP and ICMPv6 checksums
             return
-        icmp_type = packet[40]
+        port = packet[40] if proto == ra_sender.ICMP6 else struct.unpack_from("!H", packet, 42)[0]
         punt = emu.punt
-        reg = punt.client_for(ADDRESS_IP6, icmp_type) if punt is not None else None
+        reg = punt.client_for(ADDRESS_IP6, port) if punt is not None else None
         if punt is not None and reg is not None:
             punt.deliver(reg, sub.sw_if_index, frame[: off + 40 + plen])
             return
-        if icmp_type != ra_sender.RS:
+        if proto == IP_PROTO_UDP:
+            backing.drop("udp port not registered")
+            return
+        if port != ra_sender.RS:
             backing.drop("icmp6 type not emulated")
             return
         reason = ra_sender.solicitation(emu, sub, frame[: off + 40 + plen], off)

@@ -227,6 +227,12 @@ def _snapshot_sync(api_socket: str, api_files: list[str]) -> dict[str, Any]:
                         )
                     )
                 routes[f"{table_id}/{r.route.prefix}"] = sorted(paths, key=str)
+        mroutes = sorted(
+            (table_id, str(r.route.prefix.grp_address.ip6), int(r.route.n_paths))
+            for table_id, is_ip6, _ in [(0, True, ""), *tables]
+            if is_ip6
+            for r in c.api.ip_mroute_dump(table={"table_id": table_id, "is_ip6": True})
+        )
         ra: dict[str, Any] = {}
         for d in c.api.sw_interface_ip6nd_ra_dump(sw_if_index=ALL):
             # prefix lifetimes count down while RAs go out (ip6_ra.c): only whether they are infinite
@@ -281,6 +287,7 @@ def _snapshot_sync(api_socket: str, api_files: list[str]) -> dict[str, Any]:
             "proxy_arp_ranges": ranges,
             "neighbor_limits": limits,
             "ra": ra,
+            "mroutes": mroutes,
             **_acls(c, name),
             "policers": policers,
             "nat": _nat_snapshot(c, name),

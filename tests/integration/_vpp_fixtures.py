@@ -74,6 +74,10 @@ NORMALISED: dict[str, str] = {
     "are compared unscaled (>> scale: the configured bytes), last_update_time (a TSC reading) dropped",
     "cli_inband_reply.reply": "CLI text: reduced to the lines the agent parses (agent/vpp/retrieve.py "
     "_unnumbered: interface header lines and 'unnumbered, use' lines)",
+    "ip_mroute_add_del_reply.stats_index": "the mFIB entry's counter index, allocated in creation order "
+    "including VPP's own entries (as ip_route_add_del_reply.stats_index)",
+    "*.prefix.grp_address": "a union (ip4 | ip6): only the member the prefix's af selects is compared",
+    "*.prefix.src_address": "a union (ip4 | ip6): only the member the prefix's af selects is compared",
     "sw_interface_ip6nd_ra_details.prefixes.*_lifetime_expires": "seconds until a prefix lifetime runs "
     "out, counted from the call that set it: rounded to whole seconds (the steps take microseconds)",
 }
@@ -261,6 +265,17 @@ def _normalise_message(name: str, m: dict[str, Any]) -> dict[str, Any]:
         m["pathname"] = "<VPP's punt socket>"
     elif name == "control_ping_reply":
         m["vpe_pid"] = "<pid>"
+    elif name == "ip_mroute_add_del_reply":
+        m["stats_index"] = "<stats index>" if m["stats_index"] != 0xFFFFFFFF else m["stats_index"]
+    elif name == "ip_mroute_details":
+        pfx = m["route"]["prefix"]
+        fam = "ip6" if pfx["af"] == 1 else "ip4"
+        pfx = {**pfx, "grp_address": pfx["grp_address"][fam], "src_address": pfx["src_address"][fam]}
+        m["route"] = {
+            **m["route"],
+            "prefix": pfx,
+            "paths": [{**p, "path": _path(p["path"])} for p in m["route"]["paths"]],
+        }
     elif name == "sw_interface_ip6nd_ra_details":
         m["prefixes"] = [
             {

@@ -334,6 +334,31 @@ SCENARIOS["nat"] = (
     [f"{NAT}/instances/instance[id='1']/mapping-table/mapping-entry[index='1']"],
 )
 
+
+
+def relaying(*names: str) -> dict[str, Any]:
+    """IPoE access interfaces relaying DHCPv6 to group g6."""
+    return {
+        "access-interfaces": {
+            "access-interface": [
+                {"interface": n, "session-template": "t", "ipoe": {"dhcpv6-relay": "g6"}} for n in names
+            ]
+        },
+        "session-templates": {"template": [{"name": "t"}]},
+        "dhcpv6-relay": {"server-group": [{"name": "g6", "server": ["2001:db8::547"]}]},
+    }
+
+
+SCENARIOS["dhcp6"] = (
+    [
+        (VRFS, {"vrf": [{"name": "cust", "table-id": 9}]}),
+        (IF, {"interface": [port(P2), subif(P2, 50)]}),
+        (SUBS, relaying(f"{P2}.50")),
+    ],
+    [(IF, {"interface": [subif(P2, 60, **{"bng-vrf:vrf": "cust"})]}), (SUBS, relaying(f"{P2}.60"))],
+    [f"{SUBS}/access-interfaces/access-interface[interface='{P2}.50']"],
+)
+
 # the errno VPP would give (any non-zero retval fails a call)
 RETVAL = -7
 

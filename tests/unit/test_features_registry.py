@@ -44,8 +44,11 @@ EVERYTHING = {
     "bng-interfaces:neighbor-limits": {"ipv4": {"max-entries": 20000}},
     "bng-subscribers:subscribers": {
         "access-interfaces": {
-            "access-interface": [{"interface": f"{P0}.8", "session-template": "t", "ipoe": {}}]
+            "access-interface": [
+                {"interface": f"{P0}.8", "session-template": "t", "ipoe": {"dhcpv6-relay": "g6"}}
+            ]
         },
+        "dhcpv6-relay": {"server-group": [{"name": "g6", "server": ["2001:db8::547"]}]},
         "session-templates": {"template": [{"name": "t", "ra-policy": "stateful"}]},
         "ra-policies": {
             "ra-policy": [

@@ -926,6 +926,57 @@ def acl(r: Recorder) -> None:
     r("acl_dump", acl_index=ALL)
     r("acl_stats_intf_counters_enable", enable=False)
     r("cli_inband", cmd="show acl-plugin tables mask", note="counters off again")
+ALL_DHCP = "ff02::1:2"
+
+
+def mroute_dhcp6(table: int, is_add: bool = True, **extra: Any) -> dict[str, Any]:
+    """ip_mroute_add_del for ff02::1:2 as agent/features/dhcp6/descriptors.py sends it: accept from any
+    interface of the table, forward to the local stack (then ip6-local and the punt socket)."""
+    local = {
+        "sw_if_index": ALL,
+        "table_id": 0,
+        "rpf_id": 0,
+        "weight": 1,
+        "preference": 0,
+        "type": 1,
+        "flags": 0,
+        "proto": 1,
+        "nh": {},
+        "n_labels": 0,
+        "label_stack": NO_LABELS,
+    }
+    route = {
+        "table_id": table,
+        "entry_flags": 8,
+        "rpf_id": 0,
+        "prefix": {
+            "af": 1,
+            "grp_address_length": 128,
+            "grp_address": {"ip6": ALL_DHCP},
+            "src_address": {"ip6": "::"},
+        },
+        "n_paths": 1,
+        "paths": [{"itf_flags": 4, "path": local}],
+    }
+    return {"is_add": is_add, "is_multipath": False, "route": route, **extra}
+
+
+def dhcp6(r: Recorder) -> None:
+    """The DHCPv6 relay's receive path (agent/features/dhcp6): the ff02::1:2 mroute that makes VPP take
+    SOLICITs for itself (as dhcp6_proxy_set_server does), in the default table and a VRF, its dump,
+    delete, and the refusals (no such table)."""
+    r("ip_mroute_dump", table={"table_id": 0, "is_ip6": True}, note="VPP's own entries")
+    r("ip_mroute_add_del", **mroute_dhcp6(0))
+    r("ip_mroute_add_del", note="again", **mroute_dhcp6(0))
+    r("ip_table_add_del", is_add=True, table={"table_id": 10, "is_ip6": True, "name": "bng-agent:internet"})
+    r("ip_mroute_add_del", **mroute_dhcp6(10))
+    r("ip_mroute_add_del", note="no such table", **mroute_dhcp6(77))
+    r("ip_mroute_dump", table={"table_id": 0, "is_ip6": True})
+    r("ip_mroute_dump", table={"table_id": 10, "is_ip6": True})
+    r("ip_mroute_add_del", **mroute_dhcp6(10, is_add=False))
+    r("ip_mroute_add_del", note="not there", **mroute_dhcp6(10, is_add=False))
+    r("ip_mroute_dump", table={"table_id": 10, "is_ip6": True})
+    r("ip_mroute_dump", table={"table_id": 77, "is_ip6": True}, note="no such table")
 
 
 NAT_INSIDE, NAT_OUTSIDE, NAT_ADDR_ONLY = 0x20, 0x10, 0x08
@@ -1090,6 +1141,7 @@ SCENARIOS: dict[str, Callable[[Recorder], None]] = {
     "acl": acl,
     "policers": policers,
     "nat": nat,
+    "dhcp6": dhcp6,
 }
 
 

@@ -111,6 +111,8 @@ MESSAGES_USED: tuple[str, ...] = (
     "det44_interface_dump",
     "det44_forward",
     "det44_reverse",
+    "ip_mroute_add_del",
+    "ip_mroute_dump",
 )
 
 
