@@ -926,6 +926,8 @@ def acl(r: Recorder) -> None:
     r("acl_dump", acl_index=ALL)
     r("acl_stats_intf_counters_enable", enable=False)
     r("cli_inband", cmd="show acl-plugin tables mask", note="counters off again")
+
+
 ALL_DHCP = "ff02::1:2"
 
 
