@@ -335,7 +335,6 @@ SCENARIOS["nat"] = (
 )
 
 
-
 def relaying(*names: str) -> dict[str, Any]:
     """IPoE access interfaces relaying DHCPv6 to group g6."""
     return {

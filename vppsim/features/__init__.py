@@ -12,7 +12,20 @@ from __future__ import annotations
 import importlib
 
 #: Every emulated feature; adding one is one package and one line here.
-FEATURES = ("interfaces", "bonds", "vrfs", "routes", "punt", "pppoe", "proxyarp", "ra", "acl", "qos", "nat", "dhcp6")
+FEATURES = (
+    "interfaces",
+    "bonds",
+    "vrfs",
+    "routes",
+    "punt",
+    "pppoe",
+    "proxyarp",
+    "ra",
+    "acl",
+    "qos",
+    "nat",
+    "dhcp6",
+)
 
 
 def load_all() -> None:
