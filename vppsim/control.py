@@ -29,6 +29,8 @@ restart). Commands::
                                      counters
     {"cmd": "acl_packet", "name": "...", "src": "10.0.0.1", "dst": "192.0.2.1", "proto": 6, "sport": 1024,
      "dport": 80, "is_input": true, "count": 1, "bytes": 64}  -> {"action": "permit", "acl": 0, "rule": 1}
+    {"cmd": "policer_packet", "name": "...", "direction": "input", "count": 1000, "bytes": 1000, "pps": 1000}
+                                  -> {"conform": N, "exceed": N, "violate": N, "passed": N}
     {"cmd": "crash"}
 
 ``COMMANDS`` lists them with their arguments for ``bng-vppsim ctl --help`` and ``help``.
@@ -54,6 +56,7 @@ from vppsim.features.interfaces.state import (
     IfKind,
     Interface,
 )
+from vppsim.features.qos.traffic import policer_packet
 from vppsim.server import flush_events
 
 CRASH_EXIT_CODE = 70
@@ -86,6 +89,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "acl_packet": (
         "name=NAME src=IP dst=IP [proto=17 sport=0 dport=0 is_input=true count=1 bytes=64]",
         "packets through the interface's ACLs: verdict, hit counters, reflexive sessions",
+    ),
+    "policer_packet": (
+        "name=NAME [direction=input count=1 bytes=1000 pps=1000]",
+        "frames at a steady rate through the interface's policer: colours, counters, what passed",
     ),
     "crash": ("", "exit at once, as a VPP crash (the next vppsim starts empty)"),
 }
@@ -216,6 +223,9 @@ class ControlServer:
         elif cmd == "acl_packet":
             intf = self._interface(args)
             result = acl_packet(emu, intf.sw_if_index, args)
+        elif cmd == "policer_packet":
+            intf = self._interface(args)
+            result = policer_packet(emu, intf.sw_if_index, args)
         elif cmd == "crash":
             result = {"crash": True}
         else:

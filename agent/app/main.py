@@ -260,6 +260,7 @@ class Agent:
         self.neighbor_metrics = NeighborMetrics(lambda: sb.conn, lambda i: sb.names.name_of(i))
         self.neighbor_metrics.start()
         self.telemetry.register_source("neighbors", self.neighbor_metrics.samples)
+        self._start_qos_state()
         sessions = getattr(self, "sessions", None)
         if sessions is not None:
             from agent.sessions.metrics import SessionMetrics
@@ -284,6 +285,22 @@ class Agent:
         self._nat_handle = self.datastores.operational.register("/ietf-nat:nat", self.nat.provide)
         if self.telemetry is not None:
             self.telemetry.register_source("nat", self.nat.samples)
+
+    def _start_qos_state(self) -> None:
+        """Policers' programmed values and counters: ``bng-qos:qos-state`` and the ``qos`` metrics."""
+        from agent.features.qos.state import QosState
+
+        assert self.telemetry is not None
+        sb = self.southbound
+        self.qos_state = QosState(
+            lambda: sb.conn,
+            lambda: {**sb.applied, **sb.runtime.applied()},
+            lambda: sb.names.handles,
+            self.vpp_stats_socket,
+        )
+        self.qos_state.start()
+        self.telemetry.register_source("qos", self.qos_state.samples)
+        self.datastores.operational.register("/bng-qos:qos-state", self.qos_state.operational)
 
     def _observe_vpp_call(self, msg: str, seconds: float) -> None:
         """Every VPP call's latency into telemetry's histogram (calls before telemetry started are not
@@ -466,7 +483,11 @@ class Agent:
         ]
 
     async def stop(self) -> None:
-        for metrics in (getattr(self, "neighbor_metrics", None), getattr(self, "session_metrics", None)):
+        for metrics in (
+            getattr(self, "neighbor_metrics", None),
+            getattr(self, "session_metrics", None),
+            getattr(self, "qos_state", None),
+        ):
             if metrics is not None:
                 await metrics.stop()
         if self.gnmi is not None:

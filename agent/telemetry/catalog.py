@@ -213,17 +213,24 @@ NAT: Final = ModuleTelemetry(
 
 QOS: Final = ModuleTelemetry(
     "qos",
-    "Policers (bng-qos)",
+    "Policers (bng-qos on VPP's policer plugin): per policer and colour, from /net/policer/* "
+    "(agent/features/qos/state.py)",
     (
         Family(
             "bng_qos_policer_packets",
             "counter",
-            "Packets per policer colour action",
-            ("profile", "color"),
-            (("none", "conform"), ("none", "exceed"), ("none", "violate")),
+            "Packets per policer and colour (the profile's colours; VPP zeroes them on a profile change)",
+            ("interface", "direction", "profile", "color"),
         ),
+        Family(
+            "bng_qos_policer_bytes",
+            "counter",
+            "Ethernet frame bytes per policer and colour",
+            ("interface", "direction", "profile", "color"),
+        ),
+        Family("bng_qos_policers", "gauge", "Policers the agent programmed (interfaces and sessions)"),
     ),
-    "zero",
+    "live",
 )
 
 ACL: Final = ModuleTelemetry(

@@ -52,7 +52,15 @@ async def test_vpp_holds_the_configured_policers_and_a_profile_change_updates_th
     subs = [policed(subif(P0, i), input="gold", output="gold") for i in range(1, 11)]
     await st.commit(
         updates=[
-            (QOS, {"profile": [profile("gold"), profile("silver", type="2r3c", pir="300000", cbs=20000)]}),
+            (
+                QOS,
+                {
+                    "profile": [
+                        profile("gold"),
+                        profile("silver", type="2r3c", pir="300000", cbs=20000, pbs=40000),
+                    ]
+                },
+            ),
             (IF, {"interface": [port(P0), policed(port(P1), input="silver"), *subs]}),
         ]
     )
@@ -60,7 +68,9 @@ async def test_vpp_holds_the_configured_policers_and_a_profile_change_updates_th
     assert len(got) == 21
     drop, transmit = (0, 0), (1, 0)
     assert got[f"bng-agent:{P0}.3/out"] == (0, 100000, 0, 125000, 0, False, (transmit, drop, drop))
-    assert got[f"bng-agent:{P1}/in"] == (2, 100000, 300000, 20000, 32000, False, (transmit, drop, drop))
+    # (a 3-colour profile with an explicit pbs, attached: libyang 2.1.30 failed validating the model's
+    # former must on pbs across the leafref with "Internal error")
+    assert got[f"bng-agent:{P1}/in"] == (2, 100000, 300000, 20000, 40000, False, (transmit, drop, drop))
     index_before = indices(st)
 
     # one change of a profile shared by 20 policers: 20 policer_update calls, nothing else

@@ -45,11 +45,12 @@ def test_1r2c_sends_its_exceed_action_as_vpps_violate_too() -> None:
     assert cfg.exceed == cfg.violate == Action(MARK_AND_TRANSMIT, 10)
 
 
-def test_1r3c_second_bucket_holds_cbs_plus_ebs() -> None:
-    """VPP fills both one-rate buckets at CIR and a green packet drains both: RFC 2697's EBS is the
-    allowance on top of CBS, so VPP's eb is CBS + EBS (never below cb, which would wrap VPP's u32)."""
+def test_1r3c_is_sent_as_a_two_rate_policer_with_pir_equal_to_cir() -> None:
+    """RFC 2697 on VPP's RFC 2698 code: both buckets fill at CIR, the second holds CBS + EBS, so it runs
+    ahead of the first by what overflowed it. (VPP's own 1R3C code wraps its u32 second bucket after a
+    yellow packet and refills it, docs/qos.md.)"""
     cfg = compile_profile({"name": "p", "type": "1r3c", "cir": "8000", "cbs": 10000, "pbs": 20000})
-    assert (cfg.type, cfg.eir, cfg.cb, cfg.eb) == (1, 0, 10000, 30000)
+    assert (cfg.type, cfg.cir, cfg.eir, cfg.cb, cfg.eb) == (2, 8000, 8000, 10000, 30000)
     assert cfg.violate == Action(DROP)
 
 

@@ -468,6 +468,17 @@ class StatsSegment:
         with self._counter_update():
             self._bump_combined(name, thread_index, index, packets, nbytes)
 
+    def zero_combined(self, name: str, index: int) -> None:
+        """``vlib_zero_combined_counter``: zero one element of a named vector on every thread."""
+        self._check_open()
+        cv = self._counters.get(name)
+        if cv is None or not 0 <= index < cv.rows[0].length:
+            raise StatsSegmentError(f"{name} has no index {index}", path=name)
+        with self._counter_update():
+            for row in cv.rows:
+                off = row.data + 16 * index
+                self._buf[off : off + 16] = bytes(16)
+
     def combined(self, name: str) -> list[tuple[int, int]]:
         """A named combined vector summed over threads: ``[(packets, bytes), ...]``."""
         cv = self._counters.get(name)

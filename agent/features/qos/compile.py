@@ -10,10 +10,14 @@ Read against VPP 26.06's software policer (``src/plugins/policer/xlate.c``
 * 1r2c: VPP's one-rate policer has two buckets; with ``eb = 0`` the second one never has tokens, so a
   packet that does not conform is *violate* in VPP, not exceed. The profile's ``exceed`` action is
   therefore sent as both VPP's exceed and violate action.
-* 1r3c (RFC 2697): VPP fills both buckets at CIR and a green packet takes tokens from both, so VPP's
-  second bucket is the *total* allowance; RFC 2697's separate excess bucket of EBS bytes is
-  ``eb = CBS + EBS`` (as VPP's own hardware translation did, ``pol_convert_cfg_burst_to_hw``).
-  Sending EBS alone would make ``eb`` smaller than ``cb`` and VPP's u32 bucket wrap.
+* 1r3c (RFC 2697) is sent as VPP's two-rate RFC 2698 type with PIR = CIR and ``eb = CBS + EBS``. Both
+  buckets then fill at CIR, a green packet takes tokens from both and a yellow one from the second only,
+  so the second bucket runs ahead of the first by exactly what overflowed the first (RFC 2697's excess
+  bucket) and holds CBS + EBS in all: RFC 2697's behaviour. VPP's own one-rate three-colour code
+  (``vnet_police_packet``, ``single_rate``) takes a green packet's length from the second bucket without
+  checking it holds that much: after a yellow packet the u32 wraps and the bucket refills to its limit,
+  so a 1R3C policer offered 2x CIR marked 40 Mbit/s of a 50 Mbit/s CIR's excess yellow on real VPP
+  26.06 where RFC 2697 marks almost none (docs/qos.md).
 * 2r3c (RFC 2698): CIR/CBS and PIR/PBS map one to one.
 * 2r3c-rfc4115: sent as VPP's RFC 4115 type with the peak rate and burst (CIR + EIR, CBS + EBS), which is
   what its API takes; VPP 26.06 runs it with the RFC 2698 code.
@@ -29,7 +33,6 @@ from agent.features.qos.values import (
     MARK_AND_TRANSMIT,
     TRANSMIT,
     TYPE_1R2C,
-    TYPE_1R3C,
     TYPE_2R3C_2698,
     TYPE_2R3C_4115,
     Action,
@@ -37,7 +40,7 @@ from agent.features.qos.values import (
 )
 from agent.vpp.config import Entry
 
-TYPES = {"1r2c": TYPE_1R2C, "1r3c": TYPE_1R3C, "2r3c": TYPE_2R3C_2698, "2r3c-rfc4115": TYPE_2R3C_4115}
+TYPES = {"1r2c": TYPE_1R2C, "1r3c": TYPE_2R3C_2698, "2r3c": TYPE_2R3C_2698, "2r3c-rfc4115": TYPE_2R3C_4115}
 ACTIONS = {"drop": DROP, "transmit": TRANSMIT, "mark-and-transmit": MARK_AND_TRANSMIT}
 #: VPP keeps bucket limits in u32 (``x86_pol_compute_hw_params`` caps larger values silently).
 BUCKET_MAX = 0xFFFFFFFF
@@ -65,6 +68,6 @@ def compile_profile(profile: Entry) -> PolicerConfig:
     violate = _action(member(profile, "violate"), "drop")
     if kind == "1r3c":
         eb = min(cbs + pbs, BUCKET_MAX)
-        return PolicerConfig(TYPE_1R3C, cir, 0, cbs, eb, aware, conform, exceed, violate)
+        return PolicerConfig(TYPE_2R3C_2698, cir, cir, cbs, eb, aware, conform, exceed, violate)
     pir = int(member(profile, "pir"))
     return PolicerConfig(TYPES[kind], cir, pir, cbs, pbs, aware, conform, exceed, violate)

@@ -44,7 +44,8 @@ def attachment_items(
     """The policer and its attachment for one interface and direction."""
     name = policer_name(interface, direction)
     pkey = keys.policer(interface, direction)
-    policer = Item(pkey, PolicerValue(name, compile_profile(profile)), origin=origin)
+    value = PolicerValue(name, compile_profile(profile), str(profile["name"]))
+    policer = Item(pkey, value, origin=origin)
     attach = Item(
         keys.attachment(interface, direction),
         PolicerAttachValue(interface, direction == keys.OUTPUT, name),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from agent.vpp.items import Value
@@ -63,6 +63,9 @@ class PolicerValue(Value):
     kind: ClassVar[str] = "qos-policer"
     name: str
     config: PolicerConfig
+    # the profile it was compiled from, for operational data and metrics; not VPP state (a policer read
+    # back from VPP has none), so not part of the comparison
+    profile: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from vppsim import errno
-from vppsim.features.qos.state import RX, TX, Policer, compute_hw, table
+from vppsim.emulator import Emulator
+from vppsim.features.qos.state import COUNTERS, RX, TX, Policer, compute_hw, table
 from vppsim.handlers.registry import REGISTRY, Call, Reply
 
 NO_INDEX = 0xFFFFFFFF
@@ -51,9 +52,20 @@ def policer_add(call: Call, msg: Any) -> Reply:
     if hw is None:
         return {"retval": errno.INVALID_VALUE, "policer_index": NO_INDEX}
     idx = t.next_index()
-    t.pool[idx] = Policer(idx, name, cfg, hw)
+    p = t.pool[idx] = Policer(idx, name, cfg, hw)
+    p.refill()
     t.by_name[name] = idx
+    _zero_counters(call.emu, idx)
     return {"retval": 0, "policer_index": idx}
+
+
+def _zero_counters(emu: Emulator, index: int) -> None:
+    # policer_op.c: vlib_validate_combined_counter + vlib_zero_combined_counter per colour
+    if emu.stats is None:
+        return
+    for name in COUNTERS:
+        emu.stats.validate_combined(name, index + 1)
+        emu.stats.zero_combined(name, index)
 
 
 @REGISTRY.handler("policer_update")
@@ -68,7 +80,8 @@ def policer_update(call: Call, msg: Any) -> Reply:
     if hw is None:
         return {"retval": errno.INVALID_VALUE}
     p.config, p.hw = cfg, hw
-    p.counters = [[0, 0], [0, 0], [0, 0]]
+    p.refill()
+    _zero_counters(call.emu, p.index)
     return {"retval": 0}
 
 
