@@ -26,17 +26,19 @@ __all__ = [
     "test_vpp_holds_the_configured_policers_and_a_profile_change_updates_them_in_place",
 ]
 
-# Bursts of 100 ms of the rate: on this shared 2-core machine VPP's main thread is at times not scheduled
-# for tens of milliseconds, and a bucket smaller than such a gap loses the tokens of the gap (docs/qos.md)
+# Bursts of 250 ms of the rate and an 8 s window: on a shared 2-core machine VPP's main thread is at times
+# not scheduled for tens or hundreds of milliseconds, and a bucket smaller than such a gap loses the tokens
+# of the gap (a real loss, docs/qos.md); the test needs a machine with a core to spare, as any data-plane
+# figure does.
 PROFILES = {
-    "1r2c-2M": {"name": "small", "type": "1r2c", "cir": "2000", "cbs": 25000},
+    "1r2c-2M": {"name": "small", "type": "1r2c", "cir": "2000", "cbs": 62500},
     "2r3c-20M-40M": {
         "name": "large",
         "type": "2r3c",
         "cir": "20000",
-        "cbs": 250000,
+        "cbs": 625000,
         "pir": "40000",
-        "pbs": 500000,
+        "pbs": 1250000,
         "exceed": {"action": "transmit"},
     },
 }
@@ -52,7 +54,7 @@ async def test_traffic_at_twice_the_peak_rate_passes_at_the_profiles_rate(
     await st.start()
     try:
         profile = PROFILES[name]
-        rates = await measure(vpp, st, profile)
+        rates = await measure(vpp, st, profile, seconds=8.0)
         want = expected(profile)
         assert rates.conform + rates.exceed + rates.violate > 1.5 * want["passed"], rates  # really overloaded
         assert abs(rates.passed - want["passed"]) / want["passed"] < TOLERANCE, (rates, want)
