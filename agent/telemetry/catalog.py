@@ -203,9 +203,10 @@ NAT: Final = ModuleTelemetry(
         Family(
             "bng_nat_translation_failures",
             "counter",
-            "Packets dropped for lack of a translation",
-            ("nat_instance",),
-            (("default",),),
+            "Packets nat44-ed dropped, by reason (VPP's error counters of its nodes: out-of-ports, "
+            "session-limit, no-translation, translation-failed, unsupported-protocol, non-syn)",
+            ("reason",),
+            (("out-of-ports",),),
         ),
     ),
     "zero",

@@ -204,3 +204,17 @@ def test_det44_arithmetic_is_vpps() -> None:
         o, first, last = m.forward(host)
         assert m.reverse(o, first) == host and m.reverse(o, last) == host
     assert not m.port_in_range(1023) and m.port_in_range(1024 + 16 * 4032 - 1)
+
+
+def test_nat_drop_counters_are_summed_by_reason_over_nat44_ed_nodes() -> None:
+    from agent.features.nat.operational import nat_failures
+
+    text = (
+        "   Count                  Node                              Reason               Severity \n"
+        "         2              ip4-arp                     ARP requests throttled         info   \n"
+        "         7        nat44-ed-out2in                       no translation             error  \n"
+        "         3   nat44-ed-in2out-slowpath                    out of ports              error  \n"
+        "         4   nat44-ed-out2in-slowpath                    out of ports              error  \n"
+        "         1   nat44-ed-in2out-slowpath            maximum sessions exceeded         error  \n"
+    )
+    assert nat_failures(text) == {"no-translation": 7, "out-of-ports": 7, "session-limit": 1}

@@ -105,6 +105,9 @@ async def test_two_vrfs_translate_the_same_inside_address_from_their_own_pools_a
         pg(vpp, "nat-a", P0, "UDP: 10.0.0.1 -> 8.8.8.8", "UDP: 1234 -> 53")
         pg(vpp, "nat-b", P1, "UDP: 10.0.0.1 -> 8.8.8.8", "UDP: 1234 -> 53")
         pg(vpp, "hairpin", P0, "TCP: 10.0.0.3 -> 198.51.100.10", "TCP: 5555 -> 8080 SYN")
+        pg(
+            vpp, "stray", P2, "UDP: 8.8.4.4 -> 198.51.100.1", "UDP: 53 -> 9999"
+        )  # to a pool address, no session
         vpp.vppctl("packet-generator", "enable-stream")
         api = vpp.client("nat-test").api
         deadline = time.monotonic() + 10
@@ -141,6 +144,7 @@ async def test_two_vrfs_translate_the_same_inside_address_from_their_own_pools_a
         assert samples[("bng_nat_sessions", ("1",))] == 2 and samples[("bng_nat_sessions", ("2",))] == 1
         assert samples[("bng_nat_pool_ports_used", ("1", "1"))] == 2
         assert samples[("bng_nat_pool_ports_used", ("2", "1"))] == 1
+        assert samples[("bng_nat_translation_failures", ("no-translation",))] == 1  # the stray packet
         state = monitor.provide()
         assert state is not None
         one = state["ietf-nat:nat"]["instances"]["instance"][0]["statistics"]

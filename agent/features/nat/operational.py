@@ -7,7 +7,9 @@ Every ``interval`` seconds, while VPP is connected, one :meth:`NatMonitor.refres
 * ``nat44_user_session_v3_dump`` per inside address (only while there are at most
   :data:`MAX_USERS_DETAILED` hosts; VPP 26.06 returns the address's sessions of every VRF): each
   session's outside address -> sessions (ports in use) per pool;
-* ``det44_map_dump``: sessions per deterministic mapping.
+* ``det44_map_dump``: sessions per deterministic mapping;
+* ``show errors`` (``cli_inband``): nat44-ed's drop counters (``nat44_ed.h`` foreach_nat_in2out_ed_error /
+  foreach_nat_out2in_ed_error), summed over its nodes by reason -- VPP counts them per node, not per VRF.
 
 Reads of ``/ietf-nat:nat`` in ``<operational>`` (:meth:`NatMonitor.provide`) and the Prometheus source
 (:meth:`NatMonitor.samples`) format the last reading with the applied configuration; neither calls VPP.
@@ -19,6 +21,7 @@ import asyncio
 import contextlib
 import ipaddress
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +48,30 @@ class Reading:
     users_by_vrf: dict[int, int] = field(default_factory=dict)
     sessions_by_address: dict[str, int] | None = None  # None: too many hosts to read per session
     det_sessions: dict[str, int] = field(default_factory=dict)  # inside prefix -> ses_num
+    failures: dict[str, int] = field(default_factory=dict)  # reason label -> packets dropped
+
+
+#: nat44-ed drop reasons (VPP's error strings) -> the ``reason`` label of bng_nat_translation_failures
+FAILURES = {
+    "out of ports": "out-of-ports",
+    "maximum sessions exceeded": "session-limit",
+    "no translation": "no-translation",
+    "couldn't translate packet": "translation-failed",
+    "unsupported protocol": "unsupported-protocol",
+    "non-SYN packet try to create session": "non-syn",
+}
+_ERROR_LINE = re.compile(r"^\s*(\d+)\s+(nat44-ed-\S+)\s+(.*?)\s{2,}\S+\s*$")
+
+
+def nat_failures(show_errors: str) -> dict[str, int]:
+    """``show errors`` text -> drops per reason label, over every nat44-ed node."""
+    out: dict[str, int] = {}
+    for line in show_errors.splitlines():
+        m = _ERROR_LINE.match(line)
+        if m and m.group(3) in FAILURES:
+            label = FAILURES[m.group(3)]
+            out[label] = out.get(label, 0) + int(m.group(1))
+    return out
 
 
 class NatMonitor:
@@ -102,6 +129,8 @@ class NatMonitor:
             r.sessions_by_address = by_addr
         for m in await conn.dump("det44_map_dump"):
             r.det_sessions[f"{m.in_addr}/{int(m.in_plen)}"] = int(m.ses_num)
+        errors = await conn.send("cli_inband", cmd="show errors")
+        r.failures = nat_failures(str(errors.reply)) if int(errors.retval) == 0 else {}
         self.last = r
         return r
 
@@ -193,3 +222,5 @@ class NatMonitor:
                 yield ("bng_nat_pool_ports_used", (name, str(pid)), ports)
                 used, total = used + ports, total + net.num_addresses * PORTS
             yield ("bng_nat_pool_usage_ratio", (name,), used / total if total else 0.0)
+        for reason in FAILURES.values():
+            yield ("bng_nat_translation_failures", (reason,), self.last.failures.get(reason, 0))
