@@ -180,6 +180,8 @@ class Agent:
         self._acl_stats: Any = None
         self._acl_op: int | None = None
         self._acl_task: asyncio.Task[None] | None = None
+        self.subscribers: Any = None  # agent.sessions.service.SubscriberService
+        self._subscriber_wiring: Any = None
 
     async def start(self) -> None:
         from agent.datastore.journal import Journal
@@ -214,6 +216,16 @@ class Agent:
                     "config stored but not applied: %s (%d) -- %s", entry.path, len(nodes), entry.reason
                 )
 
+        # sessions from their log into the southbound before it first reconciles VPP (docs/subscribers.md)
+        from agent.sessions.service import SubscriberService
+
+        from agent.features.acl.session import AclSessionHook
+
+        # the features' per-session items (SessionHook): QoS and NAT add theirs here when they land
+        self.subscribers = SubscriberService(self.s.data_dir, self.southbound, hooks=[AclSessionHook()])
+        self.subscribers.restore()
+        self.sessions = self.subscribers.manager  # what the subscriber API and metrics use
+
         api, stats = self.s.vpp_api_socket, self.s.vpp_stats_socket
         if self.s.sim:
             from agent.app.sim import start_sim
@@ -247,6 +259,7 @@ class Agent:
         if self.telemetry is not None and self.netconf is not None:
             # bng-agent:vpp-connection-change and oper-status-change on the NETCONF stream (RFC 5277)
             self.netconf.follow_telemetry(self.telemetry.bus)
+        await self._start_subscribers()
         self._start_module_metrics()
 
     def _start_module_metrics(self) -> None:
@@ -301,6 +314,15 @@ class Agent:
         self.qos_state.start()
         self.telemetry.register_source("qos", self.qos_state.samples)
         self.datastores.operational.register("/bng-qos:qos-state", self.qos_state.operational)
+
+    async def _start_subscribers(self) -> None:
+        """The subscriber service: its packet-path consumers (DHCPv4/DHCPv6 relay, RA, ND guard ...) are
+        added here with ``self.subscribers.add_consumer(...)`` before it starts them."""
+        from agent.app.subscribers import SubscriberWiring
+
+        self._subscriber_wiring = SubscriberWiring(self.subscribers, self.datastores)
+        self._subscriber_wiring.start(self.gnmi, self.netconf)
+        await self.subscribers.start()
 
     def _observe_vpp_call(self, msg: str, seconds: float) -> None:
         """Every VPP call's latency into telemetry's histogram (calls before telemetry started are not
@@ -483,6 +505,11 @@ class Agent:
         ]
 
     async def stop(self) -> None:
+        if self.subscribers is not None:
+            with contextlib.suppress(Exception):
+                await self.subscribers.stop()
+        if self._subscriber_wiring is not None:
+            await self._subscriber_wiring.stop()
         for metrics in (
             getattr(self, "neighbor_metrics", None),
             getattr(self, "session_metrics", None),

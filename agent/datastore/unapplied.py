@@ -51,10 +51,22 @@ class Unapplied:
 
 _IF = "/ietf-interfaces:interfaces/interface"
 _SUBS = "/bng-subscribers:subscribers"
+_AI = f"{_SUBS}/access-interfaces/access-interface"
+_TPL = f"{_SUBS}/session-templates/template"
 
 UNAPPLIED: tuple[Unapplied, ...] = (
-    Unapplied(f"{_SUBS}/access-interfaces", "IPoE/PPPoE subscriber sessions (IPv6 RAs are applied)", 14),
-    Unapplied(f"{_SUBS}/session-templates", "session templates (their ra-policy is applied)", 14),
+    # sessions apply access interfaces and templates (docs/subscribers.md); what they name is applied
+    # by the features below once those land
+    Unapplied(f"{_AI}/pppoe", "PPPoE access", 16),
+    Unapplied(f"{_AI}/ipoe/dhcpv4-relay", "DHCPv4 relay", 14),
+    Unapplied(f"{_AI}/ipoe/dhcpv6-relay", "DHCPv6 relay", 14),
+    Unapplied(f"{_AI}/ipoe/authorize-by", "subscriber RADIUS authorization", 15),
+    Unapplied(f"{_TPL}/qos-input-profile", "per-session QoS profiles", 18),
+    Unapplied(f"{_TPL}/qos-output-profile", "per-session QoS profiles", 18),
+    Unapplied(f"{_TPL}/nat-instance", "per-session NAT44", 17),
+    Unapplied(f"{_TPL}/ipv4-pool", "local IPv4 pools (PPPoE IPCP)", 16),
+    Unapplied(f"{_TPL}/ipv6-prefix-pool", "local delegated-prefix pools", 14),
+    Unapplied(f"{_TPL}/accounting", "subscriber RADIUS accounting", 15),
     Unapplied(f"{_SUBS}/address-pools", "local address and prefix pools", 14),
     Unapplied(f"{_SUBS}/dhcpv4-relay", "DHCPv4 relay", 14),
     Unapplied(f"{_SUBS}/dhcpv6-relay", "DHCPv6 relay", 14),

@@ -14,7 +14,7 @@ import libyang
 from lxml import etree
 
 from agent.model.schema import rpc_input_nodes
-from agent.netconf import monitoring, ops_commit, ops_config, ops_nat, ops_read, ops_session
+from agent.netconf import monitoring, ops_commit, ops_config, ops_nat, ops_read, ops_session, ops_subscribers
 from agent.netconf.context import BNG_NS, MON_NS, NMDA_NS, NOTIF_NS, WD_NS, OpContext
 from agent.netconf.replies import NC_NS, RpcError
 
@@ -28,6 +28,7 @@ MODULE_OF_NS = {
     NOTIF_NS: "notifications",
     BNG_NS: "bng-agent",
     ops_nat.NAT_NS: "bng-nat",
+    ops_subscribers.SUB_NS: "bng-subscribers",
 }
 
 OPERATIONS: dict[tuple[str, str], Handler] = {
@@ -53,6 +54,7 @@ OPERATIONS: dict[tuple[str, str], Handler] = {
     (BNG_NS, "rollback"): ops_commit.rollback,
     (ops_nat.NAT_NS, "det44-forward"): ops_nat.det44_forward,
     (ops_nat.NAT_NS, "det44-reverse"): ops_nat.det44_reverse,
+    (ops_subscribers.SUB_NS, "clear-sessions"): ops_subscribers.clear_sessions,
 }
 
 

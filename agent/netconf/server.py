@@ -112,6 +112,9 @@ class NetconfServer:
         self.admin_password_file = admin_password_file
         self.recovery_user = recovery_user
         self.content_id = yang_library(model.ctx).content_id
+        # the subscriber manager (agent.sessions.api.SessionManagerApi), set by bng-agent run: the
+        # bng-subscribers RPCs ask it; None when no subscriber service runs
+        self.subscribers: Any = None
         self.ns_modules = namespace_modules(model.ctx)
         self.module_ns = {m: ns for ns, m in self.ns_modules.items()}
         self.sessions: dict[int, NetconfSession] = {}

@@ -122,6 +122,7 @@ class TerminateCause(enum.StrEnum):
     AUTH_FAILED = "auth-failed"  # RADIUS Access-Reject (NAS-Request)
     PORT_DOWN = "port-down"  # the access interface went away (Port-Error)
     RESTORE_FAILED = "restore-failed"  # could not be reprogrammed after a restart (NAS-Error)
+    SETUP_TIMEOUT = "setup-timeout"  # opened but never got an address in time (NAS-Request)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,12 +237,14 @@ EventKind = Literal["appeared", "changed", "left"]
 @dataclass(frozen=True, slots=True)
 class SessionEvent:
     """A change of the session table, in the order the table changed. ``seq`` increases by one per event
-    (a watcher that sees a gap was too slow and lost events: see :class:`WatchOverflow`)."""
+    (a watcher that sees a gap was too slow and lost events: see :class:`WatchOverflow`). ``previous``:
+    the session before a ``changed`` event (what changed is the difference)."""
 
     seq: int
     kind: EventKind
     session: Session
     cause: TerminateCause | None = None
+    previous: Session | None = None
 
 
 @dataclass(frozen=True, slots=True)

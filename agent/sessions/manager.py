@@ -333,7 +333,7 @@ class SessionManager:
                 else:
                     self.table.put(old)
             raise
-        self._publish("appeared" if old is None else "changed", new, None)
+        self._publish("appeared" if old is None else "changed", new, None, old)
 
     async def _persist_and_program(self, old: Session | None, new: Session | None) -> None:
         """Log and program concurrently (the fsync and the VPP round trips overlap). When VPP refuses, a
@@ -365,9 +365,11 @@ class SessionManager:
         elif old is not None:
             await self.persistence.drop(old.id)
 
-    def _publish(self, kind: str, s: Session, cause: TerminateCause | None) -> None:
+    def _publish(
+        self, kind: str, s: Session, cause: TerminateCause | None, previous: Session | None = None
+    ) -> None:
         self.seq += 1
-        self.hub.publish(SessionEvent(self.seq, kind, s, cause))  # type: ignore[arg-type]
+        self.hub.publish(SessionEvent(self.seq, kind, s, cause, previous))  # type: ignore[arg-type]
 
 
 def _with_lease(leases: tuple[Lease, ...], lease: Lease) -> tuple[Lease, ...]:
