@@ -57,15 +57,19 @@ def session_items(
         # parent's MTU, configured or not, is programmed with the port, long before any session)
         parent_mtu = if_keys.mtu(s.key.access_interface)
         for it in interface_items(entry, FlattenContext(config, INTERFACE_TYPES)):
-            items.append(dataclasses.replace(it, deps=tuple(d for d in it.deps if d != parent_mtu)))
+            deps = tuple(d for d in it.deps if d != parent_mtu)
+            items.append(Item(it.key, it.value, deps, it.owner, "session", it.order))
     table = 0
     if vrf is not None:
         v = config.get(vrf_keys.root(vrf))
         table = vrf_table_id(v) if v is not None else 0
     items += _routes(s, vrf, table, per_subscriber)
     for hook in hooks:
-        items += hook.items(s, config)
-    return [dataclasses.replace(it, origin="session") for it in items]
+        items += [
+            it if it.origin == "session" else dataclasses.replace(it, origin="session")
+            for it in hook.items(s, config)
+        ]
+    return items
 
 
 def _subif_entry(s: Session, vrf: str | None, unnumbered: str | None, ai: Any) -> dict[str, Any]:
@@ -115,7 +119,7 @@ def _routes(s: Session, vrf: str | None, table: int, per_subscriber: bool) -> li
             deps.append(if_keys.unnumbered(iface))
         path = Path(via, iface, 1, 0, PATH_NORMAL, 0)
         value = RouteValue(table, is_ip6, prefix, (path,))
-        items.append(Item(route_keys.route(scope, prefix), value, tuple(sorted(set(deps)))))
+        items.append(Item(route_keys.route(scope, prefix), value, tuple(sorted(set(deps))), origin="session"))
 
     if s.ipv4 is not None:
         a = str(s.ipv4.address)
