@@ -217,9 +217,8 @@ class Agent:
                 )
 
         # sessions from their log into the southbound before it first reconciles VPP (docs/subscribers.md)
-        from agent.sessions.service import SubscriberService
-
         from agent.features.acl.session import AclSessionHook
+        from agent.sessions.service import SubscriberService
 
         # the features' per-session items (SessionHook): QoS and NAT add theirs here when they land
         self.subscribers = SubscriberService(self.s.data_dir, self.southbound, hooks=[AclSessionHook()])
