@@ -56,9 +56,10 @@ def session_acl_keys(interface: str) -> list[str]:
 
 class _SessionLike(Protocol):
     """What the hook reads of :class:`agent.sessions.api.Session` (kept structural: features sit below
-    the session manager and do not import it)."""
+    the session manager and do not import it; read-only members, as the frozen Session has them)."""
 
-    interface: str
+    @property
+    def interface(self) -> str: ...
 
     @property
     def key(self) -> Any: ...
