@@ -111,7 +111,14 @@ class VppCall:
 _QUIET = frozenset({"label_stack", "n_labels", "rpf_id"})
 
 
+#: A longer array is rendered as its first elements and a count (an ACL's 10,000 rules)
+RENDERED_ELEMENTS = 64
+
+
 def _render(v: Any) -> str:
+    if isinstance(v, (list, tuple)) and len(v) > RENDERED_ELEMENTS:
+        shown = ", ".join(_render(x) for x in v[:RENDERED_ELEMENTS])
+        return f"[{shown}, ... ({len(v)} in all)]"
     if isinstance(v, list):
         return "[" + ", ".join(_render(x) for x in v) + "]"
     if isinstance(v, dict):

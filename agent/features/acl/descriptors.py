@@ -51,7 +51,10 @@ class AclDescriptor(Descriptor[AclValue]):
 
     def _add(self, item: Item[AclValue], index: Any) -> VppCall:
         v = item.value
-        args = {"acl_index": index, "tag": v.tag, "count": len(v.rules), "r": [rule_args(r) for r in v.rules]}
+        # the rules as a tuple: the executor does not walk tuples for interface references (there are
+        # none), which saves a pass over 10,000 rule dicts per call
+        rules = tuple(rule_args(r) for r in v.rules)
+        args = {"acl_index": index, "tag": v.tag, "count": len(v.rules), "r": rules}
         binds = (item.key, "acl_index") if index == NEW else None
         return VppCall("acl_add_replace", args, binds_handle=binds)
 
@@ -77,7 +80,7 @@ class MacipDescriptor(Descriptor[MacipValue]):
             "acl_index": index,
             "tag": v.tag,
             "count": len(v.rules),
-            "r": [macip_rule_args(r) for r in v.rules],
+            "r": tuple(macip_rule_args(r) for r in v.rules),
         }
         binds = (item.key, "acl_index") if index == NEW else None
         return VppCall("macip_acl_add_replace", args, binds_handle=binds)
