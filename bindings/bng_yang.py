@@ -13734,7 +13734,7 @@ class yc_collector_bng_telemetry__telemetry_collector(PybindBase):
 
   YANG Description: A flow collector.
   """
-  __slots__ = ('_path_helper', '_extmethods', '__name','__address','__port','__protocol','__source_address','__vrf','__template_interval','__path_mtu','__udp_checksum','__statistics',)
+  __slots__ = ('_path_helper', '_extmethods', '__name','__address','__port','__protocol','__source_address','__vrf','__template_interval','__path_mtu','__udp_checksum','__rate_limit','__statistics',)
 
   _yang_name = 'collector'
   _yang_namespace = 'urn:bng-agent:yang:bng-telemetry'
@@ -13755,6 +13755,7 @@ class yc_collector_bng_telemetry__telemetry_collector(PybindBase):
     self.__template_interval = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['1..3600']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(20), is_leaf=True, yang_name="template-interval", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='bng-t:seconds32', is_config=True)
     self.__path_mtu = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=int, restriction_dict={'range': ['0..65535']},int_size=16), restriction_dict={'range': ['68..9000']}), default=RestrictedClassType(base_type=int, restriction_dict={'range': ['0..65535']},int_size=16)(1450), is_leaf=True, yang_name="path-mtu", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='uint16', is_config=True)
     self.__udp_checksum = YANGDynClass(base=YANGBool, default=YANGBool("true"), is_leaf=True, yang_name="udp-checksum", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='boolean', is_config=True)
+    self.__rate_limit = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['1..max']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(200000), is_leaf=True, yang_name="rate-limit", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='uint32', is_config=True)
     self.__statistics = YANGDynClass(base=yc_statistics_bng_telemetry__telemetry_collector_statistics, is_container='container', yang_name="statistics", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='container', is_config=False)
 
     load = kwargs.pop("load", None)
@@ -14124,6 +14125,49 @@ absent.
     self.__udp_checksum = YANGDynClass(base=YANGBool, default=YANGBool("true"), is_leaf=True, yang_name="udp-checksum", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='boolean', is_config=True)
 
 
+  def _get_rate_limit(self):
+    """
+    Getter method for rate_limit, mapped from YANG variable /telemetry/collector/rate_limit (uint32)
+
+    YANG Description: At most this many records a second go to this collector
+from the agent's NAT event relay; records above the rate
+wait in the relay's buffer (memory, then disk spill), none
+is dropped unless that is full.
+    """
+    return self.__rate_limit
+      
+  def _set_rate_limit(self, v, load=False):
+    """
+    Setter method for rate_limit, mapped from YANG variable /telemetry/collector/rate_limit (uint32)
+    If this variable is read-only (config: false) in the
+    source YANG file, then _set_rate_limit is considered as a private
+    method. Backends looking to populate this variable should
+    do so via calling thisObj._set_rate_limit() directly.
+
+    YANG Description: At most this many records a second go to this collector
+from the agent's NAT event relay; records above the rate
+wait in the relay's buffer (memory, then disk spill), none
+is dropped unless that is full.
+    """
+    if hasattr(v, "_utype"):
+      v = v._utype(v)
+    try:
+      t = YANGDynClass(v,base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['1..max']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(200000), is_leaf=True, yang_name="rate-limit", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='uint32', is_config=True)
+    except (TypeError, ValueError):
+      raise ValueError({
+          'error-string': """rate_limit must be of a type compatible with uint32""",
+          'defined-type': "uint32",
+          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['1..max']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(200000), is_leaf=True, yang_name="rate-limit", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='uint32', is_config=True)""",
+        })
+
+    self.__rate_limit = t
+    if hasattr(self, '_set'):
+      self._set()
+
+  def _unset_rate_limit(self):
+    self.__rate_limit = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['1..max']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(200000), is_leaf=True, yang_name="rate-limit", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='uint32', is_config=True)
+
+
   def _get_statistics(self):
     """
     Getter method for statistics, mapped from YANG variable /telemetry/collector/statistics (container)
@@ -14169,10 +14213,11 @@ absent.
   template_interval = __builtin__.property(_get_template_interval, _set_template_interval)
   path_mtu = __builtin__.property(_get_path_mtu, _set_path_mtu)
   udp_checksum = __builtin__.property(_get_udp_checksum, _set_udp_checksum)
+  rate_limit = __builtin__.property(_get_rate_limit, _set_rate_limit)
   statistics = __builtin__.property(_get_statistics)
 
 
-  _pyangbind_elements = OrderedDict([('name', name), ('address', address), ('port', port), ('protocol', protocol), ('source_address', source_address), ('vrf', vrf), ('template_interval', template_interval), ('path_mtu', path_mtu), ('udp_checksum', udp_checksum), ('statistics', statistics), ])
+  _pyangbind_elements = OrderedDict([('name', name), ('address', address), ('port', port), ('protocol', protocol), ('source_address', source_address), ('vrf', vrf), ('template_interval', template_interval), ('path_mtu', path_mtu), ('udp_checksum', udp_checksum), ('rate_limit', rate_limit), ('statistics', statistics), ])
 
 
 class yc_global_table_bng_telemetry__telemetry_flow_accounting_global_table(PybindBase):
@@ -14924,6 +14969,391 @@ class yc_flow_accounting_bng_telemetry__telemetry_flow_accounting(PybindBase):
   _pyangbind_elements = OrderedDict([('global_table', global_table), ('vrf', vrf), ])
 
 
+class yc_relay_bng_telemetry__telemetry_nat_logging_relay(PybindBase):
+  """
+  This class was auto-generated by the PythonClass plugin for PYANG
+  from YANG module bng-telemetry - based on the path /telemetry/nat-logging/relay. Each member element of
+  the container is represented as a class variable - with a specific
+  YANG type.
+
+  YANG Description: VPP sends its NAT event records (IPFIX) to the agent's
+relay, which buffers them, rate-limits them per collector
+and exports them to every collector above in the
+collector's protocol. VPP's IPFIX exporter (there is one
+for the whole data plane) points at this address.
+  """
+  __slots__ = ('_path_helper', '_extmethods', '__address','__port','__vpp_source_address','__vrf','__path_mtu','__template_interval','__buffer_records','__spill_limit',)
+
+  _yang_name = 'relay'
+  _yang_namespace = 'urn:bng-agent:yang:bng-telemetry'
+
+  _pybind_generated_by = 'container'
+
+  def __init__(self, *args, **kwargs):
+
+    self._path_helper = False
+
+    self._extmethods = False
+    self.__address = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=str, restriction_dict={'pattern': '(([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])(%[\\p{N}\\p{L}]+)?'}), restriction_dict={'pattern': '[0-9\\.]*'}), default=str("127.0.0.1"), is_leaf=True, yang_name="address", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='inet:ipv4-address-no-zone', is_config=True)
+    self.__port = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=RestrictedClassType(base_type=int, restriction_dict={'range': ['0..65535']},int_size=16), restriction_dict={'range': ['0..65535']}), restriction_dict={'range': ['1..max']}), default=RestrictedClassType(base_type=int, restriction_dict={'range': ['0..65535']},int_size=16)(4739), is_leaf=True, yang_name="port", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='inet:port-number', is_config=True)
+    self.__vpp_source_address = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=str, restriction_dict={'pattern': '(([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])(%[\\p{N}\\p{L}]+)?'}), restriction_dict={'pattern': '[0-9\\.]*'}), is_leaf=True, yang_name="vpp-source-address", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='inet:ipv4-address-no-zone', is_config=True)
+    self.__vrf = YANGDynClass(base=str, is_leaf=True, yang_name="vrf", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='bng-vrf:vrf-ref', is_config=True)
+    self.__path_mtu = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=int, restriction_dict={'range': ['0..65535']},int_size=16), restriction_dict={'range': ['68..1450']}), default=RestrictedClassType(base_type=int, restriction_dict={'range': ['0..65535']},int_size=16)(1450), is_leaf=True, yang_name="path-mtu", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='uint16', is_config=True)
+    self.__template_interval = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['1..3600']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(20), is_leaf=True, yang_name="template-interval", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='bng-t:seconds32', is_config=True)
+    self.__buffer_records = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['1000..10000000']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(200000), is_leaf=True, yang_name="buffer-records", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='uint32', is_config=True)
+    self.__spill_limit = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['0..65536']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(256), is_leaf=True, yang_name="spill-limit", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='uint32', is_config=True)
+
+    load = kwargs.pop("load", None)
+    if args:
+      if len(args) > 1:
+        raise TypeError("cannot create a YANG container with >1 argument")
+      all_attr = True
+      for e in self._pyangbind_elements:
+        if not hasattr(args[0], e):
+          all_attr = False
+          break
+      if not all_attr:
+        raise ValueError("Supplied object did not have the correct attributes")
+      for e in self._pyangbind_elements:
+        nobj = getattr(args[0], e)
+        if nobj._changed() is False:
+          continue
+        setmethod = getattr(self, "_set_%s" % e)
+        if load is None:
+          setmethod(getattr(args[0], e))
+        else:
+          setmethod(getattr(args[0], e), load=load)
+
+  def _path(self):
+    if hasattr(self, "_parent"):
+      return self._parent._path()+[self._yang_name]
+    else:
+      return ['telemetry', 'nat-logging', 'relay']
+
+  def _get_address(self):
+    """
+    Getter method for address, mapped from YANG variable /telemetry/nat_logging/relay/address (inet:ipv4-address-no-zone)
+
+    YANG Description: Address the relay listens on and VPP exports to (VPP's
+exporter takes IPv4 only); VPP must be able to route to
+it.
+    """
+    return self.__address
+      
+  def _set_address(self, v, load=False):
+    """
+    Setter method for address, mapped from YANG variable /telemetry/nat_logging/relay/address (inet:ipv4-address-no-zone)
+    If this variable is read-only (config: false) in the
+    source YANG file, then _set_address is considered as a private
+    method. Backends looking to populate this variable should
+    do so via calling thisObj._set_address() directly.
+
+    YANG Description: Address the relay listens on and VPP exports to (VPP's
+exporter takes IPv4 only); VPP must be able to route to
+it.
+    """
+    if hasattr(v, "_utype"):
+      v = v._utype(v)
+    try:
+      t = YANGDynClass(v,base=RestrictedClassType(base_type=RestrictedClassType(base_type=str, restriction_dict={'pattern': '(([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])(%[\\p{N}\\p{L}]+)?'}), restriction_dict={'pattern': '[0-9\\.]*'}), default=str("127.0.0.1"), is_leaf=True, yang_name="address", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='inet:ipv4-address-no-zone', is_config=True)
+    except (TypeError, ValueError):
+      raise ValueError({
+          'error-string': """address must be of a type compatible with inet:ipv4-address-no-zone""",
+          'defined-type': "inet:ipv4-address-no-zone",
+          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=str, restriction_dict={'pattern': '(([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])(%[\\p{N}\\p{L}]+)?'}), restriction_dict={'pattern': '[0-9\\.]*'}), default=str("127.0.0.1"), is_leaf=True, yang_name="address", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='inet:ipv4-address-no-zone', is_config=True)""",
+        })
+
+    self.__address = t
+    if hasattr(self, '_set'):
+      self._set()
+
+  def _unset_address(self):
+    self.__address = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=str, restriction_dict={'pattern': '(([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])(%[\\p{N}\\p{L}]+)?'}), restriction_dict={'pattern': '[0-9\\.]*'}), default=str("127.0.0.1"), is_leaf=True, yang_name="address", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='inet:ipv4-address-no-zone', is_config=True)
+
+
+  def _get_port(self):
+    """
+    Getter method for port, mapped from YANG variable /telemetry/nat_logging/relay/port (inet:port-number)
+
+    YANG Description: UDP port of the relay.
+    """
+    return self.__port
+      
+  def _set_port(self, v, load=False):
+    """
+    Setter method for port, mapped from YANG variable /telemetry/nat_logging/relay/port (inet:port-number)
+    If this variable is read-only (config: false) in the
+    source YANG file, then _set_port is considered as a private
+    method. Backends looking to populate this variable should
+    do so via calling thisObj._set_port() directly.
+
+    YANG Description: UDP port of the relay.
+    """
+    if hasattr(v, "_utype"):
+      v = v._utype(v)
+    try:
+      t = YANGDynClass(v,base=RestrictedClassType(base_type=RestrictedClassType(base_type=RestrictedClassType(base_type=int, restriction_dict={'range': ['0..65535']},int_size=16), restriction_dict={'range': ['0..65535']}), restriction_dict={'range': ['1..max']}), default=RestrictedClassType(base_type=int, restriction_dict={'range': ['0..65535']},int_size=16)(4739), is_leaf=True, yang_name="port", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='inet:port-number', is_config=True)
+    except (TypeError, ValueError):
+      raise ValueError({
+          'error-string': """port must be of a type compatible with inet:port-number""",
+          'defined-type': "inet:port-number",
+          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=RestrictedClassType(base_type=int, restriction_dict={'range': ['0..65535']},int_size=16), restriction_dict={'range': ['0..65535']}), restriction_dict={'range': ['1..max']}), default=RestrictedClassType(base_type=int, restriction_dict={'range': ['0..65535']},int_size=16)(4739), is_leaf=True, yang_name="port", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='inet:port-number', is_config=True)""",
+        })
+
+    self.__port = t
+    if hasattr(self, '_set'):
+      self._set()
+
+  def _unset_port(self):
+    self.__port = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=RestrictedClassType(base_type=int, restriction_dict={'range': ['0..65535']},int_size=16), restriction_dict={'range': ['0..65535']}), restriction_dict={'range': ['1..max']}), default=RestrictedClassType(base_type=int, restriction_dict={'range': ['0..65535']},int_size=16)(4739), is_leaf=True, yang_name="port", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='inet:port-number', is_config=True)
+
+
+  def _get_vpp_source_address(self):
+    """
+    Getter method for vpp_source_address, mapped from YANG variable /telemetry/nat_logging/relay/vpp_source_address (inet:ipv4-address-no-zone)
+
+    YANG Description: Source address of VPP's export packets to the relay (VPP
+needs one); when absent, the source-address of the first
+collector listed above.
+    """
+    return self.__vpp_source_address
+      
+  def _set_vpp_source_address(self, v, load=False):
+    """
+    Setter method for vpp_source_address, mapped from YANG variable /telemetry/nat_logging/relay/vpp_source_address (inet:ipv4-address-no-zone)
+    If this variable is read-only (config: false) in the
+    source YANG file, then _set_vpp_source_address is considered as a private
+    method. Backends looking to populate this variable should
+    do so via calling thisObj._set_vpp_source_address() directly.
+
+    YANG Description: Source address of VPP's export packets to the relay (VPP
+needs one); when absent, the source-address of the first
+collector listed above.
+    """
+    if hasattr(v, "_utype"):
+      v = v._utype(v)
+    try:
+      t = YANGDynClass(v,base=RestrictedClassType(base_type=RestrictedClassType(base_type=str, restriction_dict={'pattern': '(([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])(%[\\p{N}\\p{L}]+)?'}), restriction_dict={'pattern': '[0-9\\.]*'}), is_leaf=True, yang_name="vpp-source-address", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='inet:ipv4-address-no-zone', is_config=True)
+    except (TypeError, ValueError):
+      raise ValueError({
+          'error-string': """vpp_source_address must be of a type compatible with inet:ipv4-address-no-zone""",
+          'defined-type': "inet:ipv4-address-no-zone",
+          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=str, restriction_dict={'pattern': '(([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])(%[\\p{N}\\p{L}]+)?'}), restriction_dict={'pattern': '[0-9\\.]*'}), is_leaf=True, yang_name="vpp-source-address", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='inet:ipv4-address-no-zone', is_config=True)""",
+        })
+
+    self.__vpp_source_address = t
+    if hasattr(self, '_set'):
+      self._set()
+
+  def _unset_vpp_source_address(self):
+    self.__vpp_source_address = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=str, restriction_dict={'pattern': '(([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])(%[\\p{N}\\p{L}]+)?'}), restriction_dict={'pattern': '[0-9\\.]*'}), is_leaf=True, yang_name="vpp-source-address", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='inet:ipv4-address-no-zone', is_config=True)
+
+
+  def _get_vrf(self):
+    """
+    Getter method for vrf, mapped from YANG variable /telemetry/nat_logging/relay/vrf (bng-vrf:vrf-ref)
+
+    YANG Description: VRF in which VPP reaches the relay; the default table when
+absent.
+    """
+    return self.__vrf
+      
+  def _set_vrf(self, v, load=False):
+    """
+    Setter method for vrf, mapped from YANG variable /telemetry/nat_logging/relay/vrf (bng-vrf:vrf-ref)
+    If this variable is read-only (config: false) in the
+    source YANG file, then _set_vrf is considered as a private
+    method. Backends looking to populate this variable should
+    do so via calling thisObj._set_vrf() directly.
+
+    YANG Description: VRF in which VPP reaches the relay; the default table when
+absent.
+    """
+    if hasattr(v, "_utype"):
+      v = v._utype(v)
+    try:
+      t = YANGDynClass(v,base=str, is_leaf=True, yang_name="vrf", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='bng-vrf:vrf-ref', is_config=True)
+    except (TypeError, ValueError):
+      raise ValueError({
+          'error-string': """vrf must be of a type compatible with bng-vrf:vrf-ref""",
+          'defined-type': "bng-vrf:vrf-ref",
+          'generated-type': """YANGDynClass(base=str, is_leaf=True, yang_name="vrf", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='bng-vrf:vrf-ref', is_config=True)""",
+        })
+
+    self.__vrf = t
+    if hasattr(self, '_set'):
+      self._set()
+
+  def _unset_vrf(self):
+    self.__vrf = YANGDynClass(base=str, is_leaf=True, yang_name="vrf", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='bng-vrf:vrf-ref', is_config=True)
+
+
+  def _get_path_mtu(self):
+    """
+    Getter method for path_mtu, mapped from YANG variable /telemetry/nat_logging/relay/path_mtu (uint16)
+
+    YANG Description: Largest export packet VPP sends (VPP does not fragment
+and refuses more than 1450).
+    """
+    return self.__path_mtu
+      
+  def _set_path_mtu(self, v, load=False):
+    """
+    Setter method for path_mtu, mapped from YANG variable /telemetry/nat_logging/relay/path_mtu (uint16)
+    If this variable is read-only (config: false) in the
+    source YANG file, then _set_path_mtu is considered as a private
+    method. Backends looking to populate this variable should
+    do so via calling thisObj._set_path_mtu() directly.
+
+    YANG Description: Largest export packet VPP sends (VPP does not fragment
+and refuses more than 1450).
+    """
+    if hasattr(v, "_utype"):
+      v = v._utype(v)
+    try:
+      t = YANGDynClass(v,base=RestrictedClassType(base_type=RestrictedClassType(base_type=int, restriction_dict={'range': ['0..65535']},int_size=16), restriction_dict={'range': ['68..1450']}), default=RestrictedClassType(base_type=int, restriction_dict={'range': ['0..65535']},int_size=16)(1450), is_leaf=True, yang_name="path-mtu", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='uint16', is_config=True)
+    except (TypeError, ValueError):
+      raise ValueError({
+          'error-string': """path_mtu must be of a type compatible with uint16""",
+          'defined-type': "uint16",
+          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=int, restriction_dict={'range': ['0..65535']},int_size=16), restriction_dict={'range': ['68..1450']}), default=RestrictedClassType(base_type=int, restriction_dict={'range': ['0..65535']},int_size=16)(1450), is_leaf=True, yang_name="path-mtu", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='uint16', is_config=True)""",
+        })
+
+    self.__path_mtu = t
+    if hasattr(self, '_set'):
+      self._set()
+
+  def _unset_path_mtu(self):
+    self.__path_mtu = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=int, restriction_dict={'range': ['0..65535']},int_size=16), restriction_dict={'range': ['68..1450']}), default=RestrictedClassType(base_type=int, restriction_dict={'range': ['0..65535']},int_size=16)(1450), is_leaf=True, yang_name="path-mtu", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='uint16', is_config=True)
+
+
+  def _get_template_interval(self):
+    """
+    Getter method for template_interval, mapped from YANG variable /telemetry/nat_logging/relay/template_interval (bng-t:seconds32)
+
+    YANG Description: How often VPP resends its templates.
+    """
+    return self.__template_interval
+      
+  def _set_template_interval(self, v, load=False):
+    """
+    Setter method for template_interval, mapped from YANG variable /telemetry/nat_logging/relay/template_interval (bng-t:seconds32)
+    If this variable is read-only (config: false) in the
+    source YANG file, then _set_template_interval is considered as a private
+    method. Backends looking to populate this variable should
+    do so via calling thisObj._set_template_interval() directly.
+
+    YANG Description: How often VPP resends its templates.
+    """
+    if hasattr(v, "_utype"):
+      v = v._utype(v)
+    try:
+      t = YANGDynClass(v,base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['1..3600']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(20), is_leaf=True, yang_name="template-interval", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='bng-t:seconds32', is_config=True)
+    except (TypeError, ValueError):
+      raise ValueError({
+          'error-string': """template_interval must be of a type compatible with bng-t:seconds32""",
+          'defined-type': "bng-t:seconds32",
+          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['1..3600']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(20), is_leaf=True, yang_name="template-interval", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='bng-t:seconds32', is_config=True)""",
+        })
+
+    self.__template_interval = t
+    if hasattr(self, '_set'):
+      self._set()
+
+  def _unset_template_interval(self):
+    self.__template_interval = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['1..3600']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(20), is_leaf=True, yang_name="template-interval", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='bng-t:seconds32', is_config=True)
+
+
+  def _get_buffer_records(self):
+    """
+    Getter method for buffer_records, mapped from YANG variable /telemetry/nat_logging/relay/buffer_records (uint32)
+
+    YANG Description: Records each collector's queue holds in memory before it
+spills to disk.
+    """
+    return self.__buffer_records
+      
+  def _set_buffer_records(self, v, load=False):
+    """
+    Setter method for buffer_records, mapped from YANG variable /telemetry/nat_logging/relay/buffer_records (uint32)
+    If this variable is read-only (config: false) in the
+    source YANG file, then _set_buffer_records is considered as a private
+    method. Backends looking to populate this variable should
+    do so via calling thisObj._set_buffer_records() directly.
+
+    YANG Description: Records each collector's queue holds in memory before it
+spills to disk.
+    """
+    if hasattr(v, "_utype"):
+      v = v._utype(v)
+    try:
+      t = YANGDynClass(v,base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['1000..10000000']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(200000), is_leaf=True, yang_name="buffer-records", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='uint32', is_config=True)
+    except (TypeError, ValueError):
+      raise ValueError({
+          'error-string': """buffer_records must be of a type compatible with uint32""",
+          'defined-type': "uint32",
+          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['1000..10000000']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(200000), is_leaf=True, yang_name="buffer-records", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='uint32', is_config=True)""",
+        })
+
+    self.__buffer_records = t
+    if hasattr(self, '_set'):
+      self._set()
+
+  def _unset_buffer_records(self):
+    self.__buffer_records = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['1000..10000000']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(200000), is_leaf=True, yang_name="buffer-records", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='uint32', is_config=True)
+
+
+  def _get_spill_limit(self):
+    """
+    Getter method for spill_limit, mapped from YANG variable /telemetry/nat_logging/relay/spill_limit (uint32)
+
+    YANG Description: Unsent records on disk per collector; beyond this records
+are dropped and counted.
+    """
+    return self.__spill_limit
+      
+  def _set_spill_limit(self, v, load=False):
+    """
+    Setter method for spill_limit, mapped from YANG variable /telemetry/nat_logging/relay/spill_limit (uint32)
+    If this variable is read-only (config: false) in the
+    source YANG file, then _set_spill_limit is considered as a private
+    method. Backends looking to populate this variable should
+    do so via calling thisObj._set_spill_limit() directly.
+
+    YANG Description: Unsent records on disk per collector; beyond this records
+are dropped and counted.
+    """
+    if hasattr(v, "_utype"):
+      v = v._utype(v)
+    try:
+      t = YANGDynClass(v,base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['0..65536']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(256), is_leaf=True, yang_name="spill-limit", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='uint32', is_config=True)
+    except (TypeError, ValueError):
+      raise ValueError({
+          'error-string': """spill_limit must be of a type compatible with uint32""",
+          'defined-type': "uint32",
+          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['0..65536']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(256), is_leaf=True, yang_name="spill-limit", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='uint32', is_config=True)""",
+        })
+
+    self.__spill_limit = t
+    if hasattr(self, '_set'):
+      self._set()
+
+  def _unset_spill_limit(self):
+    self.__spill_limit = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['0..65536']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(256), is_leaf=True, yang_name="spill-limit", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='uint32', is_config=True)
+
+  address = __builtin__.property(_get_address, _set_address)
+  port = __builtin__.property(_get_port, _set_port)
+  vpp_source_address = __builtin__.property(_get_vpp_source_address, _set_vpp_source_address)
+  vrf = __builtin__.property(_get_vrf, _set_vrf)
+  path_mtu = __builtin__.property(_get_path_mtu, _set_path_mtu)
+  template_interval = __builtin__.property(_get_template_interval, _set_template_interval)
+  buffer_records = __builtin__.property(_get_buffer_records, _set_buffer_records)
+  spill_limit = __builtin__.property(_get_spill_limit, _set_spill_limit)
+
+
+  _pyangbind_elements = OrderedDict([('address', address), ('port', port), ('vpp_source_address', vpp_source_address), ('vrf', vrf), ('path_mtu', path_mtu), ('template_interval', template_interval), ('buffer_records', buffer_records), ('spill_limit', spill_limit), ])
+
+
 class yc_nat_logging_bng_telemetry__telemetry_nat_logging(PybindBase):
   """
   This class was auto-generated by the PythonClass plugin for PYANG
@@ -14934,7 +15364,7 @@ class yc_nat_logging_bng_telemetry__telemetry_nat_logging(PybindBase):
   YANG Description: NAT event logging over IPFIX (RFC 8158 information
 elements).
   """
-  __slots__ = ('_path_helper', '_extmethods', '__collector','__event','__domain_id','__source_port',)
+  __slots__ = ('_path_helper', '_extmethods', '__collector','__event','__domain_id','__source_port','__relay',)
 
   _yang_name = 'nat-logging'
   _yang_namespace = 'urn:bng-agent:yang:bng-telemetry'
@@ -14947,9 +15377,10 @@ elements).
 
     self._extmethods = False
     self.__collector = YANGDynClass(unique=True, base=TypedListType(allowed_type=str), is_leaf=False, yang_name="collector", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='collector-ref', is_config=True)
-    self.__event = YANGDynClass(unique=True, base=TypedListType(allowed_type=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'session-create': {}, 'session-delete': {}, 'address-exhausted': {}, 'ports-exhausted': {}, 'quota-exceeded': {}},)), is_leaf=False, yang_name="event", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='enumeration', is_config=True)
+    self.__event = YANGDynClass(unique=True, base=TypedListType(allowed_type=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'session-create': {}, 'session-delete': {}, 'address-exhausted': {}, 'ports-exhausted': {}, 'quota-exceeded': {}, 'port-block': {}},)), is_leaf=False, yang_name="event", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='enumeration', is_config=True)
     self.__domain_id = YANGDynClass(base=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(1), is_leaf=True, yang_name="domain-id", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='uint32', is_config=True)
     self.__source_port = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=RestrictedClassType(base_type=int, restriction_dict={'range': ['0..65535']},int_size=16), restriction_dict={'range': ['0..65535']}), restriction_dict={'range': ['1..max']}), default=RestrictedClassType(base_type=int, restriction_dict={'range': ['0..65535']},int_size=16)(4739), is_leaf=True, yang_name="source-port", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='inet:port-number', is_config=True)
+    self.__relay = YANGDynClass(base=yc_relay_bng_telemetry__telemetry_nat_logging_relay, is_container='container', yang_name="relay", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='container', is_config=True)
 
     load = kwargs.pop("load", None)
     if args:
@@ -15036,12 +15467,12 @@ elements).
     if hasattr(v, "_utype"):
       v = v._utype(v)
     try:
-      t = YANGDynClass(v,unique=True, base=TypedListType(allowed_type=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'session-create': {}, 'session-delete': {}, 'address-exhausted': {}, 'ports-exhausted': {}, 'quota-exceeded': {}},)), is_leaf=False, yang_name="event", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='enumeration', is_config=True)
+      t = YANGDynClass(v,unique=True, base=TypedListType(allowed_type=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'session-create': {}, 'session-delete': {}, 'address-exhausted': {}, 'ports-exhausted': {}, 'quota-exceeded': {}, 'port-block': {}},)), is_leaf=False, yang_name="event", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='enumeration', is_config=True)
     except (TypeError, ValueError):
       raise ValueError({
           'error-string': """event must be of a type compatible with enumeration""",
           'defined-type': "bng-telemetry:enumeration",
-          'generated-type': """YANGDynClass(unique=True, base=TypedListType(allowed_type=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'session-create': {}, 'session-delete': {}, 'address-exhausted': {}, 'ports-exhausted': {}, 'quota-exceeded': {}},)), is_leaf=False, yang_name="event", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='enumeration', is_config=True)""",
+          'generated-type': """YANGDynClass(unique=True, base=TypedListType(allowed_type=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'session-create': {}, 'session-delete': {}, 'address-exhausted': {}, 'ports-exhausted': {}, 'quota-exceeded': {}, 'port-block': {}},)), is_leaf=False, yang_name="event", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='enumeration', is_config=True)""",
         })
 
     self.__event = t
@@ -15049,7 +15480,7 @@ elements).
       self._set()
 
   def _unset_event(self):
-    self.__event = YANGDynClass(unique=True, base=TypedListType(allowed_type=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'session-create': {}, 'session-delete': {}, 'address-exhausted': {}, 'ports-exhausted': {}, 'quota-exceeded': {}},)), is_leaf=False, yang_name="event", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='enumeration', is_config=True)
+    self.__event = YANGDynClass(unique=True, base=TypedListType(allowed_type=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'session-create': {}, 'session-delete': {}, 'address-exhausted': {}, 'ports-exhausted': {}, 'quota-exceeded': {}, 'port-block': {}},)), is_leaf=False, yang_name="event", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='enumeration', is_config=True)
 
 
   def _get_domain_id(self):
@@ -15125,13 +15556,59 @@ elements).
   def _unset_source_port(self):
     self.__source_port = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=RestrictedClassType(base_type=int, restriction_dict={'range': ['0..65535']},int_size=16), restriction_dict={'range': ['0..65535']}), restriction_dict={'range': ['1..max']}), default=RestrictedClassType(base_type=int, restriction_dict={'range': ['0..65535']},int_size=16)(4739), is_leaf=True, yang_name="source-port", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='inet:port-number', is_config=True)
 
+
+  def _get_relay(self):
+    """
+    Getter method for relay, mapped from YANG variable /telemetry/nat_logging/relay (container)
+
+    YANG Description: VPP sends its NAT event records (IPFIX) to the agent's
+relay, which buffers them, rate-limits them per collector
+and exports them to every collector above in the
+collector's protocol. VPP's IPFIX exporter (there is one
+for the whole data plane) points at this address.
+    """
+    return self.__relay
+      
+  def _set_relay(self, v, load=False):
+    """
+    Setter method for relay, mapped from YANG variable /telemetry/nat_logging/relay (container)
+    If this variable is read-only (config: false) in the
+    source YANG file, then _set_relay is considered as a private
+    method. Backends looking to populate this variable should
+    do so via calling thisObj._set_relay() directly.
+
+    YANG Description: VPP sends its NAT event records (IPFIX) to the agent's
+relay, which buffers them, rate-limits them per collector
+and exports them to every collector above in the
+collector's protocol. VPP's IPFIX exporter (there is one
+for the whole data plane) points at this address.
+    """
+    if hasattr(v, "_utype"):
+      v = v._utype(v)
+    try:
+      t = YANGDynClass(v,base=yc_relay_bng_telemetry__telemetry_nat_logging_relay, is_container='container', yang_name="relay", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='container', is_config=True)
+    except (TypeError, ValueError):
+      raise ValueError({
+          'error-string': """relay must be of a type compatible with container""",
+          'defined-type': "container",
+          'generated-type': """YANGDynClass(base=yc_relay_bng_telemetry__telemetry_nat_logging_relay, is_container='container', yang_name="relay", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='container', is_config=True)""",
+        })
+
+    self.__relay = t
+    if hasattr(self, '_set'):
+      self._set()
+
+  def _unset_relay(self):
+    self.__relay = YANGDynClass(base=yc_relay_bng_telemetry__telemetry_nat_logging_relay, is_container='container', yang_name="relay", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-telemetry', defining_module='bng-telemetry', yang_type='container', is_config=True)
+
   collector = __builtin__.property(_get_collector, _set_collector)
   event = __builtin__.property(_get_event, _set_event)
   domain_id = __builtin__.property(_get_domain_id, _set_domain_id)
   source_port = __builtin__.property(_get_source_port, _set_source_port)
+  relay = __builtin__.property(_get_relay, _set_relay)
 
 
-  _pyangbind_elements = OrderedDict([('collector', collector), ('event', event), ('domain_id', domain_id), ('source_port', source_port), ])
+  _pyangbind_elements = OrderedDict([('collector', collector), ('event', event), ('domain_id', domain_id), ('source_port', source_port), ('relay', relay), ])
 
 
 class yc_telemetry_bng_telemetry__telemetry(PybindBase):

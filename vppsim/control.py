@@ -31,6 +31,12 @@ restart). Commands::
      "dport": 80, "is_input": true, "count": 1, "bytes": 64}  -> {"action": "permit", "acl": 0, "rule": 1}
     {"cmd": "policer_packet", "name": "...", "direction": "input", "count": 1000, "bytes": 1000, "pps": 1000}
                                   -> {"conform": N, "exceed": N, "violate": N, "passed": N}
+    {"cmd": "nat_events", "sessions": [{"inside": "10.0.0.1", "inside_port": 40000, "outside": "198.51.100.1",
+     "outside_port": 1024, "protocol": 6, "vrf_id": 0, "create": true}, ...]}
+                                  -> {"records": N, "messages": M}: NAT44 sessions created (or deleted)
+                                     as if traffic had passed, logged as VPP's NAT IPFIX logging does
+                                     (vppsim/features/natlog/events.py); or "count": N synthetic ones
+                                     (inside 10.0.0.0 + i, outside 198.51.100.0 + i % 256)
     {"cmd": "crash"}
 
 ``COMMANDS`` lists them with their arguments for ``bng-vppsim ctl --help`` and ``help``.
@@ -85,6 +91,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "unback_port": ("name=NAME", "stop that"),
     "packet_status": ("", "backed ports (rx, tx, drops by reason), punt and PPPoE control-plane state"),
+    "nat_events": (
+        "sessions=[{inside, inside_port, outside, outside_port, protocol, vrf_id, create}] | count=N",
+        "NAT44 sessions as if traffic created them: VPP's NAT IPFIX records to exporter 0's collector",
+    ),
     "help": ("", "this list"),
     "acl_packet": (
         "name=NAME src=IP dst=IP [proto=17 sport=0 dport=0 is_input=true count=1 bytes=64]",
@@ -226,6 +236,8 @@ class ControlServer:
         elif cmd == "policer_packet":
             intf = self._interface(args)
             result = policer_packet(emu, intf.sw_if_index, args)
+        elif cmd == "nat_events":
+            result = _nat_events(emu, args)
         elif cmd == "crash":
             result = {"crash": True}
         else:
@@ -253,6 +265,56 @@ class ControlServer:
         except (ValueError, OSError) as e:
             raise ControlError(str(e)) from e
         return {}
+
+
+def _nat_events(emu: Emulator, args: dict[str, Any]) -> dict[str, Any]:
+    """Sessions as if traffic had created (or expired) them: into nat44-ed's session table
+    (vppsim/features/nat/state.py) and logged as VPP logs them (vppsim/features/natlog/events.py)."""
+    from vppsim.features.nat.state import Session, ip
+    from vppsim.features.natlog.events import SessionEvent, log_sessions
+
+    nat = emu.nat.nat44
+    if not nat.enabled:
+        raise ControlError("nat44-ed is not enabled: VPP creates no NAT sessions")
+    try:
+        if "count" in args:
+            n = int(args["count"])
+            if not 0 <= n <= 10_000_000:
+                raise ControlError("count must be 0..10000000")
+            events = [
+                SessionEvent(f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}", 1024 + i % 60000,
+                             f"198.51.100.{i & 255}", 1024 + (i * 7) % 64000, 6 if i & 1 else 17)
+                for i in range(n)
+            ]  # fmt: skip
+        else:
+            events = [
+                SessionEvent(
+                    str(s["inside"]), int(s["inside_port"]), str(s["outside"]), int(s["outside_port"]),
+                    int(s.get("protocol", 6)), int(s.get("vrf_id", 0)), bool(s.get("create", True)),
+                )
+                for s in args.get("sessions", [])
+            ]  # fmt: skip
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ControlError(f"nat_events: {exc}") from exc
+    logged = []
+    for e in events:
+        key = (e.vrf_id, ip(e.inside), e.inside_port, e.protocol)
+        if e.create:
+            s = Session(
+                e.vrf_id, ip(e.inside), e.inside_port, ip(e.outside), e.outside_port, e.protocol, 0, 0
+            )
+            if not nat.add_session(s):
+                continue  # over the VRF's session limit: nat44-ed drops the packet, no session, no record
+        else:
+            before = len(nat.sessions)
+            nat.sessions = [
+                o for o in nat.sessions if (o.vrf_id, o.inside, o.inside_port, o.protocol) != key
+            ]  # fmt: skip
+            if len(nat.sessions) == before:
+                continue  # no such session: nothing expires, nothing is logged
+        logged.append(e)
+    records, messages = log_sessions(emu, logged)
+    return {"sessions": len(logged), "records": records, "messages": messages}
 
 
 def send_command(path: str, cmd: str, /, timeout: float = 10.0, **args: Any) -> dict[str, Any]:

@@ -182,6 +182,7 @@ class Agent:
         self._acl_task: asyncio.Task[None] | None = None
         self.subscribers: Any = None  # agent.sessions.service.SubscriberService
         self._subscriber_wiring: Any = None
+        self.natlog: Any = None
 
     async def start(self) -> None:
         from agent.datastore.journal import Journal
@@ -250,6 +251,7 @@ class Agent:
         await self._start_telemetry(stats)
         self._start_nat()
         self._start_acl(stats)
+        await self._start_natlog()
         await self._start_netconf(model)
         await self._start_gnmi(model)
         if self.telemetry is not None and self.gnmi is not None:
@@ -322,6 +324,18 @@ class Agent:
         self._subscriber_wiring = SubscriberWiring(self.subscribers, self.datastores)
         self._subscriber_wiring.start(self.gnmi, self.netconf)
         await self.subscribers.start()
+
+    async def _start_natlog(self) -> None:
+        """The NAT event logging relay (docs/nat-logging.md): follows nat-logging in running."""
+        import json
+
+        from agent.natlog.service import NatLogService
+
+        self.natlog = NatLogService(self.s.data_dir)
+        self.natlog.follow(self.txn, lambda: str(self.datastores.running.json()))
+        await self.natlog.apply(json.loads(self.datastores.running.json() or "{}"))
+        if self.telemetry is not None:
+            self.telemetry.register_source("natlog", self.natlog.samples)
 
     def _observe_vpp_call(self, msg: str, seconds: float) -> None:
         """Every VPP call's latency into telemetry's histogram (calls before telemetry started are not
@@ -522,6 +536,9 @@ class Agent:
         if self.netconf is not None:
             with contextlib.suppress(Exception):
                 await self.netconf.stop()
+        if self.natlog is not None:
+            with contextlib.suppress(Exception):
+                await self.natlog.stop()
         if self.telemetry is not None:
             with contextlib.suppress(Exception):
                 await self.telemetry.stop()

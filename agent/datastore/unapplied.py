@@ -78,7 +78,17 @@ UNAPPLIED: tuple[Unapplied, ...] = (
     Unapplied(f"{_IF}/ietf-ip:ipv4/ietf-vrrp:vrrp", "VRRP", 19),
     Unapplied(f"{_IF}/ietf-ip:ipv6/ietf-vrrp:vrrp", "VRRP", 19),
     Unapplied("/bng-ha:ha", "two-node state synchronisation", 19),
-    Unapplied("/bng-telemetry:telemetry", "IPFIX flow accounting and NAT event export", 20),
+    Unapplied("/bng-telemetry:telemetry/flow-accounting", "IPFIX flow accounting (VPP flowprobe)", 20),
+    Unapplied(
+        "/bng-telemetry:telemetry/collector/vrf",
+        "a collector's VRF (the NAT log relay reaches collectors through the host's routing)",
+        None,
+    ),
+    Unapplied(
+        "/bng-telemetry:telemetry/collector/udp-checksum",
+        "switching UDP checksums off (the NAT log relay's host stack always computes them)",
+        None,
+    ),
     Unapplied("/ietf-system:system/radius", "operator login through RADIUS", 21),
     Unapplied("/ietf-system:system/authentication/user-authentication-order", "operator login order", 21),
     Unapplied(f"{_IF}/ietf-ip:ipv4/mtu", "per-protocol (IPv4) MTU", None),

@@ -12,7 +12,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from agent.features import acl, bonds, dhcp6, interfaces, nat, proxyarp, qos, ra, routes, subscribers, vrfs
+from agent.features import (
+    acl,
+    bonds,
+    dhcp6,
+    interfaces,
+    nat,
+    natlog,
+    proxyarp,
+    qos,
+    ra,
+    routes,
+    subscribers,
+    vrfs,
+)
 from agent.features.base import Feature, FlattenContext, InterfaceType, Lookup, RetrieveContext
 from agent.vpp.config import Entry, RootId, Roots
 from agent.vpp.descriptor import Descriptor
@@ -33,6 +46,7 @@ FEATURES: tuple[Feature, ...] = (
     qos.FEATURE,
     nat.FEATURE,
     dhcp6.FEATURE,
+    natlog.FEATURE,
 )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from agent.flowexport import ipfix, netflow9
 from agent.flowexport.errors import DecodeError
-from agent.flowexport.message import Message
+from agent.flowexport.message import DataSet, Message
 from agent.flowexport.template import Record, Template
 
 #: at most this many templates per exporter and domain: a rogue sender cannot grow the table forever
@@ -28,7 +28,12 @@ class Decoded:
 
     message: Message
     sets: list[tuple[Template, list[Record]]] = field(default_factory=list)
-    unknown_sets: int = 0
+    #: data sets whose template is not known (yet): a caller may keep them until it arrives
+    unknown: list[DataSet] = field(default_factory=list)
+
+    @property
+    def unknown_sets(self) -> int:
+        return len(self.unknown)
 
     @property
     def record_count(self) -> int:
@@ -40,6 +45,13 @@ class Decoder:
 
     def __init__(self) -> None:
         self._templates: dict[tuple[Hashable, int, int], dict[int, Template]] = {}
+
+    def decode_set(
+        self, exporter: Hashable, version: int, domain: int, ds: DataSet
+    ) -> tuple[Template, list[Record]] | None:
+        """A data set kept from earlier, if its template is known now."""
+        tmpl = self._templates.get((exporter, version, domain), {}).get(ds.template_id)
+        return None if tmpl is None else (tmpl, tmpl.decode(ds.body, f"data set {ds.template_id}"))
 
     def templates(self, exporter: Hashable, version: int, domain: int) -> dict[int, Template]:
         return self._templates.get((exporter, version, domain), {})
@@ -74,7 +86,7 @@ class Decoder:
         for ds in msg.data:
             tmpl = known.get(ds.template_id)
             if tmpl is None:
-                out.unknown_sets += 1
+                out.unknown.append(ds)
                 continue
             out.sets.append((tmpl, tmpl.decode(ds.body, f"data set {ds.template_id}")))
         return out

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +25,7 @@ from typing import Any
 from agent.flowexport import DecodeError, Field, Template
 from agent.flowexport.decoder import Decoder
 from agent.flowexport.ie import NatEvent
+from agent.flowexport.message import DataSet
 from agent.flowexport.template import Record
 from agent.natlog.det44 import PortBlock
 from agent.natlog.link import CollectorLink, CollectorSettings
@@ -32,6 +33,11 @@ from agent.natlog.spill import SpillQueue
 from agent.natlog.templates import EVENTS, PORT_BLOCK, port_block_template
 
 log = logging.getLogger(__name__)
+
+#: data sets held while their template is unknown: at most this many, for at most this long (VPP
+#: resends templates every template-interval, 20 s by default, 3600 s at most)
+HOLD_SETS = 20_000
+HOLD_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -80,14 +86,11 @@ class Relay:
         self._allowed: frozenset[int] = frozenset().union(*(EVENTS[e] for e in settings.events))
         self._blocks: dict[tuple[int, int], PortBlock] = {}
         self._transport: asyncio.DatagramTransport | None = None
+        self._held: deque[tuple[float, tuple[tuple[str, int], int, int], DataSet]] = deque()
 
     async def start(self) -> None:
         for c in self.s.collectors:
-            q = SpillQueue(self.spill_dir / _safe(c.name), memory_records=self.s.memory_records,
-                           spill_bytes=self.s.spill_bytes)  # fmt: skip
-            link = CollectorLink(c, q)
-            link.start()
-            self.links[c.name] = link
+            self._add_link(c)
         loop = asyncio.get_running_loop()
         transport, _proto = await loop.create_datagram_endpoint(
             lambda: _Receiver(self), local_addr=self.s.listen, reuse_port=False
@@ -99,6 +102,45 @@ class Relay:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
         self._transport = transport
         log.info("natlog relay listening on %s collectors=%s", self.address, ",".join(self.links))
+
+    async def reconfigure(self, settings: RelaySettings) -> None:
+        """Apply new settings in place: collectors whose settings are unchanged keep their queue (and
+        what is spilled for them); the UDP socket is rebound only when the listen address changed; new
+        memory or spill bounds apply to collectors (re)created from now on."""
+        old = self.s
+        if settings == old:
+            return
+        if settings.listen != old.listen:
+            # bind the new address first: if that fails the relay keeps running as it was
+            loop = asyncio.get_running_loop()
+            transport, _ = await loop.create_datagram_endpoint(
+                lambda: _Receiver(self), local_addr=settings.listen
+            )
+            if self._transport is not None:
+                self._transport.close()
+            self._transport = transport
+        keep = {c.name: c for c in settings.collectors}
+        for name in list(self.links):
+            link = self.links[name]
+            if keep.get(name) != link.s or (settings.memory_records, settings.spill_bytes) != (
+                old.memory_records,
+                old.spill_bytes,
+            ):
+                await link.stop()
+                del self.links[name]
+        self.s = settings
+        self._allowed = frozenset().union(*(EVENTS[e] for e in settings.events))
+        for c in settings.collectors:
+            if c.name not in self.links:
+                self._add_link(c)
+        log.info("natlog relay reconfigured collectors=%s", ",".join(self.links))
+
+    def _add_link(self, c: CollectorSettings) -> None:
+        q = SpillQueue(self.spill_dir / _safe(c.name), memory_records=self.s.memory_records,
+                       spill_bytes=self.s.spill_bytes)  # fmt: skip
+        link = CollectorLink(c, q)
+        link.start()
+        self.links[c.name] = link
 
     @property
     def address(self) -> tuple[str, int]:
@@ -129,12 +171,42 @@ class Relay:
             log.debug("natlog malformed message from %s: %s", sender, exc)
             return
         self.counters.unknown_template_sets += decoded.unknown_sets
+        msg = decoded.message
+        for ds in decoded.unknown:
+            self._hold(sender, msg.version, msg.domain, ds)
+        if msg.templates and self._held:
+            decoded.sets[:0] = self._release(sender, msg.version, msg.domain)
         for t, recs in decoded.sets:
             self.counters.records_in += len(recs)
             out = self._export_template(t)
             kept = self._filter(out, recs)
             if kept:
                 self._fan_out(out, kept)
+
+    def _hold(self, sender: tuple[str, int], version: int, domain: int, ds: DataSet) -> None:
+        """Keep a data set whose template has not arrived: VPP sends its templates when the exporter
+        is set and then every template interval, so a relay that (re)started misses them for up to
+        that long. Bounded: the oldest held set is dropped (and counted) beyond :data:`HOLD_SETS`."""
+        now = time.monotonic()
+        while self._held and (len(self._held) >= HOLD_SETS or now - self._held[0][0] > HOLD_SECONDS):
+            self._held.popleft()
+            self.counters.rejected["unknown-template"] += 1
+        self._held.append((now, (sender, version, domain), ds))
+
+    def _release(
+        self, sender: tuple[str, int], version: int, domain: int
+    ) -> list[tuple[Template, list[Record]]]:
+        out: list[tuple[Template, list[Record]]] = []
+        keep: deque[tuple[float, tuple[tuple[str, int], int, int], DataSet]] = deque()
+        for item in self._held:
+            _at, key, ds = item
+            got = self.decoder.decode_set(*key, ds) if key == (sender, version, domain) else None
+            if got is None:
+                keep.append(item)
+            else:
+                out.append(got)
+        self._held = keep
+        return out
 
     def _export_template(self, t: Template) -> Template:
         out = self._layouts.get(t.fields)

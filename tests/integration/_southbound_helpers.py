@@ -278,6 +278,11 @@ def _snapshot_sync(api_socket: str, api_files: list[str]) -> dict[str, Any]:
             )
             for p in c.api.policer_dump(match_name_valid=False, match_name="")
         )
+        exporters = [
+            (str(d.collector_address), int(d.collector_port), str(d.src_address), int(d.vrf_id),
+             int(d.path_mtu), int(d.template_interval), bool(d.udp_checksum))
+            for d in c.api.ipfix_exporter_dump()
+        ]  # fmt: skip
         return {
             "interfaces": interfaces,
             "bonds": bonds,
@@ -291,6 +296,7 @@ def _snapshot_sync(api_socket: str, api_files: list[str]) -> dict[str, Any]:
             **_acls(c, name),
             "policers": policers,
             "nat": _nat_snapshot(c, name),
+            "ipfix_exporters": exporters,
         }
     finally:
         c.disconnect()

@@ -148,6 +148,29 @@ SCENARIOS: dict[str, Scenario] = {
         [(GLOBAL, {"static-routes": {"ipv4-route": [route("203.0.113.0/24", ("192.0.2.7", 1, 0))]}})],
         [f"{GLOBAL}/static-routes/ipv4-route[prefix='198.51.100.0/24']"],
     ),
+    "natlog": (
+        [
+            (VRFS, {"vrf": [{"name": "mgmt", "table-id": 9}]}),
+            (
+                "/bng-telemetry:telemetry",
+                {
+                    "collector": [{"name": "c1", "address": "192.0.2.10", "source-address": "192.0.2.1"}],
+                    "nat-logging": {
+                        "collector": ["c1"],
+                        "event": ["session-create"],
+                        "relay": {"port": 47390},
+                    },
+                },
+            ),
+        ],
+        [
+            (
+                "/bng-telemetry:telemetry/nat-logging",
+                {"domain-id": 5, "relay": {"path-mtu": 512, "vrf": "mgmt", "vpp-source-address": "10.9.0.2"}},
+            )
+        ],
+        [],
+    ),
     # only claims the bng-subscribers root (sessions are programmed at run time, not by commits)
     "subscribers": ([], [], []),
     "qos": (

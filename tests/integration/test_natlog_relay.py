@@ -267,3 +267,21 @@ async def test_rate_limit_shapes_without_loss(relay_with: Any) -> None:
     assert relay.links["c"].queue.dropped == 0
     vpp.close()
     tr.close()
+
+
+async def test_records_before_their_template_are_held_until_it_arrives(relay_with: Any) -> None:
+    """A relay that (re)starts after VPP sent its templates gets data it cannot decode until VPP's next
+    template refresh: it holds those sets and relays them once the template is there."""
+    tr, proto, port = await sink()
+    relay = await relay_with([coll("c", port, Format.IPFIX)])
+    vpp = FakeVpp(relay.address)
+    vpp.exp.export(VPP_SESSION.template_id, [session(0)])  # the templates went out before the relay
+    vpp.send([session(i) for i in range(1, 6)])
+    await until(lambda: relay.counters.unknown_template_sets == 1)
+    assert proto.records() == []
+    vpp.exp.define_all_again()  # VPP's template refresh, with more data
+    vpp.send([session(i) for i in range(6, 8)])
+    await until(lambda: len(proto.records()) == 7)
+    assert [r[0] for _t, r in proto.records()] == [session(i)[0] for i in range(1, 8)]
+    vpp.close()
+    tr.close()

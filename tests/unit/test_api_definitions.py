@@ -97,6 +97,9 @@ def test_crcs_are_what_vppapigen_computes() -> None:
         ("punt_socket_dump", "0x916fb004"),
         ("punt_socket_details", "0x330466e4"),
         ("pppoe_add_del_cp", "0xeacd9aaa"),
+        ("set_ipfix_exporter", "0x5530c8a0"),
+        ("ipfix_exporter_details", "0x0dedbfe4"),
+        ("nat_ipfix_enable_disable", "0x9af4a2d2"),
     ],
 )
 def test_published_crcs(name: str, crc: str) -> None:

@@ -125,6 +125,10 @@ EVERYTHING = {
             ]
         }
     },
+    "bng-telemetry:telemetry": {
+        "collector": [{"name": "c1", "address": "192.0.2.10", "source-address": "192.0.2.1"}],
+        "nat-logging": {"collector": ["c1"], "event": ["session-create"]},
+    },
 }
 
 
@@ -138,6 +142,7 @@ def test_programmed_roots_name_the_yang_nodes_some_feature_programs() -> None:
         "bng-interfaces:neighbor-limits": "proxyarp",
         "ietf-access-control-list:acls": "acl",
         "bng-qos:qos": "qos",
+        "bng-telemetry:telemetry": "natlog",
     }
     kinds = registry.programmed_kinds()
     assert kinds["bonds"] == ["bond", "bond-member"] and kinds["routes"] == ["route"]

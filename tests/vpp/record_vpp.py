@@ -1131,6 +1131,39 @@ def nat(r: Recorder) -> None:
     # none left), so the agent never sends it (agent/features/nat/descriptors.py Det44PluginDescriptor)
 
 
+def natlog(r: Recorder) -> None:
+    """NAT event logging (agent/features/natlog): VPP's IPFIX exporter 0 pointed at the agent's relay, its
+    dump before and after, the refusals the agent handles (path MTU, no source, no such table, family
+    mismatch), switching it off (collector 0.0.0.0), and nat_ipfix_enable_disable on and off (twice)."""
+    r("ipfix_exporter_dump", note="a fresh VPP")
+    relay = {"collector_port": 4739, "vrf_id": 0, "path_mtu": 1450, "template_interval": 20,
+             "udp_checksum": True}  # fmt: skip
+    r("set_ipfix_exporter", collector_address="127.0.0.1", src_address="192.0.2.1", **relay)
+    r("ipfix_exporter_dump")
+    r("set_ipfix_exporter", collector_address="127.0.0.1", src_address="192.0.2.1",
+      **{**relay, "path_mtu": 1500}, note="path MTU above 1450")  # fmt: skip
+    r("set_ipfix_exporter", collector_address="127.0.0.1", src_address="192.0.2.1",
+      **{**relay, "path_mtu": 67}, note="path MTU below 68")  # fmt: skip
+    r("set_ipfix_exporter", collector_address="127.0.0.1", src_address="0.0.0.0", **relay, note="no source")
+    r("set_ipfix_exporter", collector_address="127.0.0.1", src_address="192.0.2.1",
+      **{**relay, "vrf_id": 77}, note="no such table")  # fmt: skip
+    r("set_ipfix_exporter", collector_address="127.0.0.1", src_address="2001:db8::1", **relay,
+      note="source of another family")  # fmt: skip
+    r("ip_table_add_del", is_add=True, table={"table_id": 9, "is_ip6": False, "name": "bng-agent:mgmt"})
+    r("set_ipfix_exporter", collector_address="10.9.0.1", src_address="10.9.0.2",
+      **{**relay, "vrf_id": 9, "collector_port": 2055, "path_mtu": 512, "template_interval": 5},
+      note="in a VRF")  # fmt: skip
+    r("ipfix_exporter_dump")
+    r("nat_ipfix_enable_disable", domain_id=7, src_port=4739, enable=True)
+    r("nat_ipfix_enable_disable", domain_id=7, src_port=4739, enable=True, note="again")
+    r("nat_ipfix_enable_disable", domain_id=8, src_port=4740, enable=True, note="again, other domain")
+    r("nat_ipfix_enable_disable", domain_id=7, src_port=4739, enable=False)
+    r("nat_ipfix_enable_disable", domain_id=7, src_port=4739, enable=False, note="again")
+    r("set_ipfix_exporter", collector_address="0.0.0.0", src_address="0.0.0.0",
+      **{**relay, "path_mtu": 512, "collector_port": 4739}, note="off, as the agent deletes it")  # fmt: skip
+    r("ipfix_exporter_dump")
+
+
 SCENARIOS: dict[str, Callable[[Recorder], None]] = {
     "connection": connection,
     "interfaces": interfaces,
@@ -1144,6 +1177,7 @@ SCENARIOS: dict[str, Callable[[Recorder], None]] = {
     "policers": policers,
     "nat": nat,
     "dhcp6": dhcp6,
+    "natlog": natlog,
 }
 
 

@@ -25,6 +25,7 @@ FEATURES = (
     "qos",
     "nat",
     "dhcp6",
+    "natlog",
 )
 
 

@@ -113,6 +113,9 @@ MESSAGES_USED: tuple[str, ...] = (
     "det44_reverse",
     "ip_mroute_add_del",
     "ip_mroute_dump",
+    "set_ipfix_exporter",
+    "ipfix_exporter_dump",
+    "nat_ipfix_enable_disable",
 )
 
 
