@@ -235,6 +235,8 @@ def _snapshot_sync(api_socket: str, api_files: list[str]) -> dict[str, Any]:
         )
         ra: dict[str, Any] = {}
         for d in c.api.sw_interface_ip6nd_ra_dump(sw_if_index=ALL):
+            if d.sw_if_index not in name:
+                continue  # created after the interface dump above (an agent repairing drift meanwhile)
             # prefix lifetimes count down while RAs go out (ip6_ra.c): only whether they are infinite
             ra[name[d.sw_if_index]] = (
                 bool(d.send_radv),
