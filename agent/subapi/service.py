@@ -141,11 +141,13 @@ class SubscriberService:
         try:
             await asyncio.wait({nxt, closed}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            # also when the client went away (this task cancelled): the watcher detaches either way
             closed.cancel()
-        if not nxt.done():
-            nxt.cancel()
-            with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-                await nxt
+            if not nxt.done():
+                nxt.cancel()
+                with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                    await nxt
+        if nxt.cancelled():
             raise GnmiError(grpc.StatusCode.UNAVAILABLE, "the agent is shutting down")
         try:
             return nxt.result()

@@ -175,6 +175,9 @@ async def main() -> None:
             elif name == "gate":
                 slow.gate.set()
                 await asyncio.gather(*tasks)
+            elif name == "watchers":
+                assert mgr is not None
+                reply = len(mgr.hub)
             elif name == "no_manager":
                 holder["manager"] = None
             elif name == "stop_server":

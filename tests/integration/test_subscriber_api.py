@@ -178,7 +178,14 @@ async def test_watch_filters_and_can_skip_the_snapshot(api: Api) -> None:
     s = await api.open(P1, 5, "02:00:00:00:00:05")
     ev = await asyncio.wait_for(stream.read(), 5)
     assert ev.session.id == s["id"] and ev.session.access_interface == P1
+    assert await api.cmd("watchers") == 1
     stream.cancel()
+    # the client went away: the server's watch on the manager ends too (nothing left buffering events)
+    for _ in range(100):
+        if await api.cmd("watchers") == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert await api.cmd("watchers") == 0
 
 
 async def test_set_policy_overrides_with_origin_api_and_clear_returns_to_the_template(api: Api) -> None:
