@@ -566,6 +566,12 @@ def test_nat(node: Node, nc: Any, gnmi: gNMIclient) -> None:
     gnmi_get(gnmi, "nat")
 
 
+def test_natlog(node: Node, nc: Any, gnmi: gNMIclient) -> None:
+    edit_plan_commit(nc, "natlog")
+    gnmi_set(gnmi, "natlog")
+    gnmi_get(gnmi, "natlog")
+
+
 def test_every_example_is_quoted_verbatim_by_a_page() -> None:
     pages = {page.name: _normalised_lines(page.read_text()) for page in PAGES.glob("*.md")}
     for path in sorted(EXAMPLES.iterdir()):
