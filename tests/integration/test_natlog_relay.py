@@ -285,3 +285,25 @@ async def test_records_before_their_template_are_held_until_it_arrives(relay_wit
     assert [r[0] for _t, r in proto.records()] == [session(i)[0] for i in range(1, 8)]
     vpp.close()
     tr.close()
+
+
+async def test_reconfigure_keeps_unchanged_collectors_and_their_queues(relay_with: Any) -> None:
+    tr1, p1_proto, p1 = await sink()
+    tr2, _p2_proto, p2 = await sink()
+    relay = await relay_with([coll("a", p1, Format.IPFIX), coll("b", p2, Format.IPFIX)])
+    a, b = relay.links["a"], relay.links["b"]
+    listen = relay.s.listen
+    new = RelaySettings(listen, (coll("a", p1, Format.IPFIX), coll("b", p2, Format.NETFLOW_V9),
+                                 coll("c", p2, Format.IPFIX)))  # fmt: skip
+    await relay.reconfigure(new)
+    assert relay.links["a"] is a  # unchanged: same queue, same sequence numbers
+    assert relay.links["b"] is not b and relay.links["b"].exporter.format is Format.NETFLOW_V9
+    assert set(relay.links) == {"a", "b", "c"}
+    vpp = FakeVpp(relay.address)
+    vpp.send([session(i) for i in range(5)])
+    await until(lambda: len(p1_proto.records()) == 5)
+    await relay.reconfigure(RelaySettings(listen, (coll("a", p1, Format.IPFIX),)))
+    assert set(relay.links) == {"a"}
+    vpp.close()
+    tr1.close()
+    tr2.close()
