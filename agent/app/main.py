@@ -183,6 +183,7 @@ class Agent:
         self.subscribers: Any = None  # agent.sessions.service.SubscriberService
         self._subscriber_wiring: Any = None
         self.natlog: Any = None
+        self.dhcp6: Any = None
 
     async def start(self) -> None:
         from agent.datastore.journal import Journal
@@ -252,6 +253,7 @@ class Agent:
         self._start_nat()
         self._start_acl(stats)
         await self._start_natlog()
+        await self._start_dhcp6()
         await self._start_netconf(model)
         await self._start_gnmi(model)
         if self.telemetry is not None and self.gnmi is not None:
@@ -336,6 +338,32 @@ class Agent:
         await self.natlog.apply(json.loads(self.datastores.running.json() or "{}"))
         if self.telemetry is not None:
             self.telemetry.register_source("natlog", self.natlog.samples)
+
+    async def _start_dhcp6(self) -> None:
+        """The DHCPv6 relay (agent/app/dhcp6.py): idle until an access interface relays DHCPv6; its
+        bindings become sessions when a subscriber manager runs (``self.sessions``)."""
+        from agent.app.dhcp6 import DEFAULT_PUNT_SOCKET, Dhcp6Runtime
+        from agent.dhcp6.sessions import SessionSink
+
+        sessions = getattr(self, "sessions", None)
+        punt = DEFAULT_PUNT_SOCKET
+        if self.sim is not None:  # next to the emulator's sockets, as the agent's other private files
+            punt = os.path.join(os.path.dirname(self.vpp_api_socket), "agent-dhcp6.sock")
+        link = self.link
+        self.dhcp6 = Dhcp6Runtime(
+            self.datastores.running.json,
+            lambda: link.conn if link is not None else None,
+            self.southbound.names.name_of,
+            punt,
+            SessionSink(sessions) if sessions is not None else None,
+        )
+        try:
+            await self.dhcp6.apply()
+        except Exception:
+            log.exception("dhcp6 relay did not start; retried after the next commit")
+        self.dhcp6.follow(self.txn)
+        if self.telemetry is not None:
+            self.telemetry.register_source("dhcpv6", self.dhcp6.samples)
 
     def _observe_vpp_call(self, msg: str, seconds: float) -> None:
         """Every VPP call's latency into telemetry's histogram (calls before telemetry started are not
@@ -558,6 +586,9 @@ class Agent:
             self._acl_op = None
         if self._acl_stats is not None:
             self._acl_stats.close()
+        if self.dhcp6 is not None:
+            with contextlib.suppress(Exception):
+                await self.dhcp6.stop()
         if self.txn is not None:
             with contextlib.suppress(Exception):
                 await self.txn.stop()

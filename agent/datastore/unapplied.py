@@ -59,7 +59,6 @@ UNAPPLIED: tuple[Unapplied, ...] = (
     # by the features below once those land
     Unapplied(f"{_AI}/pppoe", "PPPoE access", 16),
     Unapplied(f"{_AI}/ipoe/dhcpv4-relay", "DHCPv4 relay", 14),
-    Unapplied(f"{_AI}/ipoe/dhcpv6-relay", "DHCPv6 relay", 14),
     Unapplied(f"{_AI}/ipoe/authorize-by", "subscriber RADIUS authorization", 15),
     Unapplied(f"{_TPL}/qos-input-profile", "per-session QoS profiles", 18),
     Unapplied(f"{_TPL}/qos-output-profile", "per-session QoS profiles", 18),
@@ -69,7 +68,7 @@ UNAPPLIED: tuple[Unapplied, ...] = (
     Unapplied(f"{_TPL}/accounting", "subscriber RADIUS accounting", 15),
     Unapplied(f"{_SUBS}/address-pools", "local address and prefix pools", 14),
     Unapplied(f"{_SUBS}/dhcpv4-relay", "DHCPv4 relay", 14),
-    Unapplied(f"{_SUBS}/dhcpv6-relay", "DHCPv6 relay", 14),
+    Unapplied(f"{_SUBS}/dhcpv6-relay/server-group/server-vrf", "DHCPv6 servers in a VRF", 14),
     Unapplied(f"{_SUBS}/ra-policies/ra-policy/prefix-length", "per-subscriber SLAAC prefixes", 14),
     Unapplied(f"{_SUBS}/ra-policies/ra-policy/slaac-prefix-pool", "per-subscriber SLAAC prefixes", 14),
     Unapplied("/bng-aaa:aaa", "subscriber RADIUS authentication, accounting and CoA", 15),

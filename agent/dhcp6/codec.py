@@ -119,7 +119,7 @@ def encode_options(options: list[tuple[int, bytes]]) -> bytes:
     out = bytearray()
     for code, value in options:
         if len(value) > 0xFFFF:
-            raise Dhcp6Error("option too long", f"option {code}: {len(value)} bytes")
+            raise Dhcp6Error("option-too-long", f"option {code}: {len(value)} bytes")
         out += _OPT.pack(code, len(value)) + value
     return bytes(out)
 
@@ -130,15 +130,15 @@ def decode_options(data: bytes, limit: int = MAX_OPTIONS) -> list[tuple[int, byt
     off, n = 0, len(data)
     while off < n:
         if n - off < 4:
-            raise Dhcp6Error("truncated option", f"{n - off} bytes left at {off}")
+            raise Dhcp6Error("truncated-option", f"{n - off} bytes left at {off}")
         code, length = _OPT.unpack_from(data, off)
         off += 4
         if length > n - off:
-            raise Dhcp6Error("truncated option", f"option {code} says {length} bytes, {n - off} left")
+            raise Dhcp6Error("truncated-option", f"option {code} says {length} bytes, {n - off} left")
         out.append((code, bytes(data[off : off + length])))
         off += length
         if len(out) > limit:
-            raise Dhcp6Error("too many options", f"more than {limit}")
+            raise Dhcp6Error("too-many-options", f"more than {limit}")
     return out
 
 
@@ -147,11 +147,11 @@ def decode(data: bytes) -> Message | RelayMessage:
     if len(data) > MAX_MESSAGE:
         raise Dhcp6Error("oversized", f"{len(data)} bytes")
     if len(data) < 4:
-        raise Dhcp6Error("truncated header", f"{len(data)} bytes")
+        raise Dhcp6Error("truncated-header", f"{len(data)} bytes")
     msg_type = data[0]
     if msg_type in (RELAY_FORW, RELAY_REPL):
         if len(data) < 34:
-            raise Dhcp6Error("truncated header", f"relay message of {len(data)} bytes")
+            raise Dhcp6Error("truncated-header", f"relay message of {len(data)} bytes")
         return RelayMessage(
             msg_type,
             data[1],
@@ -160,7 +160,7 @@ def decode(data: bytes) -> Message | RelayMessage:
             decode_options(data[34:]),
         )
     if msg_type not in NAMES:
-        raise Dhcp6Error("unknown message type", str(msg_type))
+        raise Dhcp6Error("unknown-message-type", str(msg_type))
     return Message(msg_type, int.from_bytes(data[1:4], "big"), decode_options(data[4:]))
 
 
@@ -173,7 +173,7 @@ def bindings(msg: Message) -> list[Binding]:
         if code not in (OPT_IA_NA, OPT_IA_PD):
             continue
         if len(value) < 12:
-            raise Dhcp6Error("malformed IA", f"option {code} of {len(value)} bytes")
+            raise Dhcp6Error("malformed-IA", f"option {code} of {len(value)} bytes")
         iaid = int.from_bytes(value[0:4], "big")
         inner = decode_options(value[12:], MAX_IA_OPTIONS)
         if _status(inner) != STATUS_SUCCESS:
@@ -181,7 +181,7 @@ def bindings(msg: Message) -> list[Binding]:
         for icode, ivalue in inner:
             if code == OPT_IA_NA and icode == OPT_IAADDR:
                 if len(ivalue) < 24:
-                    raise Dhcp6Error("malformed IAADDR", f"{len(ivalue)} bytes")
+                    raise Dhcp6Error("malformed-IAADDR", f"{len(ivalue)} bytes")
                 addr = IPv6Address(ivalue[0:16])
                 preferred, valid = struct.unpack_from("!II", ivalue, 16)
                 if _status(decode_options(ivalue[24:], MAX_IA_OPTIONS)) != STATUS_SUCCESS or valid == 0:
@@ -189,10 +189,10 @@ def bindings(msg: Message) -> list[Binding]:
                 out.append(Binding(iaid, IPv6Network(f"{addr}/128"), preferred, valid, False))
             elif code == OPT_IA_PD and icode == OPT_IAPREFIX:
                 if len(ivalue) < 25:
-                    raise Dhcp6Error("malformed IAPREFIX", f"{len(ivalue)} bytes")
+                    raise Dhcp6Error("malformed-IAPREFIX", f"{len(ivalue)} bytes")
                 preferred, valid, plen = struct.unpack_from("!IIB", ivalue, 0)
                 if plen > 128:
-                    raise Dhcp6Error("malformed IAPREFIX", f"prefix length {plen}")
+                    raise Dhcp6Error("malformed-IAPREFIX", f"prefix length {plen}")
                 if _status(decode_options(ivalue[25:], MAX_IA_OPTIONS)) != STATUS_SUCCESS or valid == 0:
                     continue
                 net = IPv6Network((IPv6Address(ivalue[9:25]), plen), strict=False)
@@ -220,7 +220,7 @@ def _status(options: list[tuple[int, bytes]]) -> int:
     for code, value in options:
         if code == OPT_STATUS_CODE:
             if len(value) < 2:
-                raise Dhcp6Error("malformed status code", f"{len(value)} bytes")
+                raise Dhcp6Error("malformed-status-code", f"{len(value)} bytes")
             return int.from_bytes(value[0:2], "big")
     return STATUS_SUCCESS
 

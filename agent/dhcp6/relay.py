@@ -135,7 +135,7 @@ class Relay:
         """One UDP payload a client sent to port 547 on an access interface; returns what was relayed."""
         access = self.config.access.get(interface)
         if access is None:
-            self.drop("not a relaying interface")
+            self.drop("not-a-relaying-interface")
             return None
         try:
             msg = codec.decode(payload)
@@ -143,10 +143,10 @@ class Relay:
             self.drop(e.reason)
             return None
         if isinstance(msg, RelayMessage):
-            self.drop("relay message from a client")
+            self.drop("relay-message-from-a-client")
             return None
         if msg.msg_type not in codec.FROM_CLIENT:
-            self.drop("not a client message")
+            self.drop("not-a-client-message")
             return None
         self.received[codec.NAMES[msg.msg_type]] += 1
         client = Client(interface, outer, inner, mac, tags)
@@ -163,7 +163,7 @@ class Relay:
         for server in access.group.servers:
             sent = self.io.to_server(access.group.name, server, access.group.source, data) or sent
         if not sent:
-            self.drop("server unreachable")
+            self.drop("server-unreachable")
             return None
         self.sent["relay-forw"] += 1
         if msg.msg_type in (codec.RELEASE, codec.DECLINE) and self.sink is not None:
@@ -192,17 +192,17 @@ class Relay:
             self.drop(e.reason)
             return None
         if not isinstance(msg, RelayMessage) or msg.msg_type != codec.RELAY_REPL:
-            self.drop("not a relay-reply")
+            self.drop("not-a-relay-reply")
             return None
         self.received["relay-repl"] += 1
         inner = msg.get(codec.OPT_RELAY_MSG)
         if inner is None:
-            self.drop("relay-reply without relay message")
+            self.drop("relay-reply-without-relay-message")
             return None
         iid = msg.get(codec.OPT_INTERFACE_ID)
         client = self._client_for(iid, msg.peer_address)
         if client is None:
-            self.drop("unknown client")
+            self.drop("unknown-client")
             return None
         try:
             reply = codec.decode(inner)
@@ -210,11 +210,11 @@ class Relay:
             self.drop(e.reason)
             return None
         if isinstance(reply, RelayMessage) or reply.msg_type not in codec.TO_CLIENT:
-            self.drop("not a server message")
+            self.drop("not-a-server-message")
             return None
         src = self.io.link_local(client.interface)
         if src is None:
-            self.drop("no link-local address")
+            self.drop("no-link-local-address")
             return None
         if reply.msg_type == codec.REPLY and self.sink is not None:
             try:
@@ -243,7 +243,7 @@ class Relay:
         if self.io.to_client(client, packet):
             self.sent[codec.NAMES[msg_type]] += 1
         else:
-            self.drop("client unreachable")
+            self.drop("client-unreachable")
 
     async def _bind_then_send(
         self,
@@ -259,7 +259,7 @@ class Relay:
             await self.sink.bound(client, circuit, got)
         except Exception as e:  # the session could not be made: the client gets no Reply, and retries
             log.warning("dhcp6 binding for %s not recorded: %s", client.interface, e)
-            self.drop("session refused")
+            self.drop("session-refused")
             return
         self._send(client, src, dst, inner, codec.REPLY)
 

@@ -160,7 +160,7 @@ class Dhcp6Service:
                 for frame in await self._sub.get_batch(RECV_BATCH):
                     parsed = parse_udp6(frame.payload)
                     if parsed is None or parsed[1] != codec.SERVER_PORT:
-                        self.relay.drop("bad ip6/udp header")
+                        self.relay.drop("bad-ip6-udp-header")
                         continue
                     src, _, payload = parsed
                     vids = [t.vid for t in frame.eth.tags]
@@ -180,12 +180,12 @@ class Dhcp6Service:
                     log.exception("dhcp6 lease expiry failed")
 
     def samples(self) -> list[tuple[str, tuple[str, ...], float]]:
-        """Prometheus samples (``agent/dhcp6/metrics.py`` names the families)."""
+        """Prometheus samples of the ``dhcpv6`` families (:mod:`agent.telemetry.catalog`)."""
         r = self.relay
         out: list[tuple[str, tuple[str, ...], float]] = []
-        out += [("bng_dhcpv6_received_total", (k,), float(v)) for k, v in sorted(r.received.items())]
-        out += [("bng_dhcpv6_sent_total", (k,), float(v)) for k, v in sorted(r.sent.items())]
-        out += [("bng_dhcpv6_dropped_total", (k,), float(v)) for k, v in sorted(r.dropped.items())]
+        out += [("bng_dhcpv6_messages_received", (k,), float(v)) for k, v in sorted(r.received.items())]
+        out += [("bng_dhcpv6_messages_sent", (k,), float(v)) for k, v in sorted(r.sent.items())]
+        out += [("bng_dhcpv6_dropped", (k,), float(v)) for k, v in sorted(r.dropped.items())]
         return out
 
     async def stop(self) -> None:

@@ -491,6 +491,36 @@ PACKETIO: Final = ModuleTelemetry(
     "zero",
 )
 
+DHCPV6: Final = ModuleTelemetry(
+    "dhcpv6",
+    "The DHCPv6 relay with prefix delegation (agent/dhcp6, docs/ipv6-access.md)",
+    (
+        Family(
+            "bng_dhcpv6_messages_received",
+            "counter",
+            "DHCPv6 messages from clients (solicit, request, renew ...) and servers (relay-repl), by type",
+            ("message",),
+            (),
+        ),
+        Family(
+            "bng_dhcpv6_messages_sent",
+            "counter",
+            "DHCPv6 messages relayed: relay-forw to servers, advertise/reply/reconfigure to clients",
+            ("message",),
+            (),
+        ),
+        Family(
+            "bng_dhcpv6_dropped",
+            "counter",
+            "DHCPv6 messages the relay dropped, by reason (truncated-option, unknown-client, "
+            "relay-message-from-a-client, server-unreachable, session-refused ...)",
+            ("reason",),
+            (),
+        ),
+    ),
+    "zero",
+)
+
 MODULES: Final[tuple[ModuleTelemetry, ...]] = (
     INTERFACES,
     ROUTING,
@@ -508,6 +538,7 @@ MODULES: Final[tuple[ModuleTelemetry, ...]] = (
     NATLOG,
     PACKETIO,
     NEIGHBORS,
+    DHCPV6,
 )
 
 #: Labels whose values come from a small fixed set (the rest are bounded by configuration).
@@ -520,6 +551,21 @@ BOUNDED_VALUES: Final[dict[str, tuple[str, ...]]] = {
     "type": ("access", "accounting"),
     "result": ("ack", "nak"),
     "protocol": ("dhcpv4", "dhcpv6", "pppoe-discovery", "pppoe-session", "nd"),
+    "message": (
+        "solicit",
+        "advertise",
+        "request",
+        "confirm",
+        "renew",
+        "rebind",
+        "reply",
+        "release",
+        "decline",
+        "reconfigure",
+        "information-request",
+        "relay-forw",
+        "relay-repl",
+    ),
     "reason": (
         "malformed",
         "unclassified",

@@ -49,6 +49,17 @@ async def test_the_pages_examples_plan_and_program_as_quoted(
         extra = {str(p.prefix): p for p in ra.prefixes}["2001:db8:ffff::/64"]
         assert (extra.onlink_flag, extra.autonomous_flag, extra.val_lifetime) == (False, False, 7200)
 
+        # the DHCPv6 relay examples: the group and the access interface, then the gNMI update of the group
+        st.ds.edit_config("candidate", etree.fromstring(blocks("xml")[1].encode()), session=SESSION)
+        await st.txn.commit(SESSION)
+        mroutes = c.api.ip_mroute_dump(table={"table_id": 0, "is_ip6": True})
+        (entry,) = [m for m in mroutes if str(m.route.prefix.grp_address.ip6) == "ff02::1:2"]
+        assert entry.route.n_paths == 1  # SOLICITs reach the local stack, then the punt socket
+        update6 = json.loads(blocks("json")[1])["update"][0]
+        await st.commit(updates=[(update6["path"], update6["val"])])
+        running = json.loads(st.ds.running.json())["bng-subscribers:subscribers"]["dhcpv6-relay"]
+        assert running["server-group"][0]["server"] == ["2001:db8:ffff::547"]
+
         with pytest.raises(AgentError) as err:
             await st.commit(
                 updates=[(update["path"], {"ra-policy": [{"name": "stateless", "router-lifetime": 20}]})]

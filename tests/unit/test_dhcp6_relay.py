@@ -179,12 +179,12 @@ def test_a_release_withdraws_what_it_names_after_forwarding() -> None:
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
-        (b"\x01\x00", "truncated header"),
-        (b"\x01\x00\x00\x01\x00\x01\x00\x10abc", "truncated option"),
-        (b"\x01\x00\x00\x01\x00", "truncated option"),
-        (b"\x63\x00\x00\x01", "unknown message type"),
+        (b"\x01\x00", "truncated-header"),
+        (b"\x01\x00\x00\x01\x00\x01\x00\x10abc", "truncated-option"),
+        (b"\x01\x00\x00\x01\x00", "truncated-option"),
+        (b"\x63\x00\x00\x01", "unknown-message-type"),
         (b"\x01" + bytes(5000), "oversized"),
-        (b"\x01\x00\x00\x01" + b"\x00\x08\x00\x00" * 200, "too many options"),
+        (b"\x01\x00\x00\x01" + b"\x00\x08\x00\x00" * 200, "too-many-options"),
     ],
 )
 def test_malformed_client_messages_are_counted_by_reason(data: bytes, reason: str) -> None:
@@ -201,9 +201,9 @@ def test_spoofed_relay_messages_and_server_messages_from_clients_are_dropped() -
     r.from_client("GigabitEthernet0/9/0", None, None, MAC, (), CLIENT_LL, solicit())
     assert io.servers == []
     assert r.dropped == {
-        "relay message from a client": 1,
-        "not a client message": 1,
-        "not a relaying interface": 1,
+        "relay-message-from-a-client": 1,
+        "not-a-client-message": 1,
+        "not-a-relaying-interface": 1,
     }
 
 
@@ -228,7 +228,7 @@ def test_server_side_garbage_and_unknown_clients_are_counted() -> None:
     with pytest.raises(Dhcp6Error):
         codec.bindings(bad_iaprefix)
     assert (
-        r.dropped == {"truncated header": 1, "not a relay-reply": 1, "unknown client": 1} and io.clients == []
+        r.dropped == {"truncated-header": 1, "not-a-relay-reply": 1, "unknown-client": 1} and io.clients == []
     )
 
 
