@@ -500,14 +500,14 @@ DHCPV6: Final = ModuleTelemetry(
             "counter",
             "DHCPv6 messages from clients (solicit, request, renew ...) and servers (relay-repl), by type",
             ("message",),
-            (),
+            (("solicit",), ("request",), ("renew",), ("release",), ("relay-repl",)),
         ),
         Family(
             "bng_dhcpv6_messages_sent",
             "counter",
             "DHCPv6 messages relayed: relay-forw to servers, advertise/reply/reconfigure to clients",
             ("message",),
-            (),
+            (("relay-forw",), ("advertise",), ("reply",)),
         ),
         Family(
             "bng_dhcpv6_dropped",
@@ -515,7 +515,7 @@ DHCPV6: Final = ModuleTelemetry(
             "DHCPv6 messages the relay dropped, by reason (truncated-option, unknown-client, "
             "relay-message-from-a-client, server-unreachable, session-refused ...)",
             ("reason",),
-            (),
+            (("truncated-option",), ("unknown-client",), ("server-unreachable",)),
         ),
     ),
     "zero",
