@@ -184,6 +184,7 @@ class Agent:
         self._subscriber_wiring: Any = None
         self.natlog: Any = None
         self.dhcp6: Any = None
+        self._natlog_handle: int | None = None
 
     async def start(self) -> None:
         from agent.datastore.journal import Journal
@@ -336,6 +337,9 @@ class Agent:
         self.natlog = NatLogService(self.s.data_dir)
         self.natlog.follow(self.txn, lambda: str(self.datastores.running.json()))
         await self.natlog.apply(json.loads(self.datastores.running.json() or "{}"))
+        self._natlog_handle = self.datastores.operational.register(
+            "/bng-telemetry:telemetry", self.natlog.provide
+        )
         if self.telemetry is not None:
             self.telemetry.register_source("natlog", self.natlog.samples)
 
@@ -565,6 +569,8 @@ class Agent:
             with contextlib.suppress(Exception):
                 await self.netconf.stop()
         if self.natlog is not None:
+            if self._natlog_handle is not None and self.datastores is not None:
+                self.datastores.operational.unregister(self._natlog_handle)
             with contextlib.suppress(Exception):
                 await self.natlog.stop()
         if self.telemetry is not None:

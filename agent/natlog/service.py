@@ -92,6 +92,25 @@ class NatLogService:
             await self.relay.stop()
             self.relay = None
 
+    def provide(self) -> dict[str, Any] | None:
+        """Operational ``statistics`` of each collector the relay exports to (bng-telemetry's
+        ``collector/statistics``: export packets and records sent), merged by the operational datastore
+        with the configured collector."""
+        relay = self.relay
+        if relay is None:
+            return None
+        collectors = [
+            {
+                "name": name,
+                "statistics": {
+                    "sent-packets": str(link.exporter.messages_sent),
+                    "sent-records": str(link.counters.records_out),
+                },
+            }
+            for name, link in relay.links.items()
+        ]
+        return {"bng-telemetry:telemetry": {"collector": collectors}}
+
     def samples(self) -> Iterable[Sample]:
         if self.relay is not None:
             yield from self.relay.samples()

@@ -149,6 +149,15 @@ async def test_sessions_vppsim_creates_reach_both_collectors(setup: Any) -> None
     assert svc.relay is not None and svc.relay.counters.records_in == 110
     # the relay's own exports carry the configured domain
     assert {Decoder().decode(d).message.domain for d in ipfix.datagrams} == {42}
+    # <operational>: each collector's statistics, merged with its configuration
+    handle = st.ds.operational.register(TEL, svc.provide)
+    await until(lambda: svc.relay is not None and svc.relay.links["v9"].counters.records_out == 110)
+    text = st.ds.read("operational", fmt="json", config_only=False, applied_only=True, xpath=TEL)
+    oper = json.loads(text or "{}")["bng-telemetry:telemetry"]
+    st.ds.operational.unregister(handle)
+    stats = {c["name"]: (c["address"], c["statistics"]) for c in oper["collector"]}
+    assert stats["ipfix"][0] == "127.0.0.1" and stats["ipfix"][1]["sent-records"] == "110"
+    assert int(stats["v9"][1]["sent-packets"]) >= 1
 
     # only session-create: the deletes stop at the relay
     await st.commit(updates=[(f"{TEL}/nat-logging", {"event": ["session-create"]})],
