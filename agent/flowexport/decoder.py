@@ -18,7 +18,9 @@ from agent.flowexport.template import Record, Template
 
 #: at most this many templates per exporter and domain: a rogue sender cannot grow the table forever
 MAX_TEMPLATES = 1024
-#: and at most this many (exporter, domain) scopes
+#: and at most this many (exporter, domain) scopes; beyond, the scope heard from least recently is
+#: forgotten (a flood of spoofed senders costs the genuine exporter its templates until its next refresh,
+#: never its ability to be heard)
 MAX_SCOPES = 4096
 
 
@@ -45,6 +47,7 @@ class Decoder:
 
     def __init__(self) -> None:
         self._templates: dict[tuple[Hashable, int, int], dict[int, Template]] = {}
+        self.evicted = 0  # scopes forgotten to stay within MAX_SCOPES
 
     def decode_set(
         self, exporter: Hashable, version: int, domain: int, ds: DataSet
@@ -68,11 +71,13 @@ class Decoder:
         else:
             raise DecodeError("bad-version", f"version {version}, expected 9 or 10")
         key = (exporter, msg.version, msg.domain)
-        known = self._templates.get(key)
+        known = self._templates.pop(key, None)  # re-inserted below: the dict is kept in recency order
         if known is None:
             if len(self._templates) >= MAX_SCOPES:
-                raise DecodeError("too-many-exporters", f"{MAX_SCOPES} exporter scopes already")
-            known = self._templates[key] = {}
+                del self._templates[next(iter(self._templates))]
+                self.evicted += 1
+            known = {}
+        self._templates[key] = known
         for tid in msg.withdrawn:
             if tid in (ipfix.TEMPLATE_SET, ipfix.OPTIONS_TEMPLATE_SET):
                 known.clear()  # all (options) templates withdrawn (RFC 7011 section 8.1)

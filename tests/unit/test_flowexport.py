@@ -211,6 +211,22 @@ def test_template_table_is_bounded_per_exporter() -> None:
     assert exc.value.reason == "too-many-templates"
 
 
+def test_exporter_scopes_are_bounded_least_recent_first() -> None:
+    from agent.flowexport import decoder
+
+    exp = Exporter(Format.IPFIX, 1)
+    exp.define(SESSION)
+    first = exp.export(256, [REC])[0]
+    dec = decoder.Decoder()
+    dec.decode(first, "vpp")
+    for i in range(decoder.MAX_SCOPES - 1):
+        dec.decode(first, ("rogue", i))
+    dec.decode(first, "vpp")  # heard again: now the most recent
+    dec.decode(first, "one more")
+    assert dec.evicted == 1
+    assert dec.templates("vpp", 10, 1) and not dec.templates(("rogue", 0), 10, 1)
+
+
 def test_v9_rejects_enterprise_templates() -> None:
     with pytest.raises(ValueError):
         netflow9.encode_templates([Template(256, (Field(1, 4, enterprise=9),))])
