@@ -76,6 +76,8 @@ class Settings:
     drift_audit_interval: float = 60.0
     drift_repair: bool = True
     acl_interval: float = 5.0  # ACL hit counters and reflexive sessions are read this often
+    # the agent's end of VPP's punt socket (DHCP relay); None: /run/bng-agent/punt.sock, or beside vppsim
+    punt_socket: str | None = None
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Settings:
@@ -142,6 +144,7 @@ class Settings:
             drift_audit_interval=audit_interval,
             drift_repair=repair,
             acl_interval=float(pick("acl_interval", 5.0)),
+            punt_socket=file.get("punt-socket"),
         )
 
 
@@ -185,6 +188,7 @@ class Agent:
         self.natlog: Any = None
         self.dhcp6: Any = None
         self._natlog_handle: int | None = None
+        self.dhcp4: Any = None
 
     async def start(self) -> None:
         from agent.datastore.journal import Journal
@@ -326,6 +330,7 @@ class Agent:
 
         self._subscriber_wiring = SubscriberWiring(self.subscribers, self.datastores)
         self._subscriber_wiring.start(self.gnmi, self.netconf)
+        self.subscribers.add_consumer(self._dhcp4_consumer())
         await self.subscribers.start()
 
     async def _start_natlog(self) -> None:
@@ -368,6 +373,29 @@ class Agent:
         self.dhcp6.follow(self.txn)
         if self.telemetry is not None:
             self.telemetry.register_source("dhcpv6", self.dhcp6.samples)
+
+    def _dhcp4_consumer(self) -> Any:
+        """The DHCPv4 relay and its packet path (docs/dhcp-relay.md), a consumer of the subscriber service:
+        started once configuration relays DHCPv4; its leases become the manager's sessions."""
+        from agent.app.dhcp import DEFAULT_PUNT_SOCKET, Dhcp4Runtime
+        from agent.dhcp4.sessions import ManagerSink
+
+        punt = self.s.punt_socket
+        if punt is None:
+            punt = os.path.join(self.sim.workdir, "agent-punt.sock") if self.sim else DEFAULT_PUNT_SOCKET
+        link = self.link
+        assert link is not None
+        self.dhcp4 = Dhcp4Runtime(
+            self.datastores.running.json,
+            lambda: link.conn,
+            self.southbound.names.name_of,
+            punt,
+            ManagerSink(lambda: getattr(self, "sessions", None)),
+            self.txn,
+        )
+        if self.telemetry is not None:
+            self.telemetry.register_source("dhcp4", self.dhcp4.samples)
+        return self.dhcp4
 
     def _observe_vpp_call(self, msg: str, seconds: float) -> None:
         """Every VPP call's latency into telemetry's histogram (calls before telemetry started are not

@@ -32,6 +32,11 @@ class SimProcess:
     stats_socket: str
     control_socket: str
 
+    @property
+    def punt_socket(self) -> str:
+        """The emulator's ``punt { socket }`` (docs/packet-path.md)."""
+        return os.path.join(self.workdir, "punt.sock")
+
     async def stop(self, timeout: float = 5.0) -> None:
         if self.proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
@@ -66,6 +71,9 @@ async def start_sim(*, ports: int = 4, timeout: float = 30.0, extra: list[str] |
         # restarted agent never finds an orphaned emulator (with the old state) or starts a second one
         "--parent-pid",
         str(os.getpid()),
+        # VPP's startup.conf has `punt { socket }`: the DHCP relay registers UDP port 67 there
+        "--punt-socket",
+        os.path.join(workdir, "punt.sock"),
         *(extra or []),
     ]
     proc = await asyncio.create_subprocess_exec(sys.executable, *argv)

@@ -56,9 +56,8 @@ _TPL = f"{_SUBS}/session-templates/template"
 
 UNAPPLIED: tuple[Unapplied, ...] = (
     # sessions apply access interfaces and templates (docs/subscribers.md); what they name is applied
-    # by the features below once those land
+    # by the features below once those land (the DHCPv4 relay is applied: agent/dhcp4)
     Unapplied(f"{_AI}/pppoe", "PPPoE access", 16),
-    Unapplied(f"{_AI}/ipoe/dhcpv4-relay", "DHCPv4 relay", 14),
     Unapplied(f"{_AI}/ipoe/authorize-by", "subscriber RADIUS authorization", 15),
     Unapplied(f"{_TPL}/qos-input-profile", "per-session QoS profiles", 18),
     Unapplied(f"{_TPL}/qos-output-profile", "per-session QoS profiles", 18),
@@ -67,8 +66,9 @@ UNAPPLIED: tuple[Unapplied, ...] = (
     Unapplied(f"{_TPL}/ipv6-prefix-pool", "local delegated-prefix pools", 14),
     Unapplied(f"{_TPL}/accounting", "subscriber RADIUS accounting", 15),
     Unapplied(f"{_SUBS}/address-pools", "local address and prefix pools", 14),
-    Unapplied(f"{_SUBS}/dhcpv4-relay", "DHCPv4 relay", 14),
     Unapplied(f"{_SUBS}/dhcpv6-relay/server-group/server-vrf", "DHCPv6 servers in a VRF", 14),
+    # the DHCPv4 relay reaches its servers from the host's stack (docs/dhcp-relay.md)
+    Unapplied(f"{_SUBS}/dhcpv4-relay/server-group/server-vrf", "DHCPv4 servers in a VRF", 14),
     Unapplied(f"{_SUBS}/ra-policies/ra-policy/prefix-length", "per-subscriber SLAAC prefixes", 14),
     Unapplied(f"{_SUBS}/ra-policies/ra-policy/slaac-prefix-pool", "per-subscriber SLAAC prefixes", 14),
     Unapplied("/bng-aaa:aaa", "subscriber RADIUS authentication, accounting and CoA", 15),

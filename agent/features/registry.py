@@ -15,6 +15,7 @@ from typing import Any
 from agent.features import (
     acl,
     bonds,
+    dhcp4,
     dhcp6,
     interfaces,
     nat,
@@ -47,6 +48,7 @@ FEATURES: tuple[Feature, ...] = (
     nat.FEATURE,
     dhcp6.FEATURE,
     natlog.FEATURE,
+    dhcp4.FEATURE,
 )
 
 

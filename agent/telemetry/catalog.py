@@ -521,6 +521,46 @@ DHCPV6: Final = ModuleTelemetry(
     "zero",
 )
 
+DHCP4: Final = ModuleTelemetry(
+    "dhcp4",
+    "DHCPv4 relay on access interfaces (docs/dhcp-relay.md)",
+    (
+        Family(
+            "bng_dhcp4_packets",
+            "counter",
+            "DHCPv4 messages by direction (from-client, to-server, from-server, to-client) and type",
+            ("direction", "message"),
+            (),
+        ),
+        Family(
+            "bng_dhcp4_dropped",
+            "counter",
+            "DHCPv4 messages the relay dropped, by reason (malformed, option82-untrusted, ...)",
+            ("reason",),
+            (),
+        ),
+        Family(
+            "bng_dhcp4_relay_errors",
+            "counter",
+            "Relay failures: server-timeout, server-send-failed, client-send-failed, session-refused ...",
+            ("reason",),
+            (),
+        ),
+        Family("bng_dhcp4_leases_bound", "counter", "Leases bound through the relay (rate(): leases/s)"),
+        Family("bng_dhcp4_leases_renewed", "counter", "Lease renewals relayed"),
+        Family(
+            "bng_dhcp4_leases_ended",
+            "counter",
+            "Leases ended, by reason (release, decline, nak, expired, removed)",
+            ("reason",),
+            (),
+        ),
+        Family("bng_dhcp4_leases", "gauge", "Leases bound now"),
+        Family("bng_dhcp4_pending_transactions", "gauge", "Relayed requests waiting for a server answer"),
+    ),
+    "zero",
+)
+
 MODULES: Final[tuple[ModuleTelemetry, ...]] = (
     INTERFACES,
     ROUTING,
@@ -539,6 +579,7 @@ MODULES: Final[tuple[ModuleTelemetry, ...]] = (
     PACKETIO,
     NEIGHBORS,
     DHCPV6,
+    DHCP4,
 )
 
 #: Labels whose values come from a small fixed set (the rest are bounded by configuration).

@@ -44,6 +44,13 @@ def policed(name: str, **directions: str) -> dict[str, Any]:
     return port(name, **{"bng-qos:qos": {f"{d}-profile": p for d, p in directions.items()}})
 
 
+SUBS = "/bng-subscribers:subscribers"
+
+
+def relaying(name: str) -> dict[str, Any]:
+    return {"interface": name, "session-template": "t", "ipoe": {"dhcpv4-relay": "g"}}
+
+
 # feature -> (base configuration, changed configuration: updates, deletes)
 Scenario = tuple[list[tuple[str, Any]], list[tuple[str, Any]], list[str]]
 SCENARIOS: dict[str, Scenario] = {
@@ -171,6 +178,31 @@ SCENARIOS: dict[str, Scenario] = {
         ],
         [],
     ),
+    "dhcp4": (
+        [
+            (VRFS, {"vrf": [{"name": "cust", "table-id": 9}]}),
+            (
+                IF,
+                {
+                    "interface": [
+                        port(P2, **addrs("10.1.0.1/24")),
+                        subif(P2, 60, **{"bng-vrf:vrf": "cust"}, **addrs("10.60.0.1/24")),
+                    ]
+                },
+            ),
+            (
+                SUBS,
+                {
+                    "session-templates": {"template": [{"name": "t"}]},
+                    "dhcpv4-relay": {"server-group": [{"name": "g", "server": ["192.0.2.50"]}]},
+                    "access-interfaces": {"access-interface": [relaying(P2)]},
+                },
+            ),
+        ],
+        # an access interface in VRF cust: the receive entry in table 9; the one in table 0 goes
+        [(SUBS, {"access-interfaces": {"access-interface": [relaying(f"{P2}.60")]}})],
+        [f"{SUBS}/access-interfaces/access-interface[interface='{P2}']"],
+    ),
     # only claims the bng-subscribers root (sessions are programmed at run time, not by commits)
     "subscribers": ([], [], []),
     "qos": (
@@ -185,8 +217,6 @@ SCENARIOS: dict[str, Scenario] = {
         [f"{IF}/interface[name='{P1}']/bng-qos:qos"],
     ),
 }
-
-SUBS = "/bng-subscribers:subscribers"
 
 
 def access(*names: str, policy: dict[str, Any]) -> dict[str, Any]:

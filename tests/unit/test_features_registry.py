@@ -45,10 +45,12 @@ EVERYTHING = {
     "bng-subscribers:subscribers": {
         "access-interfaces": {
             "access-interface": [
-                {"interface": f"{P0}.8", "session-template": "t", "ipoe": {"dhcpv6-relay": "g6"}}
+                {"interface": f"{P0}.8", "session-template": "t", "ipoe": {"dhcpv6-relay": "g6"}},
+                {"interface": P0, "session-template": "t", "ipoe": {"dhcpv4-relay": "g"}},
             ]
         },
         "dhcpv6-relay": {"server-group": [{"name": "g6", "server": ["2001:db8::547"]}]},
+        "dhcpv4-relay": {"server-group": [{"name": "g", "server": ["192.0.2.50"]}]},
         "session-templates": {"template": [{"name": "t", "ra-policy": "stateful"}]},
         "ra-policies": {
             "ra-policy": [
