@@ -225,10 +225,13 @@ class Agent:
 
         # sessions from their log into the southbound before it first reconciles VPP (docs/subscribers.md)
         from agent.features.acl.session import AclSessionHook
+        from agent.features.qos.session import QOS_HOOK
         from agent.sessions.service import SubscriberService
 
-        # the features' per-session items (SessionHook): QoS and NAT add theirs here when they land
-        self.subscribers = SubscriberService(self.s.data_dir, self.southbound, hooks=[AclSessionHook()])
+        # the features' per-session items (SessionHook): NAT adds its own here when it lands
+        self.subscribers = SubscriberService(
+            self.s.data_dir, self.southbound, hooks=[AclSessionHook(), QOS_HOOK]
+        )
         self.subscribers.restore()
         self.sessions = self.subscribers.manager  # what the subscriber API and metrics use
 
@@ -332,6 +335,8 @@ class Agent:
         self._subscriber_wiring.start(self.gnmi, self.netconf)
         self.subscribers.add_consumer(self._dhcp4_consumer())
         await self.subscribers.start()
+        # a QoS profile edited in configuration changes the policers of the sessions using it
+        self.subscribers.follow_config(self.txn, ("/bng-qos:qos",))
 
     async def _start_natlog(self) -> None:
         """The NAT event logging relay (docs/nat-logging.md): follows nat-logging in running."""

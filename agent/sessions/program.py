@@ -76,6 +76,26 @@ class SessionProgrammer:
             self._task = asyncio.create_task(self._drain(), name="session-programmer")
         await fut
 
+    async def refresh(self, sessions: Iterable[Session]) -> int:
+        """Re-program sessions whose items the configuration changed under them (a QoS profile edited:
+        its policers' parameters), in one submission; how many items changed. The session itself did
+        not change, so :meth:`program` would see no difference: compare with what the southbound holds."""
+        held = self.sb.runtime.entries
+        change: dict[str, Item[Value] | None] = {}
+        for s in sessions:
+            for k, it in self.items(s).items():
+                e = held.get(k)
+                if e is not None and e.item != it:
+                    change[k] = it
+        if not change:
+            return 0
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append((change, fut))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain(), name="session-programmer")
+        await fut
+        return len(change)
+
     async def _drain(self) -> None:
         while self._queue:
             batch, self._queue = self._queue, []

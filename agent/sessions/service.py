@@ -10,11 +10,13 @@ may open sessions as soon as it runs). :meth:`stop` runs it backwards.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from agent.features.vrfs import keys as vrf_keys
 from agent.sessions.api import PolicyAttr, SessionHook
@@ -64,6 +66,7 @@ class SubscriberService:
         self.consumers: list[Consumer] = []
         self.restored: Loaded | None = None
         self._started: list[Consumer] = []
+        self._follow: asyncio.Task[None] | None = None
 
     def add_consumer(self, consumer: Consumer) -> None:
         """Register a packet-path consumer; started by :meth:`start` (or at once if already running)."""
@@ -96,6 +99,11 @@ class SubscriberService:
             log.info("subscriber consumer started name=%s", c.name)
 
     async def stop(self) -> None:
+        if self._follow is not None:
+            self._follow.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._follow
+            self._follow = None
         while self._started:
             c = self._started.pop()
             try:
@@ -105,6 +113,28 @@ class SubscriberService:
         await self.reaper.stop()
         await self.manager.close()
         await self.log.close()
+
+    def follow_config(self, txn: Any, tops: Sequence[str]) -> None:
+        """After each commit that changes data under one of ``tops`` (``/bng-qos:qos``: a profile the
+        sessions' policers are built from), re-program the sessions whose items changed
+        (:meth:`SessionProgrammer.refresh`): one ``policer_update`` per affected policer."""
+        sub = txn.subscribe()
+
+        async def run() -> None:
+            try:
+                async for event in sub:
+                    if not any(c.path.startswith(tops) for c in event.changes):
+                        continue
+                    try:
+                        n = await self.programmer.refresh(self.manager.list())
+                        if n:
+                            log.info("sessions refreshed after commit items=%d", n)
+                    except Exception:
+                        log.exception("sessions could not be refreshed after a commit")
+            finally:
+                sub.close()
+
+        self._follow = asyncio.create_task(run(), name="sessions-config")
 
     def check_policy(self, attr: PolicyAttr, value: str) -> str | None:
         """A policy value a session may take: a VRF must be configured; the features' hooks judge their

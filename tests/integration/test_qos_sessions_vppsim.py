@@ -1,10 +1,13 @@
 """Subscriber sessions' policers through the session manager's QoS hook (agent/features/qos/session.py)
 on vppsim: a 1:1 VLAN session with the template's profile gets a policer on its sub-interface; a CoA
-changing its profile updates that policer in place (same VPP index); leaving removes it; a shared-VLAN
+changing its profile updates that policer in place (same VPP index), and so does an edit of the profile
+in configuration (``SessionProgrammer.refresh``, which the agent runs after commits under
+``/bng-qos:qos``); leaving removes it; a shared-VLAN
 session gets none (VPP's interface policer would police the whole VLAN)."""
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +21,7 @@ from agent.features.qos.session import QOS_HOOK
 from agent.sessions.api import PolicyAttr, PolicyOrigin, SessionKey, TerminateCause
 from agent.sessions.manager import SessionManager
 from agent.sessions.program import SessionProgrammer
+from agent.sessions.service import SubscriberService
 
 QOS = "/bng-qos:qos"
 PROFILES = [
@@ -69,9 +73,43 @@ async def test_a_sessions_policer_follows_its_policy(
         assert QOS_HOOK.validate(PolicyAttr.QOS_INPUT, "nope", st.sb.config) is not None
         assert (await st.sb.reconcile()).write_calls == 0
 
+        # the profile itself edited in configuration: the session's policer follows (refresh), in place
+        await st.commit(updates=[(QOS, {"profile": [{**PROFILES[1], "cir": "60000"}]})])
+        assert await prog.refresh(m.list()) == 1
+        assert policers(await vpp_snapshot(sim.api_socket))[name][:5] == (0, 60000, 0, 625000, 0)
+        assert st.sb.names.handles[key] == index
+        assert await prog.refresh(m.list()) == 0
+
         await m.release(q.id, TerminateCause.RELEASE)
         await m.release(shared.id, TerminateCause.RELEASE)
         assert policers(await vpp_snapshot(sim.api_socket)) == {}
         assert key not in st.sb.names.handles
     finally:
+        await st.stop()
+
+
+async def test_the_subscriber_service_refreshes_sessions_after_a_profile_commit(
+    vppsim_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    """The wiring ``bng-agent run`` uses: SubscriberService with the QoS hook following the commits."""
+    sim = vppsim_factory(ports=2)
+    st = AgentStack(sim.api_socket, tmp_path / "data")
+    await st.start()
+    service = SubscriberService(tmp_path / "subs", st.sb, hooks=[QOS_HOOK], fsync=False)
+    try:
+        await st.commit(updates=with_qos())
+        await service.start()
+        service.follow_config(st.txn, ("/bng-qos:qos",))
+        m = service.manager
+        q = await m.open(SessionKey(P1, 100, 9, "02:00:00:00:00:09"))
+        await m.bind_ipv4(q.id, ipaddress.IPv4Address("100.64.0.9"), 3600)
+        name = f"bng-agent:{P1}.1000009/in"
+        assert policers(await vpp_snapshot(sim.api_socket))[name][1] == 10000
+        await st.commit(updates=[(QOS, {"profile": [{**PROFILES[0], "cir": "12000"}]})])
+        deadline = asyncio.get_running_loop().time() + 10
+        while policers(await vpp_snapshot(sim.api_socket))[name][1] != 12000:
+            assert asyncio.get_running_loop().time() < deadline, "the session's policer was not refreshed"
+            await asyncio.sleep(0.05)
+    finally:
+        await service.stop()
         await st.stop()
