@@ -158,7 +158,8 @@ def test_session_reaches_gnmi_netconf_and_operational_and_survives_restart(tmp_p
             assert at - s["done"] < 1.0  # latency is measured in bench/bench_sessions.py
             base = f"bng-subscribers:subscribers/sessions/session[id={s['id']}]"
             assert got[f"{base}/state"] == "established" and got[f"{base}/ipv4-address"] == "100.64.9.1"
-            n.ask(op="policy", id=s["id"], attr="qos-input-profile", value="residential-100m", origin="radius")
+            profile = "residential-100m"  # a profile of the demo configuration (an unknown one is refused)
+            n.ask(op="policy", id=s["id"], attr="qos-input-profile", value=profile, origin="radius")
             got, _ = updates(sub, "/source")
             assert got[f"{base}/policy[attribute=qos-input-profile]/source"] == "bng-subscribers:radius"
 
