@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from agent.features.nat.keys import is_pool_fragment
 from agent.features.nat.values import (
     DEFAULT_TIMEOUTS,
     Det44InterfaceValue,
@@ -107,7 +108,9 @@ class Nat44PoolDescriptor(Descriptor[Nat44PoolValue]):
         return self._call(item.value, False)
 
     def claims(self, item: Item[Nat44PoolValue], ours: Ownership) -> bool:
-        return False  # VPP keeps no owner of an address: one the agent did not configure is reported
+        # VPP keeps no owner of an address: one the agent did not configure is reported, except what is
+        # left of one of its pools (retrieve.py), removed so that the pool can be added whole
+        return is_pool_fragment(item.key)
 
 
 class Nat44InterfaceDescriptor(Descriptor[Nat44InterfaceValue]):

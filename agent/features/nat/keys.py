@@ -20,6 +20,15 @@ def pool(instance: int, prefix: str) -> str:
     return keys.join("nat44-pool", str(instance), prefix)
 
 
+def pool_fragment(pool_key: str, first: str, last: str) -> str:
+    """What reconcile found left of a pool partly removed from VPP: ``<pool key>/partial/<first>-<last>``."""
+    return keys.join(pool_key, "partial", f"{first}-{last}")
+
+
+def is_pool_fragment(key: str) -> bool:
+    return "/partial/" in key
+
+
 def nat44_interface(name: str, inside: bool) -> str:
     """``nat44-if/GigabitEthernet0/8/0/inside``: the nat44-ed feature on one side of an interface."""
     return keys.join("nat44-if", name, "inside" if inside else "outside")

@@ -5,7 +5,8 @@
   the per-VRF session limits, and disabling the plugin drops them, so the limits the agent set are taken
   as present while the plugin runs with the session count the agent enabled it with;
 * ``nat44_address_dump``: single addresses with their VRF; the configured pools are found in them (a pool
-  is present when all its addresses are, in its VRF), what is left is reported as unmanaged;
+  is present when all its addresses are, in its VRF; of a pool partly gone, the rest is retrieved as
+  fragments that reconcile removes before adding the pool again), what is left is reported as unmanaged;
 * ``nat44_interface_dump``: the inside/outside features by interface;
 * ``nat44_static_mapping_dump``: the agent's mappings by their ``bng-agent:`` tag, others reported;
 * ``det44_map_dump``, ``det44_interface_dump``: det44 maps and interfaces; VPP has no query of the det44
@@ -124,12 +125,32 @@ def _pools(ctx: RetrieveContext, intended: dict[str, Item[Value]], details: list
         if not isinstance(v, Nat44PoolValue):
             continue
         span = range(int(ipaddress.IPv4Address(v.first)), int(ipaddress.IPv4Address(v.last)) + 1)
-        if all(have.get(a) == v.vrf_id for a in span):
+        present = [a for a in span if have.get(a) == v.vrf_id]
+        if len(present) == len(span):
             out.append(Item(key, v))
-            for a in span:
-                del have[a]
+        else:
+            # part of the pool is gone: VPP's range add stops at the first address it already has, so
+            # what is left is removed (one item per run of addresses) and the whole pool added again
+            for first, last in _runs(present):
+                fragment = Nat44PoolValue(
+                    str(ipaddress.IPv4Address(first)), str(ipaddress.IPv4Address(last)), v.vrf_id
+                )
+                out.append(Item(keys.pool_fragment(key, fragment.first, fragment.last), fragment))
+        for a in present:
+            del have[a]
     for a, vrf in sorted(have.items()):
         ctx.out.unmanaged.append(
             {"kind": "nat44-address", "address": str(ipaddress.IPv4Address(a)), "vrf_id": vrf}
         )
     return out
+
+
+def _runs(addresses: list[int]) -> list[tuple[int, int]]:
+    """Sorted addresses -> (first, last) of each run of consecutive ones."""
+    runs: list[tuple[int, int]] = []
+    for a in addresses:
+        if runs and runs[-1][1] == a - 1:
+            runs[-1] = (runs[-1][0], a)
+        else:
+            runs.append((a, a))
+    return runs
