@@ -61,6 +61,7 @@ class Descriptor(Generic[V]):
     guards_dependants: bool = False
     creates_interface: bool = False
     discovered: bool = False
+    delete_refused_while_used: bool = False
     shared: bool = False
 
     def create(self, item: Item[V]) -> VppCall | None:

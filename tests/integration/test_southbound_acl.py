@@ -338,3 +338,28 @@ async def test_neq_port_is_two_rules(stack: tuple[AgentStack, Any]) -> None:
     rules = acl_state(sim.api_socket)["acls"]["bng-agent:not-25"]["rules"]
     assert [r[5] for r in rules] == [(0, 24), (26, 65535)]
     assert all(str(ipaddress.ip_network(r[1])) == "0.0.0.0/0" for r in rules)
+
+
+async def test_an_acl_removed_from_a_list_and_deleted_in_one_commit(stack: tuple[AgentStack, Any]) -> None:
+    """VPP refuses to delete an ACL still on an interface: the list is set without it first."""
+    st, sim = stack
+    await st.commit(
+        updates=[
+            (
+                ACLS,
+                {
+                    "acl": [web_acl(), dns_acl()],
+                    "attachment-points": {"interface": [attach(SUB, ["web-in", "dns"])]},
+                },
+            )
+        ]
+    )
+    await st.commit(
+        deletes=[
+            f"{ACLS}/acl[name='dns']",
+            f"{ACLS}/attachment-points/interface[interface-id='{SUB}']/ingress/acl-sets/acl-set[name='dns']",
+        ]
+    )
+    got = acl_state(sim.api_socket)
+    assert set(got["acls"]) == {"bng-agent:web-in"}
+    assert got["lists"] == {SUB: (["bng-agent:web-in"], [])}

@@ -5,6 +5,7 @@ behind the agent's back, refused input leaving VPP untouched."""
 from test_southbound_acl import (
     stack,
     test_ace_inserted_first_is_first_in_vpp,
+    test_an_acl_removed_from_a_list_and_deleted_in_one_commit,
     test_bad_aces_are_refused_and_nothing_is_applied,
     test_configured_acls_and_attachments_are_what_vpp_dumps,
     test_deleting_acls_detaches_then_deletes,
@@ -17,6 +18,7 @@ from test_southbound_acl import (
 __all__ = [
     "stack",
     "test_ace_inserted_first_is_first_in_vpp",
+    "test_an_acl_removed_from_a_list_and_deleted_in_one_commit",
     "test_bad_aces_are_refused_and_nothing_is_applied",
     "test_configured_acls_and_attachments_are_what_vpp_dumps",
     "test_deleting_acls_detaches_then_deletes",

@@ -48,6 +48,7 @@ def macip_rule_args(r: MacipRule) -> dict[str, Any]:
 
 class AclDescriptor(Descriptor[AclValue]):
     kind = AclValue.kind
+    delete_refused_while_used = True  # acl.c acl_del_list: ACL_IN_USE_INBOUND/OUTBOUND
 
     def _add(self, item: Item[AclValue], index: Any) -> VppCall:
         v = item.value
