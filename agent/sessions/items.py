@@ -23,6 +23,7 @@ missing configuration keeps them ``pending`` in the southbound until it exists.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -69,7 +70,17 @@ def session_items(
             it if it.origin == "session" else dataclasses.replace(it, origin="session")
             for it in hook.items(s, config)
         ]
-    return items
+    return [_interned(it) for it in items]
+
+
+def _interned(it: Item[Value]) -> Item[Value]:
+    """The same item with its key, dependencies and owner as interned strings: a session's seven items
+    name the same few keys about twenty times, and the southbound keeps them for the session's life."""
+    it.key = sys.intern(it.key)
+    it.deps = tuple(sys.intern(d) for d in it.deps)
+    if it.owner is not None:
+        it.owner = sys.intern(it.owner)
+    return it
 
 
 def _subif_entry(s: Session, vrf: str | None, unnumbered: str | None, ai: Any) -> dict[str, Any]:
