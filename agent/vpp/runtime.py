@@ -39,23 +39,41 @@ class RuntimeChange:
     """What a submission, or a change of configuration underneath, does to the run-time items.
 
     ``old``/``new``: the run-time items whose VPP state changes (for ``plan_items(old, new, outside)``);
-    ``wanted``: every run-time item after the change, ``states`` its state once VPP accepted the plan."""
+    ``wanted``: every run-time item after the change, ``states`` its state once VPP accepted the plan.
+    A ``partial`` change (from :meth:`RuntimeItems.submit`) holds in ``wanted``/``states`` only the items
+    it re-evaluated, and in ``removed`` the keys it drops; every other item stays as it is."""
 
     wanted: dict[str, Item[Value]]
     old: dict[str, Item[Value]] = field(default_factory=dict)
     new: dict[str, Item[Value]] = field(default_factory=dict)
     states: dict[str, ItemState] = field(default_factory=dict)
+    partial: bool = False
+    removed: set[str] = field(default_factory=set)
 
 
 class RuntimeItems:
     """The run-time items by key, with their states.
 
-    Each submission re-evaluates every run-time item (linear in their number): enough for the seam and
-    its tests; the session manager will index them by the keys they depend on.
+    A submission re-evaluates only the items it changes and, through an index of who depends on whom,
+    the run-time items that depend on them (10,000 sessions hold 70,000 items; a DHCP burst submits a few
+    hundred at a time). A change of configuration underneath (:meth:`rebase`) re-evaluates them all.
     """
 
     def __init__(self) -> None:
         self.entries: dict[str, RuntimeEntry] = {}
+        self._dependants: dict[str, set[str]] = {}  # key -> run-time items whose deps name it
+
+    def _index(self, it: Item[Value]) -> None:
+        for d in it.deps:
+            self._dependants.setdefault(d, set()).add(it.key)
+
+    def _unindex(self, it: Item[Value]) -> None:
+        for d in it.deps:
+            users = self._dependants.get(d)
+            if users is not None:
+                users.discard(it.key)
+                if not users:
+                    del self._dependants[d]
 
     def applied(self) -> dict[str, Item[Value]]:
         return {k: e.item for k, e in self.entries.items() if e.state == "applied"}
@@ -70,22 +88,68 @@ class RuntimeItems:
         for it in items:
             if it.origin == "config":
                 raise RuntimeItemError(f"{it.key}: a run-time item cannot have origin 'config'")
+            old = self.entries.get(it.key)
+            if old is not None:
+                self._unindex(old.item)
             self.entries[it.key] = RuntimeEntry(it, "pending")
+            self._index(it)
 
     def submit(
         self, put: Iterable[Item[Value]], remove: Iterable[str], config: Mapping[str, Item[Value]]
     ) -> RuntimeChange:
         """Plan adding/replacing ``put`` and removing ``remove`` on top of the applied ``config`` items."""
-        wanted = {k: e.item for k, e in self.entries.items()}
-        for k in remove:
-            wanted.pop(k, None)
+        changes: dict[str, Item[Value] | None] = dict.fromkeys(remove)
         for it in put:
             if it.origin == "config":
                 raise RuntimeItemError(f"{it.key}: a run-time item cannot have origin 'config'")
             if it.key in config:
                 raise RuntimeItemError(f"{it.key} is configured; a run-time source cannot replace it")
-            wanted[it.key] = it
-        return self._change(wanted, config)
+            changes[it.key] = it
+        # the changed keys and, transitively, the run-time items that depend on them
+        seen = set(changes)
+        todo = list(changes)
+        while todo:
+            for d in self._dependants.get(todo.pop(), ()):
+                if d not in seen:
+                    seen.add(d)
+                    todo.append(d)
+        wanted: dict[str, Item[Value]] = {}
+        for k in seen:
+            if k in changes:
+                if (new := changes[k]) is not None:
+                    wanted[k] = new
+            elif (e := self.entries.get(k)) is not None:
+                wanted[k] = e.item
+
+        def present(d: str) -> bool:
+            if d in config:
+                return True
+            e = self.entries.get(d)
+            return d not in seen and e is not None and e.state == "applied"
+
+        ready: dict[str, Item[Value]] = {}
+        pending = dict(wanted)
+        progress = True
+        while pending and progress:
+            progress = False
+            for k, it in list(pending.items()):
+                if all(d in ready or present(d) for d in it.deps):
+                    ready[k] = it
+                    del pending[k]
+                    progress = True
+        change = RuntimeChange(wanted, partial=True, removed={k for k in seen if k not in wanted})
+        for k in seen:
+            e = self.entries.get(k)
+            o = e.item if e is not None and e.state == "applied" else None
+            n = ready.get(k)
+            if o is not None and n is not None and o == n:
+                continue
+            if o is not None:
+                change.old[k] = o
+            if n is not None:
+                change.new[k] = n
+        change.states = {k: "applied" if k in ready else "pending" for k in wanted}
+        return change
 
     def rebase(self, config: Mapping[str, Item[Value]]) -> RuntimeChange:
         """Re-evaluate every item against ``config`` (after a commit or a reconcile): pending ones whose
@@ -110,7 +174,22 @@ class RuntimeItems:
 
     def commit(self, change: RuntimeChange) -> None:
         """VPP accepted ``change``: record the new items and states."""
-        self.entries = {k: RuntimeEntry(it, change.states[k]) for k, it in change.wanted.items()}
+        if not change.partial:
+            self.entries = {k: RuntimeEntry(it, change.states[k]) for k, it in change.wanted.items()}
+            self._dependants = {}
+            for e in self.entries.values():
+                self._index(e.item)
+            return
+        for k in change.removed:
+            gone = self.entries.pop(k, None)
+            if gone is not None:
+                self._unindex(gone.item)
+        for k, it in change.wanted.items():
+            old = self.entries.get(k)
+            if old is not None:
+                self._unindex(old.item)
+            self.entries[k] = RuntimeEntry(it, change.states[k])
+            self._index(it)
 
     def fail(self, change: RuntimeChange, error: str) -> None:
         """VPP refused programming ``change`` (and the executor reverted it): the items it would have

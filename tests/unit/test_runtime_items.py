@@ -101,3 +101,33 @@ def test_preloaded_items_wait_for_the_next_rebase() -> None:
     assert rt.states() == {it.key: "pending"} and rt.applied() == {}
     change = rt.rebase({ik.interface("x.7"): it})
     assert change.new == {it.key: it} and change.states == {it.key: "applied"}
+
+
+def test_a_submission_re_evaluates_only_what_it_touches_and_agrees_with_a_full_rebase() -> None:
+    """Incremental submissions (the changed items and their dependants) give the states a full
+    re-evaluation would: a removed dependency sends its dependants back to pending, a returning one
+    brings them back."""
+    from agent.features.interfaces import keys as ik
+    from agent.features.interfaces.values import AddressValue
+    from agent.vpp.items import Item
+
+    def addr(intf: str, n: int, *deps: str) -> Item[AddressValue]:
+        p = f"100.64.0.{n}/32"
+        return Item(ik.address(intf, p), AddressValue(intf, p), (ik.interface(intf), *deps), intf, "session")
+
+    config = {ik.interface("a"): addr("a", 250)}
+    rt = RuntimeItems()
+    base = addr("a", 1)
+    chain = [base, addr("a", 2, base.key), addr("b", 3)]  # the last waits for an interface nobody has
+    for it in chain:
+        change = rt.submit([it], [], config)
+        rt.commit(change)
+    assert rt.states() == {chain[0].key: "applied", chain[1].key: "applied", chain[2].key: "pending"}
+    change = rt.submit([], [base.key], config)
+    assert set(change.old) == {base.key, chain[1].key} and not change.new
+    rt.commit(change)
+    full = rt.rebase(config)
+    assert rt.states() == {chain[1].key: "pending", chain[2].key: "pending"} == full.states
+    rt.commit(rt.submit([base], [], config))
+    assert rt.states()[chain[1].key] == "applied"
+    assert rt.states() == rt.rebase(config).states
