@@ -205,3 +205,11 @@ async def test_manager_restores_from_the_log_without_reusing_ids(tmp_path: Path)
     c = await m2.open(key(3))
     assert c.id == 3  # 2 was used before the restart
     await wal2.close()
+
+
+def test_codec_stores_addresses_as_integers_and_still_reads_text() -> None:
+    s = session(9)
+    rec = codec.encode(s)
+    assert b'"100.64.0.9"' not in rec and str(int(ipaddress.IPv4Address("100.64.0.9"))).encode() in rec
+    older = rec.replace(str(int(ipaddress.IPv4Address("100.64.0.9"))).encode(), b'"100.64.0.9"')
+    assert codec.decode(older) == s
