@@ -21,6 +21,7 @@ from vppsim.features.dhcp6.state import Mfib6
 from vppsim.features.interfaces.addresses import AddressIndex
 from vppsim.features.interfaces.state import IfKind, Interface, InterfaceTable, IpInterface
 from vppsim.features.nat.state import NatState
+from vppsim.features.ndguard.state import NeighborTable
 from vppsim.features.ra.state import Ip6Links
 from vppsim.features.routes.state import (
     PATH_TYPE_DROP,
@@ -82,6 +83,7 @@ class Emulator:
         self.dataplane: Dataplane | None = None  # ports backed by Linux interfaces (vppsim/ports.py)
         self.ip6 = Ip6Links()  # IPv6 links and their RA records (vppsim/features/ra)
         self.mfib6 = Mfib6()  # IPv6 multicast entries (vppsim/features/dhcp6)
+        self.neighbors = NeighborTable()  # IP neighbours (vppsim/features/ndguard)
         self._event_bits: dict[int, int] = {}  # sw_if_index -> EVENT_* bits not yet sent
         self._loop_instances: set[int] = set()
         self._route_stats: dict[tuple[bool, int, Any], int] = {}
@@ -191,6 +193,7 @@ class Emulator:
             self.vlan_slots.pop(intf.vlan_key, None)
         self.traffic.discard(intf.sw_if_index)
         self.ip6.forget(intf.sw_if_index)
+        self.neighbors.forget(intf.sw_if_index)
         self.acl.interface_deleted(intf.sw_if_index)
         if intf.admin_up:
             # interface.c vnet_delete_sw_interface: "Bring down interface in case it is up" -- an

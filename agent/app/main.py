@@ -187,6 +187,7 @@ class Agent:
         self._subscriber_wiring: Any = None
         self.natlog: Any = None
         self.dhcp6: Any = None
+        self.nd_guard: Any = None
         self._natlog_handle: int | None = None
         self.dhcp4: Any = None
 
@@ -262,6 +263,7 @@ class Agent:
         self._start_acl(stats)
         await self._start_natlog()
         await self._start_dhcp6()
+        self._start_nd_guard()
         await self._start_netconf(model)
         await self._start_gnmi(model)
         if self.telemetry is not None and self.gnmi is not None:
@@ -352,6 +354,29 @@ class Agent:
         )
         if self.telemetry is not None:
             self.telemetry.register_source("natlog", self.natlog.samples)
+
+    def _start_nd_guard(self) -> None:
+        """The ND guard (agent/ndguard): only sessions' own IPv6 neighbours stay on IPoE access
+        interfaces; runs while a subscriber manager does."""
+        import json
+
+        from agent.ndguard.guard import NdGuard
+        from agent.sessions.templates import AccessConfig
+
+        sessions = getattr(self, "sessions", None)
+        if sessions is None:
+            return
+        sb, ds = self.southbound, self.datastores
+
+        def access() -> list[str]:
+            doc = json.loads(ds.running.json() or "{}")
+            cfg = AccessConfig.from_entry(doc.get("bng-subscribers:subscribers") or {})
+            return [name for name, ai in cfg.interfaces.items() if ai.ipoe]
+
+        self.nd_guard = NdGuard(lambda: sb.conn, sessions.list, access, sb.names.get)
+        self.nd_guard.start()
+        if self.telemetry is not None:
+            self.telemetry.register_source("ndguard", self.nd_guard.samples)
 
     async def _start_dhcp6(self) -> None:
         """The DHCPv6 relay (agent/app/dhcp6.py): idle until an access interface relays DHCPv6; its
@@ -625,6 +650,8 @@ class Agent:
             self._acl_op = None
         if self._acl_stats is not None:
             self._acl_stats.close()
+        if self.nd_guard is not None:
+            await self.nd_guard.stop()
         if self.dhcp6 is not None:
             with contextlib.suppress(Exception):
                 await self.dhcp6.stop()

@@ -561,6 +561,29 @@ DHCP4: Final = ModuleTelemetry(
     "zero",
 )
 
+NDGUARD: Final = ModuleTelemetry(
+    "ndguard",
+    "The ND guard: only sessions' own IPv6 neighbours stay on access interfaces (agent/ndguard)",
+    (
+        Family(
+            "bng_nd_guard_removed",
+            "counter",
+            "Dynamic IPv6 neighbours removed from an access interface: no session there owns the address",
+            ("interface",),
+            (),
+        ),
+        Family(
+            "bng_nd_guard_neighbors",
+            "gauge",
+            "IPv6 neighbours left on an access interface after the last sweep (sessions' own and static)",
+            ("interface",),
+            (),
+        ),
+        Family("bng_nd_guard_sweeps", "counter", "Sweeps of the access interfaces' neighbours", (), ((),)),
+    ),
+    "zero",
+)
+
 MODULES: Final[tuple[ModuleTelemetry, ...]] = (
     INTERFACES,
     ROUTING,
@@ -580,6 +603,7 @@ MODULES: Final[tuple[ModuleTelemetry, ...]] = (
     NEIGHBORS,
     DHCPV6,
     DHCP4,
+    NDGUARD,
 )
 
 #: Labels whose values come from a small fixed set (the rest are bounded by configuration).

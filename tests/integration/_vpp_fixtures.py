@@ -74,6 +74,9 @@ NORMALISED: dict[str, str] = {
     "are compared unscaled (>> scale: the configured bytes), last_update_time (a TSC reading) dropped",
     "cli_inband_reply.reply": "CLI text: reduced to the lines the agent parses (agent/vpp/retrieve.py "
     "_unnumbered: interface header lines and 'unnumbered, use' lines)",
+    "ip_neighbor_add_del_reply.stats_index": "the neighbour's counter index, allocated in creation order",
+    "ip_neighbor_details.age": "seconds since the entry was last updated",
+    "ip_neighbor_dump": "details sorted (VPP walks a hash of neighbours)",
     "ip_mroute_add_del_reply.stats_index": "the mFIB entry's counter index, allocated in creation order "
     "including VPP's own entries (as ip_route_add_del_reply.stats_index)",
     "*.prefix.grp_address": "a union (ip4 | ip6): only the member the prefix's af selects is compared",
@@ -265,6 +268,10 @@ def _normalise_message(name: str, m: dict[str, Any]) -> dict[str, Any]:
         m["pathname"] = "<VPP's punt socket>"
     elif name == "control_ping_reply":
         m["vpe_pid"] = "<pid>"
+    elif name == "ip_neighbor_add_del_reply":
+        m["stats_index"] = "<stats index>" if m["stats_index"] != 0xFFFFFFFF else m["stats_index"]
+    elif name == "ip_neighbor_details":
+        m["age"] = "<age>"
     elif name == "ip_mroute_add_del_reply":
         m["stats_index"] = "<stats index>" if m["stats_index"] != 0xFFFFFFFF else m["stats_index"]
     elif name == "ip_mroute_details":
@@ -356,7 +363,7 @@ def normalise(step: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
         out["reply"] = _normalise_message(REPLY_OF.get(msg, msg + "_reply"), answer["reply"])
     if "details" in answer:
         out["details"] = [_normalise_message(DETAILS_OF.get(msg, ""), d) for d in answer["details"]]
-        if msg == "punt_socket_dump":
+        if msg in ("punt_socket_dump", "ip_neighbor_dump"):
             out["details"].sort(key=lambda d: json.dumps(d, sort_keys=True))
         if msg == "ip_route_dump":
             out["details"] = _without_rr(out["details"])

@@ -1164,6 +1164,53 @@ def natlog(r: Recorder) -> None:
     r("ipfix_exporter_dump")
 
 
+def neighbor(sw_if_index: Any, ip: str, mac: str, flags: int = 0) -> dict[str, Any]:
+    """vl_api_ip_neighbor_t as agent/ndguard/guard.py sends it (flags: 1 static, 0 dynamic)."""
+    return {"sw_if_index": sw_if_index, "flags": flags, "mac_address": mac, "ip_address": ip}
+
+
+def ndguard(r: Recorder) -> None:
+    """The ND guard (agent/ndguard): the IPv6 neighbours of an access interface read with
+    ip_neighbor_dump and a foreign one removed with ip_neighbor_add_del; static and dynamic entries, the
+    refusals (no such interface, no such neighbour) and what deleting the interface leaves."""
+    sub = r("create_subif", sw_if_index=P0, sub_id=100, sub_if_flags=ONE_TAG | EXACT, outer_vlan_id=100)
+    r(
+        "sw_interface_add_del_address",
+        sw_if_index=ref(sub),
+        prefix="2001:db8:a::1/64",
+        is_add=True,
+        del_all=False,
+    )
+    r("ip_neighbor_add_del", is_add=True, neighbor=neighbor(ref(sub), "2001:db8:a::10", "02:00:00:00:00:10"))
+    r("ip_neighbor_add_del", is_add=True, neighbor=neighbor(ref(sub), "2001:db8:a::66", "02:00:00:00:00:66"))
+    r(
+        "ip_neighbor_add_del",
+        note="static",
+        is_add=True,
+        neighbor=neighbor(ref(sub), "2001:db8:a::20", "02:00:00:00:00:20", flags=1),
+    )
+    r("ip_neighbor_add_del", note="IPv4", is_add=True, neighbor=neighbor(P1, "10.0.0.5", "02:00:00:00:00:05"))
+    r("ip_neighbor_dump", sw_if_index=ref(sub), af=1)
+    r("ip_neighbor_dump", sw_if_index=ALL, af=1)
+    r("ip_neighbor_dump", sw_if_index=ALL, af=0)
+    r("ip_neighbor_add_del", is_add=False, neighbor=neighbor(ref(sub), "2001:db8:a::66", "02:00:00:00:00:66"))
+    r(
+        "ip_neighbor_add_del",
+        note="not there",
+        is_add=False,
+        neighbor=neighbor(ref(sub), "2001:db8:a::66", "02:00:00:00:00:66"),
+    )
+    r(
+        "ip_neighbor_add_del",
+        note="no such interface",
+        is_add=True,
+        neighbor=neighbor(99, "2001:db8:a::7", NO_MAC),
+    )
+    r("ip_neighbor_dump", sw_if_index=ref(sub), af=1)
+    r("delete_subif", sw_if_index=ref(sub))
+    r("ip_neighbor_dump", sw_if_index=ALL, af=1, note="the interface's neighbours went with it")
+
+
 SCENARIOS: dict[str, Callable[[Recorder], None]] = {
     "connection": connection,
     "interfaces": interfaces,
@@ -1177,6 +1224,7 @@ SCENARIOS: dict[str, Callable[[Recorder], None]] = {
     "policers": policers,
     "nat": nat,
     "dhcp6": dhcp6,
+    "ndguard": ndguard,
     "natlog": natlog,
 }
 

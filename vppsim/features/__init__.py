@@ -26,6 +26,7 @@ FEATURES = (
     "nat",
     "dhcp6",
     "natlog",
+    "ndguard",
 )
 
 

@@ -70,6 +70,7 @@ MESSAGES_USED: tuple[str, ...] = (
     "ip_neighbor_config",
     "ip_neighbor_config_get",
     "ip_neighbor_dump",
+    "ip_neighbor_add_del",
     "sw_interface_ip6_enable_disable",
     "sw_interface_ip6nd_ra_config",
     "sw_interface_ip6nd_ra_prefix",

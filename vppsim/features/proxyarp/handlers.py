@@ -7,6 +7,7 @@ is always empty (a real VPP's neighbours come from traffic; the real-VPP lane co
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from vppsim import errno
@@ -89,5 +90,22 @@ def ip_neighbor_config_get(call: Call, msg: Any) -> Reply:
 
 @REGISTRY.handler("ip_neighbor_dump")
 def ip_neighbor_dump(call: Call, msg: Any) -> Reply:
-    # ip_neighbor_api.c: an unknown family answers nothing; vppsim has no neighbours to walk
-    return []
+    # ip_neighbor_api.c: an unknown family answers nothing; vppsim learns no neighbours itself, it walks
+    # those added with ip_neighbor_add_del (vppsim/features/ndguard)
+    af = int(msg.af)
+    if af not in (0, 1):
+        return []
+    only = None if msg.sw_if_index == 0xFFFFFFFF else int(msg.sw_if_index)
+    now = time.monotonic()
+    return [
+        {
+            "age": now - n.updated,
+            "neighbor": {
+                "sw_if_index": n.sw_if_index,
+                "flags": n.flags,
+                "mac_address": n.mac,
+                "ip_address": n.ip,
+            },
+        }
+        for n in call.emu.neighbors.walk(only, af == 1)
+    ]
