@@ -45,6 +45,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from agent.features.acl.session import AclSessionHook  # noqa: E402
 from agent.sessions.api import SessionKey  # noqa: E402
 from agent.sessions.service import SubscriberService  # noqa: E402
 from agent.vpp.link import VppLink  # noqa: E402
@@ -53,6 +54,26 @@ from bench.realvpp import Ports, ensure_ports, remove_ports, restart_vpp  # noqa
 
 P0, P1 = "GigabitEthernet0/8/0", "GigabitEthernet0/9/0"
 INNER = 4000  # C-VLANs per S-VLAN used
+
+
+def with_acl(doc: dict[str, Any], rules: int) -> dict[str, Any]:
+    """One ACL of ``rules`` ACEs in the session template's ``acl-ingress`` (every 1:1 session gets it on
+    its sub-interface through the ACL feature's session hook; VPP holds the ACL once)."""
+    aces = [
+        {
+            "name": f"r{i}",
+            "matches": {
+                "ipv4": {"destination-ipv4-network": f"198.51.{i // 256 % 256}.{i % 256}/32"},
+                "tcp": {"destination-port": {"operator": "eq", "port": 25}},
+            },
+            "actions": {"forwarding": "ietf-access-control-list:drop"},
+        }
+        for i in range(rules)
+    ]
+    aces.append({"name": "rest", "actions": {"forwarding": "ietf-access-control-list:accept"}})
+    doc["ietf-access-control-list:acls"] = {"acl": [{"name": "sub-in", "aces": {"ace": aces}}]}
+    doc["bng-subscribers:subscribers"]["session-templates"]["template"][0]["acl-ingress"] = "sub-in"
+    return doc
 
 
 def config(shared: bool, n: int) -> dict[str, Any]:
@@ -174,7 +195,7 @@ async def stack(
     t0 = time.perf_counter()
     sb = VppSouthbound()
     sb.load_config(doc)
-    service = SubscriberService(data, sb)
+    service = SubscriberService(data, sb, hooks=[AclSessionHook()])
     service.restore()
     t1 = time.perf_counter()
     link = VppLink(vpp.api, sb, timeout=60.0, backoff_initial=0.05, backoff_max=0.5)
@@ -258,6 +279,8 @@ async def run(ns: argparse.Namespace) -> dict[str, Any]:
     tmp = tempfile.mkdtemp(prefix="bench-sess-", dir="/tmp")
     data = Path(tmp) / "data"
     doc = config(ns.shared, ns.sessions)
+    if ns.acl_rules:
+        doc = with_acl(doc, ns.acl_rules)
     vpp = Vpp(ns, tmp)
     await vpp.start()
     try:
@@ -266,6 +289,7 @@ async def run(ns: argparse.Namespace) -> dict[str, Any]:
             result: dict[str, Any] = {
                 "vpp": "real VPP at " + ns.vpp_api_socket if ns.vpp_api_socket else "vppsim",
                 "model": "shared" if ns.shared else "per-subscriber (QinQ sub-interface each)",
+                "acl_rules": ns.acl_rules,
                 "attach": await attach(service, ns.sessions, ns.shared, ns.concurrency),
             }
         finally:
@@ -366,6 +390,12 @@ def main() -> None:
     p.add_argument("--concurrency", type=int, default=200)
     p.add_argument("--vpp-api-socket", help="run against the real VPP behind this API socket, not vppsim")
     p.add_argument("--vpp-restart-command", help="shell command that restarts that VPP (empty state)")
+    p.add_argument(
+        "--acl-rules",
+        type=int,
+        default=0,
+        help="a shared ingress ACL of this many ACEs on every session (0: none)",
+    )
     p.add_argument("--gnmi-samples", type=int, default=200, help="0: skip the gNMI ON_CHANGE latency run")
     ns = p.parse_args()
     result = asyncio.run(run(ns))
