@@ -124,8 +124,10 @@ class Accounting:
         interim_interval: float = 900.0,
         window: int = 128,
         clock: Callable[[], float] = time.time,
+        wanted: Callable[[Session], bool] = lambda s: True,
     ) -> None:
         self.auth = authenticator
+        self.wanted = wanted  # the session template's ``accounting`` leaf
         self.client = authenticator.client
         self.spool = spool
         self.counters = counters
@@ -262,6 +264,8 @@ class Accounting:
             try:
                 async for ev in manager.watch(replay=True):
                     s = ev.session
+                    if not self.wanted(s):
+                        continue
                     if ev.kind == "left":
                         await self.stop(s, ev.cause or TerminateCause.ADMIN)
                     elif s.state is not SessionState.ACTIVE:

@@ -190,6 +190,7 @@ class Agent:
         self.nd_guard: Any = None
         self._natlog_handle: int | None = None
         self.dhcp4: Any = None
+        self.aaa: Any = None
 
     async def start(self) -> None:
         from agent.datastore.journal import Journal
@@ -335,6 +336,7 @@ class Agent:
 
         self._subscriber_wiring = SubscriberWiring(self.subscribers, self.datastores)
         self._subscriber_wiring.start(self.gnmi, self.netconf)
+        self.subscribers.add_consumer(self._aaa_consumer())
         self.subscribers.add_consumer(self._dhcp4_consumer())
         await self.subscribers.start()
         # a QoS profile edited in configuration changes the policers of the sessions using it
@@ -404,6 +406,27 @@ class Agent:
         if self.telemetry is not None:
             self.telemetry.register_source("dhcpv6", self.dhcp6.samples)
 
+    def _aaa_consumer(self) -> Any:
+        """RADIUS AAA (docs/aaa.md): follows bng-aaa; authorises IPoE sessions for the DHCPv4 relay and
+        sends accounting for every session, with counters from the telemetry's stats-segment reads."""
+        from agent.aaa.counters import from_telemetry
+        from agent.aaa.service import AaaService
+
+        telemetry = self.telemetry
+        counters = None
+        if telemetry is not None:
+            counters = from_telemetry(lambda: telemetry.snapshot, self.southbound.names.get)
+        self.aaa = AaaService(
+            self.datastores.running.json,
+            lambda: getattr(self, "sessions", None),
+            self.s.data_dir,
+            **({"counters": counters} if counters is not None else {}),
+            txn=self.txn,
+        )
+        if telemetry is not None:
+            telemetry.register_source("aaa", self.aaa.samples)
+        return self.aaa
+
     def _dhcp4_consumer(self) -> Any:
         """The DHCPv4 relay and its packet path (docs/dhcp-relay.md), a consumer of the subscriber service:
         started once configuration relays DHCPv4; its leases become the manager's sessions."""
@@ -420,7 +443,10 @@ class Agent:
             lambda: link.conn,
             self.southbound.names.name_of,
             punt,
-            ManagerSink(lambda: getattr(self, "sessions", None)),
+            ManagerSink(
+                lambda: getattr(self, "sessions", None),
+                lambda: self.aaa.authorizer() if self.aaa is not None else None,
+            ),
             self.txn,
         )
         if self.telemetry is not None:

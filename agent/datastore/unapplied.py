@@ -58,20 +58,24 @@ UNAPPLIED: tuple[Unapplied, ...] = (
     # sessions apply access interfaces and templates (docs/subscribers.md); what they name is applied
     # by the features below once those land (the DHCPv4 relay is applied: agent/dhcp4)
     Unapplied(f"{_AI}/pppoe", "PPPoE access", 16),
-    Unapplied(f"{_AI}/ipoe/authorize-by", "subscriber RADIUS authorization", 15),
     Unapplied(f"{_TPL}/qos-input-profile", "per-session QoS profiles", 18),
     Unapplied(f"{_TPL}/qos-output-profile", "per-session QoS profiles", 18),
     Unapplied(f"{_TPL}/nat-instance", "per-session NAT44", 17),
     Unapplied(f"{_TPL}/ipv4-pool", "local IPv4 pools (PPPoE IPCP)", 16),
     Unapplied(f"{_TPL}/ipv6-prefix-pool", "local delegated-prefix pools", 14),
-    Unapplied(f"{_TPL}/accounting", "subscriber RADIUS accounting", 15),
     Unapplied(f"{_SUBS}/address-pools", "local address and prefix pools", 14),
     Unapplied(f"{_SUBS}/dhcpv6-relay/server-group/server-vrf", "DHCPv6 servers in a VRF", 14),
     # the DHCPv4 relay reaches its servers from the host's stack (docs/dhcp-relay.md)
     Unapplied(f"{_SUBS}/dhcpv4-relay/server-group/server-vrf", "DHCPv4 servers in a VRF", 14),
     Unapplied(f"{_SUBS}/ra-policies/ra-policy/prefix-length", "per-subscriber SLAAC prefixes", 14),
     Unapplied(f"{_SUBS}/ra-policies/ra-policy/slaac-prefix-pool", "per-subscriber SLAAC prefixes", 14),
-    Unapplied("/bng-aaa:aaa", "subscriber RADIUS authentication, accounting and CoA", 15),
+    # RADIUS authentication, accounting and attribute mapping are applied (agent/aaa, docs/aaa.md)
+    Unapplied("/bng-aaa:aaa/radius/dynamic-authorization", "RADIUS CoA and Disconnect (RFC 5176)", 15),
+    Unapplied("/bng-aaa:aaa/radius/vrf", "RADIUS servers in a VRF", 15),
+    Unapplied("/bng-aaa:aaa/radius/accounting/start-after-address", "accounting Start before an address", 15),
+    Unapplied(
+        "/bng-aaa:aaa/attribute-mapping/attribute/value/session-template", "a whole template from RADIUS", 15
+    ),
     Unapplied("/bng-vrf:vrfs/**/health-probe", "next-hop health probes", 19),
     Unapplied("/bng-vrf:global-routing/**/health-probe", "next-hop health probes", 19),
     Unapplied(f"{_IF}/ietf-ip:ipv4/ietf-vrrp:vrrp", "VRRP", 19),

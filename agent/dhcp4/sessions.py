@@ -14,11 +14,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from agent.dhcp4.leases import Lease, LeaseKey
 from agent.dhcp4.ratelog import RateLimitedLog
 from agent.sessions.api import (
     Circuit,
+    Session,
     SessionError,
     SessionKey,
     SessionManagerApi,
@@ -41,9 +43,19 @@ def session_key(key: LeaseKey) -> SessionKey:
     return SessionKey(key.interface, key.outer_vlan or None, key.inner_vlan or None, normalise_mac(key.mac))
 
 
+class Authorizer(Protocol):
+    """Opens a session only once RADIUS accepted it (:class:`agent.aaa.ipoe.IpoeAuthorizer`); ``None``:
+    refused, the ACK is not forwarded."""
+
+    async def open(
+        self, manager: SessionManagerApi, key: SessionKey, circuit: Circuit | None
+    ) -> Session | None: ...
+
+
 class SessionSink:
-    def __init__(self, manager: SessionManagerApi) -> None:
+    def __init__(self, manager: SessionManagerApi, authorizer: Authorizer | None = None) -> None:
         self.manager = manager
+        self.authorizer = authorizer
         self._last: dict[LeaseKey, asyncio.Future[bool]] = {}
         self.rlog = RateLimitedLog(log)
 
@@ -78,7 +90,12 @@ class SessionSink:
             s = self.manager.lookup(key)
             if s is None:
                 circuit = Circuit(lease.circuit_id or None, lease.remote_id or None)
-                s = await self.manager.open(key, "ipoe", circuit=circuit)
+                if self.authorizer is not None:
+                    s = await self.authorizer.open(self.manager, key, circuit)
+                    if s is None:
+                        return False  # RADIUS refused it: the session ended, no ACK
+                else:
+                    s = await self.manager.open(key, "ipoe", circuit=circuit)
             if renewed and s.ipv4 is not None and s.ipv4.address == lease.address:
                 await self.manager.renew(s.id, seconds)
             else:
@@ -110,8 +127,13 @@ class ManagerSink:
     """The sink of ``bng-agent run``: a :class:`SessionSink` for the subscriber manager the agent runs
     at the moment (``manager()``), or relaying only while there is none."""
 
-    def __init__(self, manager: Callable[[], SessionManagerApi | None]) -> None:
+    def __init__(
+        self,
+        manager: Callable[[], SessionManagerApi | None],
+        authorizer: Callable[[], Authorizer | None] = lambda: None,
+    ) -> None:
         self.manager = manager
+        self.authorizer = authorizer
         self._sink: SessionSink | None = None
 
     def _current(self) -> SessionSink | None:
@@ -120,6 +142,7 @@ class ManagerSink:
             return None
         if self._sink is None or self._sink.manager is not mgr:
             self._sink = SessionSink(mgr)
+        self._sink.authorizer = self.authorizer()
         return self._sink
 
     def lease_bound(self, lease: Lease, renewed: bool) -> asyncio.Future[bool] | None:

@@ -66,6 +66,7 @@ class AccessInterface:
     max_sessions: int | None = None
     ipoe: bool = False
     pppoe: bool = False
+    authorize_by: str = "none"  # ipoe/authorize-by: how RADIUS names an IPoE subscriber (agent/aaa)
 
     def accepts_vlans(self, outer: int | None, inner: int | None) -> bool:
         """Whether frames with these tags may start a session here (1:1: within a configured range)."""
@@ -122,5 +123,6 @@ class AccessConfig:
                 int(a["max-sessions"]) if "max-sessions" in a else None,
                 "ipoe" in a,
                 "pppoe" in a,
+                str((a.get("ipoe") or {}).get("authorize-by", "mac")) if "ipoe" in a else "none",
             )
         return cls(interfaces, templates)
