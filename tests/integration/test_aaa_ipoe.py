@@ -50,7 +50,9 @@ def running(fr: FreeRadius, authorize_by: str = "mac", accounting: bool = True) 
                     {"interface": P0, "session-template": "t", "ipoe": {"authorize-by": authorize_by}}
                 ]
             },
-            "session-templates": {"template": [{"name": "t", "acl-ingress": "acl-default", "accounting": accounting}]},
+            "session-templates": {
+                "template": [{"name": "t", "acl-ingress": "acl-default", "accounting": accounting}]
+            },
         },
         "bng-aaa:aaa": {
             "radius": {
