@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import hmac
 import os
 import struct
 from collections.abc import Mapping, Sequence
@@ -29,6 +30,7 @@ ACCOUNTING_RESPONSE = rp.AccountingResponse
 ACCESS_CHALLENGE = rp.AccessChallenge
 
 AttrValue = str | int | bytes
+_ZERO16 = bytes(16)
 
 
 class ReplyProblem(enum.StrEnum):
@@ -124,10 +126,26 @@ class Codec:
         return pkt
 
     def encode(self, request: rp.Packet, ident: int) -> bytes:
-        """The request's bytes with identifier ``ident`` (the Message-Authenticator is recomputed)."""
+        """The request's bytes with identifier ``ident`` (the Message-Authenticator is recomputed).
+
+        An Access-Request is encoded here rather than by pyrad's ``RequestPacket``, which encodes the
+        attributes twice (once to sign them, once to send them): the Message-Authenticator is the first
+        attribute (``add_message_authenticator`` put it there), so the HMAC-MD5 over the packet with it
+        zeroed (RFC 3579 3.2) is written into those 16 octets of the one encoding."""
         request.id = ident
-        raw: bytes = request.RequestPacket()
-        return raw
+        if request.code != ACCESS_REQUEST or not request.message_authenticator:
+            raw: bytes = request.RequestPacket()
+            return raw
+        request._set_message_authenticator(_ZERO16)
+        attrs: bytes = request._PktEncodeAttributes()
+        if attrs[:2] != b"\x50\x12":  # not first: let pyrad do it the long way
+            raw = request.RequestPacket()
+            return raw
+        auth: bytes = request.authenticator
+        header = struct.pack("!BBH", ACCESS_REQUEST, ident, 20 + len(attrs)) + auth
+        ma = hmac.new(request.secret, header + attrs, "md5").digest()
+        request._set_message_authenticator(ma)
+        return header + attrs[:2] + ma + attrs[18:]
 
     def check_reply(self, request: rp.Packet, data: bytes) -> tuple[rp.Packet | None, ReplyProblem | None]:
         """Decode ``data`` as the answer to ``request``; ``(reply, None)`` or ``(None, why dropped)``."""
@@ -145,15 +163,15 @@ class Codec:
         if reply.code not in expected:
             return None, ReplyProblem.UNEXPECTED_CODE
         raw = data[: struct.unpack("!H", data[2:4])[0]]
+        if request.VerifyReply(reply, raw, enforce_ma=request.code == ACCESS_REQUEST):
+            return reply, None
+        # refused: say why (only on this path, so a good answer is hashed once)
         digest = hashlib.md5(raw[0:4] + request.authenticator + raw[20:] + request.secret).digest()
-        if digest != raw[4:20]:
+        if not hmac.compare_digest(digest, raw[4:20]):
             return None, ReplyProblem.BAD_AUTHENTICATOR
-        has_ma = 80 in dict.keys(reply)
-        if request.code == ACCESS_REQUEST and not has_ma:
+        if request.code == ACCESS_REQUEST and 80 not in dict.keys(reply):
             return None, ReplyProblem.NO_MESSAGE_AUTHENTICATOR
-        if not request.VerifyReply(reply, raw, enforce_ma=request.code == ACCESS_REQUEST):
-            return None, ReplyProblem.BAD_MESSAGE_AUTHENTICATOR
-        return reply, None
+        return None, ReplyProblem.BAD_MESSAGE_AUTHENTICATOR
 
 
 def attributes_of(reply: rp.Packet) -> Mapping[str, list[AttrValue]]:
