@@ -10,6 +10,7 @@ and lets an undo call refer to an interface that is re-created with a new index.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
@@ -115,11 +116,23 @@ _QUIET = frozenset({"label_stack", "n_labels", "rpf_id"})
 RENDERED_ELEMENTS = 64
 
 
+def _render_prefix(v: dict[str, Any]) -> str | None:
+    """A ``vl_api_prefix_t`` in wire form (``{"address": {"af", "un"}, "len"}``) as ``10.0.0.0/8``."""
+    try:
+        un = v["address"]["un"]
+        raw = un.get("ip6") if v["address"]["af"] else un.get("ip4")
+        return f"{ipaddress.ip_address(raw)}/{int(v['len'])}"
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
 def _render(v: Any) -> str:
+    if isinstance(v, dict) and v.keys() == {"address", "len"} and (text := _render_prefix(v)) is not None:
+        return text
     if isinstance(v, (list, tuple)) and len(v) > RENDERED_ELEMENTS:
         shown = ", ".join(_render(x) for x in v[:RENDERED_ELEMENTS])
         return f"[{shown}, ... ({len(v)} in all)]"
-    if isinstance(v, list):
+    if isinstance(v, (list, tuple)):
         return "[" + ", ".join(_render(x) for x in v) + "]"
     if isinstance(v, dict):
         return "{" + ", ".join(f"{k}={_render(x)}" for k, x in v.items() if k not in _QUIET) + "}"

@@ -10,6 +10,8 @@ detached and re-attached.
 
 from __future__ import annotations
 
+import ipaddress
+from functools import lru_cache
 from typing import Any
 
 from agent.features.acl.values import (
@@ -27,11 +29,24 @@ from agent.vpp.items import TAG_PREFIX, HandleRef, IfRef, Item, VppCall
 NEW = 0xFFFFFFFF  # acl_index ~0: make a new ACL
 
 
+@lru_cache(maxsize=65536)
+def _packed(text: str) -> tuple[int, bytes, int]:
+    n = ipaddress.ip_network(text)
+    return (1 if n.version == 6 else 0), n.network_address.packed, n.prefixlen
+
+
+def wire_prefix(text: str) -> dict[str, Any]:
+    """A ``vl_api_prefix_t`` as vpp-papi packs it without converting text (a tenth of a second per
+    10,000 rules; the bytes on the wire are the same). Plans still print it as text (items._render)."""
+    af, raw, plen = _packed(text)
+    return {"address": {"af": af, "un": {"ip6" if af else "ip4": raw}}, "len": plen}
+
+
 def rule_args(r: AclRule) -> dict[str, Any]:
     return {
         "is_permit": r.action,
-        "src_prefix": r.src,
-        "dst_prefix": r.dst,
+        "src_prefix": wire_prefix(r.src),
+        "dst_prefix": wire_prefix(r.dst),
         "proto": r.proto,
         "srcport_or_icmptype_first": r.sport[0],
         "srcport_or_icmptype_last": r.sport[1],
@@ -43,7 +58,7 @@ def rule_args(r: AclRule) -> dict[str, Any]:
 
 
 def macip_rule_args(r: MacipRule) -> dict[str, Any]:
-    return {"is_permit": r.action, "src_mac": r.mac, "src_mac_mask": r.mask, "src_prefix": r.src}
+    return {"is_permit": r.action, "src_mac": r.mac, "src_mac_mask": r.mask, "src_prefix": wire_prefix(r.src)}
 
 
 class AclDescriptor(Descriptor[AclValue]):
