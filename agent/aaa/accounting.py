@@ -28,13 +28,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pyrad import packet as rp
-
 from agent.aaa.auth import Authenticator, Subscriber
 from agent.aaa.client import Function, Server
 from agent.aaa.errors import NoServerAvailable
 from agent.aaa.mapping import MIN_INTERIM
-from agent.aaa.packet import AttrValue
+from agent.aaa.packet import AttrValue, Request
 from agent.aaa.spool import Record, Spool
 from agent.sessions.api import (
     PolicyAttr,
@@ -194,13 +192,13 @@ class Accounting:
 
     # --- sending ------------------------------------------------------------------------------
 
-    def _build(self, record: Record) -> Callable[[Server], rp.Packet]:
+    def _build(self, record: Record) -> Callable[[Server], Request]:
         attrs = [tuple(a) for a in record["attrs"]]
         delay = max(0, int(self.clock() - float(record["queued"])))
         if delay:
             attrs.append(("Acct-Delay-Time", delay))
 
-        def build(server: Server) -> rp.Packet:
+        def build(server: Server) -> Request:
             return self.auth.codec.accounting_request(server.secret, attrs)
 
         return build

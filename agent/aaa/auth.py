@@ -19,6 +19,7 @@ from agent.aaa.packet import (
     AttrValue,
     Codec,
     Credentials,
+    Request,
     attributes_of,
     calling_station_id,
     nas_port_id,
@@ -135,7 +136,7 @@ class Authenticator:
         if creds.method == "chap":
             attrs.insert(1, ("Framed-Protocol", "PPP"))
 
-        def build(server: Server) -> rp.Packet:
+        def build(server: Server) -> Request:
             return self.codec.access_request(server.secret, creds, attrs)
 
         server, reply = await self.client.request(Function.AUTH, build)

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pyrad import packet as rp
 
 from agent.aaa.errors import NoServerAvailable
-from agent.aaa.packet import Codec, ReplyProblem
+from agent.aaa.packet import Codec, ReplyProblem, Request
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class ClientStats:
 class _Outstanding:
     __slots__ = ("future", "request")
 
-    def __init__(self, request: rp.Packet, future: asyncio.Future[rp.Packet | None]) -> None:
+    def __init__(self, request: Request, future: asyncio.Future[rp.Packet | None]) -> None:
         self.request = request
         self.future = future
 
@@ -225,7 +225,7 @@ class RadiusClient:
         return alive or sorted(servers, key=lambda s: self._channel(s, function).dead_until)
 
     async def request(
-        self, function: Function, build: Callable[[Server], rp.Packet]
+        self, function: Function, build: Callable[[Server], Request]
     ) -> tuple[Server, rp.Packet]:
         """Send the packet ``build(server)`` makes (per server: the secret differs) and return the server
         that answered and its verified answer. Raises :class:`NoServerAvailable` when none answered."""
@@ -239,7 +239,7 @@ class RadiusClient:
             port, ident = await ch.acquire()
             try:
                 req = build(server)
-                raw = self.codec.encode(req, ident)
+                raw = req.encode(ident)
                 started = time.monotonic()
                 for attempt in range(server.retransmits + 1):
                     fut: asyncio.Future[rp.Packet | None] = loop.create_future()
