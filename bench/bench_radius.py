@@ -48,7 +48,7 @@ def radclient_rate(fr: FreeRadius, n: int, outstanding: int, workdir: Path) -> d
     radclient = shutil.which("radclient") or "/usr/bin/radclient"
     t0 = time.perf_counter()
     out = subprocess.run(
-        [radclient, "-p", str(outstanding), "-q", "-s", "-r", "1", "-t", "5", "-f", str(f),
+        [radclient, "-p", str(outstanding), "-q", "-s", "-r", "3", "-t", "1", "-f", str(f),
          f"127.0.0.1:{fr.auth_port}", "auth", fr.secret],
         capture_output=True,
         text=True,
@@ -66,7 +66,7 @@ def radclient_rate(fr: FreeRadius, n: int, outstanding: int, workdir: Path) -> d
 
 async def agent_rate(fr: FreeRadius, n: int, outstanding: int, subscriber: bool) -> dict[str, float]:
     codec = Codec(dictionary.load())
-    srv = Server("bench", "127.0.0.1", fr.secret.encode(), auth_port=fr.auth_port, timeout=5, retransmits=1)
+    srv = Server("bench", "127.0.0.1", fr.secret.encode(), auth_port=fr.auth_port, timeout=1, retransmits=3)
     client = RadiusClient(codec, {Function.AUTH: [srv]})
     authn = Authenticator(client, NasIdentity("bng-bench"))
     sub = Subscriber("GigabitEthernet0/8/0", 100, 7, "02:00:00:00:00:01", b"port-1/2", b"cpe-9")
