@@ -23,6 +23,8 @@ from scapy.layers.l2 import Dot1AD, Dot1Q, Ether
 from scapy.packet import Packet, raw
 
 ETH_P_ALL = 0x0003
+#: like a real client, an exchange without an answer is retried (dhclient: after 3-4 s, then backing off)
+RETRY = 4.0
 
 
 def checksum(data: bytes) -> int:
@@ -128,7 +130,9 @@ def main() -> int:
     xid0 = 0x10000000
     sent: dict[int, float] = {}
     bound: dict[int, tuple[bytes, bytes, bytes]] = {}  # i -> (address, server id, BNG MAC)
-    requested: set[int] = set()
+    requested: dict[int, tuple[bytes, bytes]] = {}  # i -> (offered address, server id)
+    retransmits = 0
+    next_retry = time.time() + RETRY
     interval = 1.0 / rate
     start = time.time()
     next_i = 0
@@ -143,6 +147,18 @@ def main() -> int:
             except BlockingIOError:
                 break
             next_i += 1
+        if time.time() >= next_retry:
+            next_retry = time.time() + RETRY
+            for i in range(next_i):
+                if i in bound or start + i * interval > time.time() - RETRY:
+                    continue
+                got_offer = requested.get(i)
+                frame = t.make_request(i, xid0 + i, *got_offer) if got_offer else t.make_discover(i, xid0 + i)
+                try:
+                    s.send(frame)
+                    retransmits += 1
+                except BlockingIOError:
+                    break
         wait = max(0.0, start + next_i * interval - time.time()) if next_i < n else 0.05
         r, _, _ = select.select([s], [], [], wait)
         if not r:
@@ -162,7 +178,7 @@ def main() -> int:
             if not 0 <= i < n:
                 continue
             if mtype == 2 and i not in requested:
-                requested.add(i)
+                requested[i] = (yiaddr, server)
                 s.send(t.make_request(i, xid, yiaddr, server))
             elif mtype == 5 and i not in bound:
                 bound[i] = (yiaddr, server, src)
@@ -183,6 +199,7 @@ def main() -> int:
             {
                 "discover_sent": {str(k): v for k, v in sent.items()},
                 "bound": len(bound),
+                "retransmits": retransmits,
                 "attach_start": start,
                 "attach_s": attach_s,
                 "release_sent": released,
