@@ -416,6 +416,23 @@ def test_access_interface_needs_a_session_type_and_an_existing_template(ctx: lib
     assert "session-template" in rejected(ctx, doc)
 
 
+def test_dhcpv4_relay_link_selection_needs_a_gateway_address(ctx: libyang.Context) -> None:
+    def doc(group: dict[str, Any]) -> dict[str, Any]:
+        relay = {
+            "server-group": [{"name": "g", "server": ["192.0.2.50"], **group}],
+            "option82": {
+                "circuit-id-format": "{hostname}/{interface}:{svlan}.{cvlan}",
+                "trusted-interface": [PORT],
+            },
+        }
+        return interfaces(port(), **{"bng-subscribers:subscribers": {"dhcpv4-relay": relay}})
+
+    parse(ctx, doc({"link-selection": True, "gateway-address": "198.18.0.1", "server-id-override": True}))
+    parse(ctx, doc({"vrf-servers": [], "response-timeout": 30}))
+    assert "link-selection needs a gateway-address" in rejected(ctx, doc({"link-selection": True}))
+    assert "response-timeout" in rejected(ctx, doc({"response-timeout": 0}))
+
+
 def test_per_subscriber_vlan_ranges(ctx: libyang.Context) -> None:
     def doc(model: str, rng: dict[str, Any]) -> dict[str, Any]:
         access = {
