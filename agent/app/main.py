@@ -188,6 +188,7 @@ class Agent:
         self.natlog: Any = None
         self.dhcp6: Any = None
         self.nd_guard: Any = None
+        self.ra_metrics: Any = None
         self._natlog_handle: int | None = None
         self.dhcp4: Any = None
         self.aaa: Any = None
@@ -265,6 +266,7 @@ class Agent:
         await self._start_natlog()
         await self._start_dhcp6()
         self._start_nd_guard()
+        self._start_ra_metrics()
         await self._start_netconf(model)
         await self._start_gnmi(model)
         if self.telemetry is not None and self.gnmi is not None:
@@ -356,6 +358,16 @@ class Agent:
         )
         if self.telemetry is not None:
             self.telemetry.register_source("natlog", self.natlog.samples)
+
+    def _start_ra_metrics(self) -> None:
+        """RA counters per interface from VPP (agent/features/ra/metrics.py)."""
+        from agent.features.ra.metrics import RaMetrics
+
+        sb = self.southbound
+        self.ra_metrics = RaMetrics(lambda: sb.conn, sb.names.name_of)
+        self.ra_metrics.start()
+        if self.telemetry is not None:
+            self.telemetry.register_source("ra", self.ra_metrics.samples)
 
     def _start_nd_guard(self) -> None:
         """The ND guard (agent/ndguard): only sessions' own IPv6 neighbours stay on IPoE access
@@ -678,6 +690,8 @@ class Agent:
             self._acl_stats.close()
         if self.nd_guard is not None:
             await self.nd_guard.stop()
+        if self.ra_metrics is not None:
+            await self.ra_metrics.stop()
         if self.dhcp6 is not None:
             with contextlib.suppress(Exception):
                 await self.dhcp6.stop()

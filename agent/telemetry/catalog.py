@@ -648,6 +648,30 @@ NDGUARD: Final = ModuleTelemetry(
     "zero",
 )
 
+RA: Final = ModuleTelemetry(
+    "ra",
+    "IPv6 router advertisements VPP sends on access interfaces (agent/features/ra/metrics.py)",
+    (
+        Family("bng_ra_interfaces", "gauge", "Interfaces VPP sends router advertisements on", (), ((),)),
+        Family("bng_ra_advertisements_sent", "counter", "Router advertisements VPP sent", ("interface",), ()),
+        Family(
+            "bng_ra_solicitations_received",
+            "counter",
+            "Router solicitations VPP answered or dropped",
+            ("interface",),
+            (),
+        ),
+        Family(
+            "bng_ra_solicitations_dropped",
+            "counter",
+            "Router solicitations VPP dropped (at most one solicited RA per 3 s, ip6_ra.c)",
+            ("interface",),
+            (),
+        ),
+    ),
+    "zero",
+)
+
 MODULES: Final[tuple[ModuleTelemetry, ...]] = (
     INTERFACES,
     ROUTING,
@@ -668,6 +692,7 @@ MODULES: Final[tuple[ModuleTelemetry, ...]] = (
     DHCPV6,
     DHCP4,
     NDGUARD,
+    RA,
 )
 
 #: Labels whose values come from a small fixed set (the rest are bounded by configuration).

@@ -21,6 +21,8 @@ import pytest
 from _packetio_helpers import Netns
 from _southbound_helpers import IF, AgentStack, port
 
+from agent.features.ra.metrics import RaMetrics
+
 P0 = "GigabitEthernet0/8/0"
 SUBS = "/bng-subscribers:subscribers"
 PREFIX = "2001:db8:a::/64"
@@ -119,6 +121,13 @@ async def test_a_linux_host_configures_an_address_and_default_route_from_the_ras
         # VPP has been counting the prefix lifetimes down while it advertised them (ip6_ra.c): a
         # reconcile still finds VPP as configured and sends nothing
         assert (await st.sb.reconcile()).write_calls == 0
+        # VPP's counters: RAs went out and the host's solicitations were seen (bng_ra_* metrics)
+        ra = RaMetrics(lambda: st.sb.conn, st.sb.names.name_of)
+        await ra.poll()
+        samples = {(n, lbl): v for n, lbl, v in ra.samples()}
+        assert samples[("bng_ra_interfaces", ())] == 1
+        assert samples[("bng_ra_advertisements_sent", (P0,))] >= 1
+        assert samples[("bng_ra_solicitations_received", (P0,))] >= 1
 
         # the router lifetime goes to 0 ("not a default router"): the host drops its default route at
         # the next RA, and keeps its address
