@@ -1018,7 +1018,7 @@ class yc_dynamic_authorization_bng_aaa__aaa_radius_dynamic_authorization(PybindB
 
   YANG Description: CoA and Disconnect-Request listener (RFC 5176).
   """
-  __slots__ = ('_path_helper', '_extmethods', '__enabled','__address','__port','__require_event_timestamp','__client',)
+  __slots__ = ('_path_helper', '_extmethods', '__enabled','__address','__port','__require_event_timestamp','__event_timestamp_window','__audit_size','__client',)
 
   _yang_name = 'dynamic-authorization'
   _yang_namespace = 'urn:bng-agent:yang:bng-aaa'
@@ -1034,6 +1034,8 @@ class yc_dynamic_authorization_bng_aaa__aaa_radius_dynamic_authorization(PybindB
     self.__address = YANGDynClass(base=[RestrictedClassType(base_type=RestrictedClassType(base_type=str, restriction_dict={'pattern': '(([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])(%[\\p{N}\\p{L}]+)?'}), restriction_dict={'pattern': '[0-9\\.]*'}),RestrictedClassType(base_type=RestrictedClassType(base_type=str, restriction_dict={'pattern': '((:|[0-9a-fA-F]{0,4}):)([0-9a-fA-F]{0,4}:){0,5}((([0-9a-fA-F]{0,4}:)?(:|[0-9a-fA-F]{0,4}))|(((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])))(%[\\p{N}\\p{L}]+)?'}), restriction_dict={'pattern': '[0-9a-fA-F:\\.]*'}),], is_leaf=True, yang_name="address", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='inet:ip-address-no-zone', is_config=True)
     self.__port = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=RestrictedClassType(base_type=int, restriction_dict={'range': ['0..65535']},int_size=16), restriction_dict={'range': ['0..65535']}), restriction_dict={'range': ['1..max']}), default=RestrictedClassType(base_type=int, restriction_dict={'range': ['0..65535']},int_size=16)(3799), is_leaf=True, yang_name="port", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='inet:port-number', is_config=True)
     self.__require_event_timestamp = YANGDynClass(base=YANGBool, default=YANGBool("true"), is_leaf=True, yang_name="require-event-timestamp", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='boolean', is_config=True)
+    self.__event_timestamp_window = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['1..3600']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(300), is_leaf=True, yang_name="event-timestamp-window", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='bng-t:seconds32', is_config=True)
+    self.__audit_size = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['1..100000']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(1000), is_leaf=True, yang_name="audit-size", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='uint32', is_config=True)
     self.__client = YANGDynClass(base=YANGListType("address",yc_client_bng_aaa__aaa_radius_dynamic_authorization_client, yang_name="client", parent=self, is_container='list', user_ordered=False, path_helper=self._path_helper, yang_keys='address', extensions=None), is_container='list', yang_name="client", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='list', is_config=True)
 
     load = kwargs.pop("load", None)
@@ -1213,6 +1215,86 @@ protection, RFC 5176 section 5).
     self.__require_event_timestamp = YANGDynClass(base=YANGBool, default=YANGBool("true"), is_leaf=True, yang_name="require-event-timestamp", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='boolean', is_config=True)
 
 
+  def _get_event_timestamp_window(self):
+    """
+    Getter method for event_timestamp_window, mapped from YANG variable /aaa/radius/dynamic_authorization/event_timestamp_window (bng-t:seconds32)
+
+    YANG Description: How far an Event-Timestamp may be from the NAS's clock;
+requests outside it are silently discarded, and
+retransmissions within it are answered again without
+being applied twice (RFC 5176 section 5).
+    """
+    return self.__event_timestamp_window
+      
+  def _set_event_timestamp_window(self, v, load=False):
+    """
+    Setter method for event_timestamp_window, mapped from YANG variable /aaa/radius/dynamic_authorization/event_timestamp_window (bng-t:seconds32)
+    If this variable is read-only (config: false) in the
+    source YANG file, then _set_event_timestamp_window is considered as a private
+    method. Backends looking to populate this variable should
+    do so via calling thisObj._set_event_timestamp_window() directly.
+
+    YANG Description: How far an Event-Timestamp may be from the NAS's clock;
+requests outside it are silently discarded, and
+retransmissions within it are answered again without
+being applied twice (RFC 5176 section 5).
+    """
+    if hasattr(v, "_utype"):
+      v = v._utype(v)
+    try:
+      t = YANGDynClass(v,base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['1..3600']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(300), is_leaf=True, yang_name="event-timestamp-window", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='bng-t:seconds32', is_config=True)
+    except (TypeError, ValueError):
+      raise ValueError({
+          'error-string': """event_timestamp_window must be of a type compatible with bng-t:seconds32""",
+          'defined-type': "bng-t:seconds32",
+          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['1..3600']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(300), is_leaf=True, yang_name="event-timestamp-window", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='bng-t:seconds32', is_config=True)""",
+        })
+
+    self.__event_timestamp_window = t
+    if hasattr(self, '_set'):
+      self._set()
+
+  def _unset_event_timestamp_window(self):
+    self.__event_timestamp_window = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['1..3600']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(300), is_leaf=True, yang_name="event-timestamp-window", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='bng-t:seconds32', is_config=True)
+
+
+  def _get_audit_size(self):
+    """
+    Getter method for audit_size, mapped from YANG variable /aaa/radius/dynamic_authorization/audit_size (uint32)
+
+    YANG Description: Entries kept in dynamic-authorization-audit.
+    """
+    return self.__audit_size
+      
+  def _set_audit_size(self, v, load=False):
+    """
+    Setter method for audit_size, mapped from YANG variable /aaa/radius/dynamic_authorization/audit_size (uint32)
+    If this variable is read-only (config: false) in the
+    source YANG file, then _set_audit_size is considered as a private
+    method. Backends looking to populate this variable should
+    do so via calling thisObj._set_audit_size() directly.
+
+    YANG Description: Entries kept in dynamic-authorization-audit.
+    """
+    if hasattr(v, "_utype"):
+      v = v._utype(v)
+    try:
+      t = YANGDynClass(v,base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['1..100000']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(1000), is_leaf=True, yang_name="audit-size", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='uint32', is_config=True)
+    except (TypeError, ValueError):
+      raise ValueError({
+          'error-string': """audit_size must be of a type compatible with uint32""",
+          'defined-type': "uint32",
+          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['1..100000']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(1000), is_leaf=True, yang_name="audit-size", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='uint32', is_config=True)""",
+        })
+
+    self.__audit_size = t
+    if hasattr(self, '_set'):
+      self._set()
+
+  def _unset_audit_size(self):
+    self.__audit_size = YANGDynClass(base=RestrictedClassType(base_type=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), restriction_dict={'range': ['1..100000']}), default=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32)(1000), is_leaf=True, yang_name="audit-size", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='uint32', is_config=True)
+
+
   def _get_client(self):
     """
     Getter method for client, mapped from YANG variable /aaa/radius/dynamic_authorization/client (list)
@@ -1253,10 +1335,12 @@ protection, RFC 5176 section 5).
   address = __builtin__.property(_get_address, _set_address)
   port = __builtin__.property(_get_port, _set_port)
   require_event_timestamp = __builtin__.property(_get_require_event_timestamp, _set_require_event_timestamp)
+  event_timestamp_window = __builtin__.property(_get_event_timestamp_window, _set_event_timestamp_window)
+  audit_size = __builtin__.property(_get_audit_size, _set_audit_size)
   client = __builtin__.property(_get_client, _set_client)
 
 
-  _pyangbind_elements = OrderedDict([('enabled', enabled), ('address', address), ('port', port), ('require_event_timestamp', require_event_timestamp), ('client', client), ])
+  _pyangbind_elements = OrderedDict([('enabled', enabled), ('address', address), ('port', port), ('require_event_timestamp', require_event_timestamp), ('event_timestamp_window', event_timestamp_window), ('audit_size', audit_size), ('client', client), ])
 
 
 class yc_radius_bng_aaa__aaa_radius(PybindBase):
@@ -2457,6 +2541,472 @@ Delegated-IPv6-Prefix).
   _pyangbind_elements = OrderedDict([('radius', radius), ('attribute_mapping', attribute_mapping), ])
 
 
+class yc_request_bng_aaa__dynamic_authorization_audit_request(PybindBase):
+  """
+  This class was auto-generated by the PythonClass plugin for PYANG
+  from YANG module bng-aaa - based on the path /dynamic-authorization-audit/request. Each member element of
+  the container is represented as a class variable - with a specific
+  YANG type.
+
+  YANG Description: One request.
+  """
+  __slots__ = ('_path_helper', '_extmethods', '__seq','__time','__client','__type','__result','__error_cause','__session_id','__attribute',)
+
+  _yang_name = 'request'
+  _yang_namespace = 'urn:bng-agent:yang:bng-aaa'
+
+  _pybind_generated_by = 'container'
+
+  def __init__(self, *args, **kwargs):
+
+    self._path_helper = False
+
+    self._extmethods = False
+    self.__seq = YANGDynClass(base=RestrictedClassType(base_type=long, restriction_dict={'range':  ['0..18446744073709551615']}, int_size=64), is_leaf=True, yang_name="seq", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, is_keyval=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='uint64', is_config=False)
+    self.__time = YANGDynClass(base=RestrictedClassType(base_type=str, restriction_dict={'pattern': '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[\\+\\-]\\d{2}:\\d{2})'}), is_leaf=True, yang_name="time", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='yang:date-and-time', is_config=False)
+    self.__client = YANGDynClass(base=[RestrictedClassType(base_type=RestrictedClassType(base_type=str, restriction_dict={'pattern': '(([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])(%[\\p{N}\\p{L}]+)?'}), restriction_dict={'pattern': '[0-9\\.]*'}),RestrictedClassType(base_type=RestrictedClassType(base_type=str, restriction_dict={'pattern': '((:|[0-9a-fA-F]{0,4}):)([0-9a-fA-F]{0,4}:){0,5}((([0-9a-fA-F]{0,4}:)?(:|[0-9a-fA-F]{0,4}))|(((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])))(%[\\p{N}\\p{L}]+)?'}), restriction_dict={'pattern': '[0-9a-fA-F:\\.]*'}),], is_leaf=True, yang_name="client", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='inet:ip-address-no-zone', is_config=False)
+    self.__type = YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'coa': {}, 'disconnect': {}},), is_leaf=True, yang_name="type", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='enumeration', is_config=False)
+    self.__result = YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'ack': {}, 'nak': {}},), is_leaf=True, yang_name="result", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='enumeration', is_config=False)
+    self.__error_cause = YANGDynClass(base=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), is_leaf=True, yang_name="error-cause", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='uint32', is_config=False)
+    self.__session_id = YANGDynClass(unique=True, base=TypedListType(allowed_type=RestrictedClassType(base_type=long, restriction_dict={'range':  ['0..18446744073709551615']}, int_size=64)), is_leaf=False, yang_name="session-id", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='uint64', is_config=False)
+    self.__attribute = YANGDynClass(unique=True, base=TypedListType(allowed_type=str), is_leaf=False, yang_name="attribute", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='string', is_config=False)
+
+    load = kwargs.pop("load", None)
+    if args:
+      if len(args) > 1:
+        raise TypeError("cannot create a YANG container with >1 argument")
+      all_attr = True
+      for e in self._pyangbind_elements:
+        if not hasattr(args[0], e):
+          all_attr = False
+          break
+      if not all_attr:
+        raise ValueError("Supplied object did not have the correct attributes")
+      for e in self._pyangbind_elements:
+        nobj = getattr(args[0], e)
+        if nobj._changed() is False:
+          continue
+        setmethod = getattr(self, "_set_%s" % e)
+        if load is None:
+          setmethod(getattr(args[0], e))
+        else:
+          setmethod(getattr(args[0], e), load=load)
+
+  def _path(self):
+    if hasattr(self, "_parent"):
+      return self._parent._path()+[self._yang_name]
+    else:
+      return ['dynamic-authorization-audit', 'request']
+
+  def _get_seq(self):
+    """
+    Getter method for seq, mapped from YANG variable /dynamic_authorization_audit/request/seq (uint64)
+
+    YANG Description: Increases by one per request since the agent started.
+    """
+    return self.__seq
+      
+  def _set_seq(self, v, load=False):
+    """
+    Setter method for seq, mapped from YANG variable /dynamic_authorization_audit/request/seq (uint64)
+    If this variable is read-only (config: false) in the
+    source YANG file, then _set_seq is considered as a private
+    method. Backends looking to populate this variable should
+    do so via calling thisObj._set_seq() directly.
+
+    YANG Description: Increases by one per request since the agent started.
+    """
+    parent = getattr(self, "_parent", None)
+    if parent is not None and load is False:
+      raise AttributeError("Cannot set keys directly when" +
+                             " within an instantiated list")
+
+    if hasattr(v, "_utype"):
+      v = v._utype(v)
+    try:
+      t = YANGDynClass(v,base=RestrictedClassType(base_type=long, restriction_dict={'range':  ['0..18446744073709551615']}, int_size=64), is_leaf=True, yang_name="seq", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, is_keyval=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='uint64', is_config=False)
+    except (TypeError, ValueError):
+      raise ValueError({
+          'error-string': """seq must be of a type compatible with uint64""",
+          'defined-type': "uint64",
+          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=long, restriction_dict={'range':  ['0..18446744073709551615']}, int_size=64), is_leaf=True, yang_name="seq", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, is_keyval=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='uint64', is_config=False)""",
+        })
+
+    self.__seq = t
+    if hasattr(self, '_set'):
+      self._set()
+
+  def _unset_seq(self):
+    self.__seq = YANGDynClass(base=RestrictedClassType(base_type=long, restriction_dict={'range':  ['0..18446744073709551615']}, int_size=64), is_leaf=True, yang_name="seq", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, is_keyval=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='uint64', is_config=False)
+
+
+  def _get_time(self):
+    """
+    Getter method for time, mapped from YANG variable /dynamic_authorization_audit/request/time (yang:date-and-time)
+
+    YANG Description: When it arrived.
+    """
+    return self.__time
+      
+  def _set_time(self, v, load=False):
+    """
+    Setter method for time, mapped from YANG variable /dynamic_authorization_audit/request/time (yang:date-and-time)
+    If this variable is read-only (config: false) in the
+    source YANG file, then _set_time is considered as a private
+    method. Backends looking to populate this variable should
+    do so via calling thisObj._set_time() directly.
+
+    YANG Description: When it arrived.
+    """
+    if hasattr(v, "_utype"):
+      v = v._utype(v)
+    try:
+      t = YANGDynClass(v,base=RestrictedClassType(base_type=str, restriction_dict={'pattern': '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[\\+\\-]\\d{2}:\\d{2})'}), is_leaf=True, yang_name="time", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='yang:date-and-time', is_config=False)
+    except (TypeError, ValueError):
+      raise ValueError({
+          'error-string': """time must be of a type compatible with yang:date-and-time""",
+          'defined-type': "yang:date-and-time",
+          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=str, restriction_dict={'pattern': '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[\\+\\-]\\d{2}:\\d{2})'}), is_leaf=True, yang_name="time", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='yang:date-and-time', is_config=False)""",
+        })
+
+    self.__time = t
+    if hasattr(self, '_set'):
+      self._set()
+
+  def _unset_time(self):
+    self.__time = YANGDynClass(base=RestrictedClassType(base_type=str, restriction_dict={'pattern': '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[\\+\\-]\\d{2}:\\d{2})'}), is_leaf=True, yang_name="time", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='yang:date-and-time', is_config=False)
+
+
+  def _get_client(self):
+    """
+    Getter method for client, mapped from YANG variable /dynamic_authorization_audit/request/client (inet:ip-address-no-zone)
+
+    YANG Description: The client the request came from.
+    """
+    return self.__client
+      
+  def _set_client(self, v, load=False):
+    """
+    Setter method for client, mapped from YANG variable /dynamic_authorization_audit/request/client (inet:ip-address-no-zone)
+    If this variable is read-only (config: false) in the
+    source YANG file, then _set_client is considered as a private
+    method. Backends looking to populate this variable should
+    do so via calling thisObj._set_client() directly.
+
+    YANG Description: The client the request came from.
+    """
+    if hasattr(v, "_utype"):
+      v = v._utype(v)
+    try:
+      t = YANGDynClass(v,base=[RestrictedClassType(base_type=RestrictedClassType(base_type=str, restriction_dict={'pattern': '(([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])(%[\\p{N}\\p{L}]+)?'}), restriction_dict={'pattern': '[0-9\\.]*'}),RestrictedClassType(base_type=RestrictedClassType(base_type=str, restriction_dict={'pattern': '((:|[0-9a-fA-F]{0,4}):)([0-9a-fA-F]{0,4}:){0,5}((([0-9a-fA-F]{0,4}:)?(:|[0-9a-fA-F]{0,4}))|(((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])))(%[\\p{N}\\p{L}]+)?'}), restriction_dict={'pattern': '[0-9a-fA-F:\\.]*'}),], is_leaf=True, yang_name="client", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='inet:ip-address-no-zone', is_config=False)
+    except (TypeError, ValueError):
+      raise ValueError({
+          'error-string': """client must be of a type compatible with inet:ip-address-no-zone""",
+          'defined-type': "inet:ip-address-no-zone",
+          'generated-type': """YANGDynClass(base=[RestrictedClassType(base_type=RestrictedClassType(base_type=str, restriction_dict={'pattern': '(([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])(%[\\p{N}\\p{L}]+)?'}), restriction_dict={'pattern': '[0-9\\.]*'}),RestrictedClassType(base_type=RestrictedClassType(base_type=str, restriction_dict={'pattern': '((:|[0-9a-fA-F]{0,4}):)([0-9a-fA-F]{0,4}:){0,5}((([0-9a-fA-F]{0,4}:)?(:|[0-9a-fA-F]{0,4}))|(((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])))(%[\\p{N}\\p{L}]+)?'}), restriction_dict={'pattern': '[0-9a-fA-F:\\.]*'}),], is_leaf=True, yang_name="client", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='inet:ip-address-no-zone', is_config=False)""",
+        })
+
+    self.__client = t
+    if hasattr(self, '_set'):
+      self._set()
+
+  def _unset_client(self):
+    self.__client = YANGDynClass(base=[RestrictedClassType(base_type=RestrictedClassType(base_type=str, restriction_dict={'pattern': '(([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])(%[\\p{N}\\p{L}]+)?'}), restriction_dict={'pattern': '[0-9\\.]*'}),RestrictedClassType(base_type=RestrictedClassType(base_type=str, restriction_dict={'pattern': '((:|[0-9a-fA-F]{0,4}):)([0-9a-fA-F]{0,4}:){0,5}((([0-9a-fA-F]{0,4}:)?(:|[0-9a-fA-F]{0,4}))|(((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])))(%[\\p{N}\\p{L}]+)?'}), restriction_dict={'pattern': '[0-9a-fA-F:\\.]*'}),], is_leaf=True, yang_name="client", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='inet:ip-address-no-zone', is_config=False)
+
+
+  def _get_type(self):
+    """
+    Getter method for type, mapped from YANG variable /dynamic_authorization_audit/request/type (enumeration)
+
+    YANG Description: The request.
+    """
+    return self.__type
+      
+  def _set_type(self, v, load=False):
+    """
+    Setter method for type, mapped from YANG variable /dynamic_authorization_audit/request/type (enumeration)
+    If this variable is read-only (config: false) in the
+    source YANG file, then _set_type is considered as a private
+    method. Backends looking to populate this variable should
+    do so via calling thisObj._set_type() directly.
+
+    YANG Description: The request.
+    """
+    if hasattr(v, "_utype"):
+      v = v._utype(v)
+    try:
+      t = YANGDynClass(v,base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'coa': {}, 'disconnect': {}},), is_leaf=True, yang_name="type", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='enumeration', is_config=False)
+    except (TypeError, ValueError):
+      raise ValueError({
+          'error-string': """type must be of a type compatible with enumeration""",
+          'defined-type': "bng-aaa:enumeration",
+          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'coa': {}, 'disconnect': {}},), is_leaf=True, yang_name="type", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='enumeration', is_config=False)""",
+        })
+
+    self.__type = t
+    if hasattr(self, '_set'):
+      self._set()
+
+  def _unset_type(self):
+    self.__type = YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'coa': {}, 'disconnect': {}},), is_leaf=True, yang_name="type", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='enumeration', is_config=False)
+
+
+  def _get_result(self):
+    """
+    Getter method for result, mapped from YANG variable /dynamic_authorization_audit/request/result (enumeration)
+
+    YANG Description: The answer sent.
+    """
+    return self.__result
+      
+  def _set_result(self, v, load=False):
+    """
+    Setter method for result, mapped from YANG variable /dynamic_authorization_audit/request/result (enumeration)
+    If this variable is read-only (config: false) in the
+    source YANG file, then _set_result is considered as a private
+    method. Backends looking to populate this variable should
+    do so via calling thisObj._set_result() directly.
+
+    YANG Description: The answer sent.
+    """
+    if hasattr(v, "_utype"):
+      v = v._utype(v)
+    try:
+      t = YANGDynClass(v,base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'ack': {}, 'nak': {}},), is_leaf=True, yang_name="result", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='enumeration', is_config=False)
+    except (TypeError, ValueError):
+      raise ValueError({
+          'error-string': """result must be of a type compatible with enumeration""",
+          'defined-type': "bng-aaa:enumeration",
+          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'ack': {}, 'nak': {}},), is_leaf=True, yang_name="result", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='enumeration', is_config=False)""",
+        })
+
+    self.__result = t
+    if hasattr(self, '_set'):
+      self._set()
+
+  def _unset_result(self):
+    self.__result = YANGDynClass(base=RestrictedClassType(base_type=str,                                     restriction_type="dict_key",                                     restriction_arg={'ack': {}, 'nak': {}},), is_leaf=True, yang_name="result", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='enumeration', is_config=False)
+
+
+  def _get_error_cause(self):
+    """
+    Getter method for error_cause, mapped from YANG variable /dynamic_authorization_audit/request/error_cause (uint32)
+
+    YANG Description: Error-Cause of a NAK (RFC 5176 section 3.5).
+    """
+    return self.__error_cause
+      
+  def _set_error_cause(self, v, load=False):
+    """
+    Setter method for error_cause, mapped from YANG variable /dynamic_authorization_audit/request/error_cause (uint32)
+    If this variable is read-only (config: false) in the
+    source YANG file, then _set_error_cause is considered as a private
+    method. Backends looking to populate this variable should
+    do so via calling thisObj._set_error_cause() directly.
+
+    YANG Description: Error-Cause of a NAK (RFC 5176 section 3.5).
+    """
+    if hasattr(v, "_utype"):
+      v = v._utype(v)
+    try:
+      t = YANGDynClass(v,base=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), is_leaf=True, yang_name="error-cause", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='uint32', is_config=False)
+    except (TypeError, ValueError):
+      raise ValueError({
+          'error-string': """error_cause must be of a type compatible with uint32""",
+          'defined-type': "uint32",
+          'generated-type': """YANGDynClass(base=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), is_leaf=True, yang_name="error-cause", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='uint32', is_config=False)""",
+        })
+
+    self.__error_cause = t
+    if hasattr(self, '_set'):
+      self._set()
+
+  def _unset_error_cause(self):
+    self.__error_cause = YANGDynClass(base=RestrictedClassType(base_type=long, restriction_dict={'range': ['0..4294967295']}, int_size=32), is_leaf=True, yang_name="error-cause", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='uint32', is_config=False)
+
+
+  def _get_session_id(self):
+    """
+    Getter method for session_id, mapped from YANG variable /dynamic_authorization_audit/request/session_id (uint64)
+
+    YANG Description: Sessions the request identified.
+    """
+    return self.__session_id
+      
+  def _set_session_id(self, v, load=False):
+    """
+    Setter method for session_id, mapped from YANG variable /dynamic_authorization_audit/request/session_id (uint64)
+    If this variable is read-only (config: false) in the
+    source YANG file, then _set_session_id is considered as a private
+    method. Backends looking to populate this variable should
+    do so via calling thisObj._set_session_id() directly.
+
+    YANG Description: Sessions the request identified.
+    """
+    if hasattr(v, "_utype"):
+      v = v._utype(v)
+    try:
+      t = YANGDynClass(v,unique=True, base=TypedListType(allowed_type=RestrictedClassType(base_type=long, restriction_dict={'range':  ['0..18446744073709551615']}, int_size=64)), is_leaf=False, yang_name="session-id", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='uint64', is_config=False)
+    except (TypeError, ValueError):
+      raise ValueError({
+          'error-string': """session_id must be of a type compatible with uint64""",
+          'defined-type': "uint64",
+          'generated-type': """YANGDynClass(unique=True, base=TypedListType(allowed_type=RestrictedClassType(base_type=long, restriction_dict={'range':  ['0..18446744073709551615']}, int_size=64)), is_leaf=False, yang_name="session-id", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='uint64', is_config=False)""",
+        })
+
+    self.__session_id = t
+    if hasattr(self, '_set'):
+      self._set()
+
+  def _unset_session_id(self):
+    self.__session_id = YANGDynClass(unique=True, base=TypedListType(allowed_type=RestrictedClassType(base_type=long, restriction_dict={'range':  ['0..18446744073709551615']}, int_size=64)), is_leaf=False, yang_name="session-id", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='uint64', is_config=False)
+
+
+  def _get_attribute(self):
+    """
+    Getter method for attribute, mapped from YANG variable /dynamic_authorization_audit/request/attribute (string)
+
+    YANG Description: The request's attributes as Name=value (authenticators
+left out).
+    """
+    return self.__attribute
+      
+  def _set_attribute(self, v, load=False):
+    """
+    Setter method for attribute, mapped from YANG variable /dynamic_authorization_audit/request/attribute (string)
+    If this variable is read-only (config: false) in the
+    source YANG file, then _set_attribute is considered as a private
+    method. Backends looking to populate this variable should
+    do so via calling thisObj._set_attribute() directly.
+
+    YANG Description: The request's attributes as Name=value (authenticators
+left out).
+    """
+    if hasattr(v, "_utype"):
+      v = v._utype(v)
+    try:
+      t = YANGDynClass(v,unique=True, base=TypedListType(allowed_type=str), is_leaf=False, yang_name="attribute", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='string', is_config=False)
+    except (TypeError, ValueError):
+      raise ValueError({
+          'error-string': """attribute must be of a type compatible with string""",
+          'defined-type': "string",
+          'generated-type': """YANGDynClass(unique=True, base=TypedListType(allowed_type=str), is_leaf=False, yang_name="attribute", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='string', is_config=False)""",
+        })
+
+    self.__attribute = t
+    if hasattr(self, '_set'):
+      self._set()
+
+  def _unset_attribute(self):
+    self.__attribute = YANGDynClass(unique=True, base=TypedListType(allowed_type=str), is_leaf=False, yang_name="attribute", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='string', is_config=False)
+
+  seq = __builtin__.property(_get_seq)
+  time = __builtin__.property(_get_time)
+  client = __builtin__.property(_get_client)
+  type = __builtin__.property(_get_type)
+  result = __builtin__.property(_get_result)
+  error_cause = __builtin__.property(_get_error_cause)
+  session_id = __builtin__.property(_get_session_id)
+  attribute = __builtin__.property(_get_attribute)
+
+
+  _pyangbind_elements = OrderedDict([('seq', seq), ('time', time), ('client', client), ('type', type), ('result', result), ('error_cause', error_cause), ('session_id', session_id), ('attribute', attribute), ])
+
+
+class yc_dynamic_authorization_audit_bng_aaa__dynamic_authorization_audit(PybindBase):
+  """
+  This class was auto-generated by the PythonClass plugin for PYANG
+  from YANG module bng-aaa - based on the path /dynamic-authorization-audit. Each member element of
+  the container is represented as a class variable - with a specific
+  YANG type.
+
+  YANG Description: The last audit-size CoA and Disconnect requests that passed
+the client and authenticator checks, oldest first. Dropped
+datagrams are counted in metrics, not kept here.
+  """
+  __slots__ = ('_path_helper', '_extmethods', '__request',)
+
+  _yang_name = 'dynamic-authorization-audit'
+  _yang_namespace = 'urn:bng-agent:yang:bng-aaa'
+
+  _pybind_generated_by = 'container'
+
+  def __init__(self, *args, **kwargs):
+
+    self._path_helper = False
+
+    self._extmethods = False
+    self.__request = YANGDynClass(base=YANGListType("seq",yc_request_bng_aaa__dynamic_authorization_audit_request, yang_name="request", parent=self, is_container='list', user_ordered=False, path_helper=self._path_helper, yang_keys='seq', extensions=None), is_container='list', yang_name="request", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='list', is_config=False)
+
+    load = kwargs.pop("load", None)
+    if args:
+      if len(args) > 1:
+        raise TypeError("cannot create a YANG container with >1 argument")
+      all_attr = True
+      for e in self._pyangbind_elements:
+        if not hasattr(args[0], e):
+          all_attr = False
+          break
+      if not all_attr:
+        raise ValueError("Supplied object did not have the correct attributes")
+      for e in self._pyangbind_elements:
+        nobj = getattr(args[0], e)
+        if nobj._changed() is False:
+          continue
+        setmethod = getattr(self, "_set_%s" % e)
+        if load is None:
+          setmethod(getattr(args[0], e))
+        else:
+          setmethod(getattr(args[0], e), load=load)
+
+  def _path(self):
+    if hasattr(self, "_parent"):
+      return self._parent._path()+[self._yang_name]
+    else:
+      return ['dynamic-authorization-audit']
+
+  def _get_request(self):
+    """
+    Getter method for request, mapped from YANG variable /dynamic_authorization_audit/request (list)
+
+    YANG Description: One request.
+    """
+    return self.__request
+      
+  def _set_request(self, v, load=False):
+    """
+    Setter method for request, mapped from YANG variable /dynamic_authorization_audit/request (list)
+    If this variable is read-only (config: false) in the
+    source YANG file, then _set_request is considered as a private
+    method. Backends looking to populate this variable should
+    do so via calling thisObj._set_request() directly.
+
+    YANG Description: One request.
+    """
+    if hasattr(v, "_utype"):
+      v = v._utype(v)
+    try:
+      t = YANGDynClass(v,base=YANGListType("seq",yc_request_bng_aaa__dynamic_authorization_audit_request, yang_name="request", parent=self, is_container='list', user_ordered=False, path_helper=self._path_helper, yang_keys='seq', extensions=None), is_container='list', yang_name="request", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='list', is_config=False)
+    except (TypeError, ValueError):
+      raise ValueError({
+          'error-string': """request must be of a type compatible with list""",
+          'defined-type': "list",
+          'generated-type': """YANGDynClass(base=YANGListType("seq",yc_request_bng_aaa__dynamic_authorization_audit_request, yang_name="request", parent=self, is_container='list', user_ordered=False, path_helper=self._path_helper, yang_keys='seq', extensions=None), is_container='list', yang_name="request", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='list', is_config=False)""",
+        })
+
+    self.__request = t
+    if hasattr(self, '_set'):
+      self._set()
+
+  def _unset_request(self):
+    self.__request = YANGDynClass(base=YANGListType("seq",yc_request_bng_aaa__dynamic_authorization_audit_request, yang_name="request", parent=self, is_container='list', user_ordered=False, path_helper=self._path_helper, yang_keys='seq', extensions=None), is_container='list', yang_name="request", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='list', is_config=False)
+
+  request = __builtin__.property(_get_request)
+
+
+  _pyangbind_elements = OrderedDict([('request', request), ])
+
+
 class bng_aaa(PybindBase):
   """
   This class was auto-generated by the PythonClass plugin for PYANG
@@ -2473,7 +3023,7 @@ business, not this module's.
 Shared secrets are protected with nacm:default-deny-all: only
 the recovery session and explicitly permitted users read them.
   """
-  __slots__ = ('_path_helper', '_extmethods', '__aaa',)
+  __slots__ = ('_path_helper', '_extmethods', '__aaa','__dynamic_authorization_audit',)
 
   _yang_name = 'bng-aaa'
   _yang_namespace = 'urn:bng-agent:yang:bng-aaa'
@@ -2486,6 +3036,7 @@ the recovery session and explicitly permitted users read them.
 
     self._extmethods = False
     self.__aaa = YANGDynClass(base=yc_aaa_bng_aaa__aaa, is_container='container', yang_name="aaa", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='container', is_config=True)
+    self.__dynamic_authorization_audit = YANGDynClass(base=yc_dynamic_authorization_audit_bng_aaa__dynamic_authorization_audit, is_container='container', yang_name="dynamic-authorization-audit", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='container', is_config=False)
 
     load = kwargs.pop("load", None)
     if args:
@@ -2550,10 +3101,52 @@ the recovery session and explicitly permitted users read them.
   def _unset_aaa(self):
     self.__aaa = YANGDynClass(base=yc_aaa_bng_aaa__aaa, is_container='container', yang_name="aaa", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='container', is_config=True)
 
+
+  def _get_dynamic_authorization_audit(self):
+    """
+    Getter method for dynamic_authorization_audit, mapped from YANG variable /dynamic_authorization_audit (container)
+
+    YANG Description: The last audit-size CoA and Disconnect requests that passed
+the client and authenticator checks, oldest first. Dropped
+datagrams are counted in metrics, not kept here.
+    """
+    return self.__dynamic_authorization_audit
+      
+  def _set_dynamic_authorization_audit(self, v, load=False):
+    """
+    Setter method for dynamic_authorization_audit, mapped from YANG variable /dynamic_authorization_audit (container)
+    If this variable is read-only (config: false) in the
+    source YANG file, then _set_dynamic_authorization_audit is considered as a private
+    method. Backends looking to populate this variable should
+    do so via calling thisObj._set_dynamic_authorization_audit() directly.
+
+    YANG Description: The last audit-size CoA and Disconnect requests that passed
+the client and authenticator checks, oldest first. Dropped
+datagrams are counted in metrics, not kept here.
+    """
+    if hasattr(v, "_utype"):
+      v = v._utype(v)
+    try:
+      t = YANGDynClass(v,base=yc_dynamic_authorization_audit_bng_aaa__dynamic_authorization_audit, is_container='container', yang_name="dynamic-authorization-audit", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='container', is_config=False)
+    except (TypeError, ValueError):
+      raise ValueError({
+          'error-string': """dynamic_authorization_audit must be of a type compatible with container""",
+          'defined-type': "container",
+          'generated-type': """YANGDynClass(base=yc_dynamic_authorization_audit_bng_aaa__dynamic_authorization_audit, is_container='container', yang_name="dynamic-authorization-audit", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='container', is_config=False)""",
+        })
+
+    self.__dynamic_authorization_audit = t
+    if hasattr(self, '_set'):
+      self._set()
+
+  def _unset_dynamic_authorization_audit(self):
+    self.__dynamic_authorization_audit = YANGDynClass(base=yc_dynamic_authorization_audit_bng_aaa__dynamic_authorization_audit, is_container='container', yang_name="dynamic-authorization-audit", parent=self, path_helper=self._path_helper, extmethods=self._extmethods, register_paths=True, extensions=None, namespace='urn:bng-agent:yang:bng-aaa', defining_module='bng-aaa', yang_type='container', is_config=False)
+
   aaa = __builtin__.property(_get_aaa, _set_aaa)
+  dynamic_authorization_audit = __builtin__.property(_get_dynamic_authorization_audit)
 
 
-  _pyangbind_elements = OrderedDict([('aaa', aaa), ])
+  _pyangbind_elements = OrderedDict([('aaa', aaa), ('dynamic_authorization_audit', dynamic_authorization_audit), ])
 
 
 class bng_acl(PybindBase):
