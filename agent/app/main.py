@@ -185,6 +185,7 @@ class Agent:
         self._acl_task: asyncio.Task[None] | None = None
         self.subscribers: Any = None  # agent.sessions.service.SubscriberService
         self._subscriber_wiring: Any = None
+        self.coa: Any = None  # agent.app.coa.CoaRuntime
         self.natlog: Any = None
         self.dhcp6: Any = None
         self.nd_guard: Any = None
@@ -276,6 +277,7 @@ class Agent:
             # bng-agent:vpp-connection-change and oper-status-change on the NETCONF stream (RFC 5277)
             self.netconf.follow_telemetry(self.telemetry.bus)
         await self._start_subscribers()
+        await self._start_coa()
         self._start_module_metrics()
 
     def _start_module_metrics(self) -> None:
@@ -343,6 +345,22 @@ class Agent:
         await self.subscribers.start()
         # a QoS profile edited in configuration changes the policers of the sessions using it
         self.subscribers.follow_config(self.txn, ("/bng-qos:qos",))
+
+    async def _start_coa(self) -> None:
+        """The CoA/Disconnect listener (RFC 5176, docs/coa.md) on the subscriber manager: follows
+        ``bng-aaa:aaa/radius/dynamic-authorization``; its audit log in ``<operational>``, on gNMI ON_CHANGE
+        and as NETCONF notifications."""
+        from agent.app.coa import CoaRuntime
+
+        self.coa = CoaRuntime(self.datastores.running.json, self.subscribers.manager, self.datastores)
+        self.coa.start(self.gnmi, self.netconf)
+        try:
+            await self.coa.apply()
+        except OSError:
+            log.exception("CoA listener did not start; retried after the next commit")
+        self.coa.follow(self.txn)
+        if self.telemetry is not None:
+            self.telemetry.register_source("coa", self.coa.samples)
 
     async def _start_natlog(self) -> None:
         """The NAT event logging relay (docs/nat-logging.md): follows nat-logging in running."""
@@ -651,6 +669,8 @@ class Agent:
                 await self.subscribers.stop()
         if self._subscriber_wiring is not None:
             await self._subscriber_wiring.stop()
+        if self.coa is not None:
+            await self.coa.stop()
         for metrics in (
             getattr(self, "neighbor_metrics", None),
             getattr(self, "session_metrics", None),

@@ -69,8 +69,7 @@ UNAPPLIED: tuple[Unapplied, ...] = (
     Unapplied(f"{_SUBS}/dhcpv4-relay/server-group/server-vrf", "DHCPv4 servers in a VRF", 14),
     Unapplied(f"{_SUBS}/ra-policies/ra-policy/prefix-length", "per-subscriber SLAAC prefixes", 14),
     Unapplied(f"{_SUBS}/ra-policies/ra-policy/slaac-prefix-pool", "per-subscriber SLAAC prefixes", 14),
-    # RADIUS authentication, accounting and attribute mapping are applied (agent/aaa, docs/aaa.md)
-    Unapplied("/bng-aaa:aaa/radius/dynamic-authorization", "RADIUS CoA and Disconnect (RFC 5176)", 15),
+    # RADIUS authentication, accounting, attribute mapping and CoA/Disconnect are applied (agent/aaa)
     Unapplied("/bng-aaa:aaa/radius/vrf", "RADIUS servers in a VRF", 15),
     Unapplied("/bng-aaa:aaa/radius/accounting/start-after-address", "accounting Start before an address", 15),
     Unapplied(

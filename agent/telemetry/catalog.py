@@ -334,13 +334,6 @@ AAA: Final = ModuleTelemetry(
             (("access",), ("accounting",)),
         ),
         Family(
-            "bng_radius_coa_requests",
-            "counter",
-            "CoA/Disconnect requests received",
-            ("result",),
-            (("ack",), ("nak",)),
-        ),
-        Family(
             "bng_radius_server_requests",
             "counter",
             "RADIUS requests sent to one server (first transmissions)",
@@ -404,6 +397,31 @@ AAA: Final = ModuleTelemetry(
             ("result",),
             (),
         ),
+    ),
+    "zero",
+)
+
+COA: Final = ModuleTelemetry(
+    "coa",
+    "RADIUS CoA and Disconnect listener (RFC 5176, agent/aaa/coa.py, docs/aaa.md)",
+    (
+        Family(
+            "bng_coa_requests",
+            "counter",
+            "CoA/Disconnect requests answered, by request, result and Error-Cause (none for an ACK)",
+            ("request", "result", "error_cause"),
+            (("coa", "ack", "none"), ("disconnect", "ack", "none")),
+        ),
+        Family(
+            "bng_coa_dropped",
+            "counter",
+            "CoA/Disconnect datagrams dropped without an answer, by cause (unknown-client, "
+            "bad-authenticator, bad-message-authenticator, stale-event-timestamp, duplicate ...)",
+            ("cause",),
+            (("unknown-client",), ("bad-authenticator",)),
+        ),
+        Family("bng_coa_audit_entries", "gauge", "Entries in the dynamic-authorization audit log"),
+        Family("bng_coa_listening", "gauge", "1 when dynamic-authorization is enabled"),
     ),
     "zero",
 )
@@ -683,6 +701,7 @@ MODULES: Final[tuple[ModuleTelemetry, ...]] = (
     ACL,
     SUBSCRIBERS,
     AAA,
+    COA,
     VRRP,
     HA,
     IPFIX,
@@ -704,6 +723,18 @@ BOUNDED_VALUES: Final[dict[str, tuple[str, ...]]] = {
     "state": ("init", "authenticating", "active", "closing"),
     "type": ("access", "accounting"),
     "result": ("ack", "nak"),
+    "request": ("coa", "disconnect"),
+    "error_cause": ("none", "401", "402", "403", "404", "405", "501", "503", "504", "506"),
+    "cause": (
+        "unknown-client",
+        "malformed",
+        "unsupported-code",
+        "bad-authenticator",
+        "bad-message-authenticator",
+        "duplicate",
+        "no-event-timestamp",
+        "stale-event-timestamp",
+    ),
     "protocol": ("dhcpv4", "dhcpv6", "pppoe-discovery", "pppoe-session", "nd"),
     "message": (
         "solicit",
