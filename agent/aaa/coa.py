@@ -33,7 +33,9 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from agent.aaa import coa_wire as w
+from agent.aaa.accounting import acct_session_id
 from agent.aaa.audit import AuditLog
+from agent.aaa.packet import nas_port_id as packet_nas_port_id
 from agent.sessions.api import (
     PolicyAttr,
     PolicyOrigin,
@@ -148,20 +150,10 @@ class CoaConfig:
         )
 
 
-def acct_session_id(session: Session) -> str:
-    """The Acct-Session-Id accounting sends for a session (its id and start time in microseconds, the
-    format of :mod:`agent.aaa.accounting`), so a CoA can name a session by it."""
-    return f"{session.id:08X}-{int(session.started * 1_000_000):X}"
-
-
 def nas_port_id(session: Session) -> str:
-    """NAS-Port-Id as the Access-Request carries it: ``<interface>:<outer>-<inner>``."""
+    """NAS-Port-Id as the session's Access-Request carried it (:func:`agent.aaa.packet.nas_port_id`)."""
     k = session.key
-    if k.outer_vlan is None:
-        return k.access_interface
-    if k.inner_vlan is None:
-        return f"{k.access_interface}:{k.outer_vlan}"
-    return f"{k.access_interface}:{k.outer_vlan}-{k.inner_vlan}"
+    return packet_nas_port_id(k.access_interface, k.outer_vlan, k.inner_vlan)
 
 
 class Nak(Exception):
