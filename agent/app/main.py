@@ -229,12 +229,13 @@ class Agent:
 
         # sessions from their log into the southbound before it first reconciles VPP (docs/subscribers.md)
         from agent.features.acl.session import AclSessionHook
+        from agent.features.nat.session import NAT_HOOK
         from agent.features.qos.session import QOS_HOOK
         from agent.sessions.service import SubscriberService
 
-        # the features' per-session items (SessionHook): NAT adds its own here when it lands
+        # the features' per-session items (SessionHook)
         self.subscribers = SubscriberService(
-            self.s.data_dir, self.southbound, hooks=[AclSessionHook(), QOS_HOOK]
+            self.s.data_dir, self.southbound, hooks=[AclSessionHook(), QOS_HOOK, NAT_HOOK]
         )
         self.subscribers.restore()
         self.sessions = self.subscribers.manager  # what the subscriber API and metrics use

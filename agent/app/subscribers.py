@@ -14,8 +14,9 @@ import re
 import time
 from typing import Any
 
+from agent.features.nat.session import session_nat
 from agent.sessions import oper
-from agent.sessions.api import SessionFilter, WatchOverflow
+from agent.sessions.api import Session, SessionFilter, WatchOverflow
 from agent.sessions.service import SubscriberService
 
 log = logging.getLogger("agent.app")
@@ -33,13 +34,19 @@ class SubscriberWiring:
         self.task: asyncio.Task[None] | None = None
         self.forwarded = 0
 
+    def extra(self, s: Session) -> dict[str, Any]:
+        """What features add to a session's entry: the NAT instance covering it and, for det44, its
+        outside address and port block (from configuration, as VPP computes them)."""
+        nat = session_nat(s, self.service.southbound.config)
+        return {"nat": nat} if nat is not None else {}
+
     def operational(self, paths: list[str] | None) -> dict[str, Any]:
         """The ``sessions`` list; a read of given session entries builds only those."""
         mgr = self.service.manager
         ids = {int(m.group(1)) for p in paths or () for m in _ID_IN_PATH.finditer(p)}
         if paths and ids and all(_ID_IN_PATH.search(p) for p in paths):
-            return oper.document(mgr.list(SessionFilter(ids=frozenset(ids))))
-        return oper.document(mgr.list())
+            return oper.document(mgr.list(SessionFilter(ids=frozenset(ids))), self.extra)
+        return oper.document(mgr.list(), self.extra)
 
     def start(self, gnmi: Any, netconf: Any) -> None:
         self.handle = self.datastores.operational.register_scoped(oper.SESSIONS, self.operational)
@@ -57,7 +64,7 @@ class SubscriberWiring:
                     self.forwarded += 1
                     ts = ev.session.updated
                     if gnmi is not None:
-                        gnmi.publish_operational(oper.changes(ev), int(time.time() * 1e9))
+                        gnmi.publish_operational(oper.changes(ev, self.extra), int(time.time() * 1e9))
                     if netconf is not None:
                         netconf.publish(oper.MODULE, "session-event", oper.notification(ev), ts)
                 return

@@ -60,7 +60,6 @@ UNAPPLIED: tuple[Unapplied, ...] = (
     Unapplied(f"{_AI}/pppoe", "PPPoE access", 16),
     Unapplied(f"{_TPL}/qos-input-profile", "per-session QoS profiles", 18),
     Unapplied(f"{_TPL}/qos-output-profile", "per-session QoS profiles", 18),
-    Unapplied(f"{_TPL}/nat-instance", "per-session NAT44", 17),
     Unapplied(f"{_TPL}/ipv4-pool", "local IPv4 pools (PPPoE IPCP)", 16),
     Unapplied(f"{_TPL}/ipv6-prefix-pool", "local delegated-prefix pools", 14),
     Unapplied(f"{_SUBS}/address-pools", "local address and prefix pools", 14),

@@ -447,6 +447,9 @@ class SessionHook(Protocol):
     and ``deps`` on configuration items they need (a policer template, an ACL): they wait as ``pending``
     until configuration provides them. The manager calls it whenever the session changes and programs
     the difference. ``validate`` rejects a policy value this feature does not know (``None``: fine).
+    A hook may also have ``check(session, ctx) -> str | None``, judging the whole session (NAT: the
+    session's VRF against its instance's); the programmer calls it for a new session or a changed
+    policy or state and refuses with :class:`InvalidRequest` before anything is programmed.
     """
 
     name: str

@@ -12,6 +12,7 @@ receives just that; a session that leaves is one delete of its list entry.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -23,6 +24,21 @@ NS = "urn:bng-agent:yang:bng-subscribers"
 SESSIONS = "/bng-subscribers:subscribers/sessions"
 
 
+#: Containers a feature adds to a session's entry from what only it knows (the NAT feature: the
+#: ``nat`` container, computed from configuration), as JSON-IETF members; ``bng-agent run`` supplies it.
+Extra = Callable[[Session], dict[str, Any]]
+
+
+def _flat(prefix: str, node: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in node.items():
+        if isinstance(v, dict):
+            out.update(_flat(f"{prefix}{k}/", v))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
 def entry_path(session_id: int) -> str:
     return f"{SESSIONS}/session[id='{session_id}']"
 
@@ -31,7 +47,7 @@ def _time(ts: float) -> str:
     return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def leaves(s: Session) -> dict[str, Any]:
+def leaves(s: Session, extra: Extra | None = None) -> dict[str, Any]:
     """The session's leaves by path relative to its list entry (``policy[attribute='vrf']/value``),
     values as JSON-IETF."""
     out: dict[str, Any] = {
@@ -63,10 +79,12 @@ def leaves(s: Session) -> dict[str, Any]:
         out[f"{base}/attribute"] = attr.value
         out[f"{base}/value"] = p.value
         out[f"{base}/source"] = p.origin.identity
+    if extra is not None:
+        out.update(_flat("", extra(s)))
     return out
 
 
-def entry(s: Session) -> dict[str, Any]:
+def entry(s: Session, extra: Extra | None = None) -> dict[str, Any]:
     """The session's ``sessions/session`` list entry in JSON-IETF."""
     e: dict[str, Any] = {}
     policy: list[dict[str, Any]] = []
@@ -78,22 +96,24 @@ def entry(s: Session) -> dict[str, Any]:
         policy.append({"attribute": attr.value, "value": p.value, "source": p.origin.identity})
     if policy:
         e["policy"] = policy
+    if extra is not None:
+        e.update(extra(s))
     return e
 
 
-def document(sessions: list[Session]) -> dict[str, Any]:
+def document(sessions: list[Session], extra: Extra | None = None) -> dict[str, Any]:
     """The operational ``sessions`` container for these sessions."""
-    return {"bng-subscribers:subscribers": {"sessions": {"session": [entry(s) for s in sessions]}}}
+    return {"bng-subscribers:subscribers": {"sessions": {"session": [entry(s, extra) for s in sessions]}}}
 
 
-def changes(ev: SessionEvent) -> list[Change]:
+def changes(ev: SessionEvent, extra: Extra | None = None) -> list[Change]:
     """The gNMI ON_CHANGE changes of one event: leaves set (all for a new session, those that differ for
     a changed one), leaves gone, or the whole entry deleted."""
     base = entry_path(ev.session.id)
     if ev.kind == "left":
         return [Change("delete", base)]
-    new = leaves(ev.session)
-    old = leaves(ev.previous) if ev.kind == "changed" and ev.previous is not None else {}
+    new = leaves(ev.session, extra)
+    old = leaves(ev.previous, extra) if ev.kind == "changed" and ev.previous is not None else {}
     out = [Change("delete", f"{base}/{k}") for k in old.keys() - new.keys()]
     out += [
         Change("modify" if k in old else "create", f"{base}/{k}", old.get(k), v)

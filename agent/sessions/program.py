@@ -18,7 +18,7 @@ import logging
 from collections.abc import Iterable, Sequence
 
 from agent.features.subscribers import ROOT_ID
-from agent.sessions.api import Session, SessionHook
+from agent.sessions.api import InvalidRequest, Session, SessionHook
 from agent.sessions.items import session_items
 from agent.sessions.templates import AccessConfig
 from agent.vpp.config import Entry
@@ -64,7 +64,20 @@ class SessionProgrammer:
         self.sb.runtime.preload(items)
         return len(items)
 
+    def check(self, old: Session | None, new: Session | None) -> None:
+        """Hooks that judge a whole session (``check(session, ctx)``: NAT compares the session's VRF with
+        its instance's) refuse a new session or a changed policy or state before anything is programmed;
+        an unchanged session is not re-judged (a renewal never fails on configuration edited since)."""
+        if new is None or (old is not None and old.policy == new.policy and old.state == new.state):
+            return
+        for hook in self.hooks:
+            judge = getattr(hook, "check", None)
+            why = judge(new, self.sb.config) if judge is not None else None
+            if why is not None:
+                raise InvalidRequest(why)
+
     async def program(self, old: Session | None, new: Session | None) -> None:
+        self.check(old, new)
         before, after = self.items(old), self.items(new)
         change: dict[str, Item[Value] | None] = {k: None for k in before.keys() - after.keys()}
         change.update({k: it for k, it in after.items() if before.get(k) != it})
