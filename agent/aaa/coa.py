@@ -53,6 +53,7 @@ SERVICE_TYPE, VENDOR_SPECIFIC, SESSION_TIMEOUT, IDLE_TIMEOUT = 6, 26, 27, 28
 NAS_IDENTIFIER, ACCT_SESSION_ID, EVENT_TIMESTAMP, ACCT_INTERIM_INTERVAL = 32, 44, 55, 85
 NAS_PORT_ID, STATE, PROXY_STATE, ACCT_TERMINATE_CAUSE = 87, 24, 33, 49
 NAS_IPV6_ADDRESS = 95
+AUTHORIZE_ONLY = 17  # Service-Type value (RFC 5176 3.2)
 
 NAMES = {
     USER_NAME: "User-Name",
@@ -70,6 +71,7 @@ NAMES = {
     ACCT_TERMINATE_CAUSE: "Acct-Terminate-Cause",
     PROXY_STATE: "Proxy-State",
     STATE: "State",
+    SERVICE_TYPE: "Service-Type",
 }
 IDENTIFIERS = (ACCT_SESSION_ID, USER_NAME, FRAMED_IP_ADDRESS, NAS_PORT_ID)
 #: attributes every request may carry besides identification and policy
@@ -318,12 +320,18 @@ class CoaHandler:
         return out
 
     def _policy(self, req: w.Request) -> dict[PolicyAttr, str | None]:
-        """The policy a CoA asks for; :class:`Nak` 401 for an attribute nobody maps, 404 for a bad value."""
+        """The policy a CoA asks for; :class:`Nak` 401 for an attribute nobody maps, 404 for a bad value,
+        405 for Service-Type Authorize-Only (re-authorisation by a new Access-Request, RFC 5176 3.2,
+        is not offered)."""
         policy: dict[PolicyAttr, str | None] = {}
         values: list[tuple[tuple[int, int], bytes]] = []
         for t, v in req.attributes:
             if t in IDENTIFIERS or t in HOUSEKEEPING:
                 continue
+            if t == SERVICE_TYPE:
+                if _u32(t, v) == AUTHORIZE_ONLY:
+                    raise Nak(w.ErrorCause.UNSUPPORTED_SERVICE, "Authorize-Only CoA is not supported")
+                raise Nak(w.ErrorCause.UNSUPPORTED_ATTRIBUTE, "Service-Type other than Authorize-Only")
             if t == VENDOR_SPECIFIC:
                 values += [((vendor, vt), vv) for vendor, vt, vv in _vsas(v)]
             else:

@@ -176,10 +176,12 @@ async def test_unknown_session_unsupported_attribute_and_bad_values_are_naked(no
     assert "Received CoA-NAK" in out and "Invalid-Request" in out, out
     out = await radclient(node.port, "coa", f"Filter-Id = walled-in, {now_ts()}")
     assert "Received CoA-NAK" in out and "Missing-Attribute" in out, out
+    out = await radclient(node.port, "coa", f'User-Name = "alice", Service-Type = Authorize-Only, {now_ts()}')
+    assert "Received CoA-NAK" in out and "Unsupported-Service" in out, out
     live = node.mgr.get(s.id)
     assert live is not None and live.policy[PolicyAttr.ACL_INGRESS].value == "open-in"  # nothing changed
     causes = [e.error_cause for e in node.handler.audit.entries]
-    assert causes == [503, 503, 401, 404, 402]
+    assert causes == [503, 503, 401, 404, 402, 405]
     assert node.handler.stats.answers[("coa", "nak", "503")] == 1
 
 
