@@ -225,7 +225,7 @@ class Accounting:
         while True:
             self._wake.clear()
             started = 0
-            for seq, record in self.spool.items():
+            for seq, record in self.spool.head():  # no await inside: the queue cannot change
                 if len(self._inflight) >= self.window:
                     break
                 sid = str(record["sid"])

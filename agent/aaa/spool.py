@@ -69,7 +69,12 @@ class Spool:
         return len(self._live)
 
     def items(self) -> Iterator[tuple[int, Record]]:
+        """A copy of the queue, oldest first (safe to hold across awaits)."""
         return iter(list(self._live.items()))
+
+    def head(self) -> Iterator[tuple[int, Record]]:
+        """The live queue, oldest first, without a copy: only for a loop that does not await."""
+        return iter(self._live.items())
 
     def get(self, seq: int) -> Record | None:
         return self._live.get(seq)
