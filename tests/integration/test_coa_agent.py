@@ -47,6 +47,8 @@ def with_coa(path: Path, port: int) -> Path:
         "port": port,
         "client": [{"address": "127.0.0.1", "shared-secret": SECRET}],
     }
+    mapping = doc["bng-aaa:aaa"].setdefault("attribute-mapping", {}).setdefault("attribute", [])
+    mapping.append({"name": "erx-in", "vendor-id": 4874, "type": 10, "target": "qos-input-profile"})
     path.write_text(json.dumps(doc))
     return path
 
@@ -104,6 +106,15 @@ def test_coa_and_disconnect_through_the_agent(tmp_path: Path) -> None:
             got, _ = updates(sub, "/result")
             assert "nak" in got.values()
 
+            # a profile of the demo configuration: the session's policy changes, with origin coa
+            out = radclient(
+                port, "coa", 'Framed-IP-Address = 100.64.9.31, ERX-Ingress-Policy-Name = "residential-100m"'
+            )
+            assert "Received CoA-ACK" in out, out
+            assert audit_event(m)["result"] == ["ack"]
+            listed = sessions_of(m.dispatch(etree.fromstring(GET_SESSIONS)))
+            assert listed[0]["policy"]["qos-input-profile"] == ("residential-100m", "bng-sub:coa")
+
             out = radclient(port, "disconnect", "Framed-IP-Address = 100.64.9.31")
             assert "Received Disconnect-ACK" in out, out
             ev = audit_event(m)
@@ -116,7 +127,7 @@ def test_coa_and_disconnect_through_the_agent(tmp_path: Path) -> None:
             assert "10/100.64.9.31/32" not in asyncio.run(vpp_snapshot(n.vpp))["routes"]
             root = etree.fromstring(m.dispatch(etree.fromstring(GET_AUDIT)).xml.encode())
             results = [r.findtext(f"{{{AAA_NS}}}result") for r in root.iter(f"{{{AAA_NS}}}request")]
-            assert results == ["nak", "ack"]
+            assert results == ["nak", "ack", "ack"]
         finally:
             sub.close()
             client.__exit__(None, None, None)

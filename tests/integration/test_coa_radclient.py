@@ -156,6 +156,13 @@ async def test_coa_changes_rate_and_acl_in_vpp_and_disconnect_removes_the_sessio
     doc = node.handler.audit.document()["bng-aaa:dynamic-authorization-audit"]["request"]
     assert doc[-1]["result"] == "ack" and doc[-1]["session-id"] == [str(s.id)]
 
+    # by NAS-Port-Id (as Access-Request sends it) and Framed-IP-Address: both must match
+    attrs = f'NAS-Port-Id = "{P1}:100-7", Framed-IP-Address = 100.64.0.7, Filter-Id = "open-in", {now_ts()}'
+    assert "Received CoA-ACK" in await radclient(node.port, "coa", attrs)
+    assert (await vpp_snapshot(node.sim.api_socket))["acl_lists"][SUB_IF][0] == ["bng-agent:open-in"]
+    attrs = f'NAS-Port-Id = "{P1}:100-8", Framed-IP-Address = 100.64.0.7, Filter-Id = "open-in", {now_ts()}'
+    assert "Session-Context-Not-Found" in await radclient(node.port, "coa", attrs)
+
     out = await radclient(node.port, "disconnect", f'User-Name = "alice", {now_ts()}')
     assert "Received Disconnect-ACK" in out, out
     assert node.mgr.get(s.id) is None
