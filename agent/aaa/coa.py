@@ -270,7 +270,10 @@ class CoaHandler:
         if ts is None and self.config.require_event_timestamp:
             self._drop("no-event-timestamp", client)
             return None
-        if ts is not None and len(ts) == 4 and abs(now - struct.unpack("!I", ts)[0]) > self.config.window:
+        if ts is not None and len(ts) != 4:
+            self._drop("malformed", client)  # a timestamp that cannot be read cannot pass the replay check
+            return None
+        if ts is not None and abs(now - struct.unpack("!I", ts)[0]) > self.config.window:
             self._drop("stale-event-timestamp", client)
             return None
         self._seen[key] = (None, now + self.config.window)

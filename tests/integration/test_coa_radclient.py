@@ -241,6 +241,9 @@ async def test_forged_unknown_replayed_and_malformed_requests(node: Node) -> Non
     assert await _exchange(node.port, _request(43, 2, user + walled, secret)) is None
     old = _attr(55, struct.pack("!I", int(time.time()) - 3600))
     assert await _exchange(node.port, _request(43, 3, user + walled + old, secret)) is None
+    # an Event-Timestamp of 3 octets cannot pass the replay check: dropped
+    short = _attr(55, b"\x00\x00\x01")
+    assert await _exchange(node.port, _request(43, 8, user + walled + short, secret)) is None
     # framing broken (an attribute overrunning the packet): dropped
     broken = bytearray(_request(43, 4, user + walled + ts, secret))
     broken[21] = 200
@@ -268,7 +271,7 @@ async def test_forged_unknown_replayed_and_malformed_requests(node: Node) -> Non
         "bad-message-authenticator": 1,
         "no-event-timestamp": 1,
         "stale-event-timestamp": 1,
-        "malformed": 1,
+        "malformed": 2,
         "duplicate": 1,
         "unknown-client": 1,
     }
