@@ -11,8 +11,8 @@ import ipaddress
 from collections.abc import Iterator
 from typing import Any
 
+from agent.features.nat.det44 import DetMap
 from agent.flowexport.exporter import Format
-from agent.natlog.det44 import Det44Map
 from agent.natlog.link import CollectorSettings
 from agent.natlog.relay import RelaySettings
 from agent.natlog.templates import EVENTS
@@ -69,7 +69,7 @@ def relay_settings(config: dict[str, Any]) -> RelaySettings | None:
     )
 
 
-def det44_maps(config: dict[str, Any]) -> Iterator[Det44Map]:
+def det44_maps(config: dict[str, Any]) -> Iterator[DetMap]:
     """Every det44 mapping of the ietf-nat instances whose ``bng-nat:mode`` is ``deterministic``: each
     policy maps its subscriber-match subnet onto its external-ip-address-pool prefix, in the default
     VRF (VPP's det44 has one inside VRF)."""
@@ -83,7 +83,7 @@ def det44_maps(config: dict[str, Any]) -> Iterator[Det44Map]:
             if len(subs) != 1 or len(pools) != 1:
                 continue
             try:
-                yield Det44Map(
+                yield DetMap(
                     ipaddress.IPv4Network(str(_member(subs[0], "subnet")), strict=False),
                     ipaddress.IPv4Network(str(_member(pools[0], "external-ip-pool")), strict=False),
                 )

@@ -22,17 +22,39 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agent.features.nat.det44 import DetMap
 from agent.flowexport import DecodeError, Field, Template
 from agent.flowexport.decoder import Decoder
 from agent.flowexport.ie import NatEvent
 from agent.flowexport.message import DataSet
 from agent.flowexport.template import Record
-from agent.natlog.det44 import PortBlock
 from agent.natlog.link import CollectorLink, CollectorSettings
 from agent.natlog.spill import SpillQueue
 from agent.natlog.templates import EVENTS, PORT_BLOCK, port_block_template
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PortBlock:
+    """One inside host's det44 block as exported: outside address and ports ``start..end`` (inclusive)."""
+
+    vrf_id: int
+    inside: int  # IPv4 address as an integer
+    outside: int
+    start: int
+    end: int
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start + 1
+
+
+def port_blocks(m: DetMap, vrf_id: int = 0) -> Iterator[PortBlock]:
+    """Every inside host's block of one det44 map, by VPP's arithmetic (:mod:`agent.features.nat.det44`)."""
+    for inside, outside, start, end in m.blocks():
+        yield PortBlock(vrf_id, inside, outside, start, end)
+
 
 #: data sets held while their template is unknown: at most this many, for at most this long (VPP
 #: resends templates every template-interval, 20 s by default, 3600 s at most)

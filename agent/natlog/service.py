@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.natlog.config import det44_maps, relay_settings
-from agent.natlog.relay import Relay, RelaySettings
+from agent.natlog.relay import Relay, RelaySettings, port_blocks
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class NatLogService:
             settings = relay_settings(config)
             await self._reconfigure(settings)
             if self.relay is not None:
-                blocks = [b for m in det44_maps(config) for b in m.blocks()]
+                blocks = [b for m in det44_maps(config) for b in port_blocks(m)]
                 self.relay.set_port_blocks(blocks)
 
     async def _reconfigure(self, settings: RelaySettings | None) -> None:

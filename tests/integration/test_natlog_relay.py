@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 from _pcap_helpers import tshark_flows, write_pcap
 
+from agent.features.nat.det44 import DetMap
 from agent.flowexport import Template
 from agent.flowexport.decoder import Decoder
 from agent.flowexport.exporter import Exporter, Format
 from agent.flowexport.template import Record, record_dict
-from agent.natlog.det44 import Det44Map
 from agent.natlog.link import CollectorSettings
-from agent.natlog.relay import Relay, RelaySettings
+from agent.natlog.relay import Relay, RelaySettings, port_blocks
 from agent.natlog.templates import NAT44_SESSION
 
 VPP_SESSION = Template(263, NAT44_SESSION)  # VPP numbers its templates as its flow reports register
@@ -108,8 +108,7 @@ async def test_tshark_decodes_both_formats_field_by_field(relay_with: Any, tmp_p
     vpp = FakeVpp(relay.address)
     sent = [session(i) for i in range(300)] + [session(i, event=5) for i in range(20)]
     vpp.send(sent)
-    relay.set_port_blocks(Det44Map(ipaddress.ip_network("10.1.0.0/30"), ipaddress.ip_network("192.0.2.8/31"),
-                                   vrf_id=3).blocks())  # fmt: skip
+    relay.set_port_blocks(port_blocks(DetMap.of("10.1.0.0/30", "192.0.2.8/31"), vrf_id=3))
     await until(lambda: len(ipfix_sink.records()) == 324 and len(v9_sink.records()) == 324)
     vpp.close()
     tr1.close()
@@ -150,9 +149,9 @@ async def test_tshark_decodes_both_formats_field_by_field(relay_with: Any, tmp_p
 async def test_port_blocks_are_exported_once_per_inside_host(relay_with: Any) -> None:
     tr, proto, port = await sink()
     relay = await relay_with([coll("c", port, Format.IPFIX)])
-    m = Det44Map(ipaddress.ip_network("10.2.0.0/24"), ipaddress.ip_network("198.51.100.0/28"))
-    assert relay.set_port_blocks(m.blocks()) == 256
-    assert relay.set_port_blocks(m.blocks()) == 0  # same maps again: nothing new
+    m = DetMap.of("10.2.0.0/24", "198.51.100.0/28")
+    assert relay.set_port_blocks(port_blocks(m)) == 256
+    assert relay.set_port_blocks(port_blocks(m)) == 0  # same maps again: nothing new
     await until(lambda: len(proto.records()) == 256)
     recs = [record_dict(t, r) for t, r in proto.records()]
     assert len({r["sourceIPv4Address"] for r in recs}) == 256

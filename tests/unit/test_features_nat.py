@@ -204,6 +204,12 @@ def test_det44_arithmetic_is_vpps() -> None:
         o, first, last = m.forward(host)
         assert m.reverse(o, first) == host and m.reverse(o, last) == host
     assert not m.port_in_range(1023) and m.port_in_range(1024 + 16 * 4032 - 1)
+    assert m.last_port == 65535
+    # 2048 hosts on one address: 31 ports each (64512 / 2048 rounded down), the last 512 ports unused
+    crowded = DetMap.of("10.0.0.0/21", "192.0.2.1/32")
+    assert (crowded.ports_per_host, crowded.last_port) == (31, 64511) and not crowded.port_in_range(64512)
+    with pytest.raises(ValueError, match="not in"):
+        m.forward(ipaddress.IPv4Address("100.64.1.0"))
 
 
 def test_nat_drop_counters_are_summed_by_reason_over_nat44_ed_nodes() -> None:

@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 from _feature_helpers import items_of
 
+from agent.features.nat.det44 import DetMap
 from agent.features.natlog import keys
 from agent.features.natlog.descriptors import OFF, IpfixExporterDescriptor, NatIpfixLoggingDescriptor
 from agent.features.natlog.values import IpfixExporterValue, NatIpfixLoggingValue
 from agent.flowexport.exporter import Format
 from agent.natlog.config import det44_maps, relay_settings
-from agent.natlog.det44 import Det44Map
+from agent.natlog.relay import PortBlock, port_blocks
 
 TEL = "bng-telemetry:telemetry"
 
@@ -98,18 +99,15 @@ def test_det44_maps_from_ietf_nat_and_vpps_blocks() -> None:
     }  # fmt: skip
     (m,) = det44_maps(cfg)
     assert (m.sharing_ratio, m.ports_per_host) == (16, 4032)
-    blocks = list(m.blocks())
+    blocks = list(port_blocks(m))
     assert len(blocks) == 256
     # det44.h snat_det_forward: 10.0.0.17 -> 198.51.100.1, ports 1024 + 4032 * (17 % 16)
-    b = m.forward(ipaddress.IPv4Address("10.0.0.17"))
-    assert (ipaddress.IPv4Address(b.outside), b.start, b.end) == (
-        ipaddress.IPv4Address("198.51.100.1"),
-        5056,
-        9087,
-    )
-    assert b in blocks
+    host = ipaddress.IPv4Address("10.0.0.17")
+    out, lo, hi = m.forward(host)
+    assert (out, lo, hi) == (ipaddress.IPv4Address("198.51.100.1"), 5056, 9087)
+    assert PortBlock(0, int(host), int(out), lo, hi) in blocks
 
 
 def test_det44_map_refuses_a_larger_outside_prefix() -> None:
     with pytest.raises(ValueError, match="larger"):
-        Det44Map(ipaddress.IPv4Network("10.0.0.0/28"), ipaddress.IPv4Network("198.51.100.0/24"))
+        DetMap(ipaddress.IPv4Network("10.0.0.0/28"), ipaddress.IPv4Network("198.51.100.0/24"))

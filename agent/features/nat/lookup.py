@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.errors import AgentError
-from agent.features.nat.det44 import DetMap
+from agent.features.nat.det44 import FIRST_PORT, DetMap
 from agent.features.nat.items import det_maps
 
 
@@ -51,9 +51,9 @@ def reverse(nat: dict[str, Any] | None, outside: str, port: int) -> dict[str, An
     for m in mappings(nat):
         if addr in m.map.outside:
             if not m.map.port_in_range(port):
-                last = 1024 + m.map.ports_per_host * m.map.sharing_ratio - 1
                 raise Det44LookupError(
-                    f"port {port} is outside the deterministic blocks of {outside} (1024-{last})",
+                    f"port {port} is outside the deterministic blocks of {outside} "
+                    f"({FIRST_PORT}-{m.map.last_port})",
                     path="/bng-nat:det44-reverse",
                 )
             return {"instance": m.instance, "inside-address": str(m.map.reverse(addr, port))}
