@@ -24,6 +24,7 @@ from agent.sessions.manager import SessionManager
 from agent.sessions.program import SessionProgrammer
 from agent.sessions.timers import Reaper
 from agent.sessions.wal import Loaded, SessionLog
+from agent.vpp.executor import paused_gc
 from agent.vpp.southbound import VppSouthbound
 
 log = logging.getLogger(__name__)
@@ -75,9 +76,10 @@ class SubscriberService:
     def restore(self) -> Loaded:
         """Before connecting to VPP: sessions from the log into the table and the southbound."""
         t0 = time.perf_counter()
-        loaded = self.log.load()
-        self.manager.restore(loaded.sessions, loaded.next_id)
-        items = self.programmer.preload(self.manager.list())
+        with paused_gc():  # decoding 10,000 sessions keeps every object: no full collections meanwhile
+            loaded = self.log.load()
+            self.manager.restore(loaded.sessions, loaded.next_id)
+            items = self.programmer.preload(self.manager.list())
         self.restored = loaded
         log.info(
             "sessions restored=%d items=%d problems=%d seconds=%.3f",

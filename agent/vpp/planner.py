@@ -13,6 +13,7 @@ restore it, so a revert puts everything back.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -52,11 +53,12 @@ class Step:
 
 
 def plan_items(
-    old: dict[str, Item[Value]], new: dict[str, Item[Value]], outside: dict[str, Item[Value]] | None = None
+    old: dict[str, Item[Value]], new: dict[str, Item[Value]], outside: Mapping[str, Item[Value]] | None = None
 ) -> list[Step]:
     """Steps turning ``old`` into ``new``; ``outside`` holds existing items beyond this scope (they are
     only touched when they depend on something re-created here)."""
-    outside = outside or {}
+    if outside is None:  # not ``or``: a view's truth value would count it
+        outside = {}
     deletes: dict[str, Item[Value]] = {}
     creates: dict[str, Item[Value]] = {}
     updates: dict[str, tuple[Item[Value], Item[Value], VppCall]] = {}
@@ -131,7 +133,7 @@ def _cascade(
     recreated: set[str],
     old: dict[str, Item[Value]],
     new: dict[str, Item[Value]],
-    outside: dict[str, Item[Value]],
+    outside: Mapping[str, Item[Value]],
     deletes: dict[str, Item[Value]],
     creates: dict[str, Item[Value]],
     updates: dict[str, tuple[Item[Value], Item[Value], VppCall]],

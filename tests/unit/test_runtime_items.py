@@ -131,3 +131,19 @@ def test_a_submission_re_evaluates_only_what_it_touches_and_agrees_with_a_full_r
     rt.commit(rt.submit([base], [], config))
     assert rt.states()[chain[1].key] == "applied"
     assert rt.states() == rt.rebase(config).states
+
+
+def test_the_outside_view_is_the_dict_a_plan_used_to_get() -> None:
+    """What a submission's plan sees around it (configuration plus the other applied run-time items, not
+    pending ones, not the ones it replaces) is the same through the view as through the dict it replaced."""
+    rt = RuntimeItems()
+    on7 = [session_address(f"{P0}.7", f"100.64.0.{n}/32") for n in (1, 2, 3)]
+    on8 = session_address(f"{P0}.8", "100.64.0.9/32")  # pending: P0.8 is not configured
+    rt.commit(rt.submit([*on7, on8], [], CONFIG))
+    exclude = {on7[0].key: on7[0]}
+    view = rt.outside(CONFIG, exclude)
+    expected = {**CONFIG, **{k: v for k, v in rt.applied().items() if k not in exclude}}
+    assert dict(view) == expected and len(view) == len(expected) == 3
+    assert view[on7[1].key] == on7[1] and on7[0].key not in view and on8.key not in view
+    with pytest.raises(KeyError):
+        view[on8.key]
