@@ -5,7 +5,8 @@ sub-interface per session, in a VRF, unnumbered to a loopback, with a host route
 on a shared access port (a host route each):
 
 * attach: every session opened and bound (``open`` + ``bind_ipv4``, ``--concurrency`` at a time, as
-  a DHCP relay under load would call them), logged (fsync on) and programmed: sessions/s;
+  a DHCP relay under load would call them), logged (fsync on) and programmed: sessions/s, and the
+  agent-side process's CPU per session (steadier than the rate on a shared machine; vppsim's is apart);
 * memory: the agent process's RSS growth per session across the attach (table, log view, southbound
   run-time items, name map);
 * bind latency: how long ``bind_ipv4`` takes (what a DHCP relay waits before it forwards the ACK:
@@ -136,6 +137,13 @@ def rss_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+def cpu_s() -> float:
+    """CPU seconds this (agent-side) process used so far: on a shared machine the wall-clock rate moves
+    with the load, the CPU per session much less."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def pct(xs: list[float], p: float) -> float:
     xs = sorted(xs)
     return round(xs[min(len(xs) - 1, int(p * len(xs)))] * 1000, 2) if xs else 0.0
@@ -192,7 +200,7 @@ async def stack(
     vpp: Vpp, data: Path, doc: dict[str, Any]
 ) -> tuple[VppLink, SubscriberService, dict[str, float]]:
     """The agent's side as ``bng-agent run`` builds it: restore, connect (first reconcile), start."""
-    t0 = time.perf_counter()
+    c0, t0 = cpu_s(), time.perf_counter()
     sb = VppSouthbound()
     sb.load_config(doc)
     service = SubscriberService(data, sb, hooks=[AclSessionHook()])
@@ -207,7 +215,12 @@ async def stack(
     return (
         link,
         service,
-        {"restore_s": round(t1 - t0, 3), "reconcile_s": round(t2 - t1, 3), "total_s": round(t2 - t0, 3)},
+        {
+            "restore_s": round(t1 - t0, 3),
+            "reconcile_s": round(t2 - t1, 3),
+            "total_s": round(t2 - t0, 3),
+            "agent_cpu_s": round(cpu_s() - c0, 3),
+        },
     )
 
 
@@ -235,9 +248,9 @@ async def attach(service: SubscriberService, n: int, shared: bool, concurrency: 
             binds.append(returned[s.id] - t)
 
     rss0 = rss_kib()
-    t0 = time.perf_counter()
+    c0, t0 = cpu_s(), time.perf_counter()
     await asyncio.gather(*(one(i) for i in range(n)))
-    dt = time.perf_counter() - t0
+    dt, cpu = time.perf_counter() - t0, cpu_s() - c0
     await asyncio.sleep(0.05)
     watcher.cancel()
     rss1 = rss_kib()
@@ -246,6 +259,8 @@ async def attach(service: SubscriberService, n: int, shared: bool, concurrency: 
         "sessions": len(mgr.table),
         "seconds": round(dt, 3),
         "sessions_per_s": round(n / dt),
+        "agent_cpu_s": round(cpu, 3),
+        "agent_cpu_ms_per_session": round(cpu * 1000 / n, 3),
         "rss_growth_bytes_per_session": round((rss1 - rss0) * 1024 / n),
         "bind_ms": {"p50": pct(binds, 0.5), "p99": pct(binds, 0.99), "max": pct(binds, 1.0)},
         "events_seen": len(delays),
