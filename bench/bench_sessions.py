@@ -21,7 +21,9 @@ on a shared access port (a host route each):
 * restart (VPP kept its state): a new agent-side stack loads the log, restores the table, preloads
   the southbound and reconciles VPP: seconds to ready, sessions restored, write calls sent (0 expected);
 * restart (VPP restarted too; vppsim, or real VPP with ``--vpp-restart-command``): the same into an
-  empty VPP, which the reconcile fills again.
+  empty VPP, which the reconcile fills again;
+* detach: the agent side started once more, then every session released (``--concurrency`` at a time,
+  as DHCPRELEASEs would): logged and removed from VPP: sessions/s, CPU per session, release latency.
 
     .venv/bin/python bench/bench_sessions.py [--sessions 10000] [--shared] [--concurrency 200]
                                              [--vpp-api-socket PATH [--vpp-restart-command CMD]]
@@ -47,7 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from agent.features.acl.session import AclSessionHook  # noqa: E402
-from agent.sessions.api import SessionKey  # noqa: E402
+from agent.sessions.api import SessionKey, TerminateCause  # noqa: E402
 from agent.sessions.service import SubscriberService  # noqa: E402
 from agent.vpp.link import VppLink  # noqa: E402
 from agent.vpp.southbound import VppSouthbound  # noqa: E402
@@ -270,6 +272,35 @@ async def attach(service: SubscriberService, n: int, shared: bool, concurrency: 
     }
 
 
+async def detach(service: SubscriberService, concurrency: int) -> dict[str, Any]:
+    """Every session released (a DHCPRELEASE each, ``concurrency`` at a time): logged and removed from
+    VPP; sessions/s and the agent-side CPU per session, as for the attach."""
+    mgr = service.manager
+    ids = [s.id for s in mgr.list()]
+    sem = asyncio.Semaphore(concurrency)
+    lat: list[float] = []
+
+    async def one(i: int) -> None:
+        async with sem:
+            t = time.perf_counter()
+            await mgr.release(i, TerminateCause.RELEASE)
+            lat.append(time.perf_counter() - t)
+
+    c0, t0 = cpu_s(), time.perf_counter()
+    await asyncio.gather(*(one(i) for i in ids))
+    dt, cpu = time.perf_counter() - t0, cpu_s() - c0
+    return {
+        "sessions_released": len(ids),
+        "sessions_left": len(mgr.table),
+        "seconds": round(dt, 3),
+        "sessions_per_s": round(len(ids) / dt) if dt > 0 else 0,
+        "agent_cpu_s": round(cpu, 3),
+        "agent_cpu_ms_per_session": round(cpu * 1000 / max(1, len(ids)), 3),
+        "release_ms": {"p50": pct(lat, 0.5), "p99": pct(lat, 0.99), "max": pct(lat, 1.0)},
+        "items_left_in_southbound": len(service.southbound.runtime.entries),
+    }
+
+
 async def restart(vpp: Vpp, data: Path, doc: dict[str, Any], n: int, vpp_too: bool) -> dict[str, Any]:
     link, service, times = await stack(vpp, data, doc)
     try:
@@ -313,6 +344,12 @@ async def run(ns: argparse.Namespace) -> dict[str, Any]:
         result["restart_vpp_kept_state"] = await restart(vpp, data, doc, ns.sessions, False)
         if await vpp.restart():
             result["restart_vpp_restarted"] = await restart(vpp, data, doc, ns.sessions, True)
+        link, service, _ = await stack(vpp, data, doc)
+        try:
+            result["detach"] = await detach(service, ns.concurrency)
+        finally:
+            await service.stop()
+            await link.stop()
         return result
     finally:
         if vpp.ports is not None:
