@@ -146,6 +146,10 @@ def cpu_s() -> float:
     return r.ru_utime + r.ru_stime
 
 
+def _delta(a: float | None, b: float | None) -> float | None:
+    return round(b - a, 3) if a is not None and b is not None else None
+
+
 def pct(xs: list[float], p: float) -> float:
     xs = sorted(xs)
     return round(xs[min(len(xs) - 1, int(p * len(xs)))] * 1000, 2) if xs else 0.0
@@ -190,6 +194,14 @@ class Vpp:
         self.stop()
         await self.start()
         return True
+
+    def cpu_s(self) -> float | None:
+        """vppsim's CPU seconds so far (``/proc/PID/stat`` utime + stime); ``None`` for a real VPP."""
+        if self.proc is None:
+            return None
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -336,8 +348,10 @@ async def run(ns: argparse.Namespace) -> dict[str, Any]:
                 "vpp": "real VPP at " + ns.vpp_api_socket if ns.vpp_api_socket else "vppsim",
                 "model": "shared" if ns.shared else "per-subscriber (QinQ sub-interface each)",
                 "acl_rules": ns.acl_rules,
-                "attach": await attach(service, ns.sessions, ns.shared, ns.concurrency),
             }
+            v0 = vpp.cpu_s()
+            result["attach"] = await attach(service, ns.sessions, ns.shared, ns.concurrency)
+            result["attach"]["vppsim_cpu_s"] = _delta(v0, vpp.cpu_s())
         finally:
             await service.stop()
             await link.stop()
@@ -346,7 +360,9 @@ async def run(ns: argparse.Namespace) -> dict[str, Any]:
             result["restart_vpp_restarted"] = await restart(vpp, data, doc, ns.sessions, True)
         link, service, _ = await stack(vpp, data, doc)
         try:
+            v0 = vpp.cpu_s()
             result["detach"] = await detach(service, ns.concurrency)
+            result["detach"]["vppsim_cpu_s"] = _delta(v0, vpp.cpu_s())
         finally:
             await service.stop()
             await link.stop()
