@@ -456,7 +456,8 @@ class VppSouthbound:
         put = list(put)
         # The cyclic collector is paused for the whole submission, not only the executor's run: the
         # run-time index's bookkeeping allocates a set or tuple per item while 10,000 sessions keep
-        # millions of objects alive, and the full collections it set off were a fifth of the attach.
+        # millions of objects alive, and the full collections it set off (with the copies the outside
+        # view replaced) cost a third of the agent's CPU per attached session (1.13 -> 0.72 ms).
         async with self._lock:
             with paused_gc():
                 change = self.runtime.submit(put, remove, self.applied)
