@@ -140,19 +140,7 @@ class AaaService:
         except Exception:
             log.exception("bng-aaa not applied; retried after the next commit")
         if self.txn is not None:
-            sub = self.txn.subscribe()
-
-            async def run() -> None:
-                try:
-                    async for _event in sub:
-                        try:
-                            await self.apply()
-                        except Exception:
-                            log.exception("bng-aaa reconfiguration failed")
-                finally:
-                    sub.close()
-
-            self._follow = asyncio.create_task(run(), name="aaa-config")
+            self._follow = self.txn.follow_commits(lambda _event: self.apply(), name="aaa-config")
 
     async def stop(self) -> None:
         if self._follow is not None:

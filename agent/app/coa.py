@@ -58,19 +58,7 @@ class CoaRuntime:
 
     def follow(self, txn: Any) -> None:
         """Re-apply after every commit (the transaction manager's change stream)."""
-        sub = txn.subscribe()
-
-        async def run() -> None:
-            try:
-                async for _event in sub:
-                    try:
-                        await self.apply()
-                    except Exception:
-                        log.exception("CoA listener reconfiguration failed")
-            finally:
-                sub.close()
-
-        self._follow = asyncio.create_task(run(), name="coa-config")
+        self._follow = txn.follow_commits(lambda _event: self.apply(), name="coa-config")
 
     def samples(self) -> list[tuple[str, tuple[str, ...], float]]:
         return samples(self.handler)

@@ -98,19 +98,7 @@ class Dhcp4Runtime:
 
     def follow(self, txn: Any) -> None:
         """Re-apply after every commit (the transaction manager's change stream)."""
-        sub = txn.subscribe()
-
-        async def run() -> None:
-            try:
-                async for _event in sub:
-                    try:
-                        await self.apply()
-                    except Exception:
-                        log.exception("dhcp4 relay reconfiguration failed")
-            finally:
-                sub.close()
-
-        self._follow = asyncio.create_task(run(), name="dhcp4-config")
+        self._follow = txn.follow_commits(lambda _event: self.apply(), name="dhcp4-config")
 
     def samples(self) -> list[tuple[str, tuple[str, ...], float]]:
         return self.service.samples() if self.service is not None else []

@@ -72,16 +72,9 @@ class NatLogService:
         """Re-apply after every durable commit (``TransactionManager.subscribe``). ``running_json`` is
         called each time (the running view is replaced at every commit)."""
 
-        sub = txn.subscribe()  # now, not when the task first runs: no commit in between is missed
-
-        async def pump() -> None:
-            async for _event in sub:
-                try:
-                    await self.apply(json.loads(running_json() or "{}"))
-                except Exception:  # the relay must never take the agent down
-                    log.exception("natlog: applying configuration failed")
-
-        self._task = asyncio.get_running_loop().create_task(pump(), name="natlog-config")
+        self._task = txn.follow_commits(
+            lambda _event: self.apply(json.loads(running_json() or "{}")), name="natlog-config"
+        )
 
     async def stop(self) -> None:
         if self._task is not None:

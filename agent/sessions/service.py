@@ -120,23 +120,15 @@ class SubscriberService:
         """After each commit that changes data under one of ``tops`` (``/bng-qos:qos``: a profile the
         sessions' policers are built from), re-program the sessions whose items changed
         (:meth:`SessionProgrammer.refresh`): one ``policer_update`` per affected policer."""
-        sub = txn.subscribe()
 
-        async def run() -> None:
-            try:
-                async for event in sub:
-                    if not any(c.path.startswith(tops) for c in event.changes):
-                        continue
-                    try:
-                        n = await self.programmer.refresh(self.manager.list())
-                        if n:
-                            log.info("sessions refreshed after commit items=%d", n)
-                    except Exception:
-                        log.exception("sessions could not be refreshed after a commit")
-            finally:
-                sub.close()
+        async def refresh(event: Any) -> None:
+            if not any(c.path.startswith(tops) for c in event.changes):
+                return
+            n = await self.programmer.refresh(self.manager.list())
+            if n:
+                log.info("sessions refreshed after commit items=%d", n)
 
-        self._follow = asyncio.create_task(run(), name="sessions-config")
+        self._follow = txn.follow_commits(refresh, name="sessions-config")
 
     def check_policy(self, attr: PolicyAttr, value: str) -> str | None:
         """A policy value a session may take: a VRF must be configured; the features' hooks judge their

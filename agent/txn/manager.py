@@ -406,6 +406,29 @@ class TransactionManager:
         self._subscribers.add(sub)
         return sub
 
+    def follow_commits(
+        self, on_commit: Callable[[CommitEvent], Awaitable[None]], *, name: str
+    ) -> asyncio.Task[None]:
+        """Call ``on_commit`` after every durable commit from now on, in a task called ``name``.
+
+        This is how a service (DHCP relays, AAA, CoA, NAT logging, sessions) follows configuration. It
+        subscribes at once, so no commit between this call and the task's first run is missed; a failing
+        call is logged and the next commit tries again, so a service never takes the agent down.
+        """
+        sub = self.subscribe()
+
+        async def run() -> None:
+            try:
+                async for event in sub:
+                    try:
+                        await on_commit(event)
+                    except Exception:
+                        log.exception("%s: following a commit failed", name)
+            finally:
+                sub.close()
+
+        return asyncio.get_running_loop().create_task(run(), name=name)
+
     # ------------------------------------------------------------------------------------ owner task
 
     async def _submit(self, run: Callable[[], Awaitable[Any]]) -> Any:
